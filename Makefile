@@ -1,0 +1,45 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   runs the example site with demo data on http://127.0.0.1:8000
+#   make test   runs linters, the migrations check and the whole suite (SQLite, then PostgreSQL)
+# See README.md.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+MANAGE := cd example_site && ../$(PY) manage.py
+
+.PHONY: demo test test-matrix browser-deps lint build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[example]"
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[test,example]"
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(MANAGE) migrate --noinput
+	$(MANAGE) passes_demo --logins
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-test
+	$(PY) scripts/run_tests.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+build: $(VENV)/.installed-test
+	$(PY) -m build --outdir dist .
+
+# The oldest and the newest supported combinations, each in its own venv.
+test-matrix:
+	bash scripts/test_matrix.sh
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache tests/test.sqlite3

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run the suite on the oldest and the newest supported combinations, each in its
+# own venv (.venv-oldest, .venv-newest), on SQLite and on PostgreSQL when a server
+# answers. Usage: bash scripts/test_matrix.sh [oldest|newest]...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A PYTHON=([oldest]=python3.11 [newest]=python3.13)
+declare -A PINS=(
+  [oldest]="Django==5.2.* wagtail==7.0.*"
+  [newest]="Django==6.1.* wagtail==8.*"
+)
+
+combos=("$@")
+[ ${#combos[@]} -gt 0 ] || combos=(oldest newest)
+
+status=0
+for combo in "${combos[@]}"; do
+  venv=".venv-$combo"
+  py=${PYTHON[$combo]}
+  if ! command -v "$py" >/dev/null; then
+    echo "=== $combo: $py not found"; status=1; continue
+  fi
+  echo "=== $combo: $py with ${PINS[$combo]}"
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --disable-pip-version-check -q -e ".[test]" ${PINS[$combo]}
+  "$venv/bin/python" -c "import sys, django, wagtail; print('   Python', sys.version.split()[0], '| Django', django.get_version(), '| Wagtail', wagtail.__version__)"
+  DATABASE_URL= "$venv/bin/python" -m pytest -q -p no:cacheprovider || status=1
+  if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+      "$venv/bin/python" -m pytest -q -p no:cacheprovider || status=1
+  else
+    echo "=== $combo on PostgreSQL: SKIPPED (no server on 127.0.0.1:5432)"
+  fi
+done
+exit $status

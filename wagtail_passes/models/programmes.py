@@ -1,0 +1,379 @@
+"""Programmes, their classes, link pools, dated sessions and weekly schedules.
+
+A programme holds the attendance settings (SPEC P1-P8). A class may override the
+programme's unit price and capacity; a session may override the capacity again.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from ..conf import passes_settings
+from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
+from .fields import WeekdaysField
+
+PRICE_FIELD = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
+
+
+def default_currency() -> str:
+    return passes_settings.DEFAULT_CURRENCY
+
+
+class Programme(ClusterableModel):
+    """An offering members register for once and then book sessions of."""
+
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=255, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default=default_currency
+    )
+    default_unit_price = models.DecimalField(
+        _("default unit price"),
+        help_text=_("Price of one session when no pass pays for it (P1). Classes may override it."),
+        **PRICE_FIELD,
+    )
+
+    # Attendance settings (P3, P4, P6, P7, P8).
+    require_valid_pass = models.BooleanField(
+        _("require a valid pass"),
+        default=False,
+        help_text=_("Refuse bookings that no eligible member pass pays for (P3)."),
+    )
+    redeem_if_unpaid = models.BooleanField(
+        _("redeem if unpaid"),
+        default=False,
+        help_text=_("Let member passes whose order is not paid yet pay for bookings (P4)."),
+    )
+    booking_opens_days_before = models.PositiveIntegerField(
+        _("booking opens (days before)"),
+        null=True,
+        blank=True,
+        default=30,
+        help_text=_("Leave empty to open booking as soon as a session exists (P8)."),
+    )
+    booking_closes_minutes_before = models.PositiveIntegerField(
+        _("booking closes (minutes before start)"),
+        default=0,
+        help_text=_("0 closes booking at the start time (P8)."),
+    )
+    cancellation_cutoff_hours = models.PositiveIntegerField(
+        _("cancellation cutoff (hours before start)"),
+        default=24,
+        help_text=_("Members can cancel until this many hours before the start (P6)."),
+    )
+    default_capacity = models.PositiveIntegerField(
+        _("default capacity"),
+        default=10,
+        help_text=_("Places per session unless the class or the session says otherwise (P7)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_unit_price__gte=0),
+                name="passes_programme_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if (
+            self.default_unit_price is not None
+            and self.currency in SUPPORTED_CURRENCIES
+            and not has_valid_precision(self.default_unit_price, self.currency)
+        ):
+            raise ValidationError(
+                {
+                    "default_unit_price": _(
+                        "%(currency)s has no fractional units; enter a whole amount."
+                    )
+                    % {"currency": self.currency}
+                }
+            )
+
+    @property
+    def default_price(self) -> Money:
+        return Money(self.default_unit_price, self.currency)
+
+
+class LinkPool(models.Model):
+    """Classes of one programme that a pass for any of them also covers (P5)."""
+
+    programme = ParentalKey(Programme, on_delete=models.CASCADE, related_name="link_pools")
+    name = models.CharField(_("name"), max_length=255)
+
+    class Meta:
+        ordering = ["programme", "name"]
+        verbose_name = _("link pool")
+        verbose_name_plural = _("link pools")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="passes_pool_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgrammeClass(models.Model):
+    """A kind of activity inside a programme ("Yoga Flow")."""
+
+    programme = ParentalKey(Programme, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    unit_price = models.DecimalField(
+        _("unit price"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the programme's default unit price."),
+        **PRICE_FIELD,
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the programme's default capacity."),
+    )
+    credit_cost = models.PositiveIntegerField(
+        _("credits per session"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Credits a credit pack spends on one attendee of this class (K4)."),
+    )
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    instructor = models.CharField(_("instructor"), max_length=255, blank=True)
+    link_pool = models.ForeignKey(
+        LinkPool,
+        verbose_name=_("link pool"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="classes",
+        help_text=_("A pass valid for one class of a pool is valid for all of them (P5)."),
+    )
+
+    class Meta:
+        ordering = ["programme", "name"]
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="passes_class_unique_name"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
+                name="passes_class_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_cost__gte=1), name="passes_class_credit_cost"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.link_pool_id is not None
+            and self.programme_id is not None
+            and self.link_pool.programme_id != self.programme_id
+        ):
+            errors["link_pool"] = _(
+                "This pool belongs to another programme; a pool only links classes of one "
+                "programme."
+            )
+        if self.unit_price is not None and self.programme_id is not None:
+            currency = self.programme.currency
+            if currency in SUPPORTED_CURRENCIES and not has_valid_precision(
+                self.unit_price, currency
+            ):
+                errors["unit_price"] = _(
+                    "%(currency)s has no fractional units; enter a whole amount."
+                ) % {"currency": currency}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_unit_price(self) -> Money:
+        """P1: the class override, else the programme default."""
+        amount = self.unit_price
+        if amount is None:
+            amount = self.programme.default_unit_price
+        return Money(amount, self.programme.currency)
+
+    @property
+    def effective_capacity(self) -> int:
+        return self.capacity if self.capacity is not None else self.programme.default_capacity
+
+
+class SessionQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        return self.filter(start__gte=now or timezone.now(), is_cancelled=False)
+
+    def for_programme(self, programme):
+        return self.filter(programme_class__programme=programme)
+
+    def with_related(self):
+        return self.select_related("programme_class__programme", "programme_class__link_pool")
+
+
+class Session(models.Model):
+    """One dated occurrence of a class."""
+
+    programme_class = models.ForeignKey(
+        ProgrammeClass,
+        verbose_name=_("class"),
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    start = models.DateTimeField(_("start"), db_index=True)
+    end = models.DateTimeField(_("end"))
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the class's (or the programme's) capacity."),
+    )
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    # Set when a schedule made this session: the schedule and the local date of the
+    # occurrence, which together identify it when the schedule is generated again.
+    schedule = models.ForeignKey(
+        "Schedule",
+        verbose_name=_("schedule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        editable=False,
+    )
+    occurrence_date = models.DateField(null=True, blank=True, editable=False)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="passes_session_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "occurrence_date"],
+                condition=Q(schedule__isnull=False),
+                name="passes_session_one_per_occurrence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local_start = timezone.localtime(self.start, passes_settings.tzinfo)
+        return f"{self.programme_class} – {local_start:%a %d %b %Y %H:%M}"
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+    @property
+    def programme(self) -> Programme:
+        return self.programme_class.programme
+
+    @property
+    def effective_capacity(self) -> int:
+        """P7: the session's own capacity, else the class's, else the programme's."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.programme_class.effective_capacity
+
+    @property
+    def effective_unit_price(self) -> Money:
+        return self.programme_class.effective_unit_price
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start, passes_settings.tzinfo)
+
+    @property
+    def local_date(self):
+        """The session's date in the site's time zone (V5, U1 count on it)."""
+        return self.local_start.date()
+
+
+class Schedule(models.Model):
+    """A weekly recurrence that generates sessions of one class."""
+
+    programme_class = models.ForeignKey(
+        ProgrammeClass,
+        verbose_name=_("class"),
+        on_delete=models.CASCADE,
+        related_name="schedules",
+    )
+    weekdays = WeekdaysField(_("days of the week"))
+    start_time = models.TimeField(_("start time"), help_text=_("Local time of the site."))
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1)]
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep generating up to the scheduling horizon."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Capacity of generated sessions; leave empty to inherit the class's."),
+    )
+
+    class Meta:
+        ordering = ["programme_class", "starts_on", "start_time"]
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="passes_schedule_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=24 * 60),
+                name="passes_schedule_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from .fields import WEEKDAY_CHOICES
+
+        names = dict(WEEKDAY_CHOICES)
+        days = ", ".join(str(names[d])[:3] for d in self.weekdays)
+        return f"{self.programme_class} – {days} {self.start_time:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if not self.weekdays:
+            errors["weekdays"] = _("Choose at least one day of the week.")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end date must not be before the start date.")
+        if self.duration_minutes is not None and self.duration_minutes > 24 * 60:
+            errors["duration_minutes"] = _("A session cannot last longer than 24 hours.")
+        if errors:
+            raise ValidationError(errors)
