@@ -11,15 +11,26 @@ declare -A PINS=(
   [newest]="Django==6.1.* wagtail==8.*"
 )
 
+# Find an interpreter: on PATH when it works, else a pyenv installation of it.
+find_python() {
+  local name=$1
+  if "$name" -c "" 2>/dev/null; then echo "$name"; return; fi
+  local root
+  root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+  for candidate in "$root"/versions/"${name#python}".*/bin/"$name"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return; }
+  done
+  return 1
+}
+
 combos=("$@")
 [ ${#combos[@]} -gt 0 ] || combos=(oldest newest)
 
 status=0
 for combo in "${combos[@]}"; do
   venv=".venv-$combo"
-  py=${PYTHON[$combo]}
-  if ! command -v "$py" >/dev/null; then
-    echo "=== $combo: $py not found"; status=1; continue
+  if ! py=$(find_python "${PYTHON[$combo]}"); then
+    echo "=== $combo: ${PYTHON[$combo]} not found"; status=1; continue
   fi
   echo "=== $combo: $py with ${PINS[$combo]}"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
