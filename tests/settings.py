@@ -12,7 +12,7 @@ ALLOWED_HOSTS = ["*"]
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(BASE_DIR, "test.sqlite3")
+        os.environ.get("DATABASE_URL") or "sqlite://:memory:"
     )
 }
 

@@ -189,17 +189,21 @@ class ProgrammeClass(models.Model):
     def clean(self):
         super().clean()
         errors = {}
+        # A new programme has no id yet; its classes still hold it, so check through it.
+        programme = self.programme if ProgrammeClass.programme.is_cached(self) else None
+        if programme is None and self.programme_id is not None:
+            programme = self.programme
         if (
             self.link_pool_id is not None
-            and self.programme_id is not None
-            and self.link_pool.programme_id != self.programme_id
+            and programme is not None
+            and self.link_pool.programme_id != programme.pk
         ):
             errors["link_pool"] = _(
                 "This pool belongs to another programme; a pool only links classes of one "
                 "programme."
             )
-        if self.unit_price is not None and self.programme_id is not None:
-            currency = self.programme.currency
+        if self.unit_price is not None and programme is not None:
+            currency = programme.currency
             if currency in SUPPORTED_CURRENCIES and not has_valid_precision(
                 self.unit_price, currency
             ):

@@ -5,10 +5,19 @@ that writes runs in a transaction, locks the rows it decides on in a fixed order
 and sends emails and signals only once the transaction has committed.
 """
 
+from .eligibility import eligible_passes, evaluate, evaluate_member_passes
+from .passes import adjust_pass, assign_pass, hold_pass, issue_member_pass
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 
 __all__ = [
     "GenerationReport",
+    "adjust_pass",
+    "assign_pass",
+    "eligible_passes",
+    "evaluate",
+    "evaluate_member_passes",
     "generate_all_sessions",
     "generate_sessions",
+    "hold_pass",
+    "issue_member_pass",
 ]

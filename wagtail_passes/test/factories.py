@@ -14,7 +14,19 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from ..models import Booking, LinkPool, Programme, ProgrammeClass, Schedule, Session
+from ..models import (
+    Booking,
+    CreditPackPage,
+    LinkPool,
+    PassPage,
+    ProductIndexPage,
+    ProductKind,
+    Programme,
+    ProgrammeClass,
+    Schedule,
+    Session,
+    ValidityBasis,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -92,3 +104,92 @@ class BookingFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(UserFactory)
     session = factory.SubFactory(SessionFactory)
     attendees = 1
+
+
+# ---- products and member passes --------------------------------------------------
+
+
+class _PageFactory(factory.django.DjangoModelFactory):
+    """Pages are created as children of ``parent`` (default: the default site's root)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        from wagtail.models import Site
+
+        if parent is None:
+            parent = Site.objects.get(is_default_site=True).root_page
+        page = model_class(*args, **kwargs)
+        parent.add_child(instance=page)
+        return page
+
+
+class ProductIndexPageFactory(_PageFactory):
+    class Meta:
+        model = ProductIndexPage
+
+    title = "Passes"
+    slug = factory.Sequence(lambda n: f"passes-{n}")
+
+
+class _ProductFactory(_PageFactory):
+    class Meta:
+        abstract = True
+
+    title = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    price = Decimal("50.00")
+    currency = "EUR"
+    validity_basis = ValidityBasis.PURCHASE
+    duration_days = 0
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        programmes = kwargs.pop("programmes", [])
+        classes = kwargs.pop("classes", [])
+        if parent is None:
+            parent = ProductIndexPageFactory()
+        page = super()._create(model_class, *args, parent=parent, **kwargs)
+        if programmes or classes:
+            page.programmes.set(programmes)
+            page.classes.set(classes)
+            page.save()
+        return page
+
+
+class PassPageFactory(_ProductFactory):
+    class Meta:
+        model = PassPage
+
+    kind = ProductKind.ENTRIES
+    quantity = Decimal(10)
+
+
+class CreditPackPageFactory(_ProductFactory):
+    class Meta:
+        model = CreditPackPage
+
+    kind = ProductKind.CREDITS
+    quantity = Decimal(20)
+
+
+def member_pass(member=None, product=None, *, paid=True, purchased_at=None, **product_fields):
+    """A member pass issued through the service, as a purchase would make it.
+
+    ``member_pass(kind="unlimited", quantity=None, duration_days=30)`` builds the product
+    page too.
+    """
+    from ..services import issue_member_pass
+
+    if product is None:
+        factory_class = (
+            CreditPackPageFactory
+            if product_fields.get("kind") in (ProductKind.CREDITS, ProductKind.MONEY)
+            else PassPageFactory
+        )
+        product = factory_class(**product_fields)
+    return issue_member_pass(
+        member or UserFactory(), product, paid=paid, purchased_at=purchased_at
+    )

@@ -1,0 +1,19 @@
+"""Wagtail admin panels of wagtail_passes (wagtail-modeladmin).
+
+A thin registration layer: panels, list columns, filters, buttons and one action
+view that calls the services. ``wagtail_hooks.py`` registers :class:`PassesAdminGroup`.
+"""
+
+from .classes import ProgrammeClassAdmin
+from .group import PassesAdminGroup
+from .programmes import ProgrammeAdmin
+from .schedules import ScheduleAdmin
+from .sessions import SessionAdmin
+
+__all__ = [
+    "PassesAdminGroup",
+    "ProgrammeAdmin",
+    "ProgrammeClassAdmin",
+    "ScheduleAdmin",
+    "SessionAdmin",
+]

@@ -1,0 +1,18 @@
+"""The "Passes" menu group that holds every admin of this app."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.options import ModelAdminGroup
+
+from .classes import ProgrammeClassAdmin
+from .programmes import ProgrammeAdmin
+from .schedules import ScheduleAdmin
+from .sessions import SessionAdmin
+
+
+class PassesAdminGroup(ModelAdminGroup):
+    menu_label = _("Passes")
+    menu_icon = "calendar-check"
+    menu_order = 200
+    items = (ProgrammeAdmin, ProgrammeClassAdmin, SessionAdmin, ScheduleAdmin)

@@ -1,0 +1,115 @@
+"""Programmes: details, attendance settings (SPEC P1-P8), classes and link pools."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList, TabbedInterface
+from wagtail_modeladmin.options import ModelAdmin
+
+from ..models import Programme
+from .display import column, yes_no
+from .forms import ProgrammeClassFormSet
+from .views import ProtectedDeleteView
+
+
+class ClassesInlinePanel(InlinePanel):
+    """An InlinePanel whose formset offers each class only its programme's own pools."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["formset"] = ProgrammeClassFormSet
+        return options
+
+
+class ProgrammeAdmin(ModelAdmin):
+    model = Programme
+    menu_label = _("Programmes")
+    menu_icon = "folder-open-inverse"
+    delete_view_class = ProtectedDeleteView
+    list_display = (
+        "name",
+        "currency",
+        "default_price",
+        "requires_valid_pass",
+        "redeems_if_unpaid",
+        "class_count",
+    )
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("name"),
+                    FieldPanel("slug"),
+                    FieldPanel("description"),
+                    FieldPanel("currency"),
+                    FieldPanel("default_unit_price"),
+                ],
+                heading=_("Details"),
+            ),
+            ObjectList(
+                [
+                    FieldPanel("require_valid_pass"),
+                    FieldPanel("redeem_if_unpaid"),
+                    FieldPanel("booking_opens_days_before"),
+                    FieldPanel("booking_closes_minutes_before"),
+                    FieldPanel("cancellation_cutoff_hours"),
+                    FieldPanel("default_capacity"),
+                ],
+                heading=_("Attendance settings"),
+            ),
+            ObjectList(
+                [
+                    InlinePanel(
+                        "link_pools",
+                        panels=[FieldPanel("name")],
+                        heading=_("Link pools"),
+                        label=_("link pool"),
+                    ),
+                    ClassesInlinePanel(
+                        "classes",
+                        panels=[
+                            FieldPanel("name"),
+                            FieldPanel("unit_price"),
+                            FieldPanel("capacity"),
+                            FieldPanel("credit_cost"),
+                            FieldPanel("location"),
+                            FieldPanel("instructor"),
+                            FieldPanel(
+                                "link_pool",
+                                help_text=_(
+                                    "Only this programme's pools. A pool added just now can be "
+                                    "chosen once the programme is saved."
+                                ),
+                            ),
+                        ],
+                        heading=_("Classes"),
+                        label=_("class"),
+                    ),
+                ],
+                heading=_("Classes & linking"),
+            ),
+        ]
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_classes=Count("classes"))
+
+    @column(_("default unit price"), "default_unit_price")
+    def default_price(self, obj):
+        return str(obj.default_price)
+
+    @column(_("require a valid pass"), "require_valid_pass")
+    def requires_valid_pass(self, obj):
+        return yes_no(obj.require_valid_pass)
+
+    @column(_("redeem if unpaid"), "redeem_if_unpaid")
+    def redeems_if_unpaid(self, obj):
+        return yes_no(obj.redeem_if_unpaid)
+
+    @column(_("classes"), "number_of_classes")
+    def class_count(self, obj):
+        return obj.number_of_classes

@@ -1,0 +1,105 @@
+"""Can this member pass pay for this session, and if not, why not? (R4, R1, P4)
+
+``evaluate`` explains one pass; ``eligible_passes`` returns every pass of a member
+that can pay, in redemption order. Both translate models into the rules' plain values
+and let ``rules.eligibility`` decide, so the reasoning is the same everywhere.
+"""
+
+from __future__ import annotations
+
+from ..models import MemberPass, PassStatus, Session
+from ..rules.eligibility import evaluate as evaluate_rules
+from ..rules.eligibility import redemption_sort_key
+from ..rules.types import Verdict
+from .facts import (
+    ensure_session_loaded,
+    load_redemptions,
+    nearby_range,
+    session_facts,
+    state_of,
+    terms_of,
+    with_use_bounds,
+)
+
+
+def _class_names(session: Session) -> dict[int, str]:
+    # Only the session's own class is named in a "not valid for" message.
+    return {session.programme_class_id: session.programme_class.name}
+
+
+def evaluate(member_pass: MemberPass, session: Session, attendees: int = 1) -> Verdict:
+    """The verdict for paying ``session`` for ``attendees`` places with ``member_pass``.
+
+    ``Verdict.ok``, a stable ``code``, a translated ``message`` naming the numbers and
+    dates, ``temporary`` (limit reached or on hold, rather than expired or used up) and
+    the ``cost`` it would take from the balance.
+    """
+    session = ensure_session_loaded(session)
+    facts = session_facts(session)
+    first, last = nearby_range(facts.day)
+    bounded = with_use_bounds(MemberPass.objects.filter(pk=member_pass.pk)).values_list(
+        "first_use_day", "last_use_day"
+    )
+    first_use_day, last_use_day = bounded.get()
+    redemptions = load_redemptions([member_pass.pk], first, last).get(member_pass.pk, [])
+    state = state_of(
+        member_pass, redemptions, first_use_day=first_use_day, last_use_day=last_use_day
+    )
+    return evaluate_rules(
+        terms_of(member_pass),
+        state,
+        facts,
+        attendees,
+        allow_unpaid=session.programme.redeem_if_unpaid,
+        class_names=_class_names(session),
+    )
+
+
+def eligible_passes(member, session: Session, attendees: int = 1) -> list[MemberPass]:
+    """The member's passes that can pay for ``session``, in R1 order.
+
+    Oldest first; entry, unlimited, day and credit passes before money credit; ties by
+    id. Unpaid passes only when the programme redeems unpaid passes (P4). Each returned
+    pass carries its ``verdict`` (with the ``cost``). A constant number of queries: the
+    passes, their redemptions near the session, and the class's link pool if it has one.
+    """
+    return [p for p in evaluate_member_passes(member, session, attendees) if p.verdict.ok]
+
+
+def evaluate_member_passes(member, session: Session, attendees: int = 1) -> list[MemberPass]:
+    """Every usable pass of the member with its ``verdict`` for ``session``, R1 order."""
+    session = ensure_session_loaded(session)
+    facts = session_facts(session)
+    passes = list(
+        with_use_bounds(
+            MemberPass.objects.filter(member=member).exclude(
+                status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
+            )
+        )
+    )
+    if not passes:
+        return []
+    first, last = nearby_range(facts.day)
+    redemptions = load_redemptions([p.pk for p in passes], first, last)
+    allow_unpaid = session.programme.redeem_if_unpaid
+    names = _class_names(session)
+    for member_pass in passes:
+        state = state_of(
+            member_pass,
+            redemptions.get(member_pass.pk, ()),
+            first_use_day=member_pass.first_use_day,
+            last_use_day=member_pass.last_use_day,
+        )
+        member_pass.verdict = evaluate_rules(
+            terms_of(member_pass),
+            state,
+            facts,
+            attendees,
+            allow_unpaid=allow_unpaid,
+            class_names=names,
+        )
+    passes.sort(key=lambda p: redemption_sort_key(p.kind, p.purchased_at, p.pk))
+    return passes
+
+
+__all__ = ["eligible_passes", "evaluate", "evaluate_member_passes"]

@@ -1,0 +1,135 @@
+"""Build the rules' plain values (``rules.types``) from models, in few queries.
+
+Eligibility only needs the redemptions near the session (its week and its month,
+for period limits, day passes and "already redeemed") plus each pass's first and
+last redemption day (for first-use validity). Loading only those keeps the cost
+constant however long a member's history grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+
+from ..conf import passes_settings
+from ..models import LedgerEntry, LedgerKind, MemberPass, ProgrammeClass, Session
+from ..rules.periods import period_bounds
+from ..rules.types import Hold, PassState, PassTerms, Redemption, SessionFacts
+
+
+def active_redemptions() -> QuerySet:
+    """Redemptions that no return has given back."""
+    return LedgerEntry.objects.filter(kind=LedgerKind.REDEEM, reversal__isnull=True)
+
+
+def with_use_bounds(passes: QuerySet) -> QuerySet:
+    """Annotate ``first_use_day`` and ``last_use_day`` from active redemptions (V3)."""
+    mine = active_redemptions().filter(member_pass=OuterRef("pk")).values("member_pass")
+    return passes.annotate(
+        first_use_day=Subquery(mine.annotate(d=Min("session_day")).values("d")[:1]),
+        last_use_day=Subquery(mine.annotate(d=Max("session_day")).values("d")[:1]),
+    )
+
+
+def local_day(moment: dt.datetime | None) -> dt.date | None:
+    if moment is None:
+        return None
+    return moment.astimezone(passes_settings.tzinfo).date()
+
+
+def nearby_range(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The days whose redemptions can affect a session on ``day``: its week and month."""
+    week = period_bounds("week", day)
+    month = period_bounds("month", day)
+    return min(week[0], month[0]), max(week[1], month[1])
+
+
+def load_redemptions(
+    pass_ids: Iterable[int], first: dt.date, last: dt.date
+) -> dict[int, list[Redemption]]:
+    rows = (
+        active_redemptions()
+        .filter(member_pass_id__in=list(pass_ids), session_day__range=(first, last))
+        .values_list("member_pass_id", "session_id", "session_day", "attendees")
+    )
+    result: dict[int, list[Redemption]] = defaultdict(list)
+    for pass_id, session_id, day, attendees in rows:
+        result[pass_id].append(Redemption(session_id=session_id, day=day, attendees=attendees))
+    return result
+
+
+def terms_of(member_pass: MemberPass) -> PassTerms:
+    return PassTerms(
+        kind=member_pass.kind,
+        quantity=member_pass.quantity,
+        currency=member_pass.currency,
+        validity_basis=member_pass.validity_basis,
+        duration_days=member_pass.duration_days,
+        fixed_start=member_pass.fixed_start,
+        fixed_end=member_pass.fixed_end,
+        period_limit=member_pass.period_limit or None,
+        period_max_uses=member_pass.period_max_uses,
+        programme_ids=frozenset(member_pass.programme_ids),
+        class_ids=frozenset(member_pass.class_ids),
+        allows_additional_attendees=member_pass.allows_additional_attendees,
+    )
+
+
+def state_of(
+    member_pass: MemberPass,
+    redemptions: Iterable[Redemption] = (),
+    *,
+    first_use_day: dt.date | None = None,
+    last_use_day: dt.date | None = None,
+) -> PassState:
+    """The pass's state; ``redemptions`` may be a window of them, in which case the first
+    and last redemption days outside it are added so first-use validity stays exact.
+    They carry no session and fall outside the window, so they never count towards a
+    period limit or a day already used."""
+    redemptions = list(redemptions)
+    known = {r.day for r in redemptions}
+    for day in {first_use_day, last_use_day} - {None}:
+        if day not in known:
+            redemptions.append(Redemption(session_id=0, day=day, attendees=0))
+    return PassState(
+        status=member_pass.status,
+        balance=member_pass.balance,
+        paid=member_pass.is_paid,
+        purchased_on=local_day(member_pass.purchased_at),
+        paid_on=local_day(member_pass.paid_at),
+        holds=tuple(Hold(starts_on=a, ends_on=b) for a, b in member_pass.hold_periods),
+        redemptions=tuple(redemptions),
+    )
+
+
+def session_facts(session: Session) -> SessionFacts:
+    """Facts of a session whose class and programme are loaded (one query for a pool)."""
+    klass = session.programme_class
+    linked = {klass.pk}
+    if klass.link_pool_id is not None:
+        linked |= set(
+            ProgrammeClass.objects.filter(link_pool_id=klass.link_pool_id).values_list(
+                "pk", flat=True
+            )
+        )
+    return SessionFacts(
+        session_id=session.pk,
+        day=session.local_date,
+        class_id=klass.pk,
+        programme_id=klass.programme_id,
+        linked_class_ids=frozenset(linked),
+        unit_price=session.effective_unit_price,
+        credit_cost=klass.credit_cost,
+    )
+
+
+def ensure_session_loaded(session: Session) -> Session:
+    """The session with its class and programme, fetched only if not already cached."""
+    cache = session._state.fields_cache
+    klass = cache.get("programme_class")
+    if klass is not None and "programme" in klass._state.fields_cache:
+        return session
+    return Session.objects.with_related().get(pk=session.pk)

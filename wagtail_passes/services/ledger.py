@@ -1,0 +1,153 @@
+"""The ledger of a member pass (R3): every change of its balance is a movement.
+
+Callers hold the member pass's row lock (``locking.lock_member_pass``) inside a
+transaction. Each movement changes the cached balance with a guarded update — the
+row only changes if the balance stays at or above zero — then inserts the movement
+with the balance after it. The database constraint on the balance is the last line.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from ..exceptions import PassError
+from ..models import LedgerEntry, LedgerKind, MemberPass, PassStatus, ProductKind, Session
+from ..rules.validity import validity_window
+from .facts import active_redemptions, state_of, terms_of, with_use_bounds
+
+
+def record_movement(
+    member_pass: MemberPass,
+    kind: str,
+    amount: Decimal,
+    *,
+    by=None,
+    reason: str = "",
+    session: Session | None = None,
+    attendees: int = 0,
+    booking=None,
+    reverses: LedgerEntry | None = None,
+) -> LedgerEntry:
+    """Insert one movement and move the cached balance with it, never below zero."""
+    if not isinstance(amount, Decimal):
+        raise TypeError("ledger amounts are Decimal")
+    changed = MemberPass.objects.filter(pk=member_pass.pk, balance__gte=-amount).update(
+        balance=F("balance") + amount
+    )
+    if changed != 1:
+        raise PassError(
+            _("Not enough left on this pass: %(balance)s left, %(needed)s needed.")
+            % {"balance": member_pass.balance, "needed": -amount},
+            code="insufficient_balance",
+        )
+    member_pass.balance += amount
+    entry = LedgerEntry.objects.create(
+        member_pass=member_pass,
+        kind=kind,
+        amount=amount,
+        balance_after=member_pass.balance,
+        session=session,
+        session_day=session.local_date if session is not None else None,
+        attendees=attendees,
+        booking=booking,
+        reverses=reverses,
+        reason=reason,
+        created_by=by,
+    )
+    _sync_used_up(member_pass)
+    return entry
+
+
+def _sync_used_up(member_pass: MemberPass) -> None:
+    """Keep the stored status in step with the balance (V6): used up at 0, active again
+    when a return or an adjustment gives something back."""
+    if member_pass.kind == ProductKind.UNLIMITED:
+        return
+    new = member_pass.status
+    if member_pass.balance == 0 and member_pass.status == PassStatus.ACTIVE:
+        new = PassStatus.USED_UP
+    elif member_pass.balance > 0 and member_pass.status == PassStatus.USED_UP:
+        new = PassStatus.ACTIVE
+    if new != member_pass.status:
+        member_pass.status = new
+        MemberPass.objects.filter(pk=member_pass.pk).update(status=new)
+
+
+def redeem(
+    member_pass: MemberPass,
+    session: Session,
+    *,
+    cost: Decimal,
+    attendees: int,
+    by=None,
+    booking=None,
+    reason: str = "",
+) -> LedgerEntry:
+    """Spend ``cost`` (entries, days, credits or money; 0 for unlimited or a day already
+    used) on ``session``. The movement records the session and its local date."""
+    entry = record_movement(
+        member_pass,
+        LedgerKind.REDEEM,
+        -cost,
+        by=by,
+        reason=reason,
+        session=session,
+        attendees=attendees,
+        booking=booking,
+    )
+    refresh_validity(member_pass)
+    return entry
+
+
+def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> LedgerEntry | None:
+    """Give a redemption back to its pass. Returning it twice is a no-op (returns None).
+
+    A day pass keeps its day used while another session on the same day still holds a
+    redemption of it (K3), so that return gives back nothing.
+    """
+    if redemption.kind != LedgerKind.REDEEM:
+        raise ValueError("only redemptions can be returned")
+    if LedgerEntry.objects.filter(reverses=redemption).exists():
+        return None
+    member_pass = redemption.member_pass
+    amount = -redemption.amount
+    if member_pass.kind == ProductKind.DAYS and amount:
+        same_day = (
+            active_redemptions()
+            .filter(member_pass=member_pass, session_day=redemption.session_day)
+            .exclude(pk=redemption.pk)
+        )
+        if same_day.exists():
+            amount = Decimal(0)
+    entry = record_movement(
+        member_pass,
+        LedgerKind.RETURN,
+        amount,
+        by=by,
+        reason=reason,
+        session=redemption.session,
+        attendees=redemption.attendees,
+        booking=redemption.booking,
+        reverses=redemption,
+    )
+    refresh_validity(member_pass)
+    return entry
+
+
+def refresh_validity(member_pass: MemberPass) -> None:
+    """Recompute the cached validity window (used by lists and reports)."""
+    first_use_day, last_use_day = (
+        with_use_bounds(MemberPass.objects.filter(pk=member_pass.pk))
+        .values_list("first_use_day", "last_use_day")
+        .get()
+    )
+    state = state_of(member_pass, first_use_day=first_use_day, last_use_day=last_use_day)
+    window = validity_window(terms_of(member_pass), state)
+    if (member_pass.valid_from, member_pass.valid_until) != (window.starts_on, window.ends_on):
+        member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
+        MemberPass.objects.filter(pk=member_pass.pk).update(
+            valid_from=window.starts_on, valid_until=window.ends_on
+        )

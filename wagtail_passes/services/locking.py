@@ -1,0 +1,27 @@
+"""Row locks, always taken in one order so two transactions never wait on each other
+in a cycle: session, then member passes by primary key, then product stock.
+
+``select_for_update`` is a no-op on SQLite (which serialises writers anyway); on
+PostgreSQL it is what makes the re-checks under the lock trustworthy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..models import MemberPass, Session
+
+
+def lock_session(session: Session | int) -> Session:
+    pk = session.pk if isinstance(session, Session) else session
+    return Session.objects.select_for_update().with_related().get(pk=pk)
+
+
+def lock_member_passes(passes: Iterable[MemberPass | int]) -> list[MemberPass]:
+    ids = sorted({p.pk if isinstance(p, MemberPass) else p for p in passes})
+    return list(MemberPass.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def lock_member_pass(member_pass: MemberPass | int) -> MemberPass:
+    (locked,) = lock_member_passes([member_pass])
+    return locked
