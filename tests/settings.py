@@ -11,9 +11,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or "sqlite://:memory:"
-    )
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:")
 }
 
 INSTALLED_APPS = [

@@ -29,9 +29,7 @@ def staff_client(*codenames, group_name="Front desk"):
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     )
     group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="wagtail_passes", codename__in=codenames
-        )
+        *Permission.objects.filter(content_type__app_label="wagtail_passes", codename__in=codenames)
     )
     user = UserFactory()
     user.groups.add(group)

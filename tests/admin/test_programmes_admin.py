@@ -170,9 +170,7 @@ def test_inline_class_with_cents_in_a_jpy_programme_is_refused(admin):
     programme = ProgrammeFactory(currency="JPY", default_unit_price=Decimal("1500"))
     response = admin.get(edit_url(programme))
     data = edit_form_data(response)
-    data.update(
-        nested_form_data({"classes": inline_formset([class_row(unit_price="10.50")])})
-    )
+    data.update(nested_form_data({"classes": inline_formset([class_row(unit_price="10.50")])}))
 
     response = admin.post(edit_url(programme), data)
 

@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-
 from wagtail_passes.models import LedgerEntry, LedgerKind
 from wagtail_passes.test.factories import (
     LinkPoolFactory,
@@ -21,16 +20,30 @@ def member_with_history(passes: int, redemptions_per_pass: int):
     klass = ProgrammeClassFactory(programme=pool.programme, link_pool=pool)
     ProgrammeClassFactory(programme=pool.programme, link_pool=pool)
     member = UserFactory()
-    past = SessionFactory(programme_class=klass, start=dt.datetime(2025, 1, 6, 18, tzinfo=dt.UTC),
-                          end=dt.datetime(2025, 1, 6, 19, tzinfo=dt.UTC))
-    product_kwargs = {"kind": "unlimited", "quantity": None, "duration_days": 3650,
-                      "period_limit": "week", "period_max_uses": 50}
+    past = SessionFactory(
+        programme_class=klass,
+        start=dt.datetime(2025, 1, 6, 18, tzinfo=dt.UTC),
+        end=dt.datetime(2025, 1, 6, 19, tzinfo=dt.UTC),
+    )
+    product_kwargs = {
+        "kind": "unlimited",
+        "quantity": None,
+        "duration_days": 3650,
+        "period_limit": "week",
+        "period_max_uses": 50,
+    }
     first = member_pass(member, **product_kwargs)
     created = [first] + [member_pass(member, product=first.product) for _ in range(passes - 1)]
     rows = [
-        LedgerEntry(member_pass=mp, kind=LedgerKind.REDEEM, amount=Decimal(0),
-                    balance_after=Decimal(0), session=past,
-                    session_day=dt.date(2025, 1, 6) + dt.timedelta(days=i % 300), attendees=1)
+        LedgerEntry(
+            member_pass=mp,
+            kind=LedgerKind.REDEEM,
+            amount=Decimal(0),
+            balance_after=Decimal(0),
+            session=past,
+            session_day=dt.date(2025, 1, 6) + dt.timedelta(days=i % 300),
+            attendees=1,
+        )
         for mp in created
         for i in range(redemptions_per_pass)
     ]

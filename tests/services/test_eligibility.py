@@ -81,8 +81,9 @@ def test_v3_first_use_includes_final_day():
 def test_v5_judged_on_session_date_not_booking_date(time_machine):
     """A pass expiring on the 10th cannot pay a session on the 12th, booked on the 5th."""
     time_machine.move_to(dt.datetime(2027, 3, 5, 9, 0, tzinfo=LONDON))
-    mp = member_pass(validity_basis="fixed", fixed_start=dt.date(2027, 3, 1),
-                     fixed_end=dt.date(2027, 3, 10))
+    mp = member_pass(
+        validity_basis="fixed", fixed_start=dt.date(2027, 3, 1), fixed_end=dt.date(2027, 3, 10)
+    )
     klass = ProgrammeClassFactory()
     assert services.evaluate(mp, session_at(klass, 2027, 3, 10)).ok
     assert services.evaluate(mp, session_at(klass, 2027, 3, 12)).code == "expired"
@@ -146,8 +147,12 @@ def test_p4_unpaid_passes_only_when_the_programme_allows():
 def test_r1_order_oldest_first_money_last_ties_by_id():
     member = UserFactory()
     at = dt.datetime(2027, 1, 1, 10, tzinfo=LONDON)
-    money = member_pass(member, kind=ProductKind.MONEY, quantity=Decimal(100),
-                        purchased_at=at - dt.timedelta(days=30))
+    money = member_pass(
+        member,
+        kind=ProductKind.MONEY,
+        quantity=Decimal(100),
+        purchased_at=at - dt.timedelta(days=30),
+    )
     newer = member_pass(member, purchased_at=at + dt.timedelta(days=1))
     tie_a = member_pass(member, purchased_at=at)
     tie_b = member_pass(member, purchased_at=at)
@@ -159,8 +164,12 @@ def test_r1_order_oldest_first_money_last_ties_by_id():
 def test_eligible_passes_excludes_refusals_and_keeps_their_verdicts():
     member = UserFactory()
     good = member_pass(member)
-    expired = member_pass(member, validity_basis="fixed", fixed_start=dt.date(2027, 1, 1),
-                          fixed_end=dt.date(2027, 1, 31))
+    expired = member_pass(
+        member,
+        validity_basis="fixed",
+        fixed_start=dt.date(2027, 1, 1),
+        fixed_end=dt.date(2027, 1, 31),
+    )
     session = session_at(ProgrammeClassFactory(), 2027, 3, 1)
     evaluated = services.evaluate_member_passes(member, session)
     assert {p.pk: p.verdict.code for p in evaluated} == {good.pk: "ok", expired.pk: "expired"}

@@ -13,7 +13,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from wagtail_passes import services
 from wagtail_passes.exceptions import PassError
 from wagtail_passes.models import LedgerKind, MemberPass, PassStatus, ProductKind
-from wagtail_passes.services.ledger import record_movement, redeem, return_redemption
+from wagtail_passes.services.ledger import redeem, return_redemption
 from wagtail_passes.test.factories import ProgrammeClassFactory, SessionFactory, UserFactory
 from wagtail_passes.test.factories import member_pass as make_pass
 
@@ -28,8 +28,11 @@ def sessions(n):
     klass = ProgrammeClassFactory()
     base = dt.datetime(2027, 3, 1, 18, tzinfo=dt.UTC)
     return [
-        SessionFactory(programme_class=klass, start=base + dt.timedelta(days=i),
-                       end=base + dt.timedelta(days=i, hours=1))
+        SessionFactory(
+            programme_class=klass,
+            start=base + dt.timedelta(days=i),
+            end=base + dt.timedelta(days=i, hours=1),
+        )
         for i in range(n)
     ]
 
@@ -48,7 +51,10 @@ def test_r3_redeem_records_session_and_return_gives_it_back():
     (session,) = sessions(1)
     entry = redeem(mp, session, cost=Decimal(1), attendees=1)
     assert (entry.session, entry.session_day, entry.balance_after) == (
-        session, session.local_date, Decimal(1))
+        session,
+        session.local_date,
+        Decimal(1),
+    )
     back = return_redemption(entry, reason="cancelled")
     assert back.reverses == entry and back.amount == Decimal(1)
     assert return_redemption(entry) is None  # twice is a no-op
@@ -95,12 +101,16 @@ def test_v6_status_used_up_at_zero_and_active_again_after_return():
 def test_k3_return_keeps_the_day_while_another_session_uses_it():
     mp = make_pass(kind=ProductKind.DAYS, quantity=Decimal(2))
     klass = ProgrammeClassFactory()
-    morning = SessionFactory(programme_class=klass,
-                             start=dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC),
-                             end=dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC))
-    evening = SessionFactory(programme_class=klass,
-                             start=dt.datetime(2027, 3, 1, 18, tzinfo=dt.UTC),
-                             end=dt.datetime(2027, 3, 1, 19, tzinfo=dt.UTC))
+    morning = SessionFactory(
+        programme_class=klass,
+        start=dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC),
+        end=dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC),
+    )
+    evening = SessionFactory(
+        programme_class=klass,
+        start=dt.datetime(2027, 3, 1, 18, tzinfo=dt.UTC),
+        end=dt.datetime(2027, 3, 1, 19, tzinfo=dt.UTC),
+    )
     first = redeem(mp, morning, cost=Decimal(1), attendees=1)
     redeem(mp, evening, cost=Decimal(0), attendees=1)
     assert return_redemption(first).amount == 0  # the evening still uses the day
@@ -131,9 +141,7 @@ class TestLedgerProperties(HypothesisTestCase):
             mp.refresh_from_db()
             try:
                 if op == "redeem":
-                    redemptions.append(
-                        redeem(mp, pool[n % 3], cost=Decimal(n), attendees=1)
-                    )
+                    redemptions.append(redeem(mp, pool[n % 3], cost=Decimal(n), attendees=1))
                 elif op == "return" and redemptions:
                     return_redemption(redemptions[n % len(redemptions)])
                 elif op == "adjust" and n:

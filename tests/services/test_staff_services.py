@@ -22,8 +22,11 @@ def staff():
 
 def session_on(day, klass=None):
     start = dt.datetime.combine(day, dt.time(18), tzinfo=dt.UTC)
-    return SessionFactory(programme_class=klass or ProgrammeClassFactory(), start=start,
-                          end=start + dt.timedelta(hours=1))
+    return SessionFactory(
+        programme_class=klass or ProgrammeClassFactory(),
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
 
 
 def test_k6_assign_any_product_without_payment(staff):
@@ -41,8 +44,9 @@ def test_k6_assign_refuses_a_page_that_is_not_a_product(staff):
 
 
 def test_v7_hold_moves_expiry_and_blocks_sessions_inside(staff):
-    mp = make_pass(validity_basis="fixed", fixed_start=dt.date(2027, 3, 1),
-                   fixed_end=dt.date(2027, 3, 31))
+    mp = make_pass(
+        validity_basis="fixed", fixed_start=dt.date(2027, 3, 1), fixed_end=dt.date(2027, 3, 31)
+    )
     services.hold_pass(mp, dt.date(2027, 3, 10), dt.date(2027, 3, 16), by=staff, reason="injury")
     mp.refresh_from_db()
     assert mp.valid_until == dt.date(2027, 4, 7)  # 7 days later

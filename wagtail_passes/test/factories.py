@@ -190,6 +190,4 @@ def member_pass(member=None, product=None, *, paid=True, purchased_at=None, **pr
             else PassPageFactory
         )
         product = factory_class(**product_fields)
-    return issue_member_pass(
-        member or UserFactory(), product, paid=paid, purchased_at=purchased_at
-    )
+    return issue_member_pass(member or UserFactory(), product, paid=paid, purchased_at=purchased_at)
