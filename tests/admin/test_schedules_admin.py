@@ -204,5 +204,6 @@ def test_horizon_date_on_the_confirm_page_follows_the_setting(admin, schedule, s
 
     response = admin.get(generate_url(schedule))
 
-    assert response.context["horizon_date"] == today + dt.timedelta(days=7)
+    # Seven days starting today end six days from now.
+    assert response.context["horizon_date"] == today + dt.timedelta(days=6)
     assert "for the next 7 days" in response.content.decode()
