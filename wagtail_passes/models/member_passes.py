@@ -85,6 +85,10 @@ class MemberPass(models.Model):
     # reports filter on it. Eligibility recomputes it from the rules.
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Local dates of the earliest and latest session it pays for (V3), kept with the
+    # window so eligibility needs no aggregate over the whole ledger.
+    first_use_day = models.DateField(_("first used on"), null=True, blank=True, editable=False)
+    last_use_day = models.DateField(_("last used on"), null=True, blank=True, editable=False)
     # The holds' date ranges, copied here by the hold service in the same transaction
     # as the Hold rows, so eligibility needs no extra query. [["2027-03-01", "2027-03-07"]]
     hold_ranges = models.JSONField(default=list, blank=True, editable=False)

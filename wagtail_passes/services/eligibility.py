@@ -18,7 +18,6 @@ from .facts import (
     session_facts,
     state_of,
     terms_of,
-    with_use_bounds,
 )
 
 
@@ -37,14 +36,8 @@ def evaluate(member_pass: MemberPass, session: Session, attendees: int = 1) -> V
     session = ensure_session_loaded(session)
     facts = session_facts(session)
     first, last = nearby_range(facts.day)
-    bounded = with_use_bounds(MemberPass.objects.filter(pk=member_pass.pk)).values_list(
-        "first_use_day", "last_use_day"
-    )
-    first_use_day, last_use_day = bounded.get()
     redemptions = load_redemptions([member_pass.pk], first, last).get(member_pass.pk, [])
-    state = state_of(
-        member_pass, redemptions, first_use_day=first_use_day, last_use_day=last_use_day
-    )
+    state = state_of(member_pass, redemptions)
     return evaluate_rules(
         terms_of(member_pass),
         state,
@@ -71,11 +64,9 @@ def evaluate_member_passes(member, session: Session, attendees: int = 1) -> list
     session = ensure_session_loaded(session)
     facts = session_facts(session)
     passes = list(
-        with_use_bounds(
-            MemberPass.objects.filter(member=member).exclude(
-                status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
-            )
-        )
+        MemberPass.objects.filter(member=member)
+        .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
+        .order_by()
     )
     if not passes:
         return []
@@ -84,12 +75,7 @@ def evaluate_member_passes(member, session: Session, attendees: int = 1) -> list
     allow_unpaid = session.programme.redeem_if_unpaid
     names = _class_names(session)
     for member_pass in passes:
-        state = state_of(
-            member_pass,
-            redemptions.get(member_pass.pk, ()),
-            first_use_day=member_pass.first_use_day,
-            last_use_day=member_pass.last_use_day,
-        )
+        state = state_of(member_pass, redemptions.get(member_pass.pk, ()))
         member_pass.verdict = evaluate_rules(
             terms_of(member_pass),
             state,

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min, QuerySet
 
 from ..conf import passes_settings
 from ..models import LedgerEntry, LedgerKind, MemberPass, ProgrammeClass, Session
@@ -25,13 +25,15 @@ def active_redemptions() -> QuerySet:
     return LedgerEntry.objects.filter(kind=LedgerKind.REDEEM, reversal__isnull=True)
 
 
-def with_use_bounds(passes: QuerySet) -> QuerySet:
-    """Annotate ``first_use_day`` and ``last_use_day`` from active redemptions (V3)."""
-    mine = active_redemptions().filter(member_pass=OuterRef("pk")).values("member_pass")
-    return passes.annotate(
-        first_use_day=Subquery(mine.annotate(d=Min("session_day")).values("d")[:1]),
-        last_use_day=Subquery(mine.annotate(d=Max("session_day")).values("d")[:1]),
+def use_bounds(member_pass: MemberPass) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last session day among the pass's active redemptions (V3)."""
+    bounds = (
+        active_redemptions()
+        .filter(member_pass=member_pass)
+        .order_by()
+        .aggregate(first=Min("session_day"), last=Max("session_day"))
     )
+    return bounds["first"], bounds["last"]
 
 
 def local_day(moment: dt.datetime | None) -> dt.date | None:
@@ -53,6 +55,7 @@ def load_redemptions(
     rows = (
         active_redemptions()
         .filter(member_pass_id__in=list(pass_ids), session_day__range=(first, last))
+        .order_by()
         .values_list("member_pass_id", "session_id", "session_day", "attendees")
     )
     result: dict[int, list[Redemption]] = defaultdict(list)
@@ -78,20 +81,14 @@ def terms_of(member_pass: MemberPass) -> PassTerms:
     )
 
 
-def state_of(
-    member_pass: MemberPass,
-    redemptions: Iterable[Redemption] = (),
-    *,
-    first_use_day: dt.date | None = None,
-    last_use_day: dt.date | None = None,
-) -> PassState:
+def state_of(member_pass: MemberPass, redemptions: Iterable[Redemption] = ()) -> PassState:
     """The pass's state; ``redemptions`` may be a window of them, in which case the first
-    and last redemption days outside it are added so first-use validity stays exact.
-    They carry no session and fall outside the window, so they never count towards a
-    period limit or a day already used."""
+    and last redemption days outside it (cached on the pass) are added so first-use
+    validity stays exact. They carry no session and fall outside the window, so they
+    never count towards a period limit or a day already used."""
     redemptions = list(redemptions)
     known = {r.day for r in redemptions}
-    for day in {first_use_day, last_use_day} - {None}:
+    for day in {member_pass.first_use_day, member_pass.last_use_day} - {None}:
         if day not in known:
             redemptions.append(Redemption(session_id=0, day=day, attendees=0))
     return PassState(
@@ -111,9 +108,9 @@ def session_facts(session: Session) -> SessionFacts:
     linked = {klass.pk}
     if klass.link_pool_id is not None:
         linked |= set(
-            ProgrammeClass.objects.filter(link_pool_id=klass.link_pool_id).values_list(
-                "pk", flat=True
-            )
+            ProgrammeClass.objects.filter(link_pool_id=klass.link_pool_id)
+            .order_by()
+            .values_list("pk", flat=True)
         )
     return SessionFacts(
         session_id=session.pk,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import PassError
 from ..models import LedgerEntry, LedgerKind, MemberPass, PassStatus, ProductKind, Session
 from ..rules.validity import validity_window
-from .facts import active_redemptions, state_of, terms_of, with_use_bounds
+from .facts import active_redemptions, state_of, terms_of, use_bounds
 
 
 def record_movement(
@@ -138,16 +138,14 @@ def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> 
 
 
 def refresh_validity(member_pass: MemberPass) -> None:
-    """Recompute the cached validity window (used by lists and reports)."""
-    first_use_day, last_use_day = (
-        with_use_bounds(MemberPass.objects.filter(pk=member_pass.pk))
-        .values_list("first_use_day", "last_use_day")
-        .get()
+    """Recompute the cached first/last use days and validity window after a write."""
+    first_use_day, last_use_day = use_bounds(member_pass)
+    member_pass.first_use_day, member_pass.last_use_day = first_use_day, last_use_day
+    window = validity_window(terms_of(member_pass), state_of(member_pass))
+    member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
+    MemberPass.objects.filter(pk=member_pass.pk).update(
+        first_use_day=first_use_day,
+        last_use_day=last_use_day,
+        valid_from=window.starts_on,
+        valid_until=window.ends_on,
     )
-    state = state_of(member_pass, first_use_day=first_use_day, last_use_day=last_use_day)
-    window = validity_window(terms_of(member_pass), state)
-    if (member_pass.valid_from, member_pass.valid_until) != (window.starts_on, window.ends_on):
-        member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
-        MemberPass.objects.filter(pk=member_pass.pk).update(
-            valid_from=window.starts_on, valid_until=window.ends_on
-        )
