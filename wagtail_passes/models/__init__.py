@@ -1,4 +1,4 @@
-from .bookings import Booking, BookingStatus
+from .bookings import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .products import (
     BuyerRestriction,
@@ -39,4 +39,6 @@ __all__ = [
     "Schedule",
     "Session",
     "ValidityBasis",
+    "WaitlistEntry",
+    "WaitlistStatus",
 ]

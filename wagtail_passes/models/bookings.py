@@ -1,10 +1,13 @@
-"""Bookings of sessions by members.
+"""Bookings of sessions by members, and waiting lists.
 
-Only the booking's core lives here for now; what paid for it (a member pass or an
-amount due) arrives with the booking services.
+What paid for a booking is either a member pass (``member_pass``, with its redemption
+in the pass's ledger) or nothing yet: then ``amount_due`` is what the member owes
+(P1), the effective unit price times the attendees. Free sessions owe nothing.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -26,6 +29,10 @@ ACTIVE_BOOKING = ~Q(status=BookingStatus.CANCELLED)
 class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ACTIVE_BOOKING)
+
+    def unpaid(self):
+        """Active bookings that owe an amount (R2, S2)."""
+        return self.active().filter(amount_due__gt=0)
 
 
 class Booking(models.Model):
@@ -57,6 +64,35 @@ class Booking(models.Model):
         related_name="+",
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What paid: a member pass, or an amount the member owes.
+    member_pass = models.ForeignKey(
+        "wagtail_passes.MemberPass",
+        verbose_name=_("paid with"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    price = models.DecimalField(
+        _("price"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text=_("Effective unit price times attendees when it was booked (P1)."),
+    )
+    amount_due = models.DecimalField(
+        _("amount due"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    amount_paid_at = models.DateTimeField(_("amount paid at"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 
@@ -72,6 +108,15 @@ class Booking(models.Model):
                 name="passes_booking_one_active_per_member",
             ),
             models.CheckConstraint(condition=Q(attendees__gte=1), name="passes_booking_attendees"),
+            models.CheckConstraint(
+                condition=Q(amount_due__gte=0) & Q(price__gte=0),
+                name="passes_booking_amounts_gte_0",
+            ),
+            # A pass pays or an amount is owed, never both.
+            models.CheckConstraint(
+                condition=Q(member_pass__isnull=True) | Q(amount_due=0),
+                name="passes_booking_pass_or_amount_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,3 +125,58 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != BookingStatus.CANCELLED
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BOOKED = "booked", _("Booked from the waiting list")
+    LEFT = "left", _("Left the waiting list")
+    CANCELLED = "cancelled", _("Session cancelled")
+
+
+class WaitlistEntry(models.Model):
+    """A member waiting for a place on a full session (P7). First come, first served."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="passes_waitlist_entries",
+    )
+    session = models.ForeignKey(
+        "wagtail_passes.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="waitlist",
+    )
+    attendees = models.PositiveIntegerField(
+        _("attendees"), default=1, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    booking = models.OneToOneField(
+        Booking,
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_entry",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "session"],
+                condition=Q(status="waiting"),
+                name="passes_waitlist_once_per_member",
+            ),
+            models.CheckConstraint(condition=Q(attendees__gte=1), name="passes_waitlist_attendees"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} waiting for {self.session}"

@@ -12,20 +12,39 @@ page: a page revision published later would otherwise write an old count back.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+    TabbedInterface,
+)
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from ..compat import PAGE_MODEL
+from ..conf import passes_settings
+from ..products.forms import ProductPageForm
+from ..products.offer import ProductOffer
+from ..rules.describe import describe_product, summarize, who_may_buy
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
+from ..rules.pricing import pro_rata_price
+from ..rules.selling import SaleState, sale_state
 from .programmes import PRICE_FIELD, Programme, ProgrammeClass, default_currency
+
+PRODUCT_PAGE_TYPES = ["wagtail_passes.PassPage", "wagtail_passes.CreditPackPage"]
+PRODUCT_TEMPLATE = "wagtail_passes/pages/product_page.html"
 
 
 class ProductKind(models.TextChoices):
@@ -191,6 +210,82 @@ class ProductMixin(models.Model):
         _("members may put it on hold"), default=False, help_text=_("V7")
     )
 
+    # ---- page editor (Wagtail) ---------------------------------------------------
+    base_form_class = ProductPageForm
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("image")]
+    gives_panels = [
+        FieldPanel("kind", widget=forms.RadioSelect),
+        FieldPanel("quantity"),
+        MultiFieldPanel(
+            [
+                FieldPanel("programmes", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("classes", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("Valid for"),
+        ),
+        FieldPanel("allows_additional_attendees"),
+    ]
+    validity_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("validity_basis", widget=forms.RadioSelect),
+                FieldPanel("duration_days"),
+                FieldRowPanel([FieldPanel("fixed_start"), FieldPanel("fixed_end")]),
+            ],
+            heading=_("Validity"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("period_limit"), FieldPanel("period_max_uses")])],
+            heading=_("Usage limit"),
+        ),
+        FieldPanel("member_can_hold"),
+    ]
+    selling_panels = [
+        FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("pro_rata"),
+                FieldPanel("pro_rata_from"),
+                FieldPanel("pro_rata_minimum_price"),
+            ],
+            heading=_("Pro-rata price"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("stock_limit"),
+                FieldRowPanel([FieldPanel("sale_starts_at"), FieldPanel("sale_ends_at")]),
+                FieldPanel("is_archived"),
+            ],
+            heading=_("Availability"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("buyer_restriction"),
+                PageChooserPanel("required_product", page_type=PRODUCT_PAGE_TYPES),
+                FieldPanel("access_code"),
+            ],
+            heading=_("Who may buy"),
+        ),
+        FieldPanel("terms"),
+    ]
+    renewal_panels = [
+        FieldPanel("allow_auto_renew"),
+        FieldPanel("renew_when"),
+        FieldPanel("commitment_payments"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(gives_panels, heading=_("What it gives")),
+            ObjectList(validity_panels, heading=_("Validity & limits")),
+            ObjectList(selling_panels, heading=_("Selling")),
+            ObjectList(renewal_panels, heading=_("Renewal")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
     class Meta:
         abstract = True
 
@@ -278,16 +373,138 @@ class ProductMixin(models.Model):
             return False
         return not (self.sale_ends_at and now >= self.sale_ends_at)
 
+    # ---- what visitors see (read-only) -------------------------------------------
+    def price_today(self, today: date | None = None) -> Money:
+        """Today's price (A3): pro-rata when switched on, judged in the site's time zone."""
+        full = self.full_price
+        if not (
+            self.pro_rata
+            and self.validity_basis == ValidityBasis.FIXED
+            and self.fixed_start
+            and self.fixed_end
+            and self.fixed_start <= self.fixed_end
+            and self.pro_rata_from
+            and self.pro_rata_minimum_price is not None
+        ):
+            return full
+        return pro_rata_price(
+            full,
+            fixed_start=self.fixed_start,
+            fixed_end=self.fixed_end,
+            pro_rata_from=self.pro_rata_from,
+            minimum=Money(self.pro_rata_minimum_price, self.currency),
+            today=today or timezone.localdate(timezone=passes_settings.tzinfo),
+        )
+
+    def sold_count(self) -> int:
+        """Units sold so far (A1); 0 before the first sale."""
+        if self.pk is None:
+            return 0
+        sold = ProductStock.objects.filter(product_id=self.pk).values_list("sold", flat=True)
+        return sold.first() or 0
+
+    def availability(self, now: datetime | None = None, *, sold: int | None = None) -> SaleState:
+        """Whether it can be bought now, and if not why (A1, A2, U6). ``sold`` saves the
+        stock query when the caller already knows it."""
+        if sold is None:
+            sold = self.sold_count() if self.stock_limit is not None else 0
+        return sale_state(
+            now=now or timezone.now(),
+            tz=passes_settings.tzinfo,
+            is_archived=self.is_archived,
+            sale_starts_at=self.sale_starts_at,
+            sale_ends_at=self.sale_ends_at,
+            fixed_end=self.fixed_end if self.validity_basis == ValidityBasis.FIXED else None,
+            stock_limit=self.stock_limit,
+            sold=sold,
+            access_code_required=bool(self.access_code),
+        )
+
+    def description(self, today: date | None = None) -> tuple[str, ...]:
+        """The product in plain words, phrase by phrase (see ``rules.describe``)."""
+        return describe_product(
+            kind=self.kind,
+            quantity=self.quantity,
+            currency=self.currency,
+            validity_basis=self.validity_basis,
+            duration_days=self.duration_days or 0,
+            fixed_start=self.fixed_start,
+            fixed_end=self.fixed_end,
+            period=self.period_limit or None,
+            period_max_uses=self.period_max_uses,
+            programme_names=[str(p) for p in self.programmes.all()],
+            class_names=[str(c) for c in self.classes.all()],
+            allows_additional_attendees=self.allows_additional_attendees,
+            today=today,
+        )
+
+    def summary(self, today: date | None = None) -> str:
+        """One sentence: "10 entries, valid 90 days from first use, for Yoga"."""
+        return summarize(self.description(today))
+
+    def buyer_notes(self) -> tuple[str, ...]:
+        """Who may buy it (U5), for the visitor; empty when anyone may."""
+        required = self.required_product.title if self.required_product_id else None
+        return who_may_buy(self.buyer_restriction, required)
+
+    def offer(self, now: datetime | None = None, *, sold: int | None = None) -> ProductOffer:
+        """Everything the product page and the index show about this product."""
+        now = now or timezone.now()
+        today = timezone.localdate(now, timezone=passes_settings.tzinfo)
+        phrases = self.description(today)
+        return ProductOffer(
+            page=self,
+            phrases=phrases,
+            summary=summarize(phrases),
+            price=self.price_today(today),
+            full_price=self.full_price,
+            availability=self.availability(now, sold=sold),
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["offer"] = self.offer()
+        return context
+
 
 class ProductIndexPage(Page):
     """A page that lists the passes and credit packs placed under it."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
-    subpage_types = ["wagtail_passes.PassPage", "wagtail_passes.CreditPackPage"]
+    subpage_types = PRODUCT_PAGE_TYPES
+    template = "wagtail_passes/pages/product_index_page.html"
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
 
     class Meta:
         verbose_name = _("passes and credit packs index")
+
+    def products(self) -> list[ProductMixin]:
+        """The live products under this page, in the editors' order, with what they cover
+        fetched in one query per page type."""
+        products = [
+            page for page in self.get_children().live().specific() if isinstance(page, ProductMixin)
+        ]
+        for page_type in {type(page) for page in products}:
+            same_type = [page for page in products if type(page) is page_type]
+            models.prefetch_related_objects(same_type, "programmes", "classes")
+        return products
+
+    def offers(self, now: datetime | None = None) -> list[ProductOffer]:
+        products = self.products()
+        limited = [page.pk for page in products if page.stock_limit is not None]
+        sold = dict(
+            ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold")
+            if limited
+            else ()
+        )
+        now = now or timezone.now()
+        return [page.offer(now, sold=sold.get(page.pk, 0)) for page in products]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["offers"] = self.offers()
+        return context
 
 
 class PassPage(ProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
@@ -297,6 +514,8 @@ class PassPage(ProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
 
     parent_page_types = ["wagtail_passes.ProductIndexPage"]
     subpage_types: list[str] = []
+    # Both product page types share one template (Wagtail would otherwise pick one each).
+    template = PRODUCT_TEMPLATE
 
     class Meta:
         verbose_name = _("pass")
@@ -310,6 +529,8 @@ class CreditPackPage(ProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
 
     parent_page_types = ["wagtail_passes.ProductIndexPage"]
     subpage_types: list[str] = []
+    # Both product page types share one template (Wagtail would otherwise pick one each).
+    template = PRODUCT_TEMPLATE
 
     class Meta:
         verbose_name = _("credit pack")

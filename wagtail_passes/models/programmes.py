@@ -6,6 +6,7 @@ programme's unit price and capacity; a session may override the capacity again.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -313,6 +314,12 @@ class Session(models.Model):
     @property
     def local_start(self):
         return timezone.localtime(self.start, passes_settings.tzinfo)
+
+    @property
+    def cancellation_deadline(self):
+        """P6: members may cancel until this moment (in the site's time zone)."""
+        hours = self.programme_class.programme.cancellation_cutoff_hours
+        return self.local_start - dt.timedelta(hours=hours)
 
     @property
     def local_date(self):

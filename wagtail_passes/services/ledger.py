@@ -98,7 +98,7 @@ def redeem(
         attendees=attendees,
         booking=booking,
     )
-    refresh_validity(member_pass)
+    refresh_validity(member_pass, used_on=entry.session_day)
     return entry
 
 
@@ -137,9 +137,17 @@ def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> 
     return entry
 
 
-def refresh_validity(member_pass: MemberPass) -> None:
-    """Recompute the cached first/last use days and validity window after a write."""
-    first_use_day, last_use_day = use_bounds(member_pass)
+def refresh_validity(member_pass: MemberPass, *, used_on=None) -> None:
+    """Recompute the cached first/last use days and validity window after a write.
+
+    A new redemption on ``used_on`` can only widen the use bounds, so they are updated
+    in place; otherwise (a return) they are read back from the ledger.
+    """
+    if used_on is None:
+        first_use_day, last_use_day = use_bounds(member_pass)
+    else:
+        days = [d for d in (member_pass.first_use_day, member_pass.last_use_day, used_on) if d]
+        first_use_day, last_use_day = min(days), max(days)
     member_pass.first_use_day, member_pass.last_use_day = first_use_day, last_use_day
     window = validity_window(terms_of(member_pass), state_of(member_pass))
     member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
