@@ -186,7 +186,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
     """
     with transaction.atomic():
         session = lock_session(booking.session_id)
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
         if booking.status == BookingStatus.CANCELLED:
             return booking
         if booking.status != BookingStatus.BOOKED:
@@ -247,7 +247,7 @@ def cancel_session(session: Session, by) -> list[Booking]:
             session.is_cancelled, session.cancelled_at = True, timezone.now()
             session.save(update_fields=["is_cancelled", "cancelled_at"])
         bookings = list(
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .filter(session=session, status=BookingStatus.BOOKED)
             .select_related("member", "member_pass")
             .order_by("pk")
@@ -358,7 +358,7 @@ def settle_unpaid(member_pass: MemberPass, by=None) -> list[Booking]:
             lock_session(session_id)
         member_pass = lock_member_pass(member_pass)
         bookings = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .filter(pk__in=[pk for pk, _ in unpaid], amount_due__gt=0, member_pass__isnull=True)
             .exclude(status=BookingStatus.CANCELLED)
             .select_related("session__programme_class__programme")
@@ -394,7 +394,7 @@ def mark_attendance(booking: Booking, attended: bool, by) -> Booking:
         None: BookingStatus.BOOKED,
     }[attended]
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
         if booking.status == BookingStatus.CANCELLED:
             raise BookingError(
                 _("A cancelled booking has no attendance."), code="booking_cancelled"

@@ -2,7 +2,9 @@
 in a cycle: session, then member passes by primary key, then product stock.
 
 ``select_for_update`` is a no-op on SQLite (which serialises writers anyway); on
-PostgreSQL it is what makes the re-checks under the lock trustworthy.
+PostgreSQL it is what makes the re-checks under the lock trustworthy. Every lock names
+``of=("self",)``: a query that joins related rows (the session's class and programme)
+must lock only its own row, never the programme every booking reads.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from ..models import MemberPass, Session
 
 def lock_session(session: Session | int) -> Session:
     pk = session.pk if isinstance(session, Session) else session
-    return Session.objects.select_for_update().with_related().get(pk=pk)
+    return Session.objects.select_for_update(of=("self",)).with_related().get(pk=pk)
 
 
 def lock_member_passes(passes: Iterable[MemberPass | int]) -> list[MemberPass]:
     ids = sorted({p.pk if isinstance(p, MemberPass) else p for p in passes})
-    return list(MemberPass.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    locked = MemberPass.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+    return list(locked.order_by("pk"))
 
 
 def lock_member_pass(member_pass: MemberPass | int) -> MemberPass:

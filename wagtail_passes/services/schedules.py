@@ -127,7 +127,7 @@ def generate_sessions(
 
     with transaction.atomic():
         schedule = (
-            Schedule.objects.select_for_update()
+            Schedule.objects.select_for_update(of=("self",))
             .select_related("programme_class__programme")
             .get(pk=schedule.pk)
         )
@@ -138,7 +138,7 @@ def generate_sessions(
             if occ.start > now
         }
         existing = list(
-            Session.objects.select_for_update()
+            Session.objects.select_for_update(of=("self",))
             .filter(schedule=schedule, occurrence_date__gte=today)
             .order_by("pk")
         )
