@@ -6,11 +6,13 @@ view that calls the services. ``wagtail_hooks.py`` registers :class:`PassesAdmin
 
 from .classes import ProgrammeClassAdmin
 from .group import PassesAdminGroup
+from .member_passes import MemberPassAdmin
 from .programmes import ProgrammeAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
 __all__ = [
+    "MemberPassAdmin",
     "PassesAdminGroup",
     "ProgrammeAdmin",
     "ProgrammeClassAdmin",

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.options import ModelAdminGroup
 
 from .classes import ProgrammeClassAdmin
+from .member_passes import MemberPassAdmin
 from .programmes import ProgrammeAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
@@ -15,4 +16,4 @@ class PassesAdminGroup(ModelAdminGroup):
     menu_label = _("Passes")
     menu_icon = "calendar-check"
     menu_order = 200
-    items = (ProgrammeAdmin, ProgrammeClassAdmin, SessionAdmin, ScheduleAdmin)
+    items = (ProgrammeAdmin, ProgrammeClassAdmin, SessionAdmin, ScheduleAdmin, MemberPassAdmin)

@@ -1,0 +1,214 @@
+"""Member passes: who holds what, how much is left, and the staff tools (S1, S4).
+
+Member passes are never created or edited through a generic form: the ledger is the
+only way a balance changes (R3). The list and the inspect page show them; "Assign a
+pass" (K6), "Put on hold" (V7) and "Adjust balance" (R3/S4) call the services.
+
+Permissions: the list and inspect page need ``view_memberpass``; assigning needs
+``add_memberpass``; holding and adjusting need ``change_memberpass``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.utils import quote
+from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin
+
+from ..models import MemberPass
+from .display import column, yes_no
+from .pass_actions import (
+    AdjustPassView,
+    AssignPassView,
+    HoldPassView,
+    MemberPassIndexView,
+    MemberPassInspectView,
+    balance_text,
+    person,
+    valid_until_text,
+)
+
+
+class MemberPassPermissionHelper(PermissionHelper):
+    """View to see; add to assign; change to hold and adjust. No generic create, edit or
+    delete for anyone, superusers included."""
+
+    def _has(self, user, action) -> bool:
+        return self.user_has_specific_permission(user, self.get_perm_codename(action))
+
+    def user_can_list(self, user):
+        return self._has(user, "view")
+
+    def user_can_inspect_obj(self, user, obj):
+        return self.inspect_view_enabled and self._has(user, "view")
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+    def user_can_assign(self, user):
+        return self._has(user, "add")
+
+    def user_can_hold_obj(self, user, obj):
+        return self._has(user, "change")
+
+    def user_can_adjust_obj(self, user, obj):
+        return self._has(user, "change")
+
+
+class MemberPassButtonHelper(ButtonHelper):
+    """Inspect, "Put on hold" and "Adjust balance" per pass; "Assign a pass" on the list."""
+
+    def _button(self, url, label, title, classnames_add=None, classnames_exclude=None):
+        classnames = ["button-secondary", *(classnames_add or [])]
+        return {
+            "url": url,
+            "label": label,
+            "classname": self.finalise_classname(classnames, classnames_exclude or []),
+            "title": title,
+        }
+
+    def assign_button(self):
+        return {
+            "url": self.url_helper.get_action_url("assign"),
+            "label": _("Assign a pass"),
+            "icon": "plus",
+            "classname": self.finalise_classname(self.add_button_classnames),
+            "title": _("Give a pass or credit pack to a member by hand"),
+        }
+
+    def hold_button(self, pk, classnames_add=None, classnames_exclude=None):
+        return self._button(
+            self.url_helper.get_action_url("hold", quote(pk)),
+            _("Put on hold"),
+            _("Stop this pass for a period and move its expiry out"),
+            classnames_add,
+            classnames_exclude,
+        )
+
+    def adjust_button(self, pk, classnames_add=None, classnames_exclude=None):
+        return self._button(
+            self.url_helper.get_action_url("adjust", quote(pk)),
+            _("Adjust balance"),
+            _("Add to or take from this pass's balance, with a reason"),
+            classnames_add,
+            classnames_exclude,
+        )
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        exclude = exclude or []
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        helper, user = self.permission_helper, self.request.user
+        pk = getattr(obj, self.opts.pk.attname)
+        if "hold" not in exclude and helper.user_can_hold_obj(user, obj):
+            buttons.append(self.hold_button(pk, classnames_add, classnames_exclude))
+        if "adjust" not in exclude and helper.user_can_adjust_obj(user, obj):
+            buttons.append(self.adjust_button(pk, classnames_add, classnames_exclude))
+        return buttons
+
+
+class ProductFilter(SimpleListFilter):
+    """The products that have member passes, by their page title."""
+
+    title = _("product")
+    parameter_name = "product"
+
+    def lookups(self, request, model_admin):
+        return (
+            MemberPass.objects.filter(product__isnull=False)
+            .order_by("product__title", "product_id")
+            .values_list("product_id", "product__title")
+            .distinct()
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(product_id=int(value))
+
+
+class MemberPassAdmin(ModelAdmin):
+    model = MemberPass
+    menu_label = _("Member passes")
+    menu_icon = "tag"
+    permission_helper_class = MemberPassPermissionHelper
+    button_helper_class = MemberPassButtonHelper
+    index_view_class = MemberPassIndexView
+    inspect_view_class = MemberPassInspectView
+    inspect_view_enabled = True
+    index_template_name = "wagtail_passes/admin/member_passes/index.html"
+    inspect_template_name = "wagtail_passes/admin/member_passes/inspect.html"
+
+    list_display = ("member_name", "title", "kind", "left", "valid_until_day", "status", "paid")
+    list_filter = (ProductFilter, "status", "is_paid")
+    list_select_related = ("member",)
+    search_fields = (
+        "member__username",
+        "member__first_name",
+        "member__last_name",
+        "member__email",
+        "title",
+    )
+    ordering = ("-purchased_at", "-pk")
+
+    @column(_("member"), "member__last_name")
+    def member_name(self, obj):
+        return person(obj.member)
+
+    @column(_("left"))
+    def left(self, obj):
+        return balance_text(obj)
+
+    @column(_("valid until"), "valid_until")
+    def valid_until_day(self, obj):
+        return valid_until_text(obj)
+
+    @column(_("paid"), "is_paid")
+    def paid(self, obj):
+        return yes_no(obj.is_paid)
+
+    def register_indexing(self):
+        # modeladmin would add member passes to Wagtail's reference index, which writes
+        # index rows whenever the services issue a pass; they stay out of it.
+        pass
+
+    # ---- the staff actions --------------------------------------------------------
+
+    def assign_view(self, request):
+        return AssignPassView.as_view(model_admin=self)(request)
+
+    def hold_view(self, request, instance_pk):
+        return HoldPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def adjust_view(self, request, instance_pk):
+        return AdjustPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def get_admin_urls_for_registration(self):
+        helper = self.url_helper
+        return super().get_admin_urls_for_registration() + (
+            re_path(
+                rf"^{helper.base_url_path}/assign/$",
+                self.assign_view,
+                name=helper.get_action_url_name("assign"),
+            ),
+            re_path(
+                helper.get_action_url_pattern("hold"),
+                self.hold_view,
+                name=helper.get_action_url_name("hold"),
+            ),
+            re_path(
+                helper.get_action_url_pattern("adjust"),
+                self.adjust_view,
+                name=helper.get_action_url_name("adjust"),
+            ),
+        )
