@@ -17,7 +17,7 @@ import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from ..models import (
 from ..rules.booking_window import booking_window, member_may_cancel
 from . import notifications
 from .catalogue import products_covering
-from .eligibility import eligible_passes, evaluate
+from .eligibility import evaluate, evaluate_member_passes
 from .ledger import redeem, return_redemption
 from .locking import lock_member_pass, lock_session
 
@@ -53,6 +53,14 @@ def _is_staff_action(member, by) -> bool:
 def places_taken(session: Session) -> int:
     taken = session.bookings.active().aggregate(n=Sum("attendees"))["n"]
     return taken or 0
+
+
+def _occupancy(session: Session, member) -> tuple[int, bool]:
+    """Places taken on the session, and whether ``member`` already holds one (one query)."""
+    counts = session.bookings.active().aggregate(
+        taken=Sum("attendees"), mine=Count("pk", filter=Q(member=member))
+    )
+    return counts["taken"] or 0, bool(counts["mine"])
 
 
 def places_left(session: Session) -> int:
@@ -83,9 +91,10 @@ def book(member, session: Session, attendees: int = 1, member_pass=None, by=None
 def _book_locked(member, session, attendees, chosen_pass, by) -> Booking:
     """Everything of ``book`` once the session row is locked."""
     _check_open(session, member, by)
-    if session.bookings.active().filter(member=member).exists():
+    taken, already = _occupancy(session, member)
+    if already:
         raise BookingError(_("You have already booked this session."), code="already_booked")
-    left = places_left(session)
+    left = max(session.effective_capacity - taken, 0)
     if attendees > left:
         raise BookingError(
             ngettext(
@@ -141,24 +150,24 @@ def _check_open(session, member, by) -> None:
 
 
 def _choose_payer(member, session, attendees, chosen_pass) -> tuple[MemberPass | None, Decimal]:
-    """The pass that pays (locked, re-checked under the lock) and what it costs.
+    """The pass that pays and what it costs, decided once under the passes' locks.
 
-    ``eligible_passes`` reads without locks, so each candidate is locked and evaluated
-    again: another booking may have spent it in the meantime.
+    All the member's usable passes are locked (primary-key order) and evaluated in one
+    go, so no other booking can spend them between the decision and the redemption.
     """
+    if chosen_pass is not None and chosen_pass.member_id != member.pk:
+        raise BookingError(_("That pass belongs to someone else."), code="not_your_pass")
+    passes = evaluate_member_passes(member, session, attendees, lock=True)
     if chosen_pass is not None:
-        if chosen_pass.member_id != member.pk:
-            raise BookingError(_("That pass belongs to someone else."), code="not_your_pass")
-        locked = lock_member_pass(chosen_pass)
-        verdict = evaluate(locked, session, attendees)
-        if not verdict.ok:
-            raise BookingError(verdict.message, code=verdict.code)
-        return locked, verdict.cost
-    for candidate in eligible_passes(member, session, attendees):
-        locked = lock_member_pass(candidate)
-        verdict = evaluate(locked, session, attendees)
-        if verdict.ok:
-            return locked, verdict.cost
+        chosen = next((p for p in passes if p.pk == chosen_pass.pk), None)
+        if chosen is None:
+            raise BookingError(_("That pass can no longer be used."), code="pass_unusable")
+        if not chosen.verdict.ok:
+            raise BookingError(chosen.verdict.message, code=chosen.verdict.code)
+        return chosen, chosen.verdict.cost
+    for candidate in passes:
+        if candidate.verdict.ok:
+            return candidate, candidate.verdict.cost
     return None, Decimal(0)
 
 

@@ -59,15 +59,25 @@ def eligible_passes(member, session: Session, attendees: int = 1) -> list[Member
     return [p for p in evaluate_member_passes(member, session, attendees) if p.verdict.ok]
 
 
-def evaluate_member_passes(member, session: Session, attendees: int = 1) -> list[MemberPass]:
-    """Every usable pass of the member with its ``verdict`` for ``session``, R1 order."""
+def evaluate_member_passes(
+    member, session: Session, attendees: int = 1, *, lock: bool = False
+) -> list[MemberPass]:
+    """Every usable pass of the member with its ``verdict`` for ``session``, R1 order.
+
+    With ``lock`` (inside a transaction that already holds the session's lock), the
+    passes are locked in primary-key order as they are read, so the verdicts stay true
+    until the transaction ends: booking decides once, under the lock.
+    """
     session = ensure_session_loaded(session)
     facts = session_facts(session)
-    passes = list(
-        MemberPass.objects.filter(member=member)
-        .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
-        .order_by()
+    passes = MemberPass.objects.filter(member=member).exclude(
+        status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
     )
+    if lock:
+        passes = passes.select_for_update(of=("self",)).order_by("pk")
+    else:
+        passes = passes.order_by()
+    passes = list(passes)
     if not passes:
         return []
     first, last = nearby_range(facts.day)

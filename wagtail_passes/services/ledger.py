@@ -1,13 +1,16 @@
 """The ledger of a member pass (R3): every change of its balance is a movement.
 
 Callers hold the member pass's row lock (``locking.lock_member_pass``) inside a
-transaction. Each movement changes the cached balance with a guarded update — the
-row only changes if the balance stays at or above zero — then inserts the movement
-with the balance after it. The database constraint on the balance is the last line.
+transaction, so the pass they hand in is current. Each movement changes the cached
+balance with one guarded UPDATE — the row only changes if the balance stays at or
+above zero — which also refreshes what depends on it (the used-up status, the first
+and last use days, the validity window), then inserts the movement with the balance
+after it. The database constraint on the balance is the last line of defence.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import F
@@ -30,12 +33,30 @@ def record_movement(
     attendees: int = 0,
     booking=None,
     reverses: LedgerEntry | None = None,
+    use_bounds_changed: bool = False,
 ) -> LedgerEntry:
-    """Insert one movement and move the cached balance with it, never below zero."""
+    """Insert one movement and move the cached balance with it, never below zero.
+
+    A redemption widens the first/last use days in place; ``use_bounds_changed`` makes
+    them be read back from the ledger (after a return).
+    """
     if not isinstance(amount, Decimal):
         raise TypeError("ledger amounts are Decimal")
+    day = session.local_date if session is not None else None
+    if use_bounds_changed:
+        member_pass.first_use_day, member_pass.last_use_day = use_bounds(member_pass)
+    elif kind == LedgerKind.REDEEM:
+        _widen_use_bounds(member_pass, day)
+    new_balance = member_pass.balance + amount
+    status = _status_for(member_pass, new_balance)
+    window = validity_window(terms_of(member_pass), state_of(member_pass))
     changed = MemberPass.objects.filter(pk=member_pass.pk, balance__gte=-amount).update(
-        balance=F("balance") + amount
+        balance=F("balance") + amount,
+        status=status,
+        first_use_day=member_pass.first_use_day,
+        last_use_day=member_pass.last_use_day,
+        valid_from=window.starts_on,
+        valid_until=window.ends_on,
     )
     if changed != 1:
         raise PassError(
@@ -43,37 +64,37 @@ def record_movement(
             % {"balance": member_pass.balance, "needed": -amount},
             code="insufficient_balance",
         )
-    member_pass.balance += amount
-    entry = LedgerEntry.objects.create(
+    member_pass.balance, member_pass.status = new_balance, status
+    member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
+    return LedgerEntry.objects.create(
         member_pass=member_pass,
         kind=kind,
         amount=amount,
-        balance_after=member_pass.balance,
+        balance_after=new_balance,
         session=session,
-        session_day=session.local_date if session is not None else None,
+        session_day=day,
         attendees=attendees,
         booking=booking,
         reverses=reverses,
         reason=reason,
         created_by=by,
     )
-    _sync_used_up(member_pass)
-    return entry
 
 
-def _sync_used_up(member_pass: MemberPass) -> None:
-    """Keep the stored status in step with the balance (V6): used up at 0, active again
-    when a return or an adjustment gives something back."""
+def _widen_use_bounds(member_pass: MemberPass, day: dt.date) -> None:
+    days = [d for d in (member_pass.first_use_day, member_pass.last_use_day, day) if d]
+    member_pass.first_use_day, member_pass.last_use_day = min(days), max(days)
+
+
+def _status_for(member_pass: MemberPass, balance: Decimal) -> str:
+    """V6: used up at 0, active again when a return or an adjustment gives back."""
     if member_pass.kind == ProductKind.UNLIMITED:
-        return
-    new = member_pass.status
-    if member_pass.balance == 0 and member_pass.status == PassStatus.ACTIVE:
-        new = PassStatus.USED_UP
-    elif member_pass.balance > 0 and member_pass.status == PassStatus.USED_UP:
-        new = PassStatus.ACTIVE
-    if new != member_pass.status:
-        member_pass.status = new
-        MemberPass.objects.filter(pk=member_pass.pk).update(status=new)
+        return member_pass.status
+    if balance == 0 and member_pass.status == PassStatus.ACTIVE:
+        return PassStatus.USED_UP
+    if balance > 0 and member_pass.status == PassStatus.USED_UP:
+        return PassStatus.ACTIVE
+    return member_pass.status
 
 
 def redeem(
@@ -88,7 +109,7 @@ def redeem(
 ) -> LedgerEntry:
     """Spend ``cost`` (entries, days, credits or money; 0 for unlimited or a day already
     used) on ``session``. The movement records the session and its local date."""
-    entry = record_movement(
+    return record_movement(
         member_pass,
         LedgerKind.REDEEM,
         -cost,
@@ -98,8 +119,6 @@ def redeem(
         attendees=attendees,
         booking=booking,
     )
-    refresh_validity(member_pass, used_on=entry.session_day)
-    return entry
 
 
 def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> LedgerEntry | None:
@@ -122,7 +141,7 @@ def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> 
         )
         if same_day.exists():
             amount = Decimal(0)
-    entry = record_movement(
+    return record_movement(
         member_pass,
         LedgerKind.RETURN,
         amount,
@@ -132,28 +151,18 @@ def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> 
         attendees=redemption.attendees,
         booking=redemption.booking,
         reverses=redemption,
+        use_bounds_changed=True,
     )
-    refresh_validity(member_pass)
-    return entry
 
 
-def refresh_validity(member_pass: MemberPass, *, used_on=None) -> None:
-    """Recompute the cached first/last use days and validity window after a write.
-
-    A new redemption on ``used_on`` can only widen the use bounds, so they are updated
-    in place; otherwise (a return) they are read back from the ledger.
-    """
-    if used_on is None:
-        first_use_day, last_use_day = use_bounds(member_pass)
-    else:
-        days = [d for d in (member_pass.first_use_day, member_pass.last_use_day, used_on) if d]
-        first_use_day, last_use_day = min(days), max(days)
-    member_pass.first_use_day, member_pass.last_use_day = first_use_day, last_use_day
+def refresh_validity(member_pass: MemberPass) -> None:
+    """Recompute the cached use days and validity window (after a hold moved it)."""
+    member_pass.first_use_day, member_pass.last_use_day = use_bounds(member_pass)
     window = validity_window(terms_of(member_pass), state_of(member_pass))
     member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
     MemberPass.objects.filter(pk=member_pass.pk).update(
-        first_use_day=first_use_day,
-        last_use_day=last_use_day,
+        first_use_day=member_pass.first_use_day,
+        last_use_day=member_pass.last_use_day,
         valid_from=window.starts_on,
         valid_until=window.ends_on,
     )

@@ -1,5 +1,6 @@
-"""Emails to members, rendered from templates the host site can override, sent only
-once the transaction that caused them has committed.
+"""Emails to members, rendered from templates the host site can override, enqueued as
+a task (``wagtail_passes.tasks.send_member_email``) only once the transaction that
+caused them has committed.
 
 Each email ``name`` has three templates under ``wagtail_passes/emails/``:
 ``<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``.
@@ -23,7 +24,7 @@ WAITLIST_PROMOTED = "waitlist_promoted"
 SESSION_CANCELLED = "session_cancelled"
 
 
-def send_member_email(name: str, member, context: dict) -> bool:
+def render_and_send(name: str, member, context: dict) -> bool:
     """Render and send one email now. Returns False (and logs) when it cannot be sent,
     so a mail server hiccup never undoes a booking."""
     if not getattr(member, "email", ""):
@@ -47,8 +48,18 @@ def send_member_email(name: str, member, context: dict) -> bool:
     return True
 
 
-def email_on_commit(name: str, member, **context) -> None:
-    transaction.on_commit(lambda: send_member_email(name, member, context))
+def email_on_commit(name: str, member, *, booking=None, session=None, returned=False) -> None:
+    """Enqueue the email once the current transaction commits (never if it rolls back)."""
+    from ..tasks import send_member_email
+
+    args = {
+        "name": name,
+        "member_id": member.pk,
+        "booking_id": booking.pk if booking is not None else None,
+        "session_id": session.pk if session is not None else None,
+        "returned": returned,
+    }
+    transaction.on_commit(lambda: send_member_email.enqueue(**args))
 
 
 def _site_name() -> str:

@@ -74,7 +74,6 @@ def issue_member_pass(
             by=by,
             reason=reason,
         )
-        refresh_validity(member_pass)
     return member_pass
 
 
