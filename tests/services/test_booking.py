@@ -25,6 +25,7 @@ from wagtail_passes.test.factories import (
     ProgrammeClassFactory,
     ProgrammeFactory,
     SessionFactory,
+    StaffFactory,
     UserFactory,
     member_pass,
 )
@@ -268,7 +269,7 @@ def test_p8_started_and_cancelled_sessions_cannot_be_booked():
 
 def test_p8_staff_may_book_by_hand_outside_the_window_not_a_cancelled_session():
     programme = ProgrammeFactory(booking_closes_minutes_before=60)
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     late = in_hours(0.5, ProgrammeClassFactory(programme=programme))
     assert services.book(UserFactory(), late, by=staff).created_by == staff
     refused(
@@ -283,7 +284,7 @@ def test_p8_cancel_session_cancels_bookings_returns_entries_and_emails_all(onc):
         services.book(mp.member, session)
     services.book(UserFactory(), session)  # an amount due
     mail.outbox.clear()
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
 
     cancelled = onc(services.cancel_session, session, staff)
 
@@ -330,7 +331,7 @@ def test_p6_member_cannot_cancel_after_cutoff():
 
 
 def test_p6_staff_after_cutoff_chooses_whether_to_return_the_entry():
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     kept = member_pass()
     services.cancel_booking(services.book(kept.member, in_hours(10)), by=staff)
     kept.refresh_from_db()
@@ -375,7 +376,7 @@ def test_r2_new_pass_settles_unpaid_bookings_oldest_session_first():
 
 def test_s3_mark_attended_and_no_show():
     booking = services.book(UserFactory(), in_hours(48))
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     assert services.mark_attendance(booking, True, staff).status == BookingStatus.ATTENDED
     assert services.mark_attendance(booking, False, staff).status == BookingStatus.NO_SHOW
     refused("booking_finished", services.cancel_booking, booking)

@@ -14,7 +14,12 @@ from wagtail_passes import services
 from wagtail_passes.exceptions import PassError
 from wagtail_passes.models import LedgerKind, MemberPass, PassStatus, ProductKind
 from wagtail_passes.services.ledger import redeem, return_redemption
-from wagtail_passes.test.factories import ProgrammeClassFactory, SessionFactory, UserFactory
+from wagtail_passes.test.factories import (
+    ProgrammeClassFactory,
+    SessionFactory,
+    StaffFactory,
+    UserFactory,
+)
 from wagtail_passes.test.factories import member_pass as make_pass
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +43,7 @@ def sessions(n):
 
 
 def test_r3_issue_is_the_first_movement_with_who_and_why():
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     mp = services.assign_pass(UserFactory(), make_pass().product, by=staff, reason="Trial week")
     (issue,) = mp.ledger.all()
     assert issue.kind == LedgerKind.ISSUE and issue.amount == Decimal(10)
@@ -133,7 +138,7 @@ class TestLedgerProperties(HypothesisTestCase):
         )
     )
     def test_r3_random_movements_keep_sum_equal_to_balance(self, operations):
-        staff = UserFactory(is_staff=True)
+        staff = StaffFactory()
         mp = make_pass(quantity=Decimal(5))
         pool = sessions(3)
         redemptions = []

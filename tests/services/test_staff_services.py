@@ -9,7 +9,12 @@ from wagtail_passes import services
 from wagtail_passes.exceptions import PassError
 from wagtail_passes.models import Hold, LedgerKind
 from wagtail_passes.services.ledger import redeem
-from wagtail_passes.test.factories import ProgrammeClassFactory, SessionFactory, UserFactory
+from wagtail_passes.test.factories import (
+    ProgrammeClassFactory,
+    SessionFactory,
+    StaffFactory,
+    UserFactory,
+)
 from wagtail_passes.test.factories import member_pass as make_pass
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True)
+    return StaffFactory()
 
 
 def session_on(day, klass=None):
@@ -105,3 +110,24 @@ def test_s4_unlimited_pass_cannot_be_adjusted(staff):
     with pytest.raises(PassError) as exc:
         services.adjust_pass(mp, Decimal(1), staff, "why not")
     assert exc.value.code == "not_adjustable"
+
+
+def test_v7_staff_is_a_permission_not_the_is_staff_flag():
+    """A Wagtail editor with the change permission holds any pass; a user with only
+    Django's is_staff flag and no permission is treated as anyone else."""
+    mp = make_pass(member_can_hold=False)
+    services.hold_pass(mp, dt.date(2027, 3, 1), dt.date(2027, 3, 2), by=StaffFactory())
+    flag_only = UserFactory(is_staff=True)
+    with pytest.raises(PassError) as exc:
+        services.hold_pass(mp, dt.date(2027, 4, 1), dt.date(2027, 4, 2), by=flag_only)
+    assert exc.value.code == "hold_not_allowed"
+
+
+def test_s4_money_adjustment_respects_the_currency_minor_unit(staff):
+    mp = make_pass(kind="money", quantity=Decimal("20.00"))
+    with pytest.raises(PassError) as exc:
+        services.adjust_pass(mp, Decimal("1.005"), staff, "rounding")
+    assert exc.value.code == "invalid_amount"
+    assert services.adjust_pass(mp, Decimal("2.50"), staff, "goodwill").balance_after == Decimal(
+        "22.50"
+    )

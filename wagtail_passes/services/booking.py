@@ -46,8 +46,10 @@ logger = logging.getLogger(__name__)
 
 
 def _is_staff_action(member, by) -> bool:
-    """Staff acting for a member (at the desk, in the admin), not the member themself."""
-    return by is not None and by.pk != member.pk and by.is_staff
+    """Staff acting for a member (at the desk, in the admin), not the member themself.
+    Staff means permission to manage bookings, not Django's ``is_staff`` flag, which
+    many Wagtail editors do not have."""
+    return by is not None and by.pk != member.pk and by.has_perm("wagtail_passes.change_booking")
 
 
 def places_taken(session: Session) -> int:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import PassError
 from ..models import Hold, LedgerKind, MemberPass, PassStatus, ProductKind, ProductMixin
+from ..rules.money import has_valid_precision, minor_unit_digits
 from .facts import active_redemptions
 from .ledger import record_movement, refresh_validity
 from .locking import lock_member_pass
@@ -97,11 +98,16 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
     a session already booked with the pass."""
     if end < start:
         raise PassError(_("The hold must not end before it starts."), code="invalid_hold")
-    is_member = by is not None and by.pk == member_pass.member_id and not by.is_staff
-    if is_member and not member_pass.member_can_hold:
-        raise PassError(
-            _("This pass cannot be put on hold by its holder."), code="hold_not_allowed"
-        )
+    staff = by is not None and by.has_perm("wagtail_passes.change_memberpass")
+    if not staff:
+        if by is None or by.pk != member_pass.member_id:
+            raise PassError(
+                _("Only staff or the pass's holder can hold it."), code="hold_not_allowed"
+            )
+        if not member_pass.member_can_hold:
+            raise PassError(
+                _("This pass cannot be put on hold by its holder."), code="hold_not_allowed"
+            )
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
         if member_pass.status in (PassStatus.CANCELLED, PassStatus.EXPIRED):
@@ -149,7 +155,17 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str):
         raise PassError(_("Enter a non-zero amount."), code="invalid_amount")
     if member_pass.kind == ProductKind.UNLIMITED:
         raise PassError(_("An unlimited pass has no balance to adjust."), code="not_adjustable")
-    if member_pass.kind != ProductKind.MONEY and amount != amount.to_integral():
+    if member_pass.kind == ProductKind.MONEY:
+        if not has_valid_precision(amount, member_pass.currency):
+            raise PassError(
+                _("%(currency)s amounts have at most %(digits)d decimals.")
+                % {
+                    "currency": member_pass.currency,
+                    "digits": minor_unit_digits(member_pass.currency),
+                },
+                code="invalid_amount",
+            )
+    elif amount != amount.to_integral():
         raise PassError(_("Entries, days and credits are whole numbers."), code="invalid_amount")
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)

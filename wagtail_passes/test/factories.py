@@ -41,6 +41,39 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("password")
 
 
+STAFF_PERMISSIONS = (
+    "add_booking",
+    "change_booking",
+    "view_booking",
+    "add_memberpass",
+    "change_memberpass",
+    "view_memberpass",
+    "change_session",
+    "view_session",
+)
+
+
+class StaffFactory(UserFactory):
+    """A studio staff member: Wagtail admin access and the passes permissions, not a
+    superuser and not Django's ``is_staff``."""
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Permission
+
+        codenames = extracted if extracted is not None else STAFF_PERMISSIONS
+        self.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="wagtail_passes", codename__in=codenames
+            ),
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        )
+
+
 class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Programme
