@@ -57,6 +57,9 @@ class StaffFactory(UserFactory):
     """A studio staff member: Wagtail admin access and the passes permissions, not a
     superuser and not Django's ``is_staff``."""
 
+    class Meta:
+        skip_postgeneration_save = True  # permissions are a relation; nothing to re-save
+
     username = factory.Sequence(lambda n: f"staff{n}")
 
     @factory.post_generation
