@@ -1,8 +1,22 @@
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from wagtail.models import Site
 
-from wagtail_passes.models import LinkPool, Programme, ProgrammeClass, Schedule, Session
+from wagtail_passes.models import (
+    CreditPackPage,
+    LinkPool,
+    PassPage,
+    ProductIndexPage,
+    Programme,
+    ProgrammeClass,
+    ProgrammeProduct,
+    Schedule,
+    Session,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -10,7 +24,17 @@ pytestmark = pytest.mark.django_db
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Programme, ProgrammeClass, LinkPool, Schedule, Session)
+        for model in (
+            Programme,
+            ProgrammeClass,
+            LinkPool,
+            Schedule,
+            Session,
+            ProductIndexPage,
+            PassPage,
+            CreditPackPage,
+            ProgrammeProduct,
+        )
     }
 
 
@@ -50,3 +74,74 @@ def test_demo_refuses_printed_logins_without_debug(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("passes_demo", "--logins")
     assert get_user_model().objects.count() == 0
+
+
+def test_demo_builds_a_passes_page_with_a_product_of_every_kind(client):
+    call_command("passes_demo")
+
+    root = Site.objects.get(is_default_site=True).root_page
+    index = ProductIndexPage.objects.child_of(root).get()
+    assert (index.title, index.slug, index.live) == ("Passes", "passes", True)
+    products = {page.slug: page.specific for page in index.get_children()}
+    assert all(page.live and page.latest_revision_id for page in products.values())
+    kinds = {slug: page.kind for slug, page in products.items()}
+    assert kinds == {
+        "10-class-pass": "entries",
+        "unlimited-month": "unlimited",
+        "3-day-pass": "days",
+        "credit-pack-20": "credits",
+        "studio-credit-50": "money",
+        "swim-season-pass": "unlimited",
+        "trial-class": "entries",
+    }
+    assert products["studio-credit-50"].title == "Studio credit 50 EUR"
+    trial = products["trial-class"]
+    assert (trial.price, trial.quantity, trial.buyer_restriction) == (
+        Decimal(0),
+        Decimal(1),
+        "new_joiners",
+    )
+    season = products["swim-season-pass"]
+    assert season.pro_rata and season.validity_basis == "fixed"
+    assert (season.period_limit, season.period_max_uses) == ("week", 3)
+    assert season.fixed_start.day == 1 and season.fixed_end - season.fixed_start > dt.timedelta(
+        days=150
+    )
+    assert [p.slug for p in season.programmes.all()] == ["swim-club-season"]
+    assert [p.slug for p in products["10-class-pass"].programmes.all()] == ["pay-as-you-go-yoga"]
+    # P9: the season pass is mandatory for the swim club, the 10-class pass optional for yoga.
+    links = {
+        (link.programme.slug, link.product.slug, link.role)
+        for link in ProgrammeProduct.objects.select_related("programme", "product")
+    }
+    assert links == {
+        ("swim-club-season", "swim-season-pass", "mandatory"),
+        ("pay-as-you-go-yoga", "10-class-pass", "optional"),
+    }
+    # Every demo product page and the index render.
+    assert client.get(index.url).status_code == 200
+    for page in products.values():
+        assert client.get(page.url).status_code == 200
+
+
+def test_demo_twice_creates_the_products_once(capsys):
+    call_command("passes_demo")
+    assert "Demo products: 7 new" in capsys.readouterr().out
+    call_command("passes_demo")
+    assert "Demo products: 0 new" in capsys.readouterr().out
+    assert ProductIndexPage.objects.count() == 1
+    assert PassPage.objects.count() == 5
+    assert CreditPackPage.objects.count() == 2
+    assert ProgrammeProduct.objects.count() == 2
+
+
+def test_demo_restores_a_deleted_product_only(capsys):
+    call_command("passes_demo")
+    PassPage.objects.get(slug="trial-class").delete()
+    capsys.readouterr()
+
+    call_command("passes_demo")
+
+    assert "Demo products: 1 new" in capsys.readouterr().out
+    assert PassPage.objects.filter(slug="trial-class").count() == 1
+    assert ProductIndexPage.objects.count() == 1

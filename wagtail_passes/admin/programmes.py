@@ -1,4 +1,4 @@
-"""Programmes: details, attendance settings (SPEC P1-P8), classes and link pools."""
+"""Programmes: details, attendance settings (SPEC P1-P8), classes, link pools and products (P9)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from wagtail_modeladmin.options import ModelAdmin
 from ..models import Programme
 from .display import column, yes_no
 from .forms import ProgrammeClassFormSet
+from .programme_products import ProgrammeProductsInlinePanel
 from .views import ProtectedDeleteView
 
 
@@ -89,6 +90,7 @@ class ProgrammeAdmin(ModelAdmin):
                         heading=_("Classes"),
                         label=_("class"),
                     ),
+                    ProgrammeProductsInlinePanel("products"),
                 ],
                 heading=_("Classes & linking"),
             ),

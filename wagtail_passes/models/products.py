@@ -366,12 +366,8 @@ class ProductMixin(models.Model):
         return Money(self.price, self.currency)
 
     def on_sale(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.is_archived:
-            return False
-        if self.sale_starts_at and now < self.sale_starts_at:
-            return False
-        return not (self.sale_ends_at and now >= self.sale_ends_at)
+        """Whether it can be bought now: the same answer the product page gives."""
+        return self.availability(now).can_buy
 
     # ---- what visitors see (read-only) -------------------------------------------
     def price_today(self, today: date | None = None) -> Money:

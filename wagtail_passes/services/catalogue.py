@@ -15,6 +15,7 @@ def product_models() -> list[type[ProductMixin]]:
 
 
 def products_on_sale(now=None) -> list[ProductMixin]:
+    """Live products anyone can buy now; code-only offers (U6) are private, so left out."""
     now = now or timezone.now()
     products = []
     for model in product_models():

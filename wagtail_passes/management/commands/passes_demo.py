@@ -1,4 +1,5 @@
-"""Load demo data: a studio with a Pay-as-you-go yoga programme and a swim-club season.
+"""Load demo data: a studio with a Pay-as-you-go yoga programme and a swim-club season, and a
+"Passes" index page under the default site's root with a product of every kind.
 
 Safe to run again: everything is looked up by its natural key first, and sessions
 come from the schedules' idempotent generation. ``--logins`` also makes an admin
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +20,20 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from ...conf import passes_settings
-from ...models import LinkPool, Programme, ProgrammeClass, Schedule
+from ...models import (
+    BuyerRestriction,
+    CreditPackPage,
+    LinkPool,
+    PassPage,
+    PeriodLimit,
+    ProductIndexPage,
+    ProductKind,
+    Programme,
+    ProgrammeClass,
+    ProgrammeProduct,
+    Schedule,
+    ValidityBasis,
+)
 from ...services import generate_sessions
 
 DEMO_LOGINS = {
@@ -93,6 +108,136 @@ DEMO_PROGRAMMES = {
     ),
 }
 
+YOGA = "pay-as-you-go-yoga"
+SWIM = "swim-club-season"
+
+
+def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, list[str]]]:
+    """(page type, slug, fields, programme slugs) of each demo product.
+
+    The swim season runs from the first of this month for six months, at full price for
+    its first two weeks and pro-rata after that (A3).
+    """
+    season_start = today.replace(day=1)
+    season_end = season_start + relativedelta(months=6) - dt.timedelta(days=1)
+    return [
+        (
+            PassPage,
+            "10-class-pass",
+            {
+                "title": "10-class pass",
+                "intro": "<p>Ten yoga classes at a better price than paying per class.</p>",
+                "kind": ProductKind.ENTRIES,
+                "quantity": Decimal(10),
+                "validity_basis": ValidityBasis.FIRST_USE,
+                "duration_days": 90,
+                "price": Decimal("100.00"),
+            },
+            [YOGA],
+        ),
+        (
+            PassPage,
+            "unlimited-month",
+            {
+                "title": "Unlimited month",
+                "intro": "<p>Come as often as you like for 30 days, up to two classes a day.</p>",
+                "kind": ProductKind.UNLIMITED,
+                "quantity": None,
+                "validity_basis": ValidityBasis.PURCHASE,
+                "duration_days": 30,
+                "period_limit": PeriodLimit.DAY,
+                "period_max_uses": 2,
+                "price": Decimal("120.00"),
+            },
+            [],
+        ),
+        (
+            PassPage,
+            "3-day-pass",
+            {
+                "title": "3-day pass",
+                "intro": "<p>Three days of access: take as many classes as you like each day.</p>",
+                "kind": ProductKind.DAYS,
+                "quantity": Decimal(3),
+                "validity_basis": ValidityBasis.PURCHASE,
+                "duration_days": 30,
+                "price": Decimal("45.00"),
+            },
+            [],
+        ),
+        (
+            CreditPackPage,
+            "credit-pack-20",
+            {
+                "title": "Credit pack 20",
+                "intro": "<p>Twenty credits; most classes cost one credit.</p>",
+                "kind": ProductKind.CREDITS,
+                "quantity": Decimal(20),
+                "validity_basis": ValidityBasis.PURCHASE,
+                "duration_days": 180,
+                "price": Decimal("180.00"),
+            },
+            [],
+        ),
+        (
+            CreditPackPage,
+            "studio-credit-50",
+            {
+                "title": f"Studio credit 50 {currency}",
+                "intro": "<p>Money on account: each booking takes the class's price.</p>",
+                "kind": ProductKind.MONEY,
+                "quantity": Decimal(50),
+                "validity_basis": ValidityBasis.PURCHASE,
+                "duration_days": 0,
+                "price": Decimal("50.00"),
+            },
+            [],
+        ),
+        (
+            PassPage,
+            "swim-season-pass",
+            {
+                "title": "Swim season pass",
+                "intro": "<p>Train with the club all season, up to three sessions a week.</p>",
+                "kind": ProductKind.UNLIMITED,
+                "quantity": None,
+                "validity_basis": ValidityBasis.FIXED,
+                "fixed_start": season_start,
+                "fixed_end": season_end,
+                "period_limit": PeriodLimit.WEEK,
+                "period_max_uses": 3,
+                "price": Decimal("240.00"),
+                "pro_rata": True,
+                "pro_rata_from": season_start + dt.timedelta(days=14),
+                "pro_rata_minimum_price": Decimal("60.00"),
+                "terms": "<p>The season pass is personal and cannot be refunded.</p>",
+            },
+            [SWIM],
+        ),
+        (
+            PassPage,
+            "trial-class",
+            {
+                "title": "Trial class",
+                "intro": "<p>New here? Your first yoga class is on us.</p>",
+                "kind": ProductKind.ENTRIES,
+                "quantity": Decimal(1),
+                "validity_basis": ValidityBasis.PURCHASE,
+                "duration_days": 14,
+                "price": Decimal(0),
+                "buyer_restriction": BuyerRestriction.NEW_JOINERS,
+            },
+            [YOGA],
+        ),
+    ]
+
+
+# (programme slug, product slug, role) (P9)
+DEMO_PROGRAMME_PRODUCTS = [
+    (SWIM, "swim-season-pass", ProgrammeProduct.Role.MANDATORY),
+    (YOGA, "10-class-pass", ProgrammeProduct.Role.OPTIONAL),
+]
+
 
 class Command(BaseCommand):
     help = "Load demo programmes, classes, schedules and sessions (idempotent)."
@@ -113,11 +258,15 @@ class Command(BaseCommand):
             schedules = Schedule.objects.filter(programme_class__programme__in=programmes).order_by(
                 "pk"
             )
+            new_products = self._products({p.slug: p for p in programmes})
         created = sum(len(generate_sessions(s, horizon_days=56).created) for s in schedules)
         self.stdout.write(
             f"Demo programmes: {', '.join(p.name for p in programmes)}; "
             f"{created} new sessions over the next 8 weeks."
         )
+        if new_products is not None:
+            count, url = new_products
+            self.stdout.write(f"Demo products: {count} new, listed at {url or 'the Passes page'}.")
         if logins:
             self._logins()
         self._urls()
@@ -141,6 +290,52 @@ class Command(BaseCommand):
                     defaults={"duration_minutes": minutes, "starts_on": today},
                 )
         return programme
+
+    def _products(self, programmes: dict[str, Programme]) -> tuple[int, str | None] | None:
+        """The "Passes" index and its products, each created once and published; None when
+        there is no default site to put them in."""
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is None:
+            return None
+        index = self._index_page(site.root_page)
+        existing = set(index.get_children().values_list("slug", flat=True))
+        today = timezone.localdate(timezone=passes_settings.tzinfo)
+        currency = passes_settings.DEFAULT_CURRENCY
+        new = 0
+        for page_type, slug, fields, programme_slugs in demo_products(today, currency):
+            if slug in existing:
+                continue
+            page = page_type(slug=slug, currency=currency, **fields)
+            page.programmes = [programmes[p] for p in programme_slugs]
+            index.add_child(instance=page)
+            page.save_revision().publish()
+            new += 1
+        products = {page.slug: page for page in index.get_children()}
+        for programme_slug, product_slug, role in DEMO_PROGRAMME_PRODUCTS:
+            ProgrammeProduct.objects.get_or_create(
+                programme=programmes[programme_slug],
+                product=products[product_slug],
+                defaults={"role": role},
+            )
+        return new, index.get_url()
+
+    def _index_page(self, root) -> ProductIndexPage:
+        index = ProductIndexPage.objects.child_of(root).order_by("path").first()
+        if index is not None:
+            return index
+        taken = set(root.get_children().values_list("slug", flat=True))
+        slug, n = "passes", 1
+        while slug in taken:
+            n += 1
+            slug = f"passes-{n}"
+        index = ProductIndexPage(
+            title="Passes",
+            slug=slug,
+            intro="<p>Passes and credit packs for the studio's classes and the swim club.</p>",
+        )
+        root.add_child(instance=index)
+        index.save_revision().publish()
+        return index
 
     def _logins(self):
         User = get_user_model()
