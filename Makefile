@@ -29,6 +29,7 @@ demo: $(VENV)/.installed-demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-test
+	@bash scripts/ensure_chromium.sh
 	$(PY) scripts/run_tests.py
 
 lint: $(VENV)/.installed-test

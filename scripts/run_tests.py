@@ -10,6 +10,7 @@ Extra arguments go to pytest, e.g. ``python scripts/run_tests.py -k schedule``.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,6 +72,16 @@ def main(pytest_args: list[str]) -> int:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             ok = False
             results.append(("REQUIRE_POSTGRES=1", "FAILED: PostgreSQL did not run"))
+
+    chromium = shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
+    results.append(
+        (
+            "browser tests (tests/browser)",
+            f"ran with {chromium}" if chromium else "SKIPPED: Chromium not installed",
+        )
+    )
 
     print("\n=== Summary")
     for name, outcome in results:
