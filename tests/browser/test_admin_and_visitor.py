@@ -15,7 +15,9 @@ from wagtail_passes.test.factories import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed data; the factories re-create Wagtail's root page
+    # and site after the flush that follows each test.
+    pytest.mark.django_db(transaction=True),
 ]
 
 

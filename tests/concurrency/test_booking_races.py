@@ -20,9 +20,9 @@ from wagtail_passes.test.factories import (
 
 pytestmark = [
     pytest.mark.postgres,
-    # Threads need committed data; serialized_rollback restores what migrations made
-    # (Wagtail's root page and default site) after each flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Threads need committed data. The flush after each test removes Wagtail's root page
+    # and site; the factories create them again when needed.
+    pytest.mark.django_db(transaction=True),
 ]
 
 

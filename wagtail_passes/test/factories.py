@@ -145,6 +145,25 @@ class BookingFactory(factory.django.DjangoModelFactory):
 # ---- products and member passes --------------------------------------------------
 
 
+def default_site_root():
+    """The default site's root page, creating Wagtail's tree and site when they are
+    missing (as after a transactional test's flush, which removes what migrations made)."""
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    Locale.objects.get_or_create(
+        language_code=get_supported_language_variant(settings.LANGUAGE_CODE)
+    )
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=Page(title="Home", slug="home"))
+    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
+
+
 class _PageFactory(factory.django.DjangoModelFactory):
     """Pages are created as children of ``parent`` (default: the default site's root)."""
 
@@ -153,10 +172,8 @@ class _PageFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, parent=None, **kwargs):
-        from wagtail.models import Site
-
         if parent is None:
-            parent = Site.objects.get(is_default_site=True).root_page
+            parent = default_site_root()
         page = model_class(*args, **kwargs)
         parent.add_child(instance=page)
         return page
