@@ -4,6 +4,7 @@ A thin registration layer: panels, list columns, filters, buttons and one action
 view that calls the services. ``wagtail_hooks.py`` registers :class:`PassesAdminGroup`.
 """
 
+from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
 from .group import PassesAdminGroup
 from .member_passes import MemberPassAdmin
@@ -12,6 +13,7 @@ from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
 __all__ = [
+    "BookingAdmin",
     "MemberPassAdmin",
     "PassesAdminGroup",
     "ProgrammeAdmin",

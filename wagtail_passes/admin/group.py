@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.options import ModelAdminGroup
 
+from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
 from .member_passes import MemberPassAdmin
 from .programmes import ProgrammeAdmin
@@ -16,4 +17,11 @@ class PassesAdminGroup(ModelAdminGroup):
     menu_label = _("Passes")
     menu_icon = "calendar-check"
     menu_order = 200
-    items = (ProgrammeAdmin, ProgrammeClassAdmin, SessionAdmin, ScheduleAdmin, MemberPassAdmin)
+    items = (
+        ProgrammeAdmin,
+        ProgrammeClassAdmin,
+        SessionAdmin,
+        ScheduleAdmin,
+        BookingAdmin,
+        MemberPassAdmin,
+    )

@@ -1,18 +1,49 @@
-"""Dated sessions, with their effective capacity and how many bookings they hold."""
+"""Dated sessions, with their effective capacity and how many bookings they hold.
+
+Each session links to its register (S3: bookings, attendance, waiting list, "Book a
+member") and to "Cancel session" (P8). A session is cancelled only through that
+action, never by a box on its form, so its bookings are always cancelled and refunded.
+"""
 
 from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import Booking, Session
 from .display import column, site_datetime, yes_no
 from .filters import UpcomingDateFilter
 from .forms import ClassChoiceAdminForm
+from .session_actions import (
+    BookMemberView,
+    CancelSessionView,
+    RemoveWaitingView,
+    SessionButtons,
+    SessionEditView,
+    SessionRegisterView,
+)
 from .views import ProtectedDeleteView
+
+
+class SessionButtonHelper(ButtonHelper):
+    """Adds "Bookings" (the register, for ``view_booking``) and "Cancel session" (for
+    ``change_session``, while the session is not cancelled) to each row."""
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        exclude = exclude or []
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        classnames = self.finalise_classname(
+            ["button-secondary", *(classnames_add or [])], classnames_exclude or []
+        )
+        for button in SessionButtons(self.request.user, obj).all():
+            if button["action"] not in exclude:
+                buttons.append({**button, "classname": classnames})
+        return buttons
 
 
 class SessionAdmin(ModelAdmin):
@@ -20,6 +51,9 @@ class SessionAdmin(ModelAdmin):
     menu_label = _("Sessions")
     menu_icon = "calendar"
     delete_view_class = ProtectedDeleteView
+    edit_view_class = SessionEditView
+    edit_template_name = "wagtail_passes/admin/sessions/edit.html"
+    button_helper_class = SessionButtonHelper
     list_display = (
         "start_time",
         "programme_class",
@@ -43,7 +77,8 @@ class SessionAdmin(ModelAdmin):
             FieldPanel("start"),
             FieldPanel("end"),
             FieldPanel("capacity"),
-            FieldPanel("is_cancelled"),
+            # No "cancelled" box: ticking it skipped P8 (bookings neither cancelled nor
+            # refunded). "Cancel session" is the only way to cancel.
         ],
         base_form_class=ClassChoiceAdminForm,
     )
@@ -86,3 +121,33 @@ class SessionAdmin(ModelAdmin):
     @column(_("cancelled"), "is_cancelled")
     def cancelled(self, obj):
         return yes_no(obj.is_cancelled)
+
+    # ---- the register and the session actions (S3, P7, P8) ---------------------------
+
+    def register_view(self, request, instance_pk):
+        return SessionRegisterView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def book_view(self, request, instance_pk):
+        return BookMemberView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def cancel_session_view(self, request, instance_pk):
+        return CancelSessionView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def remove_waiting_view(self, request, instance_pk):
+        """``instance_pk`` is the waiting-list entry's."""
+        return RemoveWaitingView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def get_admin_urls_for_registration(self):
+        helper = self.url_helper
+        views = {
+            "register": self.register_view,
+            "book": self.book_view,
+            "cancel_session": self.cancel_session_view,
+            "remove_waiting": self.remove_waiting_view,
+        }
+        return super().get_admin_urls_for_registration() + tuple(
+            re_path(
+                helper.get_action_url_pattern(action), view, name=helper.get_action_url_name(action)
+            )
+            for action, view in views.items()
+        )

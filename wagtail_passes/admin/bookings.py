@@ -1,0 +1,250 @@
+"""Bookings: every booking of every session, who paid with what, who owes (S2, S3).
+
+Bookings are never created or edited through a generic form: the services book, cancel
+and mark attendance, with their rules and ledger movements. The list and the inspect
+page (with the booking's ledger movements) show them; the per-booking actions
+(attendance, cancel) live here too, and are reached from the session register.
+
+Permissions: the list, the inspect page and the register need ``view_booking``;
+attendance and cancelling need ``change_booking``; booking a member also needs
+``add_booking``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.utils import quote
+from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import ButtonHelper
+from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import InspectView
+
+from ..models import Booking, BookingStatus
+from .display import column, site_datetime
+from .filters import UpcomingDateFilter
+from .pass_actions import EMPTY, balance_after_text, person, signed_amount_text
+from .session_actions import (
+    BookingPermissionHelper,
+    CancelBookingView,
+    MarkAttendanceView,
+    booked_by_text,
+    money_text,
+    paid_text,
+    register_url,
+    session_text,
+)
+
+
+class BookingButtonHelper(ButtonHelper):
+    """Inspect and "Register" per booking; on the inspect page also "Mark attendance" and
+    "Cancel booking" for those who may change bookings."""
+
+    def _button(self, url, label, title, classnames_add=None, classnames_exclude=None):
+        classnames = ["button-secondary", *(classnames_add or [])]
+        return {
+            "url": url,
+            "label": label,
+            "classname": self.finalise_classname(classnames, classnames_exclude or []),
+            "title": title,
+        }
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        exclude = exclude or []
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        helper, user = self.permission_helper, self.request.user
+        pk = quote(getattr(obj, self.opts.pk.attname))
+        extra = []
+        if "register" not in exclude and helper.user_can_list(user):
+            extra.append(
+                (
+                    "register",
+                    register_url(obj.session_id),
+                    _("Register"),
+                    _("The session's register"),
+                )
+            )
+        # Attendance and cancel are offered on the inspect page (which excludes "inspect").
+        on_inspect = "inspect" in exclude
+        if on_inspect and helper.user_can_manage(user) and not obj.session.is_cancelled:
+            if obj.status != BookingStatus.CANCELLED:
+                extra.append(
+                    (
+                        "attendance",
+                        self.url_helper.get_action_url("attendance", pk),
+                        _("Mark attendance"),
+                        _("Attended, no-show, or not marked yet"),
+                    )
+                )
+            if obj.status == BookingStatus.BOOKED:
+                extra.append(
+                    (
+                        "cancel",
+                        self.url_helper.get_action_url("cancel", pk),
+                        _("Cancel booking"),
+                        _("Cancel it and choose whether the entry goes back"),
+                    )
+                )
+        for action, url, label, title in extra:
+            if action not in exclude:
+                buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
+        return buttons
+
+
+class OwesFilter(SimpleListFilter):
+    """Bookings that owe an amount (S2): no pass paid and something is due."""
+
+    title = _("owes an amount")
+    parameter_name = "owes"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(amount_due__gt=0)
+        if self.value() == "no":
+            return queryset.filter(amount_due=0)
+        return queryset
+
+
+class SessionDateFilter(UpcomingDateFilter):
+    """The sessions list's date ranges, on the booked session's start."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("session date")
+
+
+class BookingInspectView(InspectView):
+    """One booking: its facts and its ledger movements (what it redeemed and returned)."""
+
+    def get_page_title(self):
+        return person(self.instance.member)
+
+    def get_page_subtitle(self):
+        return session_text(self.instance.session)
+
+    def get_fields_dict(self):
+        booking = self.instance
+        session = booking.session
+        cancelled = EMPTY
+        if booking.cancelled_at:
+            cancelled = f"{site_datetime(booking.cancelled_at)} – {person(booking.cancelled_by)}"
+        rows = [
+            (_("Member"), person(booking.member)),
+            (_("Session"), session_text(session)),
+            (_("Programme"), session.programme_class.programme.name),
+            (_("Places"), booking.attendees),
+            (_("Status"), booking.get_status_display()),
+            (_("Paid with"), paid_text(booking)),
+            (_("Price"), money_text(booking.price, booking.currency)),
+            (_("Amount due"), money_text(booking.amount_due, booking.currency)),
+            (_("Booked at"), site_datetime(booking.created_at)),
+            (_("Booked by"), booked_by_text(booking)),
+            (_("Cancelled"), cancelled),
+        ]
+        return [{"label": label, "value": value} for label, value in rows]
+
+    def ledger_rows(self):
+        entries = self.instance.ledger_entries.select_related("member_pass", "created_by").order_by(
+            "created_at", "pk"
+        )
+        return [
+            {
+                "pk": entry.pk,
+                "when": site_datetime(entry.created_at),
+                "member_pass": entry.member_pass.title,
+                "movement": entry.get_kind_display(),
+                "amount": signed_amount_text(entry.member_pass, entry.amount),
+                "balance_after": balance_after_text(entry.member_pass, entry.balance_after),
+                "who": person(entry.created_by),
+                "why": entry.reason or EMPTY,
+            }
+            for entry in entries
+        ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            ledger_rows=self.ledger_rows(),
+            register_url=register_url(self.instance.session_id),
+            **kwargs,
+        )
+
+
+class BookingAdmin(ModelAdmin):
+    model = Booking
+    menu_label = _("Bookings")
+    menu_icon = "clipboard-list"
+    permission_helper_class = BookingPermissionHelper
+    button_helper_class = BookingButtonHelper
+    inspect_view_class = BookingInspectView
+    inspect_view_enabled = True
+    inspect_template_name = "wagtail_passes/admin/bookings/inspect.html"
+
+    list_display = (
+        "member_name",
+        "session_name",
+        "programme",
+        "attendees",
+        "status",
+        "paid_with",
+        "booked_at",
+    )
+    list_filter = (
+        "session__programme_class__programme",
+        "session__programme_class",
+        "status",
+        OwesFilter,
+        ("session__start", SessionDateFilter),
+    )
+    list_select_related = ("member", "member_pass", "session__programme_class__programme")
+    search_fields = (
+        "member__username",
+        "member__first_name",
+        "member__last_name",
+        "member__email",
+    )
+    ordering = ("-created_at", "-pk")
+
+    @column(_("member"), "member__last_name")
+    def member_name(self, obj):
+        return person(obj.member)
+
+    @column(_("session"), "session__start")
+    def session_name(self, obj):
+        return session_text(obj.session)
+
+    @column(_("programme"), "session__programme_class__programme__name")
+    def programme(self, obj):
+        return obj.session.programme_class.programme.name
+
+    @column(_("paid with / amount due"))
+    def paid_with(self, obj):
+        return paid_text(obj)
+
+    @column(_("booked at"), "created_at")
+    def booked_at(self, obj):
+        return site_datetime(obj.created_at)
+
+    def register_indexing(self):
+        # The services write bookings; Wagtail's reference index need not track them.
+        pass
+
+    # ---- the staff actions on one booking ---------------------------------------------
+
+    def attendance_view(self, request, instance_pk):
+        return MarkAttendanceView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def cancel_view(self, request, instance_pk):
+        return CancelBookingView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def get_admin_urls_for_registration(self):
+        helper = self.url_helper
+        views = {"attendance": self.attendance_view, "cancel": self.cancel_view}
+        return super().get_admin_urls_for_registration() + tuple(
+            re_path(
+                helper.get_action_url_pattern(action), view, name=helper.get_action_url_name(action)
+            )
+            for action, view in views.items()
+        )

@@ -1,0 +1,131 @@
+"""The small forms behind the session register and the booking actions (S3, P6, P7, P8).
+
+Like the member-pass forms they check the input only (a known member, a whole number
+of places, one of the member's own passes); whether the booking, cancellation or
+attendance is allowed is the services' decision. A refusal of the service
+(:class:`~wagtail_passes.exceptions.BookingError`) lands next to the field it is
+about through :meth:`PassActionForm.add_pass_error`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MemberPass
+from .forms_passes import AssignPassForm, PassActionForm
+from .pass_actions import balance_text
+
+
+def pass_choice_label(member_pass) -> str:
+    """A member pass as a choice: title, what is left, and whether it pays (R4)."""
+    verdict = member_pass.verdict
+    reason = _("pays for this booking") if verdict.ok else verdict.message
+    return f"{member_pass.title} ({balance_text(member_pass)}): {reason}"
+
+
+class BookMemberForm(PassActionForm):
+    """Book a member on a session by hand (S3, P8: staff may book outside the window).
+
+    Two steps without JavaScript: "Book" lets the services choose the pass (R1);
+    "Choose the pass…" lists the member's passes with whether each pays and why not
+    (R4), and a second "Book" uses the chosen one.
+    """
+
+    error_fields = {
+        "already_booked": "member",
+        "session_full": "attendees",
+        "invalid_attendees": "attendees",
+        "not_your_pass": "member_pass",
+        "pass_unusable": "member_pass",
+    }
+
+    # The same username-or-email lookup as "Assign a pass".
+    member = AssignPassForm.base_fields["member"]
+    clean_member = AssignPassForm.clean_member
+
+    attendees = forms.IntegerField(
+        label=_("Places"),
+        min_value=1,
+        initial=1,
+        help_text=_("The member and the people they bring."),
+    )
+    member_pass = forms.IntegerField(
+        label=_("Paid with"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Leave on “Automatic” to use the pass the member would use first."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: The member's passes with their verdicts, once the member is known.
+        self.pass_options = None
+
+    def offer_passes(self, evaluated_passes) -> None:
+        """Show the member's passes (each carrying its ``verdict``) as the choices."""
+        self.pass_options = list(evaluated_passes)
+        choices = [("", _("Automatic: the pass the member would use first, else an amount due"))]
+        choices += [(str(p.pk), pass_choice_label(p)) for p in self.pass_options]
+        self.fields["member_pass"].widget.choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        member, pass_id = cleaned.get("member"), cleaned.get("member_pass")
+        cleaned["member_pass"] = None
+        if member is not None and pass_id is not None:
+            chosen = MemberPass.objects.filter(pk=pass_id, member=member).first()
+            if chosen is None:
+                self.add_error("member_pass", _("Choose one of this member's passes."))
+            cleaned["member_pass"] = chosen
+        return cleaned
+
+    def add_pass_error(self, error) -> None:
+        field = self.error_fields.get(error.code)
+        if field is None and self.cleaned_data.get("member_pass") is not None:
+            # The chosen pass cannot pay (expired, limit reached, ...): say so next to it.
+            field = "member_pass"
+        self.add_error(field, error.message)
+
+
+class CancelBookingForm(PassActionForm):
+    """P6: staff cancel a booking and choose whether the entry goes back to the pass."""
+
+    return_entry = forms.BooleanField(
+        label=_("Return the entry to the pass"),
+        required=False,
+        help_text=_(
+            "Gives the entry, credit or money back to the pass that paid, as a ledger movement."
+        ),
+    )
+
+    def __init__(self, *args, paid_by_pass: bool, in_time: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if paid_by_pass:
+            # Back before the cutoff, kept after it (the service's default too).
+            self.fields["return_entry"].initial = in_time
+        else:
+            del self.fields["return_entry"]
+
+
+class AttendanceForm(PassActionForm):
+    """S3: attended, no-show, or back to booked (to undo a mistake)."""
+
+    ATTENDED, NO_SHOW, BOOKED = "attended", "no_show", "booked"
+    #: the choice -> ``mark_attendance(attended=...)``
+    VALUES = {ATTENDED: True, NO_SHOW: False, BOOKED: None}
+
+    mark = forms.ChoiceField(
+        label=_("Mark as"),
+        choices=[
+            (ATTENDED, _("Attended")),
+            (NO_SHOW, _("No-show")),
+            (BOOKED, _("Booked (not marked yet)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ATTENDED,
+    )
+
+
+class ConfirmForm(PassActionForm):
+    """No fields: the button (and the CSRF token) is the confirmation."""
