@@ -21,19 +21,18 @@ from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking, BookingStatus
-from .display import column, site_datetime
-from .filters import UpcomingDateFilter
-from .pass_actions import EMPTY, balance_after_text, person, signed_amount_text
-from .session_actions import (
+from .booking_actions import CancelBookingView, MarkAttendanceView
+from .booking_display import (
     BookingPermissionHelper,
-    CancelBookingView,
-    MarkAttendanceView,
     booked_by_text,
     money_text,
     paid_text,
     register_url,
     session_text,
 )
+from .display import column, site_datetime
+from .filters import UpcomingDateFilter
+from .pass_actions import EMPTY, balance_after_text, person, signed_amount_text
 
 
 class BookingButtonHelper(ButtonHelper):

@@ -16,17 +16,12 @@ from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import Booking, Session
+from .booking_actions import CancelSessionView, RemoveWaitingView, SessionEditView
+from .booking_display import SessionButtons
 from .display import column, site_datetime, yes_no
 from .filters import UpcomingDateFilter
 from .forms import ClassChoiceAdminForm
-from .session_actions import (
-    BookMemberView,
-    CancelSessionView,
-    RemoveWaitingView,
-    SessionButtons,
-    SessionEditView,
-    SessionRegisterView,
-)
+from .session_register import BookMemberView, SessionRegisterView
 from .views import ProtectedDeleteView
 
 

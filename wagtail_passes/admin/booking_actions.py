@@ -1,0 +1,289 @@
+"""Staff actions on one booking or one session: mark attendance (S3), cancel a
+booking choosing whether the entry goes back (P6), remove a waiting member (P7) and
+"Cancel session" (P8). Each GET shows a confirm form; POST calls the service.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail_modeladmin.views import EditView
+
+from ..exceptions import BookingError
+from ..models import BookingStatus, Session, WaitlistEntry, WaitlistStatus
+from ..rules.booking_window import member_may_cancel
+from ..services import (
+    cancel_booking,
+    cancel_session,
+    leave_waitlist,
+    mark_attendance,
+)
+from .booking_display import (
+    SessionButtons,
+    booking_permissions,
+    paid_text,
+    session_text,
+)
+from .display import site_datetime
+from .forms_bookings import AttendanceForm, CancelBookingForm
+from .pass_actions import person
+from .session_register import BookingActionView, BookingView, SessionView
+
+# ---- actions on one booking ------------------------------------------------------
+
+
+class MarkAttendanceView(BookingView, BookingActionView):
+    """S3: attended, no-show, or back to booked."""
+
+    page_title = _("Mark attendance")
+    form_class = AttendanceForm
+    submit_label = _("Save")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    def perform(self, form):
+        attended = AttendanceForm.VALUES[form.cleaned_data["mark"]]
+        return mark_attendance(self.instance, attended, by=self.request.user)
+
+    def success_message(self, result):
+        return gettext_now("%(member)s: %(status)s.") % {
+            "member": person(result.member),
+            "status": result.get_status_display(),
+        }
+
+
+class CancelBookingView(BookingView, BookingActionView):
+    """P6: cancel a booking. Before the cutoff the entry goes back by default; after it,
+    staff choose (kept by default). The member is emailed; the place goes to the
+    waiting list."""
+
+    page_title = _("Cancel booking")
+    form_class = CancelBookingForm
+    submit_label = _("Cancel booking")
+    #: whether the entry was sent back (None: no pass paid)
+    returned = None
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    @cached_property
+    def in_time(self) -> bool:
+        return member_may_cancel(
+            now=timezone.now(),
+            start=self.session.start,
+            cutoff_hours=self.session.programme.cancellation_cutoff_hours,
+        )
+
+    @property
+    def paid_by_pass(self) -> bool:
+        return self.instance.member_pass_id is not None
+
+    @property
+    def can_submit(self):
+        return self.instance.status == BookingStatus.BOOKED
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "paid_by_pass": self.paid_by_pass,
+            "in_time": self.in_time,
+        }
+
+    def details(self):
+        booking = self.instance
+        if booking.status != BookingStatus.BOOKED:
+            return [
+                gettext_now("This booking is %(status)s; it cannot be cancelled.")
+                % {"status": booking.get_status_display().lower()}
+            ]
+        deadline = site_datetime(self.session.cancellation_deadline)
+        lines = [
+            gettext_now("Paid with: %(paid)s.") % {"paid": paid_text(booking)},
+            (
+                gettext_now("Members can cancel until %(when)s: the entry normally goes back.")
+                if self.in_time
+                else gettext_now(
+                    "The cancellation cutoff passed on %(when)s: the entry is normally kept."
+                )
+            )
+            % {"when": deadline},
+        ]
+        if not self.paid_by_pass:
+            lines.append(gettext_now("No pass paid for it; any amount due becomes 0."))
+        lines.append(gettext_now("The member is emailed and the place goes to the waiting list."))
+        return lines
+
+    def perform(self, form):
+        if not self.can_submit:
+            raise BookingError(
+                gettext_now("This booking is %(status)s; it cannot be cancelled.")
+                % {"status": self.instance.get_status_display().lower()},
+                code="booking_finished",
+            )
+        return_entry = form.cleaned_data["return_entry"] if self.paid_by_pass else None
+        self.returned = return_entry
+        return cancel_booking(self.instance, by=self.request.user, return_entry=return_entry)
+
+    def success_message(self, result):
+        params = {"member": person(result.member)}
+        if not self.paid_by_pass:
+            return gettext_now("Booking of %(member)s cancelled; nothing is owed for it.") % params
+        params["pass"] = result.member_pass.title
+        if self.returned:
+            return (
+                gettext_now("Booking of %(member)s cancelled; the entry went back to “%(pass)s”.")
+                % params
+            )
+        return (
+            gettext_now("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.")
+            % params
+        )
+
+
+# ---- actions on one session ------------------------------------------------------
+
+
+class CancelSessionView(SessionView, BookingActionView):
+    """P8: cancel the session, cancel its bookings, return every entry, email everyone.
+
+    The only way to cancel a session: its form has no "cancelled" box, which would
+    skip all of that.
+    """
+
+    page_title = _("Cancel session")
+    submit_label = _("Cancel session")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_edit_obj(user, self.instance)
+
+    @property
+    def can_submit(self):
+        return not self.session.is_cancelled
+
+    @cached_property
+    def counts(self) -> dict:
+        bookings = self.session.bookings.aggregate(
+            booked=Count("pk", filter=Q(status=BookingStatus.BOOKED)),
+            marked=Count(
+                "pk", filter=Q(status__in=[BookingStatus.ATTENDED, BookingStatus.NO_SHOW])
+            ),
+        )
+        waiting = self.session.waitlist.filter(status=WaitlistStatus.WAITING).count()
+        return {**bookings, "waiting": waiting}
+
+    def details(self):
+        if self.session.is_cancelled:
+            return [gettext_now("This session is already cancelled.")]
+        counts = self.counts
+        lines = [
+            ngettext(
+                "%(n)d booking will be cancelled.",
+                "%(n)d bookings will be cancelled.",
+                counts["booked"],
+            )
+            % {"n": counts["booked"]},
+            gettext_now(
+                "Every entry, credit or money goes back to the pass that paid, every amount "
+                "due becomes 0, and every booked member is emailed."
+            ),
+        ]
+        if counts["waiting"]:
+            lines.append(
+                ngettext(
+                    "%(n)d member leaves the waiting list.",
+                    "%(n)d members leave the waiting list.",
+                    counts["waiting"],
+                )
+                % {"n": counts["waiting"]}
+            )
+        if counts["marked"]:
+            lines.append(
+                ngettext(
+                    "%(n)d booking already marked attended or no-show stays as it is.",
+                    "%(n)d bookings already marked attended or no-show stay as they are.",
+                    counts["marked"],
+                )
+                % {"n": counts["marked"]}
+            )
+        lines.append(gettext_now("The session can no longer be booked. This cannot be undone."))
+        return lines
+
+    def perform(self, form):
+        if self.session.is_cancelled:
+            raise BookingError(
+                gettext_now("This session is already cancelled."), code="session_cancelled"
+            )
+        return cancel_session(self.session, by=self.request.user)
+
+    def success_message(self, result):
+        return ngettext(
+            "Session cancelled: %(n)d booking cancelled, its entry returned and the member "
+            "emailed.",
+            "Session cancelled: %(n)d bookings cancelled, every entry returned and every "
+            "member emailed.",
+            len(result),
+        ) % {"n": len(result)}
+
+
+class RemoveWaitingView(BookingActionView):
+    """P7: take a member off a session's waiting list."""
+
+    page_title = _("Remove from the waiting list")
+    submit_label = _("Remove")
+    instance_pk = None  # the waiting-list entry's
+
+    def __init__(self, model_admin, instance_pk):
+        super().__init__(model_admin)
+        entries = WaitlistEntry.objects.select_related(
+            "member", "session__programme_class__programme"
+        )
+        self.entry = get_object_or_404(entries, pk=unquote(instance_pk))
+
+    @property
+    def session(self) -> Session:
+        return self.entry.session
+
+    def check_action_permitted(self, user):
+        return booking_permissions.user_can_manage(user)
+
+    def get_page_subtitle(self):
+        return f"{person(self.entry.member)} – {session_text(self.session)}"
+
+    @property
+    def can_submit(self):
+        return self.entry.status == WaitlistStatus.WAITING
+
+    def details(self):
+        if not self.can_submit:
+            return [gettext_now("This member is no longer on the waiting list.")]
+        return [
+            gettext_now("%(member)s stops waiting for a place on this session.")
+            % {"member": person(self.entry.member)}
+        ]
+
+    def perform(self, form):
+        if not self.can_submit:
+            raise BookingError(
+                gettext_now("This member is no longer on the waiting list."), code="not_waiting"
+            )
+        return leave_waitlist(self.entry)
+
+    def success_message(self, result):
+        return gettext_now("%(member)s removed from the waiting list.") % {
+            "member": person(result.member)
+        }
+
+
+class SessionEditView(EditView):
+    """The session form, with links to its register and to "Cancel session"."""
+
+    def get_context_data(self, **kwargs):
+        buttons = SessionButtons(self.request.user, self.instance).all()
+        return super().get_context_data(session_buttons=buttons, **kwargs)

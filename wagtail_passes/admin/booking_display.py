@@ -1,0 +1,151 @@
+"""Who may act on bookings, and bookings and sessions in words, for the admin screens.
+
+The register and the bookings list need ``view_booking``; marking attendance,
+cancelling bookings and removing waiting members need ``change_booking``; booking a
+member also needs ``add_booking``; cancelling a session needs ``change_session``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import AdminURLHelper, PermissionHelper
+
+from ..models import Booking, Session
+from ..rules.money import Money
+from ..services import (
+    places_left,
+)
+from .display import site_datetime
+from .pass_actions import EMPTY, person
+
+# ---- who may do what -------------------------------------------------------------
+
+
+class BookingPermissionHelper(PermissionHelper):
+    """View to see the register and the list; change to mark attendance, cancel and
+    manage the waiting list; add and change to book a member. Bookings are never
+    created, edited or deleted through a generic form, superusers included."""
+
+    def _has(self, user, action) -> bool:
+        return self.user_has_specific_permission(user, self.get_perm_codename(action))
+
+    def user_can_list(self, user):
+        return self._has(user, "view")
+
+    def user_can_inspect_obj(self, user, obj):
+        return self.inspect_view_enabled and self._has(user, "view")
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+    def user_can_manage(self, user):
+        """Mark attendance, cancel bookings, remove waiting members."""
+        return self._has(user, "change")
+
+    def user_can_book(self, user):
+        return self._has(user, "add") and self._has(user, "change")
+
+
+# The session views ask about bookings, the booking views link to sessions.
+booking_permissions = BookingPermissionHelper(Booking, inspect_view_enabled=True)
+booking_urls = AdminURLHelper(Booking)
+session_urls = AdminURLHelper(Session)
+
+
+def register_url(session_pk) -> str:
+    return session_urls.get_action_url("register", quote(session_pk))
+
+
+# ---- bookings in words -----------------------------------------------------------
+
+
+def money_text(amount, currency: str) -> str:
+    return str(Money(amount, currency)) if currency else str(amount)
+
+
+def paid_text(booking: Booking) -> str:
+    """What paid: the pass's title, "Amount due 12.00 EUR", "Free", ..."""
+    if booking.member_pass_id is not None:
+        return booking.member_pass.title
+    if booking.amount_due > 0:
+        return gettext_now("Amount due %(amount)s") % {
+            "amount": money_text(booking.amount_due, booking.currency)
+        }
+    if booking.price == 0:
+        return gettext_now("Free")
+    if booking.amount_paid_at is not None:
+        return gettext_now("Paid %(amount)s") % {
+            "amount": money_text(booking.price, booking.currency)
+        }
+    return gettext_now("Nothing due")
+
+
+def booked_by_text(booking: Booking) -> str:
+    if booking.created_by_id is None or booking.created_by_id == booking.member_id:
+        return gettext_now("The member")
+    return person(booking.created_by)
+
+
+def session_text(session: Session) -> str:
+    """ "Yoga Flow – Mon 3 Mar 2031, 19:00" in the site's time zone."""
+    return f"{session.programme_class.name} – {site_datetime(session.start)}"
+
+
+def session_facts(session: Session) -> list[dict]:
+    programme_class = session.programme_class
+    rows = [
+        (_("Class"), programme_class.name),
+        (_("Programme"), programme_class.programme.name),
+        (_("Start"), site_datetime(session.start)),
+        (_("End"), site_datetime(session.end)),
+        (_("Location"), programme_class.location or EMPTY),
+        (_("Instructor"), programme_class.instructor or EMPTY),
+        (_("Capacity"), session.effective_capacity),
+        (_("Places left"), EMPTY if session.is_cancelled else places_left(session)),
+        (_("Members can cancel until"), site_datetime(session.cancellation_deadline)),
+    ]
+    return [{"label": label, "value": value} for label, value in rows]
+
+
+# ---- buttons to the register and the session actions -----------------------------
+
+
+class SessionButtons:
+    """ "Bookings" (the register) and "Cancel session", for whoever may use them."""
+
+    def __init__(self, user, session):
+        self.user, self.session = user, session
+
+    def register(self) -> dict | None:
+        if not booking_permissions.user_can_list(self.user):
+            return None
+        return {
+            "action": "register",
+            "url": register_url(self.session.pk),
+            "label": _("Bookings"),
+            "title": _("The register: who is booked and who is waiting"),
+        }
+
+    def cancel(self) -> dict | None:
+        if self.session.is_cancelled or not self.user.has_perm("wagtail_passes.change_session"):
+            return None
+        return {
+            "action": "cancel_session",
+            "url": session_urls.get_action_url("cancel_session", quote(self.session.pk)),
+            "label": _("Cancel session"),
+            "title": _("Cancel the session and all its bookings, returning every entry"),
+        }
+
+    def all(self) -> list[dict]:
+        return [button for button in (self.register(), self.cancel()) if button]
+
+    def for_register(self) -> list[dict]:
+        return [button for button in (self.cancel(),) if button]

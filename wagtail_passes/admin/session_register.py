@@ -1,0 +1,308 @@
+"""The register of one session (S3): its facts, bookings and waiting list, and the
+"Book a member" form (P7).
+
+Every action is a small form: GET shows it and changes nothing, POST calls the service.
+A refusal (:class:`~wagtail_passes.exceptions.BookingError`) comes back as a form error
+and changes nothing; success redirects to the register with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote, unquote
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail_modeladmin.views import InstanceSpecificView, WMABaseView
+
+from ..exceptions import BookingError
+from ..models import Booking, BookingStatus, Session, WaitlistStatus
+from ..services import (
+    book,
+    evaluate_member_passes,
+)
+from .booking_display import (
+    SessionButtons,
+    booked_by_text,
+    booking_permissions,
+    booking_urls,
+    paid_text,
+    register_url,
+    session_facts,
+    session_text,
+    session_urls,
+)
+from .display import site_datetime
+from .forms_bookings import AttendanceForm, BookMemberForm, ConfirmForm
+from .pass_actions import EMPTY, person
+
+# ---- views on one session or one booking -----------------------------------------
+
+
+class SessionView(InstanceSpecificView):
+    """A view of one session, loaded with its class and programme in one query."""
+
+    def __init__(self, model_admin, instance_pk):
+        WMABaseView.__init__(self, model_admin)
+        self.instance_pk = unquote(instance_pk)
+        self.pk_quoted = quote(self.instance_pk)
+        self.instance = get_object_or_404(Session.objects.with_related(), pk=self.instance_pk)
+
+    @property
+    def session(self) -> Session:
+        return self.instance
+
+    def get_page_subtitle(self):
+        return session_text(self.instance)
+
+
+class BookingView(InstanceSpecificView):
+    """A view of one booking, loaded with its member, pass and session in one query."""
+
+    def __init__(self, model_admin, instance_pk):
+        WMABaseView.__init__(self, model_admin)
+        self.instance_pk = unquote(instance_pk)
+        self.pk_quoted = quote(self.instance_pk)
+        bookings = Booking.objects.select_related(
+            "member", "member_pass", "session__programme_class__programme"
+        )
+        self.instance = get_object_or_404(bookings, pk=self.instance_pk)
+
+    @property
+    def session(self) -> Session:
+        return self.instance.session
+
+    def get_page_subtitle(self):
+        return f"{person(self.instance.member)} – {session_text(self.session)}"
+
+
+class BookingActionView(WMABaseView, FormView):
+    """GET shows the form; a valid POST calls :meth:`perform`. A ``BookingError``
+    becomes a form error; success goes back to the session's register."""
+
+    template_name = "wagtail_passes/admin/sessions/action_form.html"
+    form_class = ConfirmForm
+    intro = ""
+    submit_label = _("Confirm")
+    #: False hides the submit button (nothing left to do).
+    can_submit = True
+
+    def get_meta_title(self):
+        return f"{self.get_page_title()} – {self.get_page_subtitle()}"
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def success_message(self, result) -> str:
+        raise NotImplementedError
+
+    def details(self) -> list[str]:
+        """Sentences shown above the form."""
+        return []
+
+    @cached_property
+    def return_url(self) -> str:
+        user = self.request.user
+        if booking_permissions.user_can_list(user):
+            return register_url(self.session.pk)
+        if self.model_admin.permission_helper.user_can_list(user):
+            return self.index_url
+        return reverse("wagtailadmin_home")
+
+    def form_valid(self, form):
+        try:
+            result = self.perform(form)
+        except BookingError as error:
+            form.add_pass_error(error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message(result))
+        return redirect(self.return_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            intro=self.intro,
+            details=self.details(),
+            submit_label=self.submit_label,
+            can_submit=self.can_submit,
+            cancel_url=self.return_url,
+            **kwargs,
+        )
+
+
+# ---- the register (S3) -----------------------------------------------------------
+
+
+class SessionRegisterView(SessionView):
+    """Who is booked and who is waiting, with the actions the user may take."""
+
+    page_title = _("Register")
+    template_name = "wagtail_passes/admin/sessions/register.html"
+
+    def check_action_permitted(self, user):
+        return booking_permissions.user_can_list(user)
+
+    def get_meta_title(self):
+        return f"{self.get_page_title()} – {self.get_page_subtitle()}"
+
+    @cached_property
+    def can_manage(self) -> bool:
+        if self.session.is_cancelled:
+            return False
+        return booking_permissions.user_can_manage(self.request.user)
+
+    @cached_property
+    def can_book(self) -> bool:
+        if self.session.is_cancelled:
+            return False
+        return booking_permissions.user_can_book(self.request.user)
+
+    def booking_row(self, booking: Booking) -> dict:
+        row = {
+            "pk": booking.pk,
+            "member": person(booking.member),
+            "attendees": booking.attendees,
+            "status": booking.status,
+            "status_label": booking.get_status_display(),
+            "paid": paid_text(booking),
+            "booked_at": site_datetime(booking.created_at),
+            "booked_by": booked_by_text(booking),
+            "inspect_url": booking_urls.get_action_url("inspect", quote(booking.pk)),
+        }
+        if booking.status == BookingStatus.CANCELLED:
+            cancelled_at = booking.cancelled_at
+            row["cancelled_at"] = site_datetime(cancelled_at) if cancelled_at else EMPTY
+            row["cancelled_by"] = person(booking.cancelled_by)
+        elif self.can_manage:
+            row["attendance_url"] = booking_urls.get_action_url("attendance", quote(booking.pk))
+            row["marks"] = self.marks_for(booking.status)
+            if booking.status == BookingStatus.BOOKED:
+                row["cancel_url"] = booking_urls.get_action_url("cancel", quote(booking.pk))
+        return row
+
+    @staticmethod
+    def marks_for(status) -> list[tuple[str, str]]:
+        """The attendance buttons of a booking: the marks it does not have yet."""
+        marks = {
+            AttendanceForm.ATTENDED: gettext_now("Attended"),
+            AttendanceForm.NO_SHOW: gettext_now("No-show"),
+            AttendanceForm.BOOKED: gettext_now("Clear mark"),
+        }
+        current = {
+            BookingStatus.BOOKED: AttendanceForm.BOOKED,
+            BookingStatus.ATTENDED: AttendanceForm.ATTENDED,
+            BookingStatus.NO_SHOW: AttendanceForm.NO_SHOW,
+        }[status]
+        return [(mark, label) for mark, label in marks.items() if mark != current]
+
+    def waiting_rows(self) -> list[dict]:
+        entries = (
+            self.session.waitlist.filter(status=WaitlistStatus.WAITING)
+            .select_related("member")
+            .order_by("created_at", "pk")
+        )
+        return [
+            {
+                "position": position,
+                "pk": entry.pk,
+                "member": person(entry.member),
+                "attendees": entry.attendees,
+                "joined_at": site_datetime(entry.created_at),
+                "remove_url": (
+                    session_urls.get_action_url("remove_waiting", quote(entry.pk))
+                    if self.can_manage
+                    else None
+                ),
+            }
+            for position, entry in enumerate(entries, start=1)
+        ]
+
+    def session_buttons(self) -> list[dict]:
+        return SessionButtons(self.request.user, self.session).for_register()
+
+    def get_context_data(self, **kwargs):
+        session = self.session
+        bookings = list(
+            session.bookings.select_related(
+                "member", "member_pass", "created_by", "cancelled_by"
+            ).order_by("created_at", "pk")
+        )
+        rows = [self.booking_row(booking) for booking in bookings]
+        if self.can_book:
+            kwargs.setdefault("book_form", BookMemberForm())
+        return super().get_context_data(
+            facts=session_facts(session),
+            booking_rows=[row for row in rows if row["status"] != BookingStatus.CANCELLED],
+            cancelled_rows=[row for row in rows if row["status"] == BookingStatus.CANCELLED],
+            waiting_rows=self.waiting_rows(),
+            can_manage=self.can_manage,
+            can_book=self.can_book,
+            book_url=session_urls.get_action_url("book", self.pk_quoted),
+            session_buttons=self.session_buttons(),
+            cancelled_at=site_datetime(session.cancelled_at) if session.cancelled_at else None,
+            **kwargs,
+        )
+
+
+class BookMemberView(SessionRegisterView, FormView):
+    """S3: book a member by hand; the form sits on the register and errors show there.
+
+    Staff may book outside the booking window (P8), never beyond capacity (P7) or on a
+    cancelled session.
+    """
+
+    form_class = BookMemberForm
+
+    def check_action_permitted(self, user):
+        return booking_permissions.user_can_list(user) and booking_permissions.user_can_book(user)
+
+    def get(self, request, *args, **kwargs):
+        return redirect(register_url(self.session.pk) + "#book")
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or self.get_form()
+        return super().get_context_data(book_form=form, form=form, **kwargs)
+
+    def offer_passes(self, form) -> None:
+        data = form.cleaned_data
+        form.offer_passes(evaluate_member_passes(data["member"], self.session, data["attendees"]))
+
+    def form_invalid(self, form):
+        messages.error(self.request, gettext_now("The member was not booked; see the form below."))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        if "choose_pass" in self.request.POST:
+            self.offer_passes(form)
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            booking = book(
+                data["member"],
+                self.session,
+                data["attendees"],
+                member_pass=data["member_pass"],
+                by=self.request.user,
+            )
+        except BookingError as error:
+            if data["member_pass"] is not None:
+                self.offer_passes(form)
+            form.add_pass_error(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            ngettext(
+                "%(member)s booked for %(n)d place; paid with: %(paid)s.",
+                "%(member)s booked for %(n)d places; paid with: %(paid)s.",
+                booking.attendees,
+            )
+            % {
+                "member": person(booking.member),
+                "n": booking.attendees,
+                "paid": paid_text(booking),
+            },
+        )
+        return redirect(register_url(self.session.pk))
