@@ -480,14 +480,14 @@ def refusals():
         programme.save()
 
     return [
-        pytest.param(already_booked, "member", "You have already booked this session.", id="p2"),
+        pytest.param(already_booked, "member", "bob has already booked this session.", id="p2"),
         pytest.param(
             full, "attendees", "This session is full: 0 places left, 1 wanted.", id="p7-full"
         ),
         pytest.param(
             requires_pass,
             "__all__",
-            "This session needs a valid pass, and none of yours can pay for it.",
+            "This session needs a valid pass, and none of the member's passes can pay.",
             id="p3-no-valid-pass",
         ),
     ]

@@ -398,3 +398,26 @@ def test_book_query_count(django_assert_max_num_queries):
     session = in_hours(48)
     with django_assert_max_num_queries(15):
         services.book(mp.member, session)
+
+
+def test_p2_p3_staff_get_messages_about_the_member():
+    staff = StaffFactory()
+    member = UserFactory(username="maya")
+    session = in_hours(48)
+    services.book(member, session, by=staff)
+    error = refused("already_booked", services.book, member, session, by=staff)
+    assert error.message == "maya has already booked this session."
+    strict = in_hours(
+        48, ProgrammeClassFactory(programme=ProgrammeFactory(require_valid_pass=True))
+    )
+    error = refused("no_valid_pass", services.book, member, strict, by=staff)
+    assert "none of the member's passes" in error.message
+
+
+def test_p6_cancel_reports_whether_the_entry_went_back():
+    mp = member_pass()
+    booking = services.cancel_booking(services.book(mp.member, in_hours(48)))
+    assert booking.entry_returned is True
+    unpaid = services.cancel_booking(services.book(UserFactory(), in_hours(48)))
+    assert unpaid.entry_returned is False
+    assert services.cancel_booking(unpaid).entry_returned is False

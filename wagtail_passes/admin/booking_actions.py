@@ -128,8 +128,9 @@ class CancelBookingView(BookingView, BookingActionView):
                 code="booking_finished",
             )
         return_entry = form.cleaned_data["return_entry"] if self.paid_by_pass else None
-        self.returned = return_entry
-        return cancel_booking(self.instance, by=self.request.user, return_entry=return_entry)
+        booking = cancel_booking(self.instance, by=self.request.user, return_entry=return_entry)
+        self.returned = booking.entry_returned
+        return booking
 
     def success_message(self, result):
         params = {"member": person(result.member)}

@@ -95,7 +95,7 @@ def _book_locked(member, session, attendees, chosen_pass, by) -> Booking:
     _check_open(session, member, by)
     taken, already = _occupancy(session, member)
     if already:
-        raise BookingError(_("You have already booked this session."), code="already_booked")
+        raise _already_booked(member, by)
     left = max(session.effective_capacity - taken, 0)
     if attendees > left:
         raise BookingError(
@@ -120,7 +120,7 @@ def _book_locked(member, session, attendees, chosen_pass, by) -> Booking:
     )
     if payer is None and not price.is_zero:
         if session.programme.require_valid_pass:
-            raise _no_valid_pass(session)
+            raise _no_valid_pass(session, for_staff=_is_staff_action(member, by))
         booking.amount_due = price.amount
     booking.member_pass = payer
     try:
@@ -128,9 +128,7 @@ def _book_locked(member, session, attendees, chosen_pass, by) -> Booking:
         # Raising rolls the whole transaction back, so no savepoint is needed.
         booking.save()
     except IntegrityError as exc:
-        raise BookingError(
-            _("You have already booked this session."), code="already_booked"
-        ) from exc
+        raise _already_booked(member, by) from exc
     if payer is not None:
         redeem(payer, session, cost=cost, attendees=attendees, by=by or member, booking=booking)
     return booking
@@ -173,9 +171,20 @@ def _choose_payer(member, session, attendees, chosen_pass) -> tuple[MemberPass |
     return None, Decimal(0)
 
 
-def _no_valid_pass(session) -> BookingError:
+def _already_booked(member, by) -> BookingError:
+    if _is_staff_action(member, by):
+        message = _("%(member)s has already booked this session.") % {"member": member}
+    else:
+        message = _("You have already booked this session.")
+    return BookingError(message, code="already_booked")
+
+
+def _no_valid_pass(session, *, for_staff: bool = False) -> BookingError:
     products = products_covering(session)
-    message = _("This session needs a valid pass, and none of yours can pay for it.")
+    if for_staff:
+        message = _("This session needs a valid pass, and none of the member's passes can pay.")
+    else:
+        message = _("This session needs a valid pass, and none of yours can pay for it.")
     if products:
         message += " " + _("These would: %(titles)s.") % {
             "titles": ", ".join(p.title for p in products)
@@ -193,12 +202,14 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
     back to the pass it came from as a ledger movement and the amount due becomes 0.
     After the cutoff only staff can, choosing with ``return_entry`` whether it goes
     back (default: back before the cutoff, kept after it). Cancelling a cancelled
-    booking is a no-op.
+    booking is a no-op. The returned booking's ``entry_returned`` says whether a return
+    movement was written.
     """
     with transaction.atomic():
         session = lock_session(booking.session_id)
         booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
         if booking.status == BookingStatus.CANCELLED:
+            booking.entry_returned = False
             return booking
         if booking.status != BookingStatus.BOOKED:
             raise BookingError(
@@ -221,6 +232,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
         give_back = in_time if return_entry is None else return_entry
         returned = _release(booking, by or booking.member, give_back)
         _mark_cancelled(booking, by or booking.member)
+    booking.entry_returned = returned  # whether a ledger return was written
     notifications.email_on_commit(
         notifications.BOOKING_CANCELLED, booking.member, booking=booking, returned=returned
     )
