@@ -487,7 +487,7 @@ def refusals():
         pytest.param(
             requires_pass,
             "__all__",
-            "This session needs a valid pass, and none of the member's passes can pay.",
+            "This session needs a valid pass, and no pass the member holds can pay for it.",
             id="p3-no-valid-pass",
         ),
     ]

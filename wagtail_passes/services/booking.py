@@ -182,7 +182,7 @@ def _already_booked(member, by) -> BookingError:
 def _no_valid_pass(session, *, for_staff: bool = False) -> BookingError:
     products = products_covering(session)
     if for_staff:
-        message = _("This session needs a valid pass, and none of the member's passes can pay.")
+        message = _("This session needs a valid pass, and no pass the member holds can pay for it.")
     else:
         message = _("This session needs a valid pass, and none of yours can pay for it.")
     if products:
