@@ -242,8 +242,8 @@ def test_r3_inspect_shows_the_booking_and_its_ledger_movements(admin, ann, super
         for row in page.find(id="passes-booking-ledger").tbody.find_all("tr")
     ]
     assert ledger == [
-        ["Ten classes", "Redeemed", "-1", "9", "admin"],
-        ["Ten classes", "Returned", "+1", "10", "admin"],
+        ["Redeemed", "-1", "9", "Ten classes", "admin"],
+        ["Returned", "+1", "10", "Ten classes", "admin"],
     ]
     assert register_url(session) in response.content.decode()
 

@@ -32,7 +32,7 @@ from .booking_display import (
 )
 from .display import column, site_datetime
 from .filters import UpcomingDateFilter
-from .pass_actions import EMPTY, balance_after_text, person, signed_amount_text
+from .pass_actions import EMPTY, ledger_row, person
 
 
 class BookingButtonHelper(ButtonHelper):
@@ -149,19 +149,7 @@ class BookingInspectView(InspectView):
         entries = self.instance.ledger_entries.select_related("member_pass", "created_by").order_by(
             "created_at", "pk"
         )
-        return [
-            {
-                "pk": entry.pk,
-                "when": site_datetime(entry.created_at),
-                "member_pass": entry.member_pass.title,
-                "movement": entry.get_kind_display(),
-                "amount": signed_amount_text(entry.member_pass, entry.amount),
-                "balance_after": balance_after_text(entry.member_pass, entry.balance_after),
-                "who": person(entry.created_by),
-                "why": entry.reason or EMPTY,
-            }
-            for entry in entries
-        ]
+        return [ledger_row(entry, entry.member_pass, entry.member_pass.title) for entry in entries]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

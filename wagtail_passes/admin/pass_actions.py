@@ -201,6 +201,21 @@ def balance_after_text(member_pass: MemberPass, balance: Decimal) -> str:
     return _number(balance)
 
 
+def ledger_row(entry, member_pass, about: str) -> dict:
+    """One row of a ledger table (``admin/includes/ledger_table.html``); ``about`` fills
+    the column that says what the movement concerns (its session, or its pass)."""
+    return {
+        "pk": entry.pk,
+        "when": site_datetime(entry.created_at),
+        "movement": entry.get_kind_display(),
+        "amount": signed_amount_text(member_pass, entry.amount),
+        "balance_after": balance_after_text(member_pass, entry.balance_after),
+        "about": about,
+        "who": person(entry.created_by),
+        "why": entry.reason or EMPTY,
+    }
+
+
 # ---- list and inspect ------------------------------------------------------------
 
 
@@ -258,16 +273,7 @@ class MemberPassInspectView(InspectView):
             "created_by", "session__programme_class"
         ).order_by("created_at", "pk")
         return [
-            {
-                "pk": entry.pk,
-                "when": site_datetime(entry.created_at),
-                "movement": entry.get_kind_display(),
-                "amount": signed_amount_text(member_pass, entry.amount),
-                "balance_after": balance_after_text(member_pass, entry.balance_after),
-                "session": str(entry.session) if entry.session_id else EMPTY,
-                "who": person(entry.created_by),
-                "why": entry.reason or EMPTY,
-            }
+            ledger_row(entry, member_pass, str(entry.session) if entry.session_id else EMPTY)
             for entry in entries
         ]
 
