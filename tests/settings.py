@@ -3,6 +3,7 @@
 import os
 
 import dj_database_url
+import django
 
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -80,7 +81,6 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = os.path.join(BASE_DIR, "media")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "studio@example.com"
 
 WAGTAIL_SITE_NAME = "wagtail_passes tests"
@@ -90,3 +90,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django 6.1 configures email through MAILERS (EMAIL_BACKEND is deprecated); the test
+# environment swaps in the in-memory backend either way.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

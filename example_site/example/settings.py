@@ -5,6 +5,7 @@ database (for example postgres://postgres@127.0.0.1:5432/passes_demo)."""
 import os
 
 import dj_database_url
+import django
 
 SITE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,7 +90,11 @@ STATIC_ROOT = os.path.join(SITE_DIR, "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = os.path.join(SITE_DIR, "media")
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Emails are printed to the console. Django 6.1 configures this through MAILERS.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Harbour Studio <hello@harbour-studio.example>"
 
 LOGIN_URL = "wagtailcore_login"
