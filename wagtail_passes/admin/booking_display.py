@@ -10,41 +10,23 @@ from __future__ import annotations
 from django.contrib.admin.utils import quote
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import AdminURLHelper, PermissionHelper
+from wagtail_modeladmin.helpers import AdminURLHelper
 
 from ..models import Booking, Session
 from ..rules.money import Money
 from ..services import (
     places_left,
 )
-from .display import site_datetime
+from .display import ReadOnlyPermissionHelper, site_datetime
 from .pass_actions import EMPTY, person
 
 # ---- who may do what -------------------------------------------------------------
 
 
-class BookingPermissionHelper(PermissionHelper):
+class BookingPermissionHelper(ReadOnlyPermissionHelper):
     """View to see the register and the list; change to mark attendance, cancel and
     manage the waiting list; add and change to book a member. Bookings are never
     created, edited or deleted through a generic form, superusers included."""
-
-    def _has(self, user, action) -> bool:
-        return self.user_has_specific_permission(user, self.get_perm_codename(action))
-
-    def user_can_list(self, user):
-        return self._has(user, "view")
-
-    def user_can_inspect_obj(self, user, obj):
-        return self.inspect_view_enabled and self._has(user, "view")
-
-    def user_can_create(self, user):
-        return False
-
-    def user_can_edit_obj(self, user, obj):
-        return False
-
-    def user_can_delete_obj(self, user, obj):
-        return False
 
     def user_can_manage(self, user):
         """Mark attendance, cancel bookings, remove waiting members."""

@@ -14,11 +14,11 @@ from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
+from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import MemberPass
-from .display import column, yes_no
+from .display import ReadOnlyPermissionHelper, column, yes_no
 from .pass_actions import (
     AdjustPassView,
     AssignPassView,
@@ -31,27 +31,9 @@ from .pass_actions import (
 )
 
 
-class MemberPassPermissionHelper(PermissionHelper):
+class MemberPassPermissionHelper(ReadOnlyPermissionHelper):
     """View to see; add to assign; change to hold and adjust. No generic create, edit or
     delete for anyone, superusers included."""
-
-    def _has(self, user, action) -> bool:
-        return self.user_has_specific_permission(user, self.get_perm_codename(action))
-
-    def user_can_list(self, user):
-        return self._has(user, "view")
-
-    def user_can_inspect_obj(self, user, obj):
-        return self.inspect_view_enabled and self._has(user, "view")
-
-    def user_can_create(self, user):
-        return False
-
-    def user_can_edit_obj(self, user, obj):
-        return False
-
-    def user_can_delete_obj(self, user, obj):
-        return False
 
     def user_can_assign(self, user):
         return self._has(user, "add")

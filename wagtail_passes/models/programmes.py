@@ -6,7 +6,6 @@ programme's unit price and capacity; a session may override the capacity again.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from ..conf import passes_settings
+from ..rules.booking_window import cancellation_deadline
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from .fields import WeekdaysField
 
@@ -319,7 +319,7 @@ class Session(models.Model):
     def cancellation_deadline(self):
         """P6: members may cancel until this moment (in the site's time zone)."""
         hours = self.programme_class.programme.cancellation_cutoff_hours
-        return self.local_start - dt.timedelta(hours=hours)
+        return cancellation_deadline(self.local_start, hours)
 
     @property
     def local_date(self):

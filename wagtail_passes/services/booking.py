@@ -340,10 +340,11 @@ def promote_waitlist(session: Session) -> list[Booking]:
                 .order_by("created_at", "pk")
                 .first()
             )
-            if entry is None or places_left(locked) == 0:
+            left = places_left(locked) if entry is not None else 0
+            if left == 0:
                 return promoted
             tried.add(entry.pk)
-            if entry.attendees > places_left(locked):
+            if entry.attendees > left:
                 continue
             try:
                 with transaction.atomic():

@@ -49,14 +49,8 @@ def record_movement(
         _widen_use_bounds(member_pass, day)
     new_balance = member_pass.balance + amount
     status = _status_for(member_pass, new_balance)
-    window = validity_window(terms_of(member_pass), state_of(member_pass))
     changed = MemberPass.objects.filter(pk=member_pass.pk, balance__gte=-amount).update(
-        balance=F("balance") + amount,
-        status=status,
-        first_use_day=member_pass.first_use_day,
-        last_use_day=member_pass.last_use_day,
-        valid_from=window.starts_on,
-        valid_until=window.ends_on,
+        balance=F("balance") + amount, status=status, **_window_fields(member_pass)
     )
     if changed != 1:
         raise PassError(
@@ -65,7 +59,6 @@ def record_movement(
             code="insufficient_balance",
         )
     member_pass.balance, member_pass.status = new_balance, status
-    member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
     return LedgerEntry.objects.create(
         member_pass=member_pass,
         kind=kind,
@@ -155,14 +148,20 @@ def return_redemption(redemption: LedgerEntry, *, by=None, reason: str = "") -> 
     )
 
 
+def _window_fields(member_pass: MemberPass) -> dict:
+    """The cached use days and validity window, set on ``member_pass`` and returned as
+    the fields to write with the same UPDATE."""
+    window = validity_window(terms_of(member_pass), state_of(member_pass))
+    member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
+    return {
+        "first_use_day": member_pass.first_use_day,
+        "last_use_day": member_pass.last_use_day,
+        "valid_from": window.starts_on,
+        "valid_until": window.ends_on,
+    }
+
+
 def refresh_validity(member_pass: MemberPass) -> None:
     """Recompute the cached use days and validity window (after a hold moved it)."""
     member_pass.first_use_day, member_pass.last_use_day = use_bounds(member_pass)
-    window = validity_window(terms_of(member_pass), state_of(member_pass))
-    member_pass.valid_from, member_pass.valid_until = window.starts_on, window.ends_on
-    MemberPass.objects.filter(pk=member_pass.pk).update(
-        first_use_day=member_pass.first_use_day,
-        last_use_day=member_pass.last_use_day,
-        valid_from=window.starts_on,
-        valid_until=window.ends_on,
-    )
+    MemberPass.objects.filter(pk=member_pass.pk).update(**_window_fields(member_pass))
