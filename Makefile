@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   runs the example site with demo data on http://127.0.0.1:8000
+#   make demo   runs the example site with demo data on http://127.0.0.1:8000, and its
+#               task worker (db_worker, which sends the emails) beside the server
 #   make test   runs linters, the migrations check and the whole suite (SQLite, then PostgreSQL)
 # See README.md.
 
@@ -26,7 +27,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(MANAGE) migrate --noinput
 	$(MANAGE) passes_demo --logins
-	$(MANAGE) runserver 127.0.0.1:8000
+	bash scripts/demo_server.sh $(PY) 127.0.0.1:8000
 
 test: $(VENV)/.installed-test
 	@bash scripts/ensure_chromium.sh

@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A PYTHON=([oldest]=python3.11 [newest]=python3.13)
+# The database Tasks backend for tests/test_task_queue.py: django-tasks-db on the newest;
+# Wagtail 7.0 pins django-tasks 0.7, which django-tasks-db can't use, so the oldest runs
+# that test on the backport's own django_tasks.backends.database.
 declare -A PINS=(
   [oldest]="Django==5.2.* wagtail==7.0.*"
-  [newest]="Django==6.1.* wagtail==8.*"
+  [newest]="Django==6.1.* wagtail==8.* django-tasks-db==0.13.*"
 )
 
 # Find an interpreter: on PATH when it works, else a pyenv installation of it.

@@ -1,6 +1,7 @@
 """Settings for the test suite. SQLite unless DATABASE_URL is set."""
 
 import os
+from importlib.util import find_spec
 
 import dj_database_url
 import django
@@ -41,6 +42,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
 ]
+
+# The tables of a database Tasks backend, for tests/test_task_queue.py. TASKS itself is
+# left at the Immediate default: the other tests expect emails at once.
+if find_spec("django_tasks_db"):
+    INSTALLED_APPS.append("django_tasks_db")
+elif find_spec("django_tasks.backends.database"):  # django-tasks < 0.12 (Wagtail 7.0-7.2)
+    INSTALLED_APPS.append("django_tasks.backends.database")
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -76,6 +76,105 @@ def test_demo_refuses_printed_logins_without_debug(settings):
     assert get_user_model().objects.count() == 0
 
 
+def user_state(user):
+    user.refresh_from_db()
+    return (
+        user.password,
+        user.email,
+        user.is_superuser,
+        user.is_staff,
+        user.is_active,
+        user.last_login,
+    )
+
+
+def test_demo_logins_refuse_a_host_admin_and_change_nothing(settings):
+    settings.DEBUG = True
+    User = get_user_model()
+    host = User.objects.create_user(
+        "admin", email="owner@host.example", password="host-secret", is_active=False
+    )
+    before = user_state(host)
+    empty = counts()
+
+    with pytest.raises(CommandError, match="'admin' already exists") as excinfo:
+        call_command("passes_demo", "--logins")
+
+    assert "left unchanged" in str(excinfo.value)
+    assert "without --logins" in str(excinfo.value)
+    assert user_state(host) == before
+    assert host.check_password("host-secret")
+    assert list(User.objects.values_list("username", flat=True)) == ["admin"]
+    assert counts() == empty
+
+
+def test_demo_logins_refuse_a_host_user_with_the_demo_password_but_another_email(settings):
+    settings.DEBUG = True
+    User = get_user_model()
+    host = User.objects.create_superuser(
+        "admin", email="owner@host.example", password="passes-admin"
+    )
+    before = user_state(host)
+
+    with pytest.raises(CommandError, match="'admin'"):
+        call_command("passes_demo", "--logins")
+
+    assert user_state(host) == before
+    assert User.objects.count() == 1 and Programme.objects.count() == 0
+
+
+def test_demo_logins_twice_keeps_the_demo_logins_as_they_are(settings, capsys):
+    settings.DEBUG = True
+    call_command("passes_demo", "--logins")
+    User = get_user_model()
+    admin, member = User.objects.get(username="admin"), User.objects.get(username="member")
+    # A change the demo would have undone: it must not touch its own logins again.
+    User.objects.filter(pk=member.pk).update(is_staff=True)
+    before = (user_state(admin), user_state(member))
+    first = counts()
+    capsys.readouterr()
+
+    call_command("passes_demo", "--logins")
+
+    assert (user_state(admin), user_state(member)) == before
+    assert User.objects.count() == 2 and counts() == first
+    out = capsys.readouterr().out
+    assert "Admin login: admin / passes-admin" in out
+    assert "Member login: member / passes-member" in out
+
+
+def test_demo_logins_refuse_a_demo_login_whose_password_was_changed(settings):
+    settings.DEBUG = True
+    call_command("passes_demo", "--logins")
+    User = get_user_model()
+    member = User.objects.get(username="member")
+    member.set_password("my-own-secret")
+    member.save()
+    admin = User.objects.get(username="admin")
+    before = (user_state(admin), user_state(member))
+    first = counts()
+
+    with pytest.raises(CommandError, match="'member' already exists") as excinfo:
+        call_command("passes_demo", "--logins")
+
+    assert "'admin'" not in str(excinfo.value)
+    assert (user_state(admin), user_state(member)) == before
+    assert member.check_password("my-own-secret")
+    assert counts() == first
+
+
+def test_demo_logins_name_every_taken_username(settings):
+    settings.DEBUG = True
+    User = get_user_model()
+    User.objects.create_user("admin", password="x")
+    User.objects.create_user("member", password="y")
+
+    with pytest.raises(CommandError, match="'admin' and 'member' already exist"):
+        call_command("passes_demo", "--logins")
+
+    assert User.objects.count() == 2 and Programme.objects.count() == 0
+
+
 def test_demo_builds_a_passes_page_with_a_product_of_every_kind(client):
     call_command("passes_demo")
 

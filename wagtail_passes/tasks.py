@@ -1,15 +1,17 @@
-"""Background work, through the Django Tasks API (django-tasks, which Wagtail uses).
+"""Background work, through the Django Tasks API (``django.tasks`` on Django 6+, else the
+``django-tasks`` backport; see ``compat.task``).
 
 With the default Immediate backend a task runs as soon as it is enqueued; configure a
-database or other backend in ``TASKS`` to send emails from a worker instead. Tasks
-take ids, not model instances, and read fresh rows when they run.
+real backend in ``TASKS`` (django-tasks-db's ``DatabaseBackend`` with ``db_worker``, see
+docs/how-to/deploy.md) to send emails from a worker instead. Tasks take ids, not model
+instances, and read fresh rows when they run.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django_tasks import task
 
+from .compat import task
 from .models import Booking, Session
 
 
@@ -20,13 +22,16 @@ def send_member_email(
     booking_id: int | None = None,
     session_id: int | None = None,
     returned: bool = False,
+    extra: dict | None = None,
 ) -> bool:
+    """Render and send one member email (``services.notifications``); ``extra`` holds
+    plain values for the template (such as a moved session's previous time)."""
     from .services.notifications import render_and_send
 
     member = get_user_model().objects.filter(pk=member_id).first()
     if member is None:
         return False
-    context: dict = {"returned": returned}
+    context: dict = {"returned": returned, **(extra or {})}
     if booking_id is not None:
         context["booking"] = (
             Booking.objects.select_related("session__programme_class__programme", "member_pass")
@@ -36,3 +41,14 @@ def send_member_email(
     if session_id is not None:
         context["session"] = Session.objects.with_related().filter(pk=session_id).first()
     return render_and_send(name, member, context)
+
+
+@task()
+def run_daily_job(day: str | None = None) -> str:
+    """The daily job (``services.daily.run_daily``) as a task, for a scheduler that
+    enqueues tasks; ``day`` is an ISO date, default today. Returns its summary."""
+    import datetime as dt
+
+    from .services.daily import run_daily
+
+    return run_daily(dt.date.fromisoformat(day) if day else None).summary()

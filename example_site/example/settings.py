@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "wagtail_modeladmin",
     "crispy_forms",
     "crispy_bootstrap5",
+    # the real Tasks backend: emails are sent by `manage.py db_worker` (make demo runs it)
+    "django_tasks_db",
     # a standard Wagtail site
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -96,6 +98,11 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Harbour Studio <hello@harbour-studio.example>"
+
+# Background work (member emails) goes to the database and runs in `manage.py db_worker`,
+# so emails are printed by the worker. django-tasks-db uses django.tasks on Django 6+ and
+# the django-tasks backport (>= 0.12) on Django 5.2; Wagtail's own tasks use it too.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGIN_URL = "wagtailcore_login"
 LOGIN_REDIRECT_URL = "/"

@@ -86,3 +86,19 @@ def sidebar_menu(response):
         children = rest[0] if item["_type"] == "wagtail.sidebar.SubMenuItem" else []
         menu[attrs["label"]] = [child["_args"][0]["label"] for child in children]
     return menu
+
+
+def error_shown_next_to(response, field_id):
+    """The error text Wagtail shows in the field wrapper of the input ``field_id`` (e.g.
+    ``"id_capacity"``, ``"id_classes-0-capacity"``); "" when the field shows none.
+
+    Reads every string, including those inside a ``<template>`` (where Wagtail keeps the
+    publishing-schedule dialog), which BeautifulSoup's ``stripped_strings`` leaves out.
+    """
+    widget = BeautifulSoup(response.content, "html.parser").find(id=field_id)
+    assert widget is not None, f"no input {field_id!r} on the page"
+    wrapper = widget.find_parent(attrs={"data-field": True})
+    errors = wrapper.select_one("[data-field-errors]") if wrapper else None
+    if errors is None:
+        return ""
+    return " ".join(text.strip() for text in errors.find_all(string=True) if text.strip())

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
@@ -257,12 +258,17 @@ def test_inspect_of_a_booking_without_a_pass_says_so(admin, bob):
 
 
 def test_inspect_offers_attendance_and_cancel_to_those_who_may(admin, bob):
-    booking = services.book(bob, SessionFactory())
+    session = SessionFactory()
+    booking = services.book(bob, session)
 
     html = admin.get(inspect_url(booking)).content.decode()
-
-    assert admin_url("booking", "attendance", booking.pk) in html
+    assert admin_url("booking", "attendance", booking.pk) not in html  # not started yet
     assert admin_url("booking", "cancel", booking.pk) in html
+    assert admin_url("booking", "desk_payment", booking.pk) in html  # owes 12.00
+
+    with time_machine.travel(session.start + dt.timedelta(minutes=1), tick=False):
+        html = admin.get(inspect_url(booking)).content.decode()
+    assert admin_url("booking", "attendance", booking.pk) in html
 
 
 # ---- no generic create, edit or delete -------------------------------------------

@@ -84,7 +84,7 @@ def test_moving_a_pooled_class_to_another_programme_is_refused(admin):
     [
         ("JPY", {"unit_price": "10.50"}, "unit_price", "JPY has no fractional units"),
         ("EUR", {"unit_price": "-5.00"}, "unit_price", "greater than or equal to 0"),
-        ("EUR", {"capacity": "-1"}, "capacity", "greater than or equal to 0"),
+        ("EUR", {"capacity": "-1"}, "capacity", "greater than or equal to 1"),
         ("EUR", {"credit_cost": "0"}, "credit_cost", "greater than or equal to 1"),
     ],
     ids=["jpy-with-cents", "negative-price", "negative-capacity", "zero-credits"],

@@ -135,7 +135,7 @@ def test_superuser_edits_the_attendance_settings(admin):
             "default_unit_price",
             "JPY has no fractional units",
         ),
-        ({"default_capacity": "-3"}, "default_capacity", "greater than or equal to 0"),
+        ({"default_capacity": "-3"}, "default_capacity", "greater than or equal to 1"),
         ({"cancellation_cutoff_hours": "-1"}, "cancellation_cutoff_hours", "greater than"),
     ],
     ids=["negative-price", "jpy-with-cents", "negative-capacity", "negative-cutoff"],
@@ -162,7 +162,7 @@ def test_inline_class_with_negative_capacity_is_refused(admin):
     response = admin.post(CREATE_URL, programme_data(classes=[{"capacity": "-2"}]))
 
     assert response.status_code == 200
-    assert "greater than or equal to 0" in str(inline_class_errors(response)["capacity"])
+    assert "greater than or equal to 1" in str(inline_class_errors(response)["capacity"])
     assert not Programme.objects.exists()
 
 

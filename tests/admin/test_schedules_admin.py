@@ -73,7 +73,7 @@ def test_superuser_creates_a_schedule(admin):
         ({"weekdays": None}, "weekdays", "This field is required."),
         ({"ends_on": "2031-01-01"}, "ends_on", "The end date must not be before the start date."),
         ({"duration_minutes": "0"}, "duration_minutes", "greater than or equal to 1"),
-        ({"capacity": "-4"}, "capacity", "greater than or equal to 0"),
+        ({"capacity": "-4"}, "capacity", "greater than or equal to 1"),
     ],
     ids=["no-weekdays", "until-before-from", "zero-duration", "negative-capacity"],
 )

@@ -166,9 +166,13 @@ def test_index_queries_do_not_grow_with_sessions(admin, django_assert_max_num_qu
     ("overrides", "field", "message"),
     [
         ({"end": "2031-03-03 18:00"}, "end", "The end must be after the start."),
-        ({"capacity": "-1"}, "capacity", "greater than or equal to 0"),
+        ({"capacity": "-1"}, "capacity", "greater than or equal to 1"),
+        ({"capacity": "0"}, "capacity", "greater than or equal to 1"),
+        ({"capacity": "99999999999"}, "capacity", "less than or equal to 10000"),
+        ({"start": "9999-12-31 23:00", "end": "9999-12-31 23:30"}, "start", "between 2000"),
+        ({"end": "2031-03-05 18:00"}, "end", "longer than 24 hours"),
     ],
-    ids=["end-before-start", "negative-capacity"],
+    ids=["end-before-start", "negative-capacity", "zero", "huge", "year-9999", "too-long"],
 )
 def test_bad_session_values_are_refused_next_to_the_field(admin, overrides, field, message):
     programme_class = ProgrammeClassFactory()

@@ -229,7 +229,7 @@ REFUSALS = {
     "a3_pro_rata_without_fixed_dates": (
         {"pro_rata": True, "pro_rata_from": "2027-01-01", "pro_rata_minimum_price": "10"},
         "pro_rata",
-        "Pro-rata pricing needs fixed validity dates (A3).",
+        "Pro-rata pricing needs fixed validity dates.",
     ),
     "a3_pro_rata_without_full_price_date": (
         {
@@ -345,7 +345,7 @@ def test_k2_unlimited_without_time_frame_refused_in_editor(admin, index):
 
     response = admin.post(add_url(PassPage, index), publish(product_form_data(**changes)))
 
-    assert form_errors(response) == {field: [f"{message}: a duration in days or fixed dates (K2)."]}
+    assert form_errors(response) == {field: [f"{message}: a duration in days or fixed dates."]}
 
 
 @pytest.mark.django_db

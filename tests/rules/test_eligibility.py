@@ -269,7 +269,10 @@ def test_u1_weekly_limit_is_temporary():
     state = make_state(redemptions=booked)
     result = verdict(terms, state, make_session(session_id=3, day=date(2027, 3, 7)))
     assert (result.code, result.temporary) == ("period_limit", True)
-    assert result.message == "Weekly limit reached: 2 of 2 in the week of 1 March 2027"
+    assert result.message == (
+        "Weekly limit reached: 2 of 2 in the week of 1 March 2027; "
+        "free again on Monday 8 March 2027"
+    )
     next_week = verdict(terms, state, make_session(session_id=3, day=date(2027, 3, 8)))
     assert next_week.ok
 

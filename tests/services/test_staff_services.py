@@ -120,7 +120,7 @@ def test_v7_staff_is_a_permission_not_the_is_staff_flag():
     flag_only = UserFactory(is_staff=True)
     with pytest.raises(PassError) as exc:
         services.hold_pass(mp, dt.date(2027, 4, 1), dt.date(2027, 4, 2), by=flag_only)
-    assert exc.value.code == "hold_not_allowed"
+    assert exc.value.code == "not_allowed"
 
 
 def test_s4_money_adjustment_respects_the_currency_minor_unit(staff):

@@ -6,32 +6,36 @@ booking choosing whether the entry goes back (P6), remove a waiting member (P7) 
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.admin import messages
+from wagtail.log_actions import log
 from wagtail_modeladmin.views import EditView
 
 from ..exceptions import BookingError
 from ..models import BookingStatus, Session, WaitlistEntry, WaitlistStatus
-from ..rules.booking_window import member_may_cancel
 from ..services import (
     cancel_booking,
     cancel_session,
     leave_waitlist,
     mark_attendance,
+    record_desk_payment,
+    update_session,
 )
 from .booking_display import (
     SessionButtons,
     booking_permissions,
+    money_text,
     paid_text,
     session_text,
 )
 from .display import site_datetime
-from .forms_bookings import AttendanceForm, CancelBookingForm
+from .forms_bookings import AttendanceForm, CancelBookingForm, DeskPaymentForm
 from .pass_actions import person
 from .session_register import BookingActionView, BookingView, SessionView
 
@@ -75,11 +79,7 @@ class CancelBookingView(BookingView, BookingActionView):
 
     @cached_property
     def in_time(self) -> bool:
-        return member_may_cancel(
-            now=timezone.now(),
-            start=self.session.start,
-            cutoff_hours=self.session.programme.cancellation_cutoff_hours,
-        )
+        return self.session.member_may_cancel()
 
     @property
     def paid_by_pass(self) -> bool:
@@ -115,7 +115,14 @@ class CancelBookingView(BookingView, BookingActionView):
             )
             % {"when": deadline},
         ]
-        if not self.paid_by_pass:
+        if booking.amount_paid:
+            lines.append(
+                gettext_now(
+                    "%(amount)s was paid for it at the desk: give it back there if it is due."
+                )
+                % {"amount": money_text(booking.amount_paid, booking.currency)}
+            )
+        elif not self.paid_by_pass:
             lines.append(gettext_now("No pass paid for it; any amount due becomes 0."))
         lines.append(gettext_now("The member is emailed and the place goes to the waiting list."))
         return lines
@@ -146,6 +153,45 @@ class CancelBookingView(BookingView, BookingActionView):
             gettext_now("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.")
             % params
         )
+
+
+class DeskPaymentView(BookingView, BookingActionView):
+    """C6: the member paid the booking's amount due at the desk."""
+
+    page_title = _("Paid at the desk")
+    form_class = DeskPaymentForm
+    submit_label = _("Record payment")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    @property
+    def can_submit(self):
+        booking = self.instance
+        return booking.status != BookingStatus.CANCELLED and booking.amount_due > 0
+
+    def details(self):
+        booking = self.instance
+        if not self.can_submit:
+            return [gettext_now("This booking owes nothing.")]
+        return [
+            gettext_now("Amount due: %(amount)s.")
+            % {"amount": money_text(booking.amount_due, booking.currency)},
+            gettext_now("It is recorded as paid, with how, when and by whom."),
+        ]
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return record_desk_payment(
+            self.instance, self.request.user, data["method"], note=data["note"]
+        )
+
+    def success_message(self, result):
+        return gettext_now("%(member)s paid %(amount)s (%(method)s).") % {
+            "member": person(result.member),
+            "amount": money_text(result.amount_paid, result.currency),
+            "method": result.get_payment_method_display().lower(),
+        }
 
 
 # ---- actions on one session ------------------------------------------------------
@@ -274,7 +320,7 @@ class RemoveWaitingView(BookingActionView):
             raise BookingError(
                 gettext_now("This member is no longer on the waiting list."), code="not_waiting"
             )
-        return leave_waitlist(self.entry)
+        return leave_waitlist(self.entry, by=self.request.user)
 
     def success_message(self, result):
         return gettext_now("%(member)s removed from the waiting list.") % {
@@ -283,8 +329,64 @@ class RemoveWaitingView(BookingActionView):
 
 
 class SessionEditView(EditView):
-    """The session form, with links to its register and to "Cancel session"."""
+    """The session form, with links to its register and to "Cancel session". Saving
+    goes through ``services.update_session``: the capacity never drops below the places
+    booked, a larger one goes to the waiting list first, and booked members are
+    emailed a new time."""
+
+    #: ``BookingError.code`` -> the form field it is about
+    error_fields = {
+        "capacity_below_booked": "capacity",
+        "moved_to_other_day": "start",
+        "session_in_past": "confirm",
+        "invalid_times": "end",
+    }
 
     def get_context_data(self, **kwargs):
         buttons = SessionButtons(self.request.user, self.instance).all()
         return super().get_context_data(session_buttons=buttons, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                change = update_session(
+                    self.instance,
+                    self.request.user,
+                    start=data["start"],
+                    end=data["end"],
+                    capacity=data["capacity"],
+                    allow_past=data.get("confirm", False),
+                )
+                if "programme_class" in form.changed_data:
+                    Session.objects.filter(pk=self.instance.pk).update(
+                        programme_class=data["programme_class"]
+                    )
+                    log(instance=self.instance, action="wagtail.edit", content_changed=True)
+        except BookingError as error:
+            form.add_error(self.error_fields.get(error.code), error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_text(change))
+        return redirect(self.get_success_url())
+
+    def success_text(self, change) -> str:
+        parts = [gettext_now("Session “%(session)s” saved.") % {"session": self.instance}]
+        if change.emailed:
+            parts.append(
+                ngettext(
+                    "%(n)d booked member was emailed the new time.",
+                    "%(n)d booked members were emailed the new time.",
+                    len(change.emailed),
+                )
+                % {"n": len(change.emailed)}
+            )
+        if change.promoted:
+            parts.append(
+                ngettext(
+                    "%(n)d member was booked from the waiting list.",
+                    "%(n)d members were booked from the waiting list.",
+                    len(change.promoted),
+                )
+                % {"n": len(change.promoted)}
+            )
+        return " ".join(parts)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from django.contrib.admin.utils import quote
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import AdminURLHelper
 
 from ..models import Booking, Session
 from ..rules.money import Money
 from ..services import (
     places_left,
 )
+from .base import NumericPkURLHelper
 from .display import ReadOnlyPermissionHelper, site_datetime
 from .pass_actions import EMPTY, person
 
@@ -38,8 +38,8 @@ class BookingPermissionHelper(ReadOnlyPermissionHelper):
 
 # The session views ask about bookings, the booking views link to sessions.
 booking_permissions = BookingPermissionHelper(Booking, inspect_view_enabled=True)
-booking_urls = AdminURLHelper(Booking)
-session_urls = AdminURLHelper(Session)
+booking_urls = NumericPkURLHelper(Booking)
+session_urls = NumericPkURLHelper(Session)
 
 
 def register_url(session_pk) -> str:
@@ -63,9 +63,10 @@ def paid_text(booking: Booking) -> str:
         }
     if booking.price == 0:
         return gettext_now("Free")
-    if booking.amount_paid_at is not None:
-        return gettext_now("Paid %(amount)s") % {
-            "amount": money_text(booking.price, booking.currency)
+    if booking.amount_paid:
+        return gettext_now("Paid %(amount)s: %(method)s") % {
+            "amount": money_text(booking.amount_paid, booking.currency),
+            "method": booking.get_payment_method_display().lower(),
         }
     return gettext_now("Nothing due")
 
@@ -92,6 +93,7 @@ def session_facts(session: Session) -> list[dict]:
         (_("Instructor"), programme_class.instructor or EMPTY),
         (_("Capacity"), session.effective_capacity),
         (_("Places left"), EMPTY if session.is_cancelled else places_left(session)),
+        # The one deadline rule, also enforced by the cancellation and named in emails.
         (_("Members can cancel until"), site_datetime(session.cancellation_deadline)),
     ]
     return [{"label": label, "value": value} for label, value in rows]

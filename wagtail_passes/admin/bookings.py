@@ -15,13 +15,14 @@ from __future__ import annotations
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper
-from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking, BookingStatus
-from .booking_actions import CancelBookingView, MarkAttendanceView
+from .base import PassesModelAdmin
+from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
 from .booking_display import (
     BookingPermissionHelper,
     booked_by_text,
@@ -66,13 +67,22 @@ class BookingButtonHelper(ButtonHelper):
         # Attendance and cancel are offered on the inspect page (which excludes "inspect").
         on_inspect = "inspect" in exclude
         if on_inspect and helper.user_can_manage(user) and not obj.session.is_cancelled:
-            if obj.status != BookingStatus.CANCELLED:
+            if obj.status != BookingStatus.CANCELLED and obj.session.start <= timezone.now():
                 extra.append(
                     (
                         "attendance",
                         self.url_helper.get_action_url("attendance", pk),
                         _("Mark attendance"),
                         _("Attended, no-show, or not marked yet"),
+                    )
+                )
+            if obj.status != BookingStatus.CANCELLED and obj.amount_due > 0:
+                extra.append(
+                    (
+                        "desk_payment",
+                        self.url_helper.get_action_url("desk_payment", pk),
+                        _("Paid at the desk"),
+                        _("Record that the member paid the amount due"),
                     )
                 )
             if obj.status == BookingStatus.BOOKED:
@@ -139,11 +149,32 @@ class BookingInspectView(InspectView):
             (_("Paid with"), paid_text(booking)),
             (_("Price"), money_text(booking.price, booking.currency)),
             (_("Amount due"), money_text(booking.amount_due, booking.currency)),
+            (_("Paid at the desk"), self.desk_payment_text()),
             (_("Booked at"), site_datetime(booking.created_at)),
             (_("Booked by"), booked_by_text(booking)),
+            (_("Attendance marked"), self.attendance_text()),
             (_("Cancelled"), cancelled),
         ]
         return [{"label": label, "value": value} for label, value in rows]
+
+    def desk_payment_text(self) -> str:
+        booking = self.instance
+        if not booking.amount_paid:
+            return EMPTY
+        return (
+            f"{money_text(booking.amount_paid, booking.currency)}, "
+            f"{booking.get_payment_method_display().lower()} – "
+            f"{site_datetime(booking.amount_paid_at)} – {person(booking.payment_recorded_by)}"
+        )
+
+    def attendance_text(self) -> str:
+        booking = self.instance
+        if booking.attendance_marked_at is None:
+            return EMPTY
+        return (
+            f"{site_datetime(booking.attendance_marked_at)} – "
+            f"{person(booking.attendance_marked_by)}"
+        )
 
     def ledger_rows(self):
         entries = self.instance.ledger_entries.select_related("member_pass", "created_by").order_by(
@@ -159,7 +190,7 @@ class BookingInspectView(InspectView):
         )
 
 
-class BookingAdmin(ModelAdmin):
+class BookingAdmin(PassesModelAdmin):
     model = Booking
     menu_label = _("Bookings")
     menu_icon = "clipboard-list"
@@ -226,9 +257,16 @@ class BookingAdmin(ModelAdmin):
     def cancel_view(self, request, instance_pk):
         return CancelBookingView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
+    def desk_payment_view(self, request, instance_pk):
+        return DeskPaymentView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
     def get_admin_urls_for_registration(self):
         helper = self.url_helper
-        views = {"attendance": self.attendance_view, "cancel": self.cancel_view}
+        views = {
+            "attendance": self.attendance_view,
+            "cancel": self.cancel_view,
+            "desk_payment": self.desk_payment_view,
+        }
         return super().get_admin_urls_for_registration() + tuple(
             re_path(
                 helper.get_action_url_pattern(action), view, name=helper.get_action_url_name(action)

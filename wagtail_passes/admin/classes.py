@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import ProgrammeClass
+from .base import PassesModelAdmin
 from .display import column
 from .forms import ProgrammeClassAdminForm
 from .views import ProtectedDeleteView
 
 
-class ProgrammeClassAdmin(ModelAdmin):
+class ProgrammeClassAdmin(PassesModelAdmin):
     model = ProgrammeClass
     menu_label = _("Classes")
     menu_icon = "list-ul"

@@ -1,14 +1,20 @@
 """Form plumbing for the admin panels: which choices a field offers and how they read.
 
-No rules live here; the models' ``clean()`` methods decide what is valid.
+No rules live here; the models' ``clean()`` methods and field validators decide what is
+valid. Number fields check the model's bounds in the form itself (``bounds.apply_bounds``).
 """
 
 from __future__ import annotations
 
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..models import LinkPool
+from ..bounds import ModelBoundsFormMixin, apply_model_bounds
+from ..models import BookingStatus, LinkPool
 
 
 def _label_with_programme(obj) -> str:
@@ -29,6 +35,7 @@ class ProgrammeClassFormSet(BaseChildFormSet):
         # Point the class at the programme as edited in this very form, so the model's
         # clean() judges the pool and the price against the programme's new values.
         form.instance.programme = self.instance
+        apply_model_bounds(form)
         pool_field = form.fields.get("link_pool")
         if pool_field is not None:
             pool_field.queryset = self._own_pools()
@@ -40,7 +47,11 @@ class ProgrammeClassFormSet(BaseChildFormSet):
         return LinkPool.objects.filter(programme=self.instance)
 
 
-class ProgrammeClassAdminForm(WagtailAdminModelForm):
+class ProgrammeAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):
+    """The tabbed programme form."""
+
+
+class ProgrammeClassAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):
     """The stand-alone class form; the model refuses a pool of another programme."""
 
     def __init__(self, *args, **kwargs):
@@ -49,10 +60,73 @@ class ProgrammeClassAdminForm(WagtailAdminModelForm):
             _show_programme_in_choices(self.fields["link_pool"])
 
 
-class ClassChoiceAdminForm(WagtailAdminModelForm):
+class ClassChoiceAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):
     """Session and schedule forms: name the programme next to each class."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "programme_class" in self.fields:
             _show_programme_in_choices(self.fields["programme_class"])
+
+
+class SessionAdminForm(ClassChoiceAdminForm):
+    """The session form. What happens to booked members is said before it happens: a
+    move of a booked session, or a start in the past, needs the "go ahead" box ticked.
+    Whether the change is allowed (capacity, same day) is ``services.update_session``'s
+    decision, made when the form is saved."""
+
+    confirm = forms.BooleanField(
+        label=_("Go ahead"),
+        required=False,
+        help_text=_("Tick to save a start in the past, or to move a session members booked."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.instance
+        self.booked = (
+            session.bookings.filter(status=BookingStatus.BOOKED).count() if session.pk else 0
+        )
+        if self.booked and "programme_class" in self.fields:
+            self.fields["programme_class"].disabled = True
+            self.fields["programme_class"].help_text = _(
+                "Members booked this session for this class; it stays in it."
+            )
+
+    def _same_minute(self, name, value) -> bool:
+        """The form shows times to the minute: a value equal to the stored one to the
+        minute is unchanged (its seconds are kept)."""
+        stored = self.initial.get(name)
+        return stored is not None and value.replace(second=0, microsecond=0) == stored.replace(
+            second=0, microsecond=0
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is None or end is None or self.errors:
+            return cleaned
+        self.moved = False
+        if self.instance.pk is not None:
+            for name in ("start", "end"):
+                if self._same_minute(name, cleaned[name]):
+                    cleaned[name] = self.initial[name]
+                else:
+                    self.moved = True
+        moved = self.moved
+        needs = []
+        if (self.instance.pk is None or moved) and start < timezone.now():
+            needs.append(_("The start is in the past."))
+        if moved and self.booked:
+            needs.append(
+                ngettext(
+                    "%(n)d member is booked: they will be emailed the new time.",
+                    "%(n)d members are booked: they will be emailed the new time.",
+                    self.booked,
+                )
+                % {"n": self.booked}
+            )
+        if needs and not cleaned.get("confirm"):
+            needs.append(_("Tick “Go ahead” to save."))
+            self.add_error("confirm", " ".join(str(n) for n in needs))
+        return cleaned

@@ -12,8 +12,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MemberPass
-from .forms_passes import AssignPassForm, PassActionForm
+from ..models import MemberPass, PaymentMethod
+from ..services.booking_core import MAX_ATTENDEES
+from .forms_passes import PassActionForm
+from .member_chooser import MemberChoiceField
 from .pass_actions import balance_text
 
 
@@ -36,23 +38,26 @@ class BookMemberForm(PassActionForm):
         "already_booked": "member",
         "session_full": "attendees",
         "invalid_attendees": "attendees",
+        "places_left": "attendees",
+        "already_waiting": "member",
         "not_your_pass": "member_pass",
         "pass_unusable": "member_pass",
     }
 
-    # The same username-or-email lookup as "Assign a pass".
-    member = AssignPassForm.base_fields["member"]
-    clean_member = AssignPassForm.clean_member
+    member = MemberChoiceField(help_text=_("Search by name, username or email."))
 
     attendees = forms.IntegerField(
         label=_("Places"),
         min_value=1,
+        max_value=MAX_ATTENDEES,
         initial=1,
         help_text=_("The member and the people they bring."),
     )
     member_pass = forms.IntegerField(
         label=_("Paid with"),
         required=False,
+        min_value=1,
+        max_value=10**18,
         widget=forms.RadioSelect,
         help_text=_("Leave on “Automatic” to use the pass the member would use first."),
     )
@@ -61,6 +66,8 @@ class BookMemberForm(PassActionForm):
         super().__init__(*args, **kwargs)
         #: The member's passes with their verdicts, once the member is known.
         self.pass_options = None
+        #: True once booking was refused because the session is full.
+        self.offer_waitlist = False
 
     def offer_passes(self, evaluated_passes) -> None:
         """Show the member's passes (each carrying its ``verdict``) as the choices."""
@@ -129,3 +136,22 @@ class AttendanceForm(PassActionForm):
 
 class ConfirmForm(PassActionForm):
     """No fields: the button (and the CSRF token) is the confirmation."""
+
+
+class DeskPaymentForm(PassActionForm):
+    """C6: the member paid the amount due at the desk."""
+
+    error_fields = {"invalid_method": "method"}
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=PaymentMethod.choices,
+        widget=forms.RadioSelect,
+        initial=PaymentMethod.CASH,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("A receipt number, for example. Kept in the history."),
+    )

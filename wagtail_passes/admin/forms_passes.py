@@ -9,7 +9,6 @@ service (:class:`~wagtail_passes.exceptions.PassError`) is shown on the form wit
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
@@ -17,6 +16,8 @@ from wagtail.models import get_page_models
 
 from ..models import MemberPass, ProductKind, ProductMixin
 from ..rules.money import has_valid_precision
+from ..services.passes import MAX_EXTENSION_DAYS
+from .member_chooser import MemberChoiceField
 
 
 class PassActionForm(forms.Form):
@@ -47,11 +48,7 @@ class AssignPassForm(PassActionForm):
 
     error_fields = {"not_a_product": "product"}
 
-    member = forms.CharField(
-        label=_("Member"),
-        max_length=254,
-        help_text=_("The member's username or email address."),
-    )
+    member = MemberChoiceField(help_text=_("Search by name, username or email."))
     product = ProductChoiceField(
         label=_("Product"),
         queryset=None,
@@ -75,32 +72,17 @@ class AssignPassForm(PassActionForm):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = product_pages()
 
-    def clean_member(self):
-        value = self.cleaned_data["member"].strip()
-        user_model = get_user_model()
-        users = user_model._default_manager.filter(is_active=True)
-        found = list(users.filter(**{user_model.USERNAME_FIELD: value})[:1])
-        if not found:
-            email_lookup = f"{user_model.get_email_field_name()}__iexact"
-            found = list(users.filter(**{email_lookup: value})[:2])
-        if not found:
-            raise forms.ValidationError(
-                _("No active member has the username or email address “%(value)s”."),
-                code="unknown_member",
-                params={"value": value},
-            )
-        if len(found) > 1:
-            raise forms.ValidationError(
-                _("Several members use this email address; enter the username instead."),
-                code="ambiguous_member",
-            )
-        return found[0]
-
 
 class HoldPassForm(PassActionForm):
     """V7: put a member pass on hold for some days."""
 
-    error_fields = {"invalid_hold": "ends_on", "hold_overlaps": "starts_on"}
+    error_fields = {
+        "invalid_hold": "ends_on",
+        "hold_overlaps": "starts_on",
+        "hold_before_issue": "starts_on",
+        "hold_too_far_ahead": "starts_on",
+        "hold_has_bookings": "starts_on",
+    }
 
     starts_on = forms.DateField(label=_("From"), widget=AdminDateInput)
     ends_on = forms.DateField(
@@ -121,6 +103,7 @@ class AdjustPassForm(PassActionForm):
         "invalid_amount": "amount",
         "negative_balance": "amount",
         "insufficient_balance": "amount",
+        "too_large": "amount",
     }
 
     amount = forms.DecimalField(
@@ -156,3 +139,35 @@ class AdjustPassForm(PassActionForm):
                 params={"currency": member_pass.currency},
             )
         return amount
+
+
+class ExtendPassForm(PassActionForm):
+    """S4: move the end of a pass's validity out by some days."""
+
+    error_fields = {"invalid_days": "days"}
+
+    days = forms.IntegerField(
+        label=_("Extend by (days)"),
+        min_value=1,
+        max_value=MAX_EXTENSION_DAYS,
+        help_text=_("Days added to the last valid day."),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the pass's ledger with your name."),
+    )
+
+
+class CancelPassForm(PassActionForm):
+    """S4: cancel a pass; what is left is written off."""
+
+    error_fields = {"reason_required": "reason", "pass_has_bookings": None}
+
+    reason = forms.CharField(
+        label=_("Why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why you cancel this pass.")},
+        help_text=_("Kept in the pass's ledger with your name."),
+    )

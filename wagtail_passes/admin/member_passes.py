@@ -2,10 +2,12 @@
 
 Member passes are never created or edited through a generic form: the ledger is the
 only way a balance changes (R3). The list and the inspect page show them; "Assign a
-pass" (K6), "Put on hold" (V7) and "Adjust balance" (R3/S4) call the services.
+pass" (K6), "Put on hold" (V7), "Adjust balance" (R3/S4), "Extend" and "Cancel pass"
+(S4) call the services.
 
 Permissions: the list and inspect page need ``view_memberpass``; assigning needs
-``add_memberpass``; holding and adjusting need ``change_memberpass``.
+``add_memberpass``; holding, adjusting, extending and cancelling need
+``change_memberpass``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper
-from wagtail_modeladmin.options import ModelAdmin
 
-from ..models import MemberPass
+from ..models import MemberPass, PassStatus
+from ..services.facts import status_today
+from .base import PassesModelAdmin
 from .display import ReadOnlyPermissionHelper, column, yes_no
 from .pass_actions import (
     AdjustPassView,
     AssignPassView,
+    CancelPassView,
+    ExtendPassView,
     HoldPassView,
     MemberPassIndexView,
     MemberPassInspectView,
@@ -42,6 +47,10 @@ class MemberPassPermissionHelper(ReadOnlyPermissionHelper):
         return self._has(user, "change")
 
     def user_can_adjust_obj(self, user, obj):
+        return self._has(user, "change")
+
+    def user_can_change_obj(self, user, obj):
+        """Extend and cancel."""
         return self._has(user, "change")
 
 
@@ -66,33 +75,32 @@ class MemberPassButtonHelper(ButtonHelper):
             "title": _("Give a pass or credit pack to a member by hand"),
         }
 
-    def hold_button(self, pk, classnames_add=None, classnames_exclude=None):
-        return self._button(
-            self.url_helper.get_action_url("hold", quote(pk)),
-            _("Put on hold"),
-            _("Stop this pass for a period and move its expiry out"),
-            classnames_add,
-            classnames_exclude,
-        )
-
-    def adjust_button(self, pk, classnames_add=None, classnames_exclude=None):
-        return self._button(
-            self.url_helper.get_action_url("adjust", quote(pk)),
+    #: The staff tools on one pass: (action, label, title), shown while the pass is
+    #: neither cancelled nor (for hold and adjust) expired.
+    TOOLS = (
+        ("hold", _("Put on hold"), _("Stop this pass for a period and move its expiry out")),
+        (
+            "adjust",
             _("Adjust balance"),
             _("Add to or take from this pass's balance, with a reason"),
-            classnames_add,
-            classnames_exclude,
-        )
+        ),
+        ("extend", _("Extend"), _("Move the last valid day out")),
+        ("cancel", _("Cancel pass"), _("Cancel it and write off what is left")),
+    )
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         exclude = exclude or []
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
-        helper, user = self.permission_helper, self.request.user
-        pk = getattr(obj, self.opts.pk.attname)
-        if "hold" not in exclude and helper.user_can_hold_obj(user, obj):
-            buttons.append(self.hold_button(pk, classnames_add, classnames_exclude))
-        if "adjust" not in exclude and helper.user_can_adjust_obj(user, obj):
-            buttons.append(self.adjust_button(pk, classnames_add, classnames_exclude))
+        if not self.permission_helper.user_can_change_obj(self.request.user, obj):
+            return buttons
+        pk = quote(getattr(obj, self.opts.pk.attname))
+        closed = {PassStatus.CANCELLED: {"hold", "adjust", "extend", "cancel"}}
+        closed[PassStatus.EXPIRED] = {"hold", "adjust"}
+        hidden = set(exclude) | closed.get(obj.status, set())
+        for action, label, title in self.TOOLS:
+            if action not in hidden:
+                url = self.url_helper.get_action_url(action, pk)
+                buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
         return buttons
 
 
@@ -119,7 +127,7 @@ class ProductFilter(SimpleListFilter):
         return queryset.filter(product_id=int(value))
 
 
-class MemberPassAdmin(ModelAdmin):
+class MemberPassAdmin(PassesModelAdmin):
     model = MemberPass
     menu_label = _("Member passes")
     menu_icon = "tag"
@@ -131,7 +139,15 @@ class MemberPassAdmin(ModelAdmin):
     index_template_name = "wagtail_passes/admin/member_passes/index.html"
     inspect_template_name = "wagtail_passes/admin/member_passes/inspect.html"
 
-    list_display = ("member_name", "title", "kind", "left", "valid_until_day", "status", "paid")
+    list_display = (
+        "member_name",
+        "title",
+        "kind",
+        "left",
+        "valid_until_day",
+        "status_now",
+        "paid",
+    )
     list_filter = (ProductFilter, "status", "is_paid")
     list_select_related = ("member",)
     search_fields = (
@@ -159,6 +175,10 @@ class MemberPassAdmin(ModelAdmin):
     def paid(self, obj):
         return yes_no(obj.is_paid)
 
+    @column(_("status"), "status")
+    def status_now(self, obj):
+        return PassStatus(status_today(obj)).label
+
     def register_indexing(self):
         # modeladmin would add member passes to Wagtail's reference index, which writes
         # index rows whenever the services issue a pass; they stay out of it.
@@ -175,22 +195,35 @@ class MemberPassAdmin(ModelAdmin):
     def adjust_view(self, request, instance_pk):
         return AdjustPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
+    def extend_view(self, request, instance_pk):
+        return ExtendPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def cancel_view(self, request, instance_pk):
+        return CancelPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
     def get_admin_urls_for_registration(self):
         helper = self.url_helper
-        return super().get_admin_urls_for_registration() + (
-            re_path(
-                rf"^{helper.base_url_path}/assign/$",
-                self.assign_view,
-                name=helper.get_action_url_name("assign"),
-            ),
-            re_path(
-                helper.get_action_url_pattern("hold"),
-                self.hold_view,
-                name=helper.get_action_url_name("hold"),
-            ),
-            re_path(
-                helper.get_action_url_pattern("adjust"),
-                self.adjust_view,
-                name=helper.get_action_url_name("adjust"),
-            ),
+        views = {
+            "hold": self.hold_view,
+            "adjust": self.adjust_view,
+            "extend": self.extend_view,
+            "cancel": self.cancel_view,
+        }
+        return (
+            super().get_admin_urls_for_registration()
+            + (
+                re_path(
+                    rf"^{helper.base_url_path}/assign/$",
+                    self.assign_view,
+                    name=helper.get_action_url_name("assign"),
+                ),
+            )
+            + tuple(
+                re_path(
+                    helper.get_action_url_pattern(action),
+                    view,
+                    name=helper.get_action_url_name(action),
+                )
+                for action, view in views.items()
+            )
         )

@@ -22,24 +22,28 @@ from wagtail.admin import messages
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import PassError
-from ..models import MemberPass, ProductKind, Programme, ProgrammeClass, ValidityBasis
+from ..models import (
+    MemberPass,
+    PassStatus,
+    ProductKind,
+    Programme,
+    ProgrammeClass,
+    ValidityBasis,
+)
+from ..presentation import EMPTY, person
 from ..rules.money import Money
-from ..services import adjust_pass, assign_pass, hold_pass
+from ..services import adjust_pass, assign_pass, cancel_pass, extend_pass, hold_pass
+from ..services.facts import status_today
 from .display import site_datetime, yes_no
-from .forms_passes import AdjustPassForm, AssignPassForm, HoldPassForm
-
-EMPTY = "—"
+from .forms_passes import (
+    AdjustPassForm,
+    AssignPassForm,
+    CancelPassForm,
+    ExtendPassForm,
+    HoldPassForm,
+)
 
 # ---- member passes in words ------------------------------------------------------
-
-
-def person(user) -> str:
-    """A user as staff recognise them: "Ann Lee (ann)", or the username alone."""
-    if user is None:
-        return EMPTY
-    username = user.get_username()
-    full_name = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
-    return f"{full_name} ({username})" if full_name and full_name != username else username
 
 
 def _number(value: Decimal) -> str:
@@ -248,7 +252,7 @@ class MemberPassInspectView(InspectView):
         rows = [
             (_("Member"), person(member_pass.member)),
             (_("Product"), member_pass.product.title if member_pass.product else EMPTY),
-            (_("Status"), member_pass.get_status_display()),
+            (_("Status"), PassStatus(status_today(member_pass)).label),
             (_("Left"), balance_text(member_pass)),
             (_("Kind"), member_pass.get_kind_display()),
             (_("Issued with"), gives_text(member_pass)),
@@ -470,4 +474,67 @@ class AdjustPassView(MemberPassActionView):
         return gettext_now("Balance adjusted by %(amount)s; now %(left)s.") % {
             "amount": signed_amount_text(member_pass, result.amount),
             "left": balance_text(member_pass),
+        }
+
+
+class ExtendPassView(MemberPassActionView):
+    """S4: move the end of the validity window out, as a ledger movement."""
+
+    page_title = _("Extend")
+    form_class = ExtendPassForm
+    intro = _(
+        "The days are added to the last valid day, as a movement in the pass's ledger with "
+        "your name. An expired pass whose new last day is today or later can be used again, "
+        "with what its expiry wrote off."
+    )
+    submit_label = _("Extend")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_change_obj(user, self.instance)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            balance=valid_until_text(self.instance, "j F Y"),
+            balance_label=_("Valid until"),
+            **kwargs,
+        )
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return extend_pass(self.instance, data["days"], by=self.request.user, reason=data["reason"])
+
+    def success_message(self, result):
+        member_pass = self.refreshed()
+        return gettext_now("Extended by %(days)s days; valid until %(day)s.") % {
+            "days": result.days,
+            "day": valid_until_text(member_pass, "j F Y"),
+        }
+
+
+class CancelPassView(MemberPassActionView):
+    """S4: cancel a pass; a ledger movement writes off what is left."""
+
+    page_title = _("Cancel pass")
+    form_class = CancelPassForm
+    intro = _(
+        "The pass can no longer pay for anything, and what is left on it is written off in "
+        "its ledger. A pass that pays for upcoming sessions cannot be cancelled until those "
+        "bookings are. Refunding the member is a separate step."
+    )
+    submit_label = _("Cancel pass")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_change_obj(user, self.instance)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(balance=balance_text(self.instance), **kwargs)
+
+    def perform(self, form):
+        return cancel_pass(self.instance, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def success_message(self, result):
+        member_pass = self.refreshed()
+        return gettext_now("“%(title)s” of %(member)s cancelled.") % {
+            "title": member_pass.title,
+            "member": person(member_pass.member),
         }

@@ -94,7 +94,7 @@ class ProgrammeProductsInlinePanel(InlinePanel):
             "help_text",
             _(
                 "Mandatory products must be bought when registering for the programme; "
-                "optional ones are offered as add-ons (P9)."
+                "optional ones are offered as add-ons."
             ),
         )
         super().__init__(relation_name, **kwargs)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList, TabbedInterface
-from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import Programme
+from .base import PassesModelAdmin
 from .display import column, yes_no
-from .forms import ProgrammeClassFormSet
+from .forms import ProgrammeAdminForm, ProgrammeClassFormSet
 from .programme_products import ProgrammeProductsInlinePanel
 from .views import ProtectedDeleteView
 
@@ -23,7 +23,7 @@ class ClassesInlinePanel(InlinePanel):
         return options
 
 
-class ProgrammeAdmin(ModelAdmin):
+class ProgrammeAdmin(PassesModelAdmin):
     model = Programme
     menu_label = _("Programmes")
     menu_icon = "folder-open-inverse"
@@ -94,7 +94,8 @@ class ProgrammeAdmin(ModelAdmin):
                 ],
                 heading=_("Classes & linking"),
             ),
-        ]
+        ],
+        base_form_class=ProgrammeAdminForm,
     )
 
     def get_queryset(self, request):

@@ -7,9 +7,9 @@ from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import ButtonHelper
-from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import Schedule
+from .base import PassesModelAdmin
 from .display import column, weekday_names
 from .forms import ClassChoiceAdminForm
 from .views import GenerateSessionsView, ProtectedDeleteView
@@ -37,7 +37,7 @@ class ScheduleButtonHelper(ButtonHelper):
         return buttons
 
 
-class ScheduleAdmin(ModelAdmin):
+class ScheduleAdmin(PassesModelAdmin):
     model = Schedule
     menu_label = _("Schedules")
     menu_icon = "date"

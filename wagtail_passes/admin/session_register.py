@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.admin.utils import quote, unquote
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +22,7 @@ from wagtail_modeladmin.views import InstanceSpecificView, WMABaseView
 
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
-from ..services import (
-    book,
-    evaluate_member_passes,
-)
+from ..services import book, evaluate_member_passes, join_waitlist
 from .booking_display import (
     SessionButtons,
     booked_by_text,
@@ -177,11 +175,23 @@ class SessionRegisterView(SessionView):
             row["cancelled_at"] = site_datetime(cancelled_at) if cancelled_at else EMPTY
             row["cancelled_by"] = person(booking.cancelled_by)
         elif self.can_manage:
-            row["attendance_url"] = booking_urls.get_action_url("attendance", quote(booking.pk))
-            row["marks"] = self.marks_for(booking.status)
+            if self.started:
+                row["attendance_url"] = booking_urls.get_action_url(
+                    "attendance", quote(booking.pk)
+                )
+                row["marks"] = self.marks_for(booking.status)
             if booking.status == BookingStatus.BOOKED:
                 row["cancel_url"] = booking_urls.get_action_url("cancel", quote(booking.pk))
+            if booking.amount_due > 0:
+                row["desk_payment_url"] = booking_urls.get_action_url(
+                    "desk_payment", quote(booking.pk)
+                )
         return row
+
+    @cached_property
+    def started(self) -> bool:
+        """Attendance is marked once the session has started (S3)."""
+        return self.session.start <= timezone.now()
 
     @staticmethod
     def marks_for(status) -> list[tuple[str, str]]:
@@ -240,6 +250,7 @@ class SessionRegisterView(SessionView):
             waiting_rows=self.waiting_rows(),
             can_manage=self.can_manage,
             can_book=self.can_book,
+            started=self.started,
             book_url=session_urls.get_action_url("book", self.pk_quoted),
             session_buttons=self.session_buttons(),
             cancelled_at=site_datetime(session.cancelled_at) if session.cancelled_at else None,
@@ -274,11 +285,30 @@ class BookMemberView(SessionRegisterView, FormView):
         messages.error(self.request, gettext_now("The member was not booked; see the form below."))
         return super().form_invalid(form)
 
+    def add_to_waitlist(self, form):
+        """P7: staff put a member on a full session's waiting list."""
+        data = form.cleaned_data
+        try:
+            join_waitlist(data["member"], self.session, data["attendees"], by=self.request.user)
+        except BookingError as error:
+            form.add_pass_error(error)
+            messages.error(
+                self.request, gettext_now("The member was not added; see the form below.")
+            )
+            return super().form_invalid(form)
+        messages.success(
+            self.request,
+            gettext_now("%(member)s is on the waiting list.") % {"member": person(data["member"])},
+        )
+        return redirect(register_url(self.session.pk))
+
     def form_valid(self, form):
         data = form.cleaned_data
         if "choose_pass" in self.request.POST:
             self.offer_passes(form)
             return self.render_to_response(self.get_context_data(form=form))
+        if "waitlist" in self.request.POST:
+            return self.add_to_waitlist(form)
         try:
             booking = book(
                 data["member"],
@@ -290,6 +320,8 @@ class BookMemberView(SessionRegisterView, FormView):
         except BookingError as error:
             if data["member_pass"] is not None:
                 self.offer_passes(form)
+            if error.code == "session_full":
+                form.offer_waitlist = True
             form.add_pass_error(error)
             return self.form_invalid(form)
         messages.success(

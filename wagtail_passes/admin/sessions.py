@@ -13,14 +13,14 @@ from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import ButtonHelper
-from wagtail_modeladmin.options import ModelAdmin
 
 from ..models import Booking, Session
+from .base import PassesModelAdmin
 from .booking_actions import CancelSessionView, RemoveWaitingView, SessionEditView
 from .booking_display import SessionButtons
 from .display import column, site_datetime, yes_no
 from .filters import UpcomingDateFilter
-from .forms import ClassChoiceAdminForm
+from .forms import SessionAdminForm
 from .session_register import BookMemberView, SessionRegisterView
 from .views import ProtectedDeleteView
 
@@ -41,7 +41,7 @@ class SessionButtonHelper(ButtonHelper):
         return buttons
 
 
-class SessionAdmin(ModelAdmin):
+class SessionAdmin(PassesModelAdmin):
     model = Session
     menu_label = _("Sessions")
     menu_icon = "calendar"
@@ -72,10 +72,11 @@ class SessionAdmin(ModelAdmin):
             FieldPanel("start"),
             FieldPanel("end"),
             FieldPanel("capacity"),
+            FieldPanel("confirm"),
             # No "cancelled" box: ticking it skipped P8 (bookings neither cancelled nor
             # refunded). "Cancel session" is the only way to cancel.
         ],
-        base_form_class=ClassChoiceAdminForm,
+        base_form_class=SessionAdminForm,
     )
 
     def get_queryset(self, request):

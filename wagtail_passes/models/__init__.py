@@ -1,4 +1,4 @@
-from .bookings import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from .bookings import Booking, BookingStatus, PaymentMethod, WaitlistEntry, WaitlistStatus
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .products import (
     BuyerRestriction,
@@ -27,6 +27,7 @@ __all__ = [
     "MemberPass",
     "PassPage",
     "PassStatus",
+    "PaymentMethod",
     "PeriodLimit",
     "ProductIndexPage",
     "ProductKind",

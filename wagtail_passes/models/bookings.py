@@ -16,6 +16,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class PaymentMethod(models.TextChoices):
+    """How an amount due was paid outside a member pass (C6)."""
+
+    CASH = "cash", _("Cash at the desk")
+    CARD_TERMINAL = "card_terminal", _("Card terminal at the desk")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    OTHER = "other", _("Other")
+
+
 class BookingStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     ATTENDED = "attended", _("Attended")
@@ -86,13 +95,37 @@ class Booking(models.Model):
         max_digits=12,
         decimal_places=2,
         default=Decimal(0),
-        help_text=_("Effective unit price times attendees when it was booked (P1)."),
+        help_text=_("Effective unit price times attendees when it was booked."),
     )
     amount_due = models.DecimalField(
         _("amount due"), max_digits=12, decimal_places=2, default=Decimal(0)
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True)
+    # An amount due paid outside a pass (at the desk): what, how, when and who recorded it.
+    amount_paid = models.DecimalField(
+        _("amount paid"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    payment_method = models.CharField(
+        _("paid by"), max_length=16, choices=PaymentMethod.choices, blank=True
+    )
     amount_paid_at = models.DateTimeField(_("amount paid at"), null=True, blank=True)
+    payment_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("payment recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendance marked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -109,7 +142,7 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=Q(attendees__gte=1), name="passes_booking_attendees"),
             models.CheckConstraint(
-                condition=Q(amount_due__gte=0) & Q(price__gte=0),
+                condition=Q(amount_due__gte=0) & Q(price__gte=0) & Q(amount_paid__gte=0),
                 name="passes_booking_amounts_gte_0",
             ),
             # A pass pays or an amount is owed, never both.
@@ -130,6 +163,7 @@ class Booking(models.Model):
 class WaitlistStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     BOOKED = "booked", _("Booked from the waiting list")
+    BOOKED_DIRECTLY = "booked_directly", _("Booked the session directly")
     LEFT = "left", _("Left the waiting list")
     CANCELLED = "cancelled", _("Session cancelled")
 
@@ -156,6 +190,23 @@ class WaitlistEntry(models.Model):
         _("status"), max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
     created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     booking = models.OneToOneField(
         Booking,
         verbose_name=_("booking"),

@@ -92,6 +92,11 @@ class MemberPass(models.Model):
     # The holds' date ranges, copied here by the hold service in the same transaction
     # as the Hold rows, so eligibility needs no extra query. [["2027-03-01", "2027-03-07"]]
     hold_ranges = models.JSONField(default=list, blank=True, editable=False)
+    # Days staff added to the end of the window: the sum of the ledger's "extend"
+    # movements, kept here for the same reason.
+    extended_days = models.PositiveIntegerField(
+        _("extended by (days)"), default=0, editable=False
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned by"),
@@ -99,7 +104,7 @@ class MemberPass(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("Staff member who gave it by hand (K6)."),
+        help_text=_("Staff member who gave it by hand, without payment."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -140,6 +145,8 @@ class LedgerKind(models.TextChoices):
     RETURN = "return", _("Returned")
     ADJUST = "adjust", _("Adjusted")
     EXPIRE = "expire", _("Expired")
+    EXTEND = "extend", _("Extended")
+    CANCEL = "cancel", _("Cancelled")
 
 
 class LedgerEntry(models.Model):
@@ -163,6 +170,8 @@ class LedgerEntry(models.Model):
     )
     session_day = models.DateField(_("session date"), null=True, blank=True)
     attendees = models.PositiveIntegerField(_("attendees"), default=0)
+    # An extension moves the end of the validity window out by this many days.
+    days = models.PositiveIntegerField(_("days"), default=0)
     booking = models.ForeignKey(
         "wagtail_passes.Booking",
         null=True,
@@ -171,7 +180,8 @@ class LedgerEntry(models.Model):
         related_name="ledger_entries",
         verbose_name=_("booking"),
     )
-    # A return points at the redemption it gives back; one return per redemption.
+    # A return points at the movement it gives back (a redemption, or an expiry undone
+    # by an extension); one return per movement.
     reverses = models.OneToOneField(
         "self",
         null=True,
@@ -206,6 +216,15 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="return") | (Q(reverses__isnull=False) & Q(amount__gte=0)),
                 name="passes_ledger_return_reverses",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="extend") & Q(days__gte=1) & Q(amount=0))
+                | (~Q(kind="extend") & Q(days=0)),
+                name="passes_ledger_extend_days",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["expire", "cancel"]) | Q(amount__lte=0),
+                name="passes_ledger_write_off_not_positive",
             ),
         ]
         indexes = [

@@ -17,9 +17,10 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -33,6 +34,15 @@ from wagtail.admin.panels import (
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from ..bounds import (
+    DATE_VALIDATORS,
+    MAX_COMMITMENT_PAYMENTS,
+    MAX_COUNTED_QUANTITY,
+    MAX_DURATION_DAYS,
+    MAX_MONEY_QUANTITY,
+    MAX_PERIOD_USES,
+    MAX_STOCK,
+)
 from ..compat import PAGE_MODEL
 from ..conf import passes_settings
 from ..products.forms import ProductPageForm
@@ -96,7 +106,9 @@ class ProductMixin(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    price = models.DecimalField(_("price"), help_text=_("0 makes it free (K6)."), **PRICE_FIELD)
+    price = models.DecimalField(
+        _("price"), help_text=_("0 makes it free, for example a trial."), **PRICE_FIELD
+    )
     currency = models.CharField(
         _("currency"), max_length=3, choices=CURRENCY_CHOICES, default=default_currency
     )
@@ -109,10 +121,11 @@ class ProductMixin(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal(0))],
+        # Counted kinds are further held to whole numbers up to MAX_COUNTED_QUANTITY (clean()).
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_MONEY_QUANTITY)],
         help_text=_(
-            "Entries, days or credits it holds, or the money amount of a prepaid credit. "
-            "Leave empty for an unlimited pass."
+            "Entries, days or credits it holds (a whole number up to 100,000), or the money "
+            "amount of a prepaid credit (up to 1,000,000). Leave empty for an unlimited pass."
         ),
     )
 
@@ -121,17 +134,27 @@ class ProductMixin(models.Model):
         _("valid"), max_length=16, choices=ValidityBasis.choices, default=ValidityBasis.PURCHASE
     )
     duration_days = models.PositiveIntegerField(
-        _("duration (days)"), default=0, help_text=_("0 means it never expires.")
+        _("duration (days)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_DURATION_DAYS)],
+        help_text=_("0 means it never expires; at most 3660 (ten years)."),
     )
-    fixed_start = models.DateField(_("valid from"), null=True, blank=True)
-    fixed_end = models.DateField(_("valid until"), null=True, blank=True)
+    fixed_start = models.DateField(
+        _("valid from"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
+    fixed_end = models.DateField(
+        _("valid until"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
 
     # Usage limits and restrictions (U1-U3)
     period_limit = models.CharField(
         _("limit uses"), max_length=8, choices=PeriodLimit.choices, blank=True
     )
     period_max_uses = models.PositiveIntegerField(
-        _("at most"), null=True, blank=True, validators=[MinValueValidator(1)]
+        _("at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PERIOD_USES)],
     )
     programmes = ParentalManyToManyField(
         Programme,
@@ -145,36 +168,49 @@ class ProductMixin(models.Model):
         verbose_name=_("valid for classes"),
         blank=True,
         related_name="+",
-        help_text=_("Linked classes are covered too (P5)."),
+        help_text=_("Classes linked to a chosen class are covered too."),
     )
     allows_additional_attendees = models.BooleanField(
         _("valid for additional attendees"),
         default=False,
-        help_text=_("One booking for several places, each using an entry (U3)."),
+        help_text=_(
+            "A member can book several places in one booking, each using an entry. Otherwise "
+            "it pays for one place per session."
+        ),
     )
 
     # Selling (A1-A5, U5, U6)
     stock_limit = models.PositiveIntegerField(
-        _("stock"), null=True, blank=True, help_text=_("How many can be sold in total (A1).")
+        _("stock"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_STOCK)],
+        help_text=_("How many can be sold in total. Leave empty for no limit."),
     )
-    sale_starts_at = models.DateTimeField(_("on sale from"), null=True, blank=True)
-    sale_ends_at = models.DateTimeField(_("on sale until"), null=True, blank=True)
+    sale_starts_at = models.DateTimeField(
+        _("on sale from"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
+    sale_ends_at = models.DateTimeField(
+        _("on sale until"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
     is_archived = models.BooleanField(
         _("archived"),
         default=False,
-        help_text=_("No longer sold; member passes already bought keep working (A2)."),
+        help_text=_("No longer sold; passes members already bought keep working."),
     )
     pro_rata = models.BooleanField(
         _("pro-rata price"),
         default=False,
         help_text=_("Reduce the price daily by the share of days left (needs fixed dates)."),
     )
-    pro_rata_from = models.DateField(_("full price until"), null=True, blank=True)
+    pro_rata_from = models.DateField(
+        _("full price until"), null=True, blank=True, validators=DATE_VALIDATORS
+    )
     pro_rata_minimum_price = models.DecimalField(
         _("minimum price"), null=True, blank=True, **PRICE_FIELD
     )
     terms = RichTextField(
-        _("terms"), blank=True, help_text=_("Buyers must accept these before buying (A5).")
+        _("terms"), blank=True, help_text=_("Buyers must accept these before buying.")
     )
     buyer_restriction = models.CharField(
         _("who may buy"),
@@ -189,13 +225,13 @@ class ProductMixin(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("Only members holding an active pass of this product may buy (U5)."),
+        help_text=_("Only members holding an active pass of this product may buy."),
     )
     access_code = models.CharField(
         _("access code"),
         max_length=64,
         blank=True,
-        help_text=_("When set, only buyers who enter this code can buy it (U6)."),
+        help_text=_("When set, only buyers who enter this code can buy it."),
     )
 
     # Renewal, stored for later (N1, N2) and member holds (V7)
@@ -204,10 +240,17 @@ class ProductMixin(models.Model):
         _("renew"), max_length=8, choices=RenewWhen.choices, default=RenewWhen.EXPIRED
     )
     commitment_payments = models.PositiveIntegerField(
-        _("minimum payments before stopping renewal"), default=0
+        _("minimum payments before stopping renewal"),
+        default=0,
+        validators=[MaxValueValidator(MAX_COMMITMENT_PAYMENTS)],
     )
     member_can_hold = models.BooleanField(
-        _("members may put it on hold"), default=False, help_text=_("V7")
+        _("members may put it on hold"),
+        default=False,
+        help_text=_(
+            "Members may pause their pass for a while: it cannot be used during the pause, and "
+            "its expiry date moves out by the pause's length. Staff can always do this."
+        ),
     )
 
     # ---- page editor (Wagtail) ---------------------------------------------------
@@ -310,9 +353,16 @@ class ProductMixin(models.Model):
             errors["quantity"] = _("Say how many entries, days or credits, or the amount.")
         elif kind in COUNTED_KINDS and (quantity < 1 or quantity != quantity.to_integral()):
             errors["quantity"] = _("Enter a whole number of at least 1.")
+        elif kind in COUNTED_KINDS and quantity > MAX_COUNTED_QUANTITY:
+            errors["quantity"] = _("Enter at most %(max)s entries, days or credits.") % {
+                "max": number_format(MAX_COUNTED_QUANTITY, force_grouping=True)
+            }
         elif kind == ProductKind.MONEY and quantity <= 0:
             errors["quantity"] = _("Enter an amount greater than 0.")
-        for field in ("price", "pro_rata_minimum_price"):
+        amounts = ["price", "pro_rata_minimum_price"]
+        if kind == ProductKind.MONEY and "quantity" not in errors:
+            amounts.append("quantity")
+        for field in amounts:
             amount = getattr(self, field)
             if (
                 amount is not None
@@ -336,7 +386,7 @@ class ProductMixin(models.Model):
             and "fixed_end" not in errors
         ):
             errors["duration_days"] = _(
-                "An unlimited pass needs a time frame: a duration in days or fixed dates (K2)."
+                "An unlimited pass needs a time frame: a duration in days or fixed dates."
             )
 
     def _clean_limits_and_selling(self, errors):
@@ -350,7 +400,7 @@ class ProductMixin(models.Model):
             if self.validity_basis != ValidityBasis.FIXED or not (
                 self.fixed_start and self.fixed_end
             ):
-                errors["pro_rata"] = _("Pro-rata pricing needs fixed validity dates (A3).")
+                errors["pro_rata"] = _("Pro-rata pricing needs fixed validity dates.")
             elif not self.pro_rata_from:
                 errors["pro_rata_from"] = _("Say until which date the full price applies.")
             elif not self.fixed_start <= self.pro_rata_from <= self.fixed_end:

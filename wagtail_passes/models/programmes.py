@@ -6,10 +6,10 @@ programme's unit price and capacity; a session may override the capacity again.
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,12 +17,26 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from ..bounds import (
+    CAPACITY_VALIDATORS,
+    DATE_VALIDATORS,
+    LAST_YEAR,
+    MAX_BOOKING_CLOSES_MINUTES,
+    MAX_BOOKING_OPENS_DAYS,
+    MAX_CANCELLATION_CUTOFF_HOURS,
+    MAX_CREDIT_COST,
+    MAX_SCHEDULE_YEARS,
+    MAX_SESSION_MINUTES,
+    PRICE_VALIDATORS,
+    add_years,
+)
 from ..conf import passes_settings
 from ..rules.booking_window import cancellation_deadline
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from .fields import WeekdaysField
 
-PRICE_FIELD = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
+# Prices run from 0 to 1,000,000 (``bounds.MAX_PRICE``), well inside max_digits.
+PRICE_FIELD = {"max_digits": 10, "decimal_places": 2, "validators": PRICE_VALIDATORS}
 
 
 def default_currency() -> str:
@@ -40,7 +54,7 @@ class Programme(ClusterableModel):
     )
     default_unit_price = models.DecimalField(
         _("default unit price"),
-        help_text=_("Price of one session when no pass pays for it (P1). Classes may override it."),
+        help_text=_("Price of one session when no pass pays for it. Classes may override it."),
         **PRICE_FIELD,
     )
 
@@ -48,34 +62,52 @@ class Programme(ClusterableModel):
     require_valid_pass = models.BooleanField(
         _("require a valid pass"),
         default=False,
-        help_text=_("Refuse bookings that no eligible member pass pays for (P3)."),
+        help_text=_(
+            "Refuse a booking unless one of the member's passes can pay for it; the member is "
+            "shown which passes would."
+        ),
     )
     redeem_if_unpaid = models.BooleanField(
         _("redeem if unpaid"),
         default=False,
-        help_text=_("Let member passes whose order is not paid yet pay for bookings (P4)."),
+        help_text=_(
+            "Let passes whose order is not paid yet (for example a bank transfer on its way) "
+            "pay for bookings."
+        ),
     )
     booking_opens_days_before = models.PositiveIntegerField(
         _("booking opens (days before)"),
         null=True,
         blank=True,
         default=30,
-        help_text=_("Leave empty to open booking as soon as a session exists (P8)."),
+        validators=[MaxValueValidator(MAX_BOOKING_OPENS_DAYS)],
+        help_text=_(
+            "How many days before a session members can book it (at most 730). Leave empty to "
+            "open booking as soon as the session exists."
+        ),
     )
     booking_closes_minutes_before = models.PositiveIntegerField(
         _("booking closes (minutes before start)"),
         default=0,
-        help_text=_("0 closes booking at the start time (P8)."),
+        validators=[MaxValueValidator(MAX_BOOKING_CLOSES_MINUTES)],
+        help_text=_(
+            "How many minutes before the start booking closes (at most 10080, a week). 0 closes "
+            "it at the start time."
+        ),
     )
     cancellation_cutoff_hours = models.PositiveIntegerField(
         _("cancellation cutoff (hours before start)"),
         default=24,
-        help_text=_("Members can cancel until this many hours before the start (P6)."),
+        validators=[MaxValueValidator(MAX_CANCELLATION_CUTOFF_HOURS)],
+        help_text=_(
+            "Members can cancel until this many hours before the start (at most 720, 30 days)."
+        ),
     )
     default_capacity = models.PositiveIntegerField(
         _("default capacity"),
         default=10,
-        help_text=_("Places per session unless the class or the session says otherwise (P7)."),
+        validators=CAPACITY_VALIDATORS,
+        help_text=_("Places per session unless the class or the session says otherwise."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -149,13 +181,14 @@ class ProgrammeClass(models.Model):
         _("capacity"),
         null=True,
         blank=True,
+        validators=CAPACITY_VALIDATORS,
         help_text=_("Leave empty to use the programme's default capacity."),
     )
     credit_cost = models.PositiveIntegerField(
         _("credits per session"),
         default=1,
-        validators=[MinValueValidator(1)],
-        help_text=_("Credits a credit pack spends on one attendee of this class (K4)."),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CREDIT_COST)],
+        help_text=_("Credits a credit pack spends on one attendee of this class."),
     )
     location = models.CharField(_("location"), max_length=255, blank=True)
     instructor = models.CharField(_("instructor"), max_length=255, blank=True)
@@ -166,7 +199,7 @@ class ProgrammeClass(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="classes",
-        help_text=_("A pass valid for one class of a pool is valid for all of them (P5)."),
+        help_text=_("A pass valid for one class of a pool is valid for all of them."),
     )
 
     class Meta:
@@ -247,12 +280,13 @@ class Session(models.Model):
         on_delete=models.CASCADE,
         related_name="sessions",
     )
-    start = models.DateTimeField(_("start"), db_index=True)
-    end = models.DateTimeField(_("end"))
+    start = models.DateTimeField(_("start"), db_index=True, validators=DATE_VALIDATORS)
+    end = models.DateTimeField(_("end"), validators=DATE_VALIDATORS)
     capacity = models.PositiveIntegerField(
         _("capacity"),
         null=True,
         blank=True,
+        validators=CAPACITY_VALIDATORS,
         help_text=_("Leave empty to use the class's (or the programme's) capacity."),
     )
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
@@ -295,6 +329,10 @@ class Session(models.Model):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
+        if self.start and self.end and self.end - self.start > dt.timedelta(
+            minutes=MAX_SESSION_MINUTES
+        ):
+            raise ValidationError({"end": _("A session cannot last longer than 24 hours.")})
 
     @property
     def programme(self) -> Programme:
@@ -317,9 +355,15 @@ class Session(models.Model):
 
     @property
     def cancellation_deadline(self):
-        """P6: members may cancel until this moment (in the site's time zone)."""
+        """P6: members may cancel until this moment, in the site's time zone. The one
+        rule (``rules.booking_window.cancellation_deadline``) decides it for every page,
+        email and refusal."""
         hours = self.programme_class.programme.cancellation_cutoff_hours
-        return cancellation_deadline(self.local_start, hours)
+        return timezone.localtime(cancellation_deadline(self.start, hours), passes_settings.tzinfo)
+
+    def member_may_cancel(self, now=None) -> bool:
+        """P6: whether a member can still cancel a booking of this session."""
+        return (now or timezone.now()) <= self.cancellation_deadline
 
     @property
     def local_date(self):
@@ -339,19 +383,25 @@ class Schedule(models.Model):
     weekdays = WeekdaysField(_("days of the week"))
     start_time = models.TimeField(_("start time"), help_text=_("Local time of the site."))
     duration_minutes = models.PositiveIntegerField(
-        _("duration (minutes)"), validators=[MinValueValidator(1)]
+        _("duration (minutes)"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_MINUTES)],
     )
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(_("from"), validators=DATE_VALIDATORS)
     ends_on = models.DateField(
         _("until"),
         null=True,
         blank=True,
-        help_text=_("Leave empty to keep generating up to the scheduling horizon."),
+        validators=DATE_VALIDATORS,
+        help_text=_(
+            "At most three years after the first day. Leave empty to keep generating up to the "
+            "scheduling horizon."
+        ),
     )
     capacity = models.PositiveIntegerField(
         _("capacity"),
         null=True,
         blank=True,
+        validators=CAPACITY_VALIDATORS,
         help_text=_("Capacity of generated sessions; leave empty to inherit the class's."),
     )
 
@@ -384,7 +434,15 @@ class Schedule(models.Model):
             errors["weekdays"] = _("Choose at least one day of the week.")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The end date must not be before the start date.")
-        if self.duration_minutes is not None and self.duration_minutes > 24 * 60:
+        elif self.starts_on and self.ends_on and self.ends_on.year <= LAST_YEAR:
+            # (A year past LAST_YEAR is already refused by the field's own validator.)
+            latest = add_years(self.starts_on, MAX_SCHEDULE_YEARS)
+            if latest is not None and self.ends_on > latest:
+                errors["ends_on"] = _(
+                    "A schedule can run for at most %(years)s years; the last day can be "
+                    "%(latest)s at the latest."
+                ) % {"years": MAX_SCHEDULE_YEARS, "latest": latest.isoformat()}
+        if self.duration_minutes is not None and self.duration_minutes > MAX_SESSION_MINUTES:
             errors["duration_minutes"] = _("A session cannot last longer than 24 hours.")
         if errors:
             raise ValidationError(errors)

@@ -62,27 +62,35 @@ def evaluate(
     *,
     allow_unpaid: bool,
     class_names: Mapping[int, str] | None = None,
+    owed: Money | None = None,
 ) -> Verdict:
     """The verdict for paying ``session`` for ``attendees`` places with this pass.
 
     ``allow_unpaid`` is the programme's "redeem if unpaid" setting (P4); ``class_names``
-    maps class ids to names so a refusal can say "Not valid for Pilates".
+    maps class ids to names so a refusal can say "Not valid for Pilates". ``owed`` is the
+    amount an existing booking owes (R2): a money credit pays exactly that, not today's
+    price.
     """
     if attendees < 1:
         raise ValueError("a booking has at least one attendee")
+    price = owed if owed is not None else session.unit_price * attendees
     refusal = (
         _check_status(terms, state)
         or _check_paid(state, allow_unpaid)
         or _check_not_redeemed(state, session)
         or check_coverage(terms, session, class_names)
-        or _check_priced(terms, session)
+        or _check_priced(terms, price)
         or _check_attendees(terms, attendees)
         or judge_day(terms, state, session.day)
     )
     if refusal:
         return refusal
     cost = redemption_cost(
-        terms, session, attendees, day_already_used=day_already_used(state, session.day)
+        terms,
+        session,
+        attendees,
+        day_already_used=day_already_used(state, session.day),
+        price=price,
     )
     refusal = _check_balance(terms, state, cost) or check_period_limit(
         terms, state.redemptions, session.day, attendees
@@ -148,14 +156,14 @@ def _check_not_redeemed(state: PassState, session: SessionFacts) -> Verdict | No
     return None
 
 
-def _check_priced(terms: PassTerms, session: SessionFacts) -> Verdict | None:
-    if session.unit_price.is_zero:
+def _check_priced(terms: PassTerms, price: Money) -> Verdict | None:
+    if price.is_zero:
         return refuse("free_session", _("Free session: no pass is needed"))
-    if terms.kind == MONEY and session.unit_price.currency != terms.currency:
+    if terms.kind == MONEY and price.currency != terms.currency:
         return refuse(
             "wrong_currency",
             _("Holds %(have)s; this session is priced in %(want)s")
-            % {"have": terms.currency, "want": session.unit_price.currency},
+            % {"have": terms.currency, "want": price.currency},
         )
     return None
 

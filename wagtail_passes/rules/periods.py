@@ -68,19 +68,26 @@ def check_period_limit(
     maximum = terms.period_max_uses
     if period_limit_allows(maximum, used, attendees):
         return None
-    first, _last = period_bounds(period, day)
+    first, last = period_bounds(period, day)
     values = {
         "used": used,
         "max": maximum,
         "requested": attendees,
         # The session's period is named, not "this week": the session may be weeks away.
         "date": date_format(first, "F Y" if period == MONTH else "j F Y"),
+        # When the allowance starts again: the first day of the next period.
+        "next": date_format(last + timedelta(days=1), "l j F Y"),
     }
     if used >= maximum:
         message = {
-            DAY: _("Daily limit reached: %(used)s of %(max)s on %(date)s"),
-            WEEK: _("Weekly limit reached: %(used)s of %(max)s in the week of %(date)s"),
-            MONTH: _("Monthly limit reached: %(used)s of %(max)s in %(date)s"),
+            DAY: _("Daily limit reached: %(used)s of %(max)s on %(date)s; free again on %(next)s"),
+            WEEK: _(
+                "Weekly limit reached: %(used)s of %(max)s in the week of %(date)s; "
+                "free again on %(next)s"
+            ),
+            MONTH: _(
+                "Monthly limit reached: %(used)s of %(max)s in %(date)s; free again on %(next)s"
+            ),
         }[period]
     else:
         message = {

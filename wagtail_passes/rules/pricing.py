@@ -44,13 +44,19 @@ def pro_rata_price(
 
 
 def redemption_cost(
-    terms: PassTerms, session: SessionFacts, attendees: int, *, day_already_used: bool
+    terms: PassTerms,
+    session: SessionFacts,
+    attendees: int,
+    *,
+    day_already_used: bool,
+    price: Money | None = None,
 ) -> Decimal:
     """Units the booking takes from the balance, in the pass's own unit.
 
     K1 one entry per attendee; K2 nothing; K3 one day per distinct session day, whatever the
     number of sessions or attendees that day (the pass sells days of access); K4 the class's
-    credit cost per attendee; K5 the effective unit price per attendee, in money.
+    credit cost per attendee; K5 the effective unit price per attendee, in money — or
+    ``price``, the whole amount an existing booking owes, when it is given (R2).
     """
     if attendees < 1:
         raise ValueError("a booking has at least one attendee")
@@ -64,8 +70,8 @@ def redemption_cost(
     if kind == CREDITS:
         return Decimal(session.credit_cost * attendees)
     assert kind == MONEY
-    if session.unit_price.currency != terms.currency:
-        raise ValueError(
-            f"a {terms.currency} balance cannot pay a {session.unit_price.currency} price"
-        )
-    return (session.unit_price * attendees).amount
+    if price is None:
+        price = session.unit_price * attendees
+    if price.currency != terms.currency:
+        raise ValueError(f"a {terms.currency} balance cannot pay a {price.currency} price")
+    return price.amount

@@ -132,10 +132,14 @@ class PassState:
     paid_on: date | None = None
     holds: tuple[Hold, ...] = ()
     redemptions: tuple[Redemption, ...] = ()
+    #: Days staff added to the end of the window (S4 "extend").
+    extended_days: int = 0
 
     def __post_init__(self):
         _require_choice("status", self.status, STATUSES)
         _require_decimal("balance", self.balance)
+        if self.extended_days < 0:
+            raise ValueError("extended_days cannot be negative")
         object.__setattr__(self, "holds", tuple(self.holds))
         object.__setattr__(self, "redemptions", tuple(self.redemptions))
 

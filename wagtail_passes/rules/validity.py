@@ -5,6 +5,8 @@ S + N, so a 7-day pass first used on a Monday still books the following Monday (
 same convention holds for V1 and V2 so that one product never means two lengths.
 ``duration_days == 0`` means no expiry.
 
+Staff extensions (S4) move the end out by their days before holds are applied.
+
 Holds stop the clock: each day of a hold that falls on or after the window's start, in a hold
 that begins no later than the (already moved) end, moves the end out by one day. Holds wholly
 before the start or after the end change nothing; overlapping holds count their days once.
@@ -90,12 +92,17 @@ def _start(terms: PassTerms, state: PassState, extra_first_use_day: date | None)
     return terms.fixed_start or state.purchased_on
 
 
-def _base_end(terms: PassTerms, start: date) -> date | None:
+def _base_end(terms: PassTerms, start: date, extended_days: int = 0) -> date | None:
+    """The end before holds: the product's end, moved out by staff extensions."""
     if terms.validity_basis == FIXED:
-        return terms.fixed_end
-    if terms.duration_days == 0:
+        end = terms.fixed_end
+    elif terms.duration_days == 0:
+        end = None
+    else:
+        end = start + timedelta(days=terms.duration_days)
+    if end is None:
         return None
-    return start + timedelta(days=terms.duration_days)
+    return end + timedelta(days=extended_days)
 
 
 def validity_window(
@@ -109,7 +116,7 @@ def validity_window(
     start = _start(terms, state, extra_first_use_day)
     if start is None:
         return ValidityWindow(starts_on=None, ends_on=None)
-    end, moved = extend_for_holds(start, _base_end(terms, start), state.holds)
+    end, moved = extend_for_holds(start, _base_end(terms, start, state.extended_days), state.holds)
     return ValidityWindow(starts_on=start, ends_on=end, hold_days=moved)
 
 

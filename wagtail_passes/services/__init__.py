@@ -2,42 +2,54 @@
 
 Host sites call these functions from their own views, tasks and shells. Each one
 that writes runs in a transaction, locks the rows it decides on in a fixed order
-and sends emails and signals only once the transaction has committed.
+and sends emails and signals only once the transaction has committed. Each one that
+takes ``by`` refuses a user who is neither the member nor staff (``not_allowed``).
 """
 
-from .booking import (
-    book,
-    cancel_booking,
-    cancel_session,
-    join_waitlist,
-    leave_waitlist,
-    mark_attendance,
-    places_left,
-    promote_waitlist,
-    settle_unpaid,
-)
+from .attendance import mark_attendance, record_desk_payment
+from .booking import book, cancel_booking
+from .booking_core import places_left, places_taken
+from .daily import DailyReport, run_daily
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
-from .passes import adjust_pass, assign_pass, hold_pass, issue_member_pass
+from .passes import (
+    adjust_pass,
+    assign_pass,
+    cancel_pass,
+    extend_pass,
+    hold_pass,
+    issue_member_pass,
+)
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
+from .session_changes import SessionChange, cancel_session, update_session
+from .settlement import settle_unpaid
+from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
+    "DailyReport",
     "GenerationReport",
+    "SessionChange",
     "adjust_pass",
     "assign_pass",
     "book",
     "cancel_booking",
+    "cancel_pass",
     "cancel_session",
-    "join_waitlist",
-    "leave_waitlist",
-    "mark_attendance",
-    "places_left",
-    "promote_waitlist",
-    "settle_unpaid",
     "eligible_passes",
     "evaluate",
     "evaluate_member_passes",
+    "extend_pass",
     "generate_all_sessions",
     "generate_sessions",
     "hold_pass",
     "issue_member_pass",
+    "join_waitlist",
+    "leave_waitlist",
+    "mark_attendance",
+    "places_left",
+    "places_taken",
+    "promote_waitlist",
+    "record_desk_payment",
+    "run_daily",
+    "settle_unpaid",
+    "update_session",
 ]

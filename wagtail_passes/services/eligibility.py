@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..models import MemberPass, PassStatus, Session
 from ..rules.eligibility import evaluate as evaluate_rules
 from ..rules.eligibility import redemption_sort_key
+from ..rules.money import Money
 from ..rules.types import Verdict
 from .facts import (
     ensure_session_loaded,
@@ -26,13 +27,21 @@ def _class_names(session: Session) -> dict[int, str]:
     return {session.programme_class_id: session.programme_class.name}
 
 
-def evaluate(member_pass: MemberPass, session: Session, attendees: int = 1) -> Verdict:
+def evaluate(
+    member_pass: MemberPass, session: Session, attendees: int = 1, *, owed: Money | None = None
+) -> Verdict:
     """The verdict for paying ``session`` for ``attendees`` places with ``member_pass``.
 
     ``Verdict.ok``, a stable ``code``, a translated ``message`` naming the numbers and
     dates, ``temporary`` (limit reached or on hold, rather than expired or used up) and
-    the ``cost`` it would take from the balance.
+    the ``cost`` it would take from the balance. ``owed`` is what an existing booking
+    owes, when the question is whether the pass can settle it (R2).
+
+    The verdict is judged on the pass as the database has it now — its balance, holds
+    and status are read afresh — so an object held since before a booking or a hold
+    never answers from stale values.
     """
+    member_pass = MemberPass.objects.get(pk=member_pass.pk)
     session = ensure_session_loaded(session)
     facts = session_facts(session)
     first, last = nearby_range(facts.day)
@@ -45,6 +54,7 @@ def evaluate(member_pass: MemberPass, session: Session, attendees: int = 1) -> V
         attendees,
         allow_unpaid=session.programme.redeem_if_unpaid,
         class_names=_class_names(session),
+        owed=owed,
     )
 
 

@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Max, Min, QuerySet
+from django.utils import timezone
 
 from ..conf import passes_settings
 from ..models import LedgerEntry, LedgerKind, MemberPass, ProgrammeClass, Session
 from ..rules.periods import period_bounds
+from ..rules.status import status_on
 from ..rules.types import Hold, PassState, PassTerms, Redemption, SessionFacts
 
 
@@ -25,14 +27,18 @@ def active_redemptions() -> QuerySet:
     return LedgerEntry.objects.filter(kind=LedgerKind.REDEEM, reversal__isnull=True)
 
 
-def use_bounds(member_pass: MemberPass) -> tuple[dt.date | None, dt.date | None]:
-    """The first and last session day among the pass's active redemptions (V3)."""
-    bounds = (
-        active_redemptions()
-        .filter(member_pass=member_pass)
-        .order_by()
-        .aggregate(first=Min("session_day"), last=Max("session_day"))
-    )
+def use_bounds(
+    member_pass: MemberPass, *, excluding: LedgerEntry | None = None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last session day among the pass's active redemptions (V3).
+
+    ``excluding`` leaves out a redemption about to be returned, whose return movement
+    does not exist yet.
+    """
+    redemptions = active_redemptions().filter(member_pass=member_pass)
+    if excluding is not None:
+        redemptions = redemptions.exclude(pk=excluding.pk)
+    bounds = redemptions.order_by().aggregate(first=Min("session_day"), last=Max("session_day"))
     return bounds["first"], bounds["last"]
 
 
@@ -40,6 +46,11 @@ def local_day(moment: dt.datetime | None) -> dt.date | None:
     if moment is None:
         return None
     return moment.astimezone(passes_settings.tzinfo).date()
+
+
+def local_today() -> dt.date:
+    """Today in the site's time zone (V5): the day statuses are judged on."""
+    return local_day(timezone.now())
 
 
 def nearby_range(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -99,6 +110,7 @@ def state_of(member_pass: MemberPass, redemptions: Iterable[Redemption] = ()) ->
         paid_on=local_day(member_pass.paid_at),
         holds=tuple(Hold(starts_on=a, ends_on=b) for a, b in member_pass.hold_periods),
         redemptions=tuple(redemptions),
+        extended_days=member_pass.extended_days,
     )
 
 
@@ -130,3 +142,10 @@ def ensure_session_loaded(session: Session) -> Session:
     if klass is not None and "programme" in klass._state.fields_cache:
         return session
     return Session.objects.with_related().get(pk=session.pk)
+
+
+def status_today(member_pass: MemberPass, today: dt.date | None = None) -> str:
+    """The pass's status by the one rule (``rules.status``), on ``today``: what every
+    page shows. The stored status is the same once the day's writes and the daily job
+    have run; this never waits for them."""
+    return status_on(terms_of(member_pass), state_of(member_pass), today or local_today())

@@ -13,8 +13,11 @@ import logging
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..conf import passes_settings
+from ..presentation import local
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,7 @@ BOOKING_CONFIRMED = "booking_confirmed"
 BOOKING_CANCELLED = "booking_cancelled"
 WAITLIST_PROMOTED = "waitlist_promoted"
 SESSION_CANCELLED = "session_cancelled"
+SESSION_MOVED = "session_moved"
 
 
 def render_and_send(name: str, member, context: dict) -> bool:
@@ -31,8 +35,10 @@ def render_and_send(name: str, member, context: dict) -> bool:
         logger.info("Not sending %s: member %s has no email address", name, member.pk)
         return False
     context = {"member": member, "site_name": _site_name(), **context}
-    if "booking" in context:
+    if context.get("booking") is not None:
         context.setdefault("session", context["booking"].session)
+    if context.get("session") is not None:
+        context["cancel_until"] = cancel_until(context["session"])
     subject = " ".join(
         render_to_string(f"wagtail_passes/emails/{name}_subject.txt", context).split()
     )
@@ -48,8 +54,21 @@ def render_and_send(name: str, member, context: dict) -> bool:
     return True
 
 
-def email_on_commit(name: str, member, *, booking=None, session=None, returned=False) -> None:
-    """Enqueue the email once the current transaction commits (never if it rolls back)."""
+def cancel_until(session) -> str | None:
+    """P6 for emails: the deadline in words while a member can still cancel online, else
+    None (the template then says it can no longer be cancelled online). The deadline is
+    the session's one ``cancellation_deadline``."""
+    deadline = session.cancellation_deadline
+    if timezone.now() > deadline:
+        return None
+    return date_format(local(deadline), "l j F Y, H:i")
+
+
+def email_on_commit(
+    name: str, member, *, booking=None, session=None, returned=False, **extra
+) -> None:
+    """Enqueue the email once the current transaction commits (never if it rolls back).
+    ``extra`` are plain (JSON) values for the template."""
     from ..tasks import send_member_email
 
     args = {
@@ -58,6 +77,7 @@ def email_on_commit(name: str, member, *, booking=None, session=None, returned=F
         "booking_id": booking.pk if booking is not None else None,
         "session_id": session.pk if session is not None else None,
         "returned": returned,
+        "extra": extra,
     }
     transaction.on_commit(lambda: send_member_email.enqueue(**args))
 

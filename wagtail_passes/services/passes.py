@@ -1,4 +1,8 @@
-"""Issuing member passes and the staff tools around them (K6, V7, R3, S4)."""
+"""Issuing member passes and the staff tools around them (K6, V7, R2, R3, S4).
+
+Every tool locks the pass, re-checks under the lock, writes through the ledger, logs
+the staff action in Wagtail's audit log and sends its signal once committed.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,40 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from .. import signals
+from ..audit import log_action
 from ..exceptions import PassError
-from ..models import Hold, LedgerKind, MemberPass, PassStatus, ProductKind, ProductMixin
+from ..models import (
+    Booking,
+    Hold,
+    LedgerEntry,
+    LedgerKind,
+    MemberPass,
+    PassStatus,
+    ProductKind,
+    ProductMixin,
+)
+from ..presentation import format_day, format_session_time
 from ..rules.money import has_valid_precision, minor_unit_digits
-from .facts import active_redemptions
-from .ledger import record_movement, refresh_validity
+from .facts import active_redemptions, local_day, local_today
+from .ledger import MAX_BALANCE, record_movement, refresh_validity
 from .locking import lock_member_pass
+from .permissions import (
+    ASSIGN_PASSES,
+    MANAGE_PASSES,
+    is_staff,
+    require_member_or_staff,
+    require_staff,
+)
+from .settlement import settle_with
+
+#: Bounds that keep every date computable (a hold or extension to year 9999 overflowed).
+MAX_HOLD_DAYS = 366
+MAX_EXTENSION_DAYS = 3660
+HOLD_HORIZON_DAYS = 2 * 366
 
 
 def _as_product(product) -> ProductMixin:
@@ -37,9 +66,14 @@ def issue_member_pass(
     purchased_at: dt.datetime | None = None,
     reason: str = "",
     assigned: bool = False,
+    settle: bool = True,
 ) -> MemberPass:
     """Create a member pass with its own copy of the product's rules, and its opening
-    ledger movement. Later edits of the product page do not change it."""
+    ledger movement. Later edits of the product page do not change it.
+
+    Then, in the same transaction, the new pass pays the member's earlier unpaid
+    bookings it can pay, oldest session first (R2; ``settle=False`` skips it).
+    """
     product = _as_product(product)
     now = timezone.now()
     purchased_at = purchased_at or now
@@ -75,39 +109,71 @@ def issue_member_pass(
             by=by,
             reason=reason,
         )
+        if settle:
+            member_pass.settled_bookings = settle_with(member_pass, by=by)
+        signals.send_on_commit(signals.pass_issued, MemberPass, member_pass=member_pass, by=by)
     return member_pass
 
 
 def assign_pass(member, product, by, paid: bool = True, reason: str = "") -> MemberPass:
-    """K6: staff give a product to a member by hand, without payment, logged."""
-    note = _("Assigned by %(staff)s") % {"staff": by}
+    """K6: staff give a product to a member by hand, without payment, logged. The pass
+    then settles the member's unpaid bookings it can pay (R2)."""
+    require_staff(by, ASSIGN_PASSES, PassError)
+    note = _("Assigned by %(staff)s") % {"staff": by} if by is not None else _("Assigned")
     if reason.strip():
         note = f"{note}: {reason.strip()}"
-    return issue_member_pass(
-        member, product, paid=paid, by=by, price=Decimal(0), reason=note, assigned=True
-    )
+    with transaction.atomic():
+        member_pass = issue_member_pass(
+            member, product, paid=paid, by=by, price=Decimal(0), reason=note, assigned=True
+        )
+        log_action(
+            member_pass,
+            "wagtail_passes.pass.assign",
+            by,
+            _("Assigned “%(title)s” to %(member)s")
+            % {"title": member_pass.title, "member": member},
+            reason=reason.strip(),
+            paid=paid,
+        )
+    return member_pass
 
 
-def _fmt(day: dt.date) -> str:
-    return date_format(day, "j F Y")
+# ---- hold (V7) ----------------------------------------------------------------------
+
+
+def _check_hold_dates(member_pass: MemberPass, start, end) -> None:
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        raise PassError(_("Enter the first and the last day of the hold."), code="invalid_hold")
+    if end < start:
+        raise PassError(_("The hold must not end before it starts."), code="invalid_hold")
+    if (end - start).days + 1 > MAX_HOLD_DAYS:
+        raise PassError(
+            _("A hold lasts at most %(n)d days.") % {"n": MAX_HOLD_DAYS}, code="invalid_hold"
+        )
+    issued = local_day(member_pass.purchased_at)
+    if start < issued:
+        raise PassError(
+            _("The hold cannot start before the pass was issued on %(day)s.")
+            % {"day": format_day(issued)},
+            code="hold_before_issue",
+        )
+    if start > local_today() + dt.timedelta(days=HOLD_HORIZON_DAYS):
+        raise PassError(_("A hold can start at most two years ahead."), code="hold_too_far_ahead")
 
 
 def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason: str = "") -> Hold:
     """V7: the pass cannot pay for sessions from ``start`` to ``end`` (inclusive), and its
     expiry moves out by the hold's length. Refused when it would overlap another hold or
     a session already booked with the pass."""
-    if end < start:
-        raise PassError(_("The hold must not end before it starts."), code="invalid_hold")
-    staff = by is not None and by.has_perm("wagtail_passes.change_memberpass")
+    staff = is_staff(by, MANAGE_PASSES)
     if not staff:
         if by is None or by.pk != member_pass.member_id:
-            raise PassError(
-                _("Only staff or the pass's holder can hold it."), code="hold_not_allowed"
-            )
+            raise PassError(_("Only staff or the pass's holder can hold it."), code="not_allowed")
         if not member_pass.member_can_hold:
             raise PassError(
                 _("This pass cannot be put on hold by its holder."), code="hold_not_allowed"
             )
+    _check_hold_dates(member_pass, start, end)
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
         if member_pass.status in (PassStatus.CANCELLED, PassStatus.EXPIRED):
@@ -120,7 +186,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
             if start <= held_until and held_from <= end:
                 raise PassError(
                     _("It is already on hold from %(start)s to %(end)s.")
-                    % {"start": _fmt(held_from), "end": _fmt(held_until)},
+                    % {"start": format_day(held_from), "end": format_day(held_until)},
                     code="hold_overlaps",
                 )
         booked = (
@@ -132,7 +198,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
         if booked:
             raise PassError(
                 _("Sessions on %(days)s are booked with this pass; cancel them first.")
-                % {"days": ", ".join(_fmt(d) for d in dict.fromkeys(booked))},
+                % {"days": ", ".join(format_day(d) for d in dict.fromkeys(booked))},
                 code="hold_has_bookings",
             )
         hold = Hold.objects.create(
@@ -141,18 +207,32 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
         member_pass.hold_ranges = sorted(
             [*member_pass.hold_ranges, [start.isoformat(), end.isoformat()]]
         )
-        MemberPass.objects.filter(pk=member_pass.pk).update(hold_ranges=member_pass.hold_ranges)
-        refresh_validity(member_pass)
+        refresh_validity(member_pass, by=by)
+        if staff and by.pk != member_pass.member_id:
+            log_action(
+                member_pass,
+                "wagtail_passes.pass.hold",
+                by,
+                _("On hold from %(start)s to %(end)s")
+                % {"start": format_day(start), "end": format_day(end)},
+                starts_on=start.isoformat(),
+                ends_on=end.isoformat(),
+                reason=reason,
+            )
+        signals.send_on_commit(
+            signals.pass_held, MemberPass, member_pass=member_pass, hold=hold, by=by
+        )
     return hold
 
 
-def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str):
-    """R3/S4: staff add to or take from the balance, with a reason. Never below zero."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise PassError(_("Say why you adjust this pass."), code="reason_required")
-    if not isinstance(amount, Decimal) or amount == 0:
+# ---- adjust (R3, S4) ----------------------------------------------------------------
+
+
+def _check_adjust_amount(member_pass: MemberPass, amount) -> None:
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount == 0:
         raise PassError(_("Enter a non-zero amount."), code="invalid_amount")
+    if abs(amount) > MAX_BALANCE:
+        raise PassError(_("That amount is too large."), code="invalid_amount")
     if member_pass.kind == ProductKind.UNLIMITED:
         raise PassError(_("An unlimited pass has no balance to adjust."), code="not_adjustable")
     if member_pass.kind == ProductKind.MONEY:
@@ -165,14 +245,141 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str):
                 },
                 code="invalid_amount",
             )
-    elif amount != amount.to_integral():
+    elif amount != amount.to_integral_value():
         raise PassError(_("Entries, days and credits are whole numbers."), code="invalid_amount")
+
+
+def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> LedgerEntry:
+    """R3/S4: staff add to or take from the balance, with a reason. Never below zero,
+    never beyond what the balance can hold; an expired or cancelled pass cannot be
+    adjusted (extend it first)."""
+    require_staff(by, MANAGE_PASSES, PassError)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PassError(_("Say why you adjust this pass."), code="reason_required")
+    _check_adjust_amount(member_pass, amount)
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if member_pass.balance + amount < 0:
+        if member_pass.status in (PassStatus.CANCELLED, PassStatus.EXPIRED):
+            raise PassError(
+                _("A %(status)s pass cannot be adjusted.")
+                % {"status": member_pass.get_status_display().lower()},
+                code="not_adjustable",
+            )
+        result = member_pass.balance + amount
+        if result < 0:
             raise PassError(
                 _("That would leave %(balance)s on the pass; the balance cannot go below 0.")
-                % {"balance": member_pass.balance + amount},
+                % {"balance": result},
                 code="negative_balance",
             )
-        return record_movement(member_pass, LedgerKind.ADJUST, amount, by=by, reason=reason)
+        if result > MAX_BALANCE:
+            raise PassError(
+                _("That would make the balance larger than the pass can hold."),
+                code="too_large",
+            )
+        entry = record_movement(member_pass, LedgerKind.ADJUST, amount, by=by, reason=reason)
+        log_action(
+            member_pass,
+            "wagtail_passes.pass.adjust",
+            by,
+            _("Adjusted by %(amount)s: %(reason)s") % {"amount": amount, "reason": reason},
+            amount=str(amount),
+            reason=reason,
+        )
+        signals.send_on_commit(
+            signals.pass_adjusted, MemberPass, member_pass=member_pass, entry=entry, by=by
+        )
+    return entry
+
+
+# ---- extend and cancel (S4) ---------------------------------------------------------
+
+
+def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> LedgerEntry:
+    """S4: move the end of the pass's validity window out by ``days``, as an ``extend``
+    movement in its ledger. An expired pass whose new window reaches today is active
+    again, and what its expiry wrote off comes back."""
+    require_staff(by, MANAGE_PASSES, PassError)
+    if type(days) is not int or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise PassError(
+            _("Extend by 1 to %(max)d days.") % {"max": MAX_EXTENSION_DAYS},
+            code="invalid_days",
+        )
+    with transaction.atomic():
+        member_pass = lock_member_pass(member_pass)
+        if member_pass.status == PassStatus.CANCELLED:
+            raise PassError(_("A cancelled pass cannot be extended."), code="not_extendable")
+        never_ends = member_pass.validity_basis != "fixed" and not member_pass.duration_days
+        fixed_open = member_pass.validity_basis == "fixed" and member_pass.fixed_end is None
+        if never_ends or fixed_open:
+            raise PassError(
+                _("This pass never expires; there is nothing to extend."), code="not_extendable"
+            )
+        reason = (reason or "").strip()
+        entry = record_movement(
+            member_pass,
+            LedgerKind.EXTEND,
+            Decimal(0),
+            days=days,
+            by=by,
+            reason=reason
+            or ngettext("Extended by %(n)d day", "Extended by %(n)d days", days) % {"n": days},
+        )
+        log_action(
+            member_pass,
+            "wagtail_passes.pass.extend",
+            by,
+            ngettext("Extended by %(n)d day", "Extended by %(n)d days", days) % {"n": days},
+            days=days,
+            reason=reason,
+            valid_until=member_pass.valid_until.isoformat() if member_pass.valid_until else None,
+        )
+        signals.send_on_commit(
+            signals.pass_extended, MemberPass, member_pass=member_pass, days=days, by=by
+        )
+    return entry
+
+
+def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
+    """S4: cancel a member pass: a ``cancel`` movement writes off what is left and it can
+    never pay again. Refused while it pays for sessions that have not started (cancel
+    those bookings first). Refunding the member is a separate step."""
+    require_staff(by, MANAGE_PASSES, PassError)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PassError(_("Say why you cancel this pass."), code="reason_required")
+    with transaction.atomic():
+        member_pass = lock_member_pass(member_pass)
+        if member_pass.status == PassStatus.CANCELLED:
+            raise PassError(_("This pass is already cancelled."), code="already_cancelled")
+        upcoming = list(
+            Booking.objects.active()
+            .filter(member_pass=member_pass, session__start__gt=timezone.now())
+            .select_related("session__programme_class")
+            .order_by("session__start")[:5]
+        )
+        if upcoming:
+            raise PassError(
+                _("It pays for upcoming sessions (%(sessions)s); cancel those bookings first.")
+                % {"sessions": ", ".join(format_session_time(b.session) for b in upcoming)},
+                code="pass_has_bookings",
+            )
+        member_pass.status = PassStatus.CANCELLED
+        entry = record_movement(
+            member_pass, LedgerKind.CANCEL, -member_pass.balance, by=by, reason=reason
+        )
+        log_action(
+            member_pass,
+            "wagtail_passes.pass.cancel",
+            by,
+            _("Cancelled: %(reason)s") % {"reason": reason},
+            reason=reason,
+        )
+        signals.send_on_commit(signals.pass_cancelled, MemberPass, member_pass=member_pass, by=by)
+    return entry
+
+
+def member_may_act(member_pass: MemberPass, by) -> None:
+    """Refuse anyone but the holder and staff (for host views acting on a pass)."""
+    require_member_or_staff(member_pass.member, by, MANAGE_PASSES, PassError)

@@ -3,7 +3,10 @@
 
 Safe to run again: everything is looked up by its natural key first, and sessions
 come from the schedules' idempotent generation. ``--logins`` also makes an admin
-and a member login (only with DEBUG on, since the passwords are printed).
+and a member login (only with DEBUG on, since the passwords are printed). It never
+changes a user it did not create: a login that already exists is kept as it is when it
+is the demo's own (demo email and password), and otherwise the command refuses before
+writing anything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -253,6 +257,8 @@ class Command(BaseCommand):
     def handle(self, *args, logins=False, **options):
         if logins and not settings.DEBUG:
             raise CommandError("Refusing to create demo logins with known passwords: DEBUG is off.")
+        # Checked before anything is written: a refusal leaves users and demo data alone.
+        demo_users = self._check_logins() if logins else {}
         with transaction.atomic():
             programmes = [self._programme(slug, *spec) for slug, spec in DEMO_PROGRAMMES.items()]
             schedules = Schedule.objects.filter(programme_class__programme__in=programmes).order_by(
@@ -268,7 +274,7 @@ class Command(BaseCommand):
             count, url = new_products
             self.stdout.write(f"Demo products: {count} new, listed at {url or 'the Passes page'}.")
         if logins:
-            self._logins()
+            self._logins(demo_users)
         self._urls()
 
     def _programme(self, slug, fields, classes) -> Programme:
@@ -337,17 +343,58 @@ class Command(BaseCommand):
         index.save_revision().publish()
         return index
 
-    def _logins(self):
+    @staticmethod
+    def _demo_email(username: str) -> str:
+        return f"{username}@harbour-studio.example"
+
+    def _check_logins(self) -> dict[str, bool]:
+        """Whether each demo login already exists (username -> True); refuses when a
+        username is taken by a user the demo did not create.
+
+        The demo's own login is recognised by its demo email address and demo password.
+        The password is checked without ``User.check_password``, which may re-hash and
+        save it."""
+        User = get_user_model()
+        email_field = User.get_email_field_name()
+        existing, taken = {}, []
+        for username, password in DEMO_LOGINS.values():
+            user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+            existing[username] = user is not None
+            if user is None:
+                continue
+            demo_email = self._demo_email(username)
+            ours = getattr(user, email_field, None) == demo_email and check_password(
+                password, user.password
+            )
+            if not ours:
+                taken.append(username)
+        if taken:
+            names = " and ".join(f"'{name}'" for name in taken)
+            if len(taken) == 1:
+                what = f"A user named {names} already exists and was not created by passes_demo"
+                it, them = "it was", "that user"
+            else:
+                what = f"Users named {names} already exist and were not created by passes_demo"
+                it, them = "they were", "those users"
+            raise CommandError(
+                f"{what}; {it} left unchanged and nothing was written. Run passes_demo "
+                f"without --logins (and log in with your own account), or run it against "
+                f"a database without {them}."
+            )
+        return existing
+
+    def _logins(self, existing: dict[str, bool]):
+        """Create the demo logins that do not exist yet; existing ones (the demo's own,
+        see ``_check_logins``) are left exactly as they are."""
         User = get_user_model()
         for role, (username, password) in DEMO_LOGINS.items():
-            user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
-            if user is None:
+            if not existing.get(username):
                 user = User(**{User.USERNAME_FIELD: username})
-            user.email = f"{username}@harbour-studio.example"
-            user.is_staff = user.is_superuser = role == "admin"
-            user.is_active = True
-            user.set_password(password)
-            user.save()
+                user.email = self._demo_email(username)
+                user.is_staff = user.is_superuser = role == "admin"
+                user.is_active = True
+                user.set_password(password)
+                user.save()
             self.stdout.write(f"{role.capitalize()} login: {username} / {password}")
 
     def _urls(self):

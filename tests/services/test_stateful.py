@@ -1,0 +1,253 @@
+"""A stateful test over the booking and pass services (hypothesis RuleBasedStateMachine).
+
+Random sequences of book / cancel (member and staff, with and without the entry back)
+/ cancel_session / hold / adjust / extend / settle / join and leave the waiting list /
+promote / the daily job, on passes of every kind, checking after every step that:
+
+- no session holds more booked places than its capacity (P7);
+- every pass's balance equals its ledger's sum and never goes below 0, and every
+  cached field equals an independent recomputation (``oracle.check_pass``; R3);
+- no period limit is passed (U1) and no redemption lies inside a hold (V7);
+- a cancelled booking owes nothing; a booking paid by a pass owes nothing (P1, P6);
+- nobody both waits for and holds a place on one session (P7).
+
+``PASSES_EXAMPLES`` raises the number of runs for a deeper search.
+"""
+
+import datetime as dt
+import os
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from wagtail_passes import services
+from wagtail_passes.exceptions import PassesError
+from wagtail_passes.models import (
+    Booking,
+    BookingStatus,
+    LedgerEntry,
+    LedgerKind,
+    MemberPass,
+    Session,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from wagtail_passes.rules.periods import period_bounds
+from wagtail_passes.services.facts import local_today
+from wagtail_passes.test.factories import (
+    ProgrammeClassFactory,
+    ProgrammeFactory,
+    SessionFactory,
+    StaffFactory,
+    UserFactory,
+    member_pass,
+)
+
+from .oracle import check_pass
+
+EXAMPLES = int(os.environ.get("PASSES_EXAMPLES", "25"))
+
+
+def at(day_offset, hour, klass):
+    day = local_today() + dt.timedelta(days=day_offset)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    return SessionFactory(programme_class=klass, start=start, end=start + dt.timedelta(hours=1))
+
+
+class BookingMachine(RuleBasedStateMachine):
+    """Three members with passes of every kind, five sessions of two places."""
+
+    def __init__(self):
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.staff = StaffFactory()
+        open_programme = ProgrammeFactory(default_unit_price=Decimal("10.00"))
+        strict_programme = ProgrammeFactory(
+            default_unit_price=Decimal("10.00"), require_valid_pass=True
+        )
+        open_class = ProgrammeClassFactory(programme=open_programme, capacity=2)
+        strict_class = ProgrammeClassFactory(programme=strict_programme, capacity=2)
+        self.sessions = [
+            at(-1, 10, open_class),  # started: only staff book it (a walk-in)
+            at(2, 9, open_class),
+            at(2, 18, strict_class),  # same day: day passes (K3)
+            at(3, 18, open_class),
+            at(9, 18, strict_class),
+        ]
+        self.members = [UserFactory() for _ in range(3)]
+        a, b, c = self.members
+        self.passes = [
+            member_pass(a, quantity=Decimal(3), period_limit="week", period_max_uses=2),
+            member_pass(a, kind="money", quantity=Decimal("25.00")),
+            member_pass(b, kind="days", quantity=Decimal(2), allows_additional_attendees=True),
+            member_pass(
+                b, kind="credits", quantity=Decimal(4), duration_days=5, validity_basis="first_use"
+            ),
+            member_pass(c, kind="unlimited", quantity=None, duration_days=6),
+        ]
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def _pick(self, queryset, index):
+        items = list(queryset.order_by("pk"))
+        return items[index % len(items)] if items else None
+
+    def _attempt(self, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except PassesError:
+            return None  # refused: nothing changed (the invariants prove it)
+
+    # ---- rules -----------------------------------------------------------------
+
+    @rule(
+        member=st.integers(0, 2),
+        session=st.integers(0, 4),
+        attendees=st.integers(1, 2),
+        by_staff=st.booleans(),
+        chosen=st.one_of(st.none(), st.integers(0, 4)),
+    )
+    def book(self, member, session, attendees, by_staff, chosen):
+        member = self.members[member]
+        chosen_pass = self.passes[chosen] if chosen is not None else None
+        if chosen_pass is not None and chosen_pass.member_id != member.pk:
+            chosen_pass = None
+        self._attempt(
+            services.book,
+            member,
+            self.sessions[session],
+            attendees,
+            member_pass=chosen_pass,
+            by=self.staff if by_staff else None,
+        )
+
+    @rule(
+        index=st.integers(0, 50),
+        by_staff=st.booleans(),
+        give_back=st.sampled_from([None, True, False]),
+    )
+    def cancel(self, index, by_staff, give_back):
+        booking = self._pick(Booking.objects.filter(status=BookingStatus.BOOKED), index)
+        if booking is not None:
+            by = self.staff if by_staff else booking.member
+            self._attempt(services.cancel_booking, booking, by=by, return_entry=give_back)
+
+    @rule(session=st.integers(0, 4))
+    def cancel_session(self, session):
+        self._attempt(services.cancel_session, self.sessions[session], self.staff)
+
+    @rule(mp=st.integers(0, 4), offset=st.integers(-1, 9), length=st.integers(0, 2))
+    def hold(self, mp, offset, length):
+        start = local_today() + dt.timedelta(days=offset)
+        self._attempt(
+            services.hold_pass,
+            self.passes[mp],
+            start,
+            start + dt.timedelta(days=length),
+            self.staff,
+        )
+
+    @rule(mp=st.integers(0, 4), amount=st.integers(-3, 3))
+    def adjust(self, mp, amount):
+        self._attempt(services.adjust_pass, self.passes[mp], Decimal(amount), self.staff, "test")
+
+    @rule(mp=st.integers(0, 4), days=st.integers(1, 4))
+    def extend(self, mp, days):
+        self._attempt(services.extend_pass, self.passes[mp], days, self.staff)
+
+    @rule(mp=st.integers(0, 4))
+    def settle(self, mp):
+        self._attempt(services.settle_unpaid, self.passes[mp], by=self.staff)
+
+    @rule(member=st.integers(0, 2), session=st.integers(0, 4), by_staff=st.booleans())
+    def join_waitlist(self, member, session, by_staff):
+        self._attempt(
+            services.join_waitlist,
+            self.members[member],
+            self.sessions[session],
+            by=self.staff if by_staff else None,
+        )
+
+    @rule(index=st.integers(0, 20))
+    def leave_waitlist(self, index):
+        entry = self._pick(WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING), index)
+        if entry is not None:
+            self._attempt(services.leave_waitlist, entry, by=entry.member)
+
+    @rule(session=st.integers(0, 4), capacity=st.integers(1, 4))
+    def change_capacity(self, session, capacity):
+        self._attempt(
+            services.update_session, self.sessions[session], self.staff, capacity=capacity
+        )
+
+    @rule(session=st.integers(0, 4))
+    def promote(self, session):
+        self._attempt(services.promote_waitlist, self.sessions[session])
+
+    @rule()
+    def daily(self):
+        services.run_daily()
+
+    # ---- invariants --------------------------------------------------------------
+
+    @invariant()
+    def capacity_is_never_exceeded(self):
+        for session in Session.objects.with_related():
+            taken = session.bookings.active().aggregate(n=Sum("attendees"))["n"] or 0
+            assert taken <= session.effective_capacity, session
+
+    @invariant()
+    def cached_fields_equal_the_ledger(self):
+        today = local_today()
+        for mp in MemberPass.objects.all():
+            check_pass(mp, today)
+
+    @invariant()
+    def limits_and_holds_are_respected(self):
+        active = LedgerEntry.objects.filter(
+            kind=LedgerKind.REDEEM, reversal__isnull=True
+        ).select_related("member_pass", "booking")
+        per_period = defaultdict(int)
+        for redemption in active:
+            mp = redemption.member_pass
+            for start, end in mp.hold_periods:
+                assert not start <= redemption.session_day <= end, "redeemed inside a hold"
+            if mp.period_limit and redemption.booking.status != BookingStatus.CANCELLED:
+                period = period_bounds(mp.period_limit, redemption.session_day)
+                per_period[(mp.pk, period)] += redemption.attendees
+                assert per_period[(mp.pk, period)] <= mp.period_max_uses
+
+    @invariant()
+    def bookings_owe_what_they_should(self):
+        for booking in Booking.objects.all():
+            if booking.status == BookingStatus.CANCELLED or booking.member_pass_id:
+                assert booking.amount_due == 0, booking
+            assert booking.amount_due >= 0
+
+    @invariant()
+    def nobody_waits_for_a_place_they_hold(self):
+        for entry in WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING):
+            assert not entry.session.bookings.active().filter(member=entry.member).exists()
+
+
+@pytest.mark.django_db
+def test_p7_r3_u1_v7_services_keep_every_invariant_whatever_the_sequence():
+    run_state_machine_as_test(
+        BookingMachine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -1,0 +1,256 @@
+"""The steps every booking write shares, for callers that already hold the session's
+lock: ``services.booking`` (book, cancel), ``services.waitlist`` (promotion) and
+``services.session_changes`` (cancel or change a session).
+
+Not a public API: the public functions are in ``wagtail_passes.services``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..conf import passes_settings
+from ..exceptions import BookingError
+from ..models import (
+    Booking,
+    BookingStatus,
+    LedgerEntry,
+    LedgerKind,
+    MemberPass,
+    PassStatus,
+    Session,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from ..rules.booking_window import booking_window
+from .catalogue import products_covering
+from .eligibility import evaluate_member_passes
+from .ledger import redeem, return_redemption
+from .permissions import MANAGE_BOOKINGS, acts_for_member
+
+#: A sanity bound on places in one booking; capacity decides the real limit.
+MAX_ATTENDEES = 1000
+
+
+def is_staff_action(member, by) -> bool:
+    """Staff acting for a member (at the desk, in the admin), not the member themself."""
+    return acts_for_member(member, by, MANAGE_BOOKINGS)
+
+
+def check_attendees(attendees) -> None:
+    """A whole number of places from 1: anything else (1.5, "2", None, True) is refused
+    with a clear message before it reaches the database."""
+    if type(attendees) is not int or not 1 <= attendees <= MAX_ATTENDEES:
+        raise BookingError(
+            _("Enter a whole number of places from 1 to %(max)d.") % {"max": MAX_ATTENDEES},
+            code="invalid_attendees",
+        )
+
+
+def places_taken(session: Session) -> int:
+    taken = session.bookings.active().aggregate(n=Sum("attendees"))["n"]
+    return taken or 0
+
+
+def places_left(session: Session) -> int:
+    return max(session.effective_capacity - places_taken(session), 0)
+
+
+def occupancy(session: Session, member) -> tuple[int, bool]:
+    """Places taken on the session, and whether ``member`` already holds one (one query)."""
+    counts = session.bookings.active().aggregate(
+        taken=Sum("attendees"), mine=Count("pk", filter=Q(member=member))
+    )
+    return counts["taken"] or 0, bool(counts["mine"])
+
+
+def check_open(session: Session, member, by) -> None:
+    """P8; staff may book outside the window and after the start, never when cancelled."""
+    programme = session.programme
+    verdict = booking_window(
+        now=timezone.now(),
+        start=session.start,
+        is_cancelled=session.is_cancelled,
+        opens_days_before=programme.booking_opens_days_before,
+        closes_minutes_before=programme.booking_closes_minutes_before,
+        tz=passes_settings.tzinfo,
+    )
+    staff_may_override = verdict.code in {"booking_not_open", "booking_closed", "session_started"}
+    if not verdict.ok and not (staff_may_override and is_staff_action(member, by)):
+        raise BookingError(verdict.message, code=verdict.code)
+
+
+def book_locked(
+    member, session: Session, attendees: int, chosen_pass, by, *, promoted: bool = False
+) -> Booking:
+    """Everything of ``book`` once the session row is locked: window, duplicates,
+    capacity, what pays (under the passes' locks), the booking and its redemption, and
+    the member's own waiting-list entry closed (P7)."""
+    check_open(session, member, by)
+    taken, already = occupancy(session, member)
+    if already:
+        raise already_booked(member, by)
+    left = max(session.effective_capacity - taken, 0)
+    if attendees > left:
+        raise BookingError(
+            ngettext(
+                "This session is full: %(left)d place left, %(wanted)d wanted.",
+                "This session is full: %(left)d places left, %(wanted)d wanted.",
+                left,
+            )
+            % {"left": left, "wanted": attendees},
+            code="session_full",
+            places_left=left,
+        )
+    payer, cost, evaluated = choose_payer(member, session, attendees, chosen_pass)
+    price = session.effective_unit_price * attendees
+    booking = Booking(
+        member=member,
+        session=session,
+        attendees=attendees,
+        created_by=by or member,
+        price=price.amount,
+        currency=price.currency,
+    )
+    if payer is None and not price.is_zero:
+        if session.programme.require_valid_pass:
+            raise no_valid_pass(member, session, evaluated, for_staff=is_staff_action(member, by))
+        booking.amount_due = price.amount
+    booking.member_pass = payer
+    try:
+        # The check above runs under the session lock; the constraint is the backstop.
+        booking.save()
+    except IntegrityError as exc:
+        raise already_booked(member, by) from exc
+    if payer is not None:
+        redeem(payer, session, cost=cost, attendees=attendees, by=by or member, booking=booking)
+    close_own_waiting_entry(member, session, booking, promoted=promoted)
+    return booking
+
+
+def close_own_waiting_entry(member, session: Session, booking: Booking, *, promoted=False):
+    """P7: a member who books leaves the session's waiting list, so a later cancellation
+    of theirs never promotes them into the place they just gave up."""
+    WaitlistEntry.objects.filter(
+        member=member, session=session, status=WaitlistStatus.WAITING
+    ).update(
+        status=WaitlistStatus.BOOKED if promoted else WaitlistStatus.BOOKED_DIRECTLY,
+        booking=booking,
+        closed_at=timezone.now(),
+    )
+
+
+def choose_payer(member, session, attendees, chosen_pass):
+    """The pass that pays, what it costs, and every pass evaluated (for a refusal that
+    explains each), decided once under the passes' locks.
+
+    All the member's usable passes are locked (primary-key order) and evaluated in one
+    go, so no other booking can spend them between the decision and the redemption.
+    """
+    if chosen_pass is not None and chosen_pass.member_id != member.pk:
+        raise BookingError(_("That pass belongs to someone else."), code="not_your_pass")
+    passes = evaluate_member_passes(member, session, attendees, lock=True)
+    if chosen_pass is not None:
+        chosen = next((p for p in passes if p.pk == chosen_pass.pk), None)
+        if chosen is None:
+            raise BookingError(_("That pass can no longer be used."), code="pass_unusable")
+        if not chosen.verdict.ok:
+            raise BookingError(chosen.verdict.message, code=chosen.verdict.code)
+        return chosen, chosen.verdict.cost, passes
+    for candidate in passes:
+        if candidate.verdict.ok:
+            return candidate, candidate.verdict.cost, passes
+    return None, Decimal(0), passes
+
+
+def already_booked(member, by) -> BookingError:
+    if is_staff_action(member, by):
+        message = _("%(member)s has already booked this session.") % {"member": member}
+    else:
+        message = _("You have already booked this session.")
+    return BookingError(message, code="already_booked")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def pass_reasons(member, evaluated) -> list[tuple[str, str]]:
+    """(pass title, why it cannot pay) for each of the member's passes: the usable ones
+    just evaluated, else their most recent expired or cancelled ones (R4)."""
+    reasons = [(p.title, p.verdict.message) for p in evaluated if not p.verdict.ok]
+    if reasons or evaluated:
+        return reasons
+    finished = MemberPass.objects.filter(
+        member=member, status__in=[PassStatus.EXPIRED, PassStatus.CANCELLED]
+    ).order_by("-valid_until", "-pk")[:3]
+    return [(p.title, _final_reason(p)) for p in finished]
+
+
+def _final_reason(member_pass: MemberPass) -> str:
+    from ..presentation import format_day
+
+    if member_pass.status == PassStatus.CANCELLED:
+        return _("Cancelled")
+    if member_pass.valid_until is not None:
+        return _("Expired on %(date)s") % {"date": format_day(member_pass.valid_until)}
+    return _("Expired")
+
+
+def no_valid_pass(member, session, evaluated, *, for_staff: bool = False) -> BookingError:
+    """P3 with R4: the session needs a pass; say for each pass held why it cannot pay,
+    then which products on sale would (leaving out those the member holds a pass of
+    that is only held back for a while)."""
+    reasons = pass_reasons(member, evaluated)
+    # A pass held back for a while (a limit, a hold) is not a reason to buy it again.
+    waiting_for = {p.product_id for p in evaluated if p.verdict.temporary}
+    products = [p for p in products_covering(session) if p.pk not in waiting_for]
+    if reasons:
+        listed = "; ".join(f"{title}: {_lower_first(why)}" for title, why in reasons)
+        if for_staff:
+            message = _(
+                "This session needs a valid pass, and none of the member's passes can pay "
+                "for it. %(reasons)s."
+            )
+        else:
+            message = _(
+                "This session needs a valid pass, and none of yours can pay for it. %(reasons)s."
+            )
+        message %= {"reasons": listed}
+    elif for_staff:
+        message = _("This session needs a valid pass, and the member holds none.")
+    else:
+        message = _("This session needs a valid pass, and you hold none.")
+    if products:
+        message += " " + _("On sale and valid for it: %(titles)s.") % {
+            "titles": ", ".join(p.title for p in products)
+        }
+    return BookingError(message, code="no_valid_pass", products=products, reasons=reasons)
+
+
+def release(booking: Booking, by, give_back: bool) -> bool:
+    """Return the booking's redemptions (if ``give_back``) and clear its amount due.
+    The caller holds the pass's lock."""
+    returned = False
+    if booking.member_pass_id is not None and give_back:
+        for redemption in LedgerEntry.objects.filter(
+            booking=booking, kind=LedgerKind.REDEEM, reversal__isnull=True
+        ).select_related("member_pass", "session"):
+            returned |= (
+                return_redemption(redemption, by=by, reason=_("Booking cancelled")) is not None
+            )
+    booking.amount_due = Decimal(0)
+    return returned
+
+
+def mark_cancelled(booking: Booking, by) -> None:
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancelled_by = by
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "amount_due"])

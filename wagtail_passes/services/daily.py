@@ -1,0 +1,74 @@
+"""The daily job (V6, V7): stored statuses follow the calendar.
+
+Past its window a pass expires, with an ``expire`` movement writing off what was left;
+a pass whose hold covers today is *on hold*, and *active* again once the hold is over.
+Everything goes through ``ledger.refresh_status`` — the rule every write also applies —
+one pass per transaction under its lock, so running the job twice, or beside bookings,
+changes nothing more.
+
+Run it once a day: ``manage.py passes_daily`` (cron, systemd timer) or the
+``wagtail_passes.tasks.run_daily_job`` task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+
+from .. import signals
+from ..models import MemberPass, PassStatus
+from .facts import local_today
+from .ledger import refresh_status
+from .locking import lock_member_pass
+
+
+@dataclass
+class DailyReport:
+    today: dt.date
+    expired: list[int] = field(default_factory=list)
+    on_hold: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
+    written_off: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.today.isoformat()}: {len(self.expired)} expired, "
+            f"{len(self.on_hold)} put on hold, {len(self.resumed)} active again, "
+            f"{len(self.written_off)} written off"
+        )
+
+
+def passes_to_check(today: dt.date):
+    """Passes whose stored status may differ from the rule on ``today``."""
+    finished = [PassStatus.CANCELLED, PassStatus.EXPIRED]
+    return MemberPass.objects.filter(
+        (~Q(status__in=finished) & (Q(valid_until__lt=today) | ~Q(hold_ranges=[])))
+        | Q(status=PassStatus.ON_HOLD)
+        | Q(status__in=finished, balance__gt=0)
+    ).order_by("pk")
+
+
+def run_daily(today: dt.date | None = None) -> DailyReport:
+    """Bring every pass's stored status to what it is on ``today`` (default: the site's
+    today). Idempotent."""
+    today = today or local_today()
+    report = DailyReport(today=today)
+    for pk in passes_to_check(today).values_list("pk", flat=True):
+        with transaction.atomic():
+            member_pass = lock_member_pass(pk)
+            before = member_pass.status
+            write_off = refresh_status(member_pass, today=today)
+            after = member_pass.status
+            if after == PassStatus.EXPIRED and before != PassStatus.EXPIRED:
+                report.expired.append(pk)
+                signals.send_on_commit(signals.pass_expired, MemberPass, member_pass=member_pass)
+            elif write_off is not None:
+                report.written_off.append(pk)
+            elif after == PassStatus.ON_HOLD and before != PassStatus.ON_HOLD:
+                report.on_hold.append(pk)
+            elif before == PassStatus.ON_HOLD and after != PassStatus.ON_HOLD:
+                report.resumed.append(pk)
+    return report

@@ -1,0 +1,59 @@
+"""Who may act through the services.
+
+Every service that takes ``by`` checks it here, so a host view that passes
+``request.user`` is safe whatever the user is:
+
+- ``by=None`` is the system (a task, a shell, the host's own code) — or, for the
+  member-facing services, the member themself;
+- the member acts on their own bookings and passes;
+- staff act on anyone's. Staff means a Django permission of this app (given to Wagtail
+  editors through groups), never the ``is_staff`` flag;
+- anyone else — another member, an anonymous visitor — is refused with the code
+  ``not_allowed``, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from ..exceptions import PassesError
+
+MANAGE_BOOKINGS = "wagtail_passes.change_booking"
+MANAGE_PASSES = "wagtail_passes.change_memberpass"
+ASSIGN_PASSES = "wagtail_passes.add_memberpass"
+MANAGE_SESSIONS = "wagtail_passes.change_session"
+
+
+def is_staff(user, permission: str) -> bool:
+    """``user`` holds ``permission`` (an authenticated user; superusers hold them all)."""
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", True)
+        and user.has_perm(permission)
+    )
+
+
+def is_self(member, by) -> bool:
+    return by is not None and by.pk is not None and by.pk == getattr(member, "pk", member)
+
+
+def acts_for_member(member, by, permission: str) -> bool:
+    """Staff acting for a member (at the desk, in the admin), not the member themself."""
+    return not is_self(member, by) and is_staff(by, permission)
+
+
+def require_member_or_staff(member, by, permission: str, error_class=PassesError) -> None:
+    """Refuse ``by`` unless it is the system, the member or staff."""
+    if by is None or is_self(member, by) or is_staff(by, permission):
+        return
+    raise error_class(
+        _("Only the member or staff can do this."), code="not_allowed", permission=permission
+    )
+
+
+def require_staff(by, permission: str, error_class=PassesError) -> None:
+    """Refuse ``by`` unless it is the system or staff."""
+    if by is None or is_staff(by, permission):
+        return
+    raise error_class(_("Only staff can do this."), code="not_allowed", permission=permission)
