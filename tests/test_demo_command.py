@@ -58,6 +58,11 @@ def test_demo_builds_yoga_and_swim_programmes_with_eight_weeks_of_sessions(setti
     assert User.objects.get(username="admin").is_superuser
     member = User.objects.get(username="member")
     assert not member.is_staff and member.check_password("passes-member")
+    # Something to look at: a 10-class pass paying for an upcoming yoga class.
+    (held,) = member.passes_member_passes.all()
+    (booking,) = member.passes_bookings.all()
+    assert held.title == "10-class pass" and booking.member_pass == held
+    assert held.balance == 9 and booking.session.programme == yoga
 
 
 def test_demo_twice_changes_nothing(settings):

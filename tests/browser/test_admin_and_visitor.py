@@ -77,3 +77,25 @@ def test_visitor_reads_a_pass_page(page, live_server):
     expect(page.get_by_text(re.compile("90.00")).first).to_be_visible()
     page.get_by_role("link", name=re.compile("Buy", re.I)).click()
     expect(page.get_by_text(re.compile("not available yet", re.I)).first).to_be_visible()
+
+
+def test_staff_choose_a_member_by_name_and_assign_a_pass(page, live_server):
+    UserFactory(username="boss", is_superuser=True, is_staff=True)
+    ann = UserFactory(username="ann", first_name="Ann", last_name="Lee", email="ann@example.org")
+    UserFactory(username="bob", first_name="Bob", last_name="Stone")
+    trial = PassPageFactory(title="Trial week", quantity=Decimal(3))
+    log_in(page, live_server, "boss")
+
+    page.goto(f"{live_server.url}/admin/wagtail_passes/memberpass/assign/")
+    page.get_by_role("button", name="Choose a member").click()
+    modal = page.locator(".modal-content")
+    modal.get_by_placeholder("Name, username or email").fill("lee")
+    expect(modal.get_by_role("link", name="Ann Lee (ann)")).to_be_visible()
+    expect(modal.get_by_text("Bob Stone")).to_have_count(0)
+    modal.get_by_role("link", name="Ann Lee (ann)").click()
+    expect(page.get_by_text("Ann Lee (ann)").first).to_be_visible()
+    page.get_by_label("Product").select_option(str(trial.pk))
+    page.get_by_role("button", name="Assign").click()
+
+    expect(page.get_by_text("“Trial week” assigned to Ann Lee (ann).")).to_be_visible()
+    assert ann.passes_member_passes.get().title == "Trial week"

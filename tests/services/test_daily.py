@@ -10,10 +10,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from wagtail_passes import services, signals
+from wagtail_passes.exceptions import PassError
 from wagtail_passes.models import LedgerKind, MemberPass, PassStatus
 from wagtail_passes.services.facts import local_today
 from wagtail_passes.tasks import run_daily_job
-from wagtail_passes.test.factories import StaffFactory, member_pass
+from wagtail_passes.test.factories import SessionFactory, StaffFactory, member_pass
 
 from .oracle import check_pass
 
@@ -126,3 +127,38 @@ def test_v6_command_and_task_run_the_same_job():
         call_command("passes_daily", "--date", "31/12/2027")
     result = run_daily_job.enqueue(later)
     assert "0 expired" in result.return_value
+
+
+def test_v6_a_write_that_finds_the_window_ended_expires_the_pass_and_says_so(
+    django_capture_on_commit_callbacks,
+):
+    """Before the daily job ran: staff give back the entry of a past booking on a pass whose
+    window has ended; the pass expires at once, with the movement and signal the job would
+    have written. Adjusting such a pass is refused (extend it first)."""
+    mp = member_pass(quantity=Decimal(5), duration_days=2)
+    tomorrow = timezone.make_aware(dt.datetime.combine(local_today(), dt.time(18)))
+    session = SessionFactory(
+        start=tomorrow + dt.timedelta(days=1), end=tomorrow + dt.timedelta(days=1, hours=1)
+    )
+    booking = services.book(mp.member, session)
+    staff = StaffFactory()
+    expired = []
+
+    def receiver(sender, member_pass, **kwargs):
+        expired.append(member_pass.pk)
+
+    signals.pass_expired.connect(receiver)
+    try:
+        with days_later(4), django_capture_on_commit_callbacks(execute=True):
+            with pytest.raises(PassError) as refused:
+                services.adjust_pass(mp, Decimal(1), staff, "late goodwill")
+            assert refused.value.message == "An expired pass cannot be adjusted; extend it first."
+            services.cancel_booking(booking, by=staff, return_entry=True)
+            check_pass(mp, local_today())
+            assert services.run_daily().expired == []  # nothing left for the job
+    finally:
+        signals.pass_expired.disconnect(receiver)
+    assert expired == [mp.pk]
+    mp.refresh_from_db()
+    assert (mp.status, mp.balance) == (PassStatus.EXPIRED, 0)
+    assert movements(mp)[-2:] == [(LedgerKind.RETURN, 1), (LedgerKind.EXPIRE, Decimal(-5))]

@@ -108,3 +108,41 @@ def test_p8_nonsense_times_and_cancelled_sessions_are_refused(staff, session):
 def test_p8_unchanged_values_change_nothing(staff, session):
     change = services.update_session(session, staff, start=session.start, capacity=None)
     assert not change.moved and not change.capacity_changed
+
+
+def test_p8_a_session_changed_by_hand_is_left_alone_by_its_schedule(staff):
+    from wagtail_passes.test.factories import ScheduleFactory
+
+    schedule = ScheduleFactory(weekdays=list(range(7)), start_time=dt.time(18))
+    services.generate_sessions(schedule)
+    session = Session.objects.filter(schedule=schedule).order_by("start")[2]
+    later = session.start + dt.timedelta(hours=1)
+    services.update_session(session, staff, start=later, end=later + dt.timedelta(hours=1))
+
+    report = services.generate_sessions(schedule)
+
+    session.refresh_from_db()
+    assert session.start == later and session.changed_by_hand
+    assert report.kept_changed_by_hand == [session] and report.moved == []
+    assert (
+        Session.objects.filter(schedule=schedule, occurrence_date=session.occurrence_date).count()
+        == 1
+    )
+    assert "changed by hand was left as it is" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"capacity": -1}, "invalid_capacity"),
+        ({"capacity": 0}, "invalid_capacity"),
+        ({"capacity": "5"}, "invalid_capacity"),
+        ({"capacity": 10**6}, "invalid_capacity"),
+        ({"start": "tomorrow"}, "invalid_times"),
+        ({"start": dt.datetime(2027, 1, 1, 10)}, "invalid_times"),  # naive
+        ({"end": dt.datetime(9999, 1, 1, 10, tzinfo=dt.UTC)}, "invalid_times"),
+    ],
+    ids=["negative", "zero", "text", "huge", "text-start", "naive", "year-9999"],
+)
+def test_p8_update_session_refuses_values_a_host_could_send(staff, session, changes, code):
+    refused(code, session, staff, **changes)

@@ -148,3 +148,17 @@ def test_s4_extend_refuses_nonsense(days, code):
 def test_v7_hold_dates_are_bounded(start, end, code):
     mp = member_pass(duration_days=30)
     refused(code, services.hold_pass, mp, start, end, StaffFactory())
+
+
+def test_by_none_is_the_system_for_every_staff_tool():
+    mp = member_pass(duration_days=30, quantity=Decimal(5))
+    today = local_today()
+    assert services.hold_pass(mp, today + dt.timedelta(days=3), today + dt.timedelta(days=4), None)
+    assert services.adjust_pass(mp, Decimal(1), None, "system").created_by is None
+    assert services.extend_pass(mp, 2, None).days == 2
+
+
+@pytest.mark.parametrize("mark", [1, 0, "yes", "attended"])
+def test_s3_attendance_marks_are_true_false_or_none_only(session, mark):
+    booking = services.book(UserFactory(), session)
+    refused("invalid_mark", services.mark_attendance, booking, mark, StaffFactory())

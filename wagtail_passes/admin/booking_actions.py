@@ -340,6 +340,7 @@ class SessionEditView(EditView):
         "moved_to_other_day": "start",
         "session_in_past": "confirm",
         "invalid_times": "end",
+        "invalid_capacity": "capacity",
     }
 
     def get_context_data(self, **kwargs):

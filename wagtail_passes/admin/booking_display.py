@@ -128,8 +128,20 @@ class SessionButtons:
             "title": _("Cancel the session and all its bookings, returning every entry"),
         }
 
+    def history(self) -> dict | None:
+        if not self.user.has_perm("wagtail_passes.view_session") and not self.user.has_perm(
+            "wagtail_passes.change_session"
+        ):
+            return None
+        return {
+            "action": "history",
+            "url": session_urls.get_action_url("history", quote(self.session.pk)),
+            "label": _("History"),
+            "title": _("Who changed or cancelled the session, and its waiting list"),
+        }
+
     def all(self) -> list[dict]:
         return [button for button in (self.register(), self.cancel()) if button]
 
     def for_register(self) -> list[dict]:
-        return [button for button in (self.cancel(),) if button]
+        return [button for button in (self.cancel(), self.history()) if button]

@@ -21,7 +21,7 @@ from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking, BookingStatus
-from .base import PassesModelAdmin
+from .base import PassesModelAdmin, history_button
 from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
 from .booking_display import (
     BookingPermissionHelper,
@@ -97,6 +97,8 @@ class BookingButtonHelper(ButtonHelper):
         for action, url, label, title in extra:
             if action not in exclude:
                 buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
+        if on_inspect:
+            buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
         return buttons
 
 

@@ -17,7 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.widgets.chooser import BaseChooser
@@ -85,18 +85,15 @@ class MemberColumns:
     filter_form_class = MemberFilterForm
 
     @property
+    def title_column(self):
+        column = super().title_column  # the link (or checkbox label) that chooses
+        column.accessor, column.label = person, _("Member")
+        return column
+
+    @property
     def columns(self):
-        title = super().title_column
-        name = TitleColumn(
-            "name",
-            label=_("Member"),
-            accessor=person,
-            get_url=title.get_url,
-            link_attrs=title.link_attrs,
-            label_prefix=getattr(title, "label_prefix", None),
-        )
         email_field = get_user_model().get_email_field_name()
-        return [name, Column(email_field, label=_("Email"))]
+        return [self.title_column, Column(email_field, label=_("Email"))]
 
 
 class MemberChooseView(StaffOnly, MemberColumns, chooser_views.ChooseView):

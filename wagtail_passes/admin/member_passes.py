@@ -20,7 +20,7 @@ from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import MemberPass, PassStatus
 from ..services.facts import status_today
-from .base import PassesModelAdmin
+from .base import PassesModelAdmin, history_button
 from .display import ReadOnlyPermissionHelper, column, yes_no
 from .pass_actions import (
     AdjustPassView,
@@ -91,6 +91,8 @@ class MemberPassButtonHelper(ButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         exclude = exclude or []
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if "inspect" in exclude:  # on the pass's own page
+            buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
         if not self.permission_helper.user_can_change_obj(self.request.user, obj):
             return buttons
         pk = quote(getattr(obj, self.opts.pk.attname))

@@ -303,6 +303,8 @@ class Session(models.Model):
         editable=False,
     )
     occurrence_date = models.DateField(null=True, blank=True, editable=False)
+    # Staff moved it or changed its capacity by hand: its schedule leaves it as it is.
+    changed_by_hand = models.BooleanField(_("changed by hand"), default=False, editable=False)
 
     objects = SessionQuerySet.as_manager()
 

@@ -29,7 +29,7 @@ def mark_attendance(booking: Booking, attended: bool | None, by) -> Booking:
     Only once the session has started — a no-show can be marked any time after it. Who
     marked it, and when, is recorded on the booking and in the audit log.
     """
-    if attended not in ATTENDANCE:
+    if attended is not None and type(attended) is not bool:
         raise BookingError(_("Mark attended, no-show or not marked."), code="invalid_mark")
     require_staff(by, MANAGE_BOOKINGS, BookingError)
     status = ATTENDANCE[attended]
@@ -115,7 +115,7 @@ def record_desk_payment(booking: Booking, by, method: str, note: str = "") -> Bo
             },
             amount=str(paid),
             method=method,
-            note=note.strip(),
+            note=(note or "").strip(),
         )
     signals.send_on_commit(signals.booking_paid, Booking, booking=booking, by=by)
     return booking

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from .. import signals
 from ..models import MemberPass, PassStatus
 from .facts import local_today
 from .ledger import refresh_status
@@ -63,8 +62,7 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
             write_off = refresh_status(member_pass, today=today)
             after = member_pass.status
             if after == PassStatus.EXPIRED and before != PassStatus.EXPIRED:
-                report.expired.append(pk)
-                signals.send_on_commit(signals.pass_expired, MemberPass, member_pass=member_pass)
+                report.expired.append(pk)  # refresh_status sent ``pass_expired``
             elif write_off is not None:
                 report.written_off.append(pk)
             elif after == PassStatus.ON_HOLD and before != PassStatus.ON_HOLD:

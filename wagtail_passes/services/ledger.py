@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..exceptions import PassError
 from ..models import LedgerEntry, LedgerKind, MemberPass, PassStatus, ProductKind, Session
 from ..rules.status import status_on
@@ -155,7 +156,7 @@ def refresh_status(member_pass: MemberPass, *, by=None, today: dt.date | None = 
     status = status_on(terms_of(member_pass), state_of(member_pass), today)
     stored = member_pass.status
     if status == PassStatus.EXPIRED and stored != PassStatus.EXPIRED:
-        return record_movement(
+        entry = record_movement(
             member_pass,
             LedgerKind.EXPIRE,
             -member_pass.balance,
@@ -163,6 +164,8 @@ def refresh_status(member_pass: MemberPass, *, by=None, today: dt.date | None = 
             reason=_("Expired: the validity window ended"),
             today=today,
         )
+        signals.send_on_commit(signals.pass_expired, MemberPass, member_pass=member_pass)
+        return entry
     if stored == PassStatus.EXPIRED and status != PassStatus.EXPIRED:
         return _reopen(member_pass, status, by, today)
     if status in WRITE_OFF_KIND and member_pass.balance > 0:

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..presentation import format_day, format_session_time
 from ..rules.money import has_valid_precision, minor_unit_digits
-from .facts import active_redemptions, local_day, local_today
+from .facts import active_redemptions, local_day, local_today, status_today
 from .ledger import MAX_BALANCE, record_movement, refresh_validity
 from .locking import lock_member_pass
 from .permissions import (
@@ -45,6 +45,18 @@ from .settlement import settle_with
 MAX_HOLD_DAYS = 366
 MAX_EXTENSION_DAYS = 3660
 HOLD_HORIZON_DAYS = 2 * 366
+
+
+def _closed_message(member_pass: MemberPass, action: str) -> str:
+    """Why an expired or cancelled pass (by the status rule, today) cannot be held or
+    adjusted."""
+    expired = status_today(member_pass) == PassStatus.EXPIRED
+    return {
+        ("hold", True): _("An expired pass cannot be put on hold; extend it first."),
+        ("hold", False): _("A cancelled pass cannot be put on hold."),
+        ("adjust", True): _("An expired pass cannot be adjusted; extend it first."),
+        ("adjust", False): _("A cancelled pass cannot be adjusted."),
+    }[(action, expired)]
 
 
 def _as_product(product) -> ProductMixin:
@@ -142,7 +154,7 @@ def assign_pass(member, product, by, paid: bool = True, reason: str = "") -> Mem
 
 
 def _check_hold_dates(member_pass: MemberPass, start, end) -> None:
-    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+    if not all(isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in (start, end)):
         raise PassError(_("Enter the first and the last day of the hold."), code="invalid_hold")
     if end < start:
         raise PassError(_("The hold must not end before it starts."), code="invalid_hold")
@@ -165,23 +177,20 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
     """V7: the pass cannot pay for sessions from ``start`` to ``end`` (inclusive), and its
     expiry moves out by the hold's length. Refused when it would overlap another hold or
     a session already booked with the pass."""
-    staff = is_staff(by, MANAGE_PASSES)
+    staff = by is None or is_staff(by, MANAGE_PASSES)  # None: the system
     if not staff:
-        if by is None or by.pk != member_pass.member_id:
+        if by.pk is None or by.pk != member_pass.member_id:
             raise PassError(_("Only staff or the pass's holder can hold it."), code="not_allowed")
         if not member_pass.member_can_hold:
             raise PassError(
                 _("This pass cannot be put on hold by its holder."), code="hold_not_allowed"
             )
     _check_hold_dates(member_pass, start, end)
+    reason = (reason or "").strip()
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if member_pass.status in (PassStatus.CANCELLED, PassStatus.EXPIRED):
-            raise PassError(
-                _("A %(status)s pass cannot be put on hold.")
-                % {"status": member_pass.get_status_display().lower()},
-                code="hold_not_allowed",
-            )
+        if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
+            raise PassError(_closed_message(member_pass, "hold"), code="hold_not_allowed")
         for held_from, held_until in member_pass.hold_periods:
             if start <= held_until and held_from <= end:
                 raise PassError(
@@ -208,7 +217,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
             [*member_pass.hold_ranges, [start.isoformat(), end.isoformat()]]
         )
         refresh_validity(member_pass, by=by)
-        if staff and by.pk != member_pass.member_id:
+        if by is not None and staff and by.pk != member_pass.member_id:
             log_action(
                 member_pass,
                 "wagtail_passes.pass.hold",
@@ -260,12 +269,8 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
     _check_adjust_amount(member_pass, amount)
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if member_pass.status in (PassStatus.CANCELLED, PassStatus.EXPIRED):
-            raise PassError(
-                _("A %(status)s pass cannot be adjusted.")
-                % {"status": member_pass.get_status_display().lower()},
-                code="not_adjustable",
-            )
+        if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
+            raise PassError(_closed_message(member_pass, "adjust"), code="not_adjustable")
         result = member_pass.balance + amount
         if result < 0:
             raise PassError(

@@ -43,6 +43,8 @@ class GenerationReport:
     removed: list[str] = field(default_factory=list)
     cancelled: list[Session] = field(default_factory=list)
     kept_with_bookings: list[Session] = field(default_factory=list)
+    #: Sessions staff moved or resized by hand, which the schedule leaves as they are.
+    kept_changed_by_hand: list[Session] = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -71,6 +73,12 @@ class GenerationReport:
                 "kept: %(kept)s.",
                 len(self.kept_with_bookings),
             ) % {"n": len(self.kept_with_bookings), "kept": kept}
+        if self.kept_changed_by_hand:
+            text += " " + ngettext(
+                "%(n)d session changed by hand was left as it is.",
+                "%(n)d sessions changed by hand were left as they are.",
+                len(self.kept_changed_by_hand),
+            ) % {"n": len(self.kept_changed_by_hand)}
         return text
 
 
@@ -159,6 +167,9 @@ def generate_sessions(
             occ = wanted.pop(session.occurrence_date, None)
             if session.start <= now or session.is_cancelled:
                 continue  # the past and staff-cancelled sessions are history
+            if session.changed_by_hand:
+                report.kept_changed_by_hand.append(session)  # staff's change stands
+                continue
             if occ is None:
                 if not _rule_allows(schedule, session.occurrence_date):
                     _retire(session, report, active_bookings, with_any_booking, now)

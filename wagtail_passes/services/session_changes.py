@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from .. import signals
 from ..audit import log_action
+from ..bounds import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
 from ..presentation import format_moment, local
@@ -90,6 +91,32 @@ class SessionChange:
     promoted: list = field(default_factory=list)  # bookings made from the waiting list
 
 
+def _check_values(start, end, capacity) -> None:
+    """What a host's code can hand in: aware datetimes within the years staff may enter,
+    a capacity from 1 to the maximum (None: the class's)."""
+    for moment in (start, end):
+        if moment is UNCHANGED:
+            continue
+        if not isinstance(moment, dt.datetime) or timezone.is_naive(moment):
+            raise BookingError(
+                _("Enter the start and end as dates with times."), code="invalid_times"
+            )
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise BookingError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                code="invalid_times",
+            )
+    if capacity is UNCHANGED or capacity is None:
+        return
+    if type(capacity) is not int or not 1 <= capacity <= MAX_CAPACITY:
+        raise BookingError(
+            _("Enter a capacity from 1 to %(max)d, or none to use the class's.")
+            % {"max": MAX_CAPACITY},
+            code="invalid_capacity",
+        )
+
+
 def _check_times(start: dt.datetime, end: dt.datetime) -> None:
     if end <= start:
         raise BookingError(_("The end must be after the start."), code="invalid_times")
@@ -117,6 +144,7 @@ def update_session(
     - A cancelled session stays as it is (``session_cancelled``).
     """
     require_staff(by, MANAGE_SESSIONS, BookingError)
+    _check_values(start, end, capacity)
     with transaction.atomic():
         locked = lock_session(session)
         old_start, old_end = locked.start, locked.end
@@ -152,7 +180,8 @@ def update_session(
                 places_taken=taken,
             )
         locked.start, locked.end = new_start, new_end
-        locked.save(update_fields=["start", "end", "capacity"])
+        locked.changed_by_hand = locked.schedule_id is not None  # the schedule leaves it be
+        locked.save(update_fields=["start", "end", "capacity", "changed_by_hand"])
         log_action(locked, "wagtail_passes.session.change", by, _describe(change, old_start))
         if moved:
             change.emailed = booked

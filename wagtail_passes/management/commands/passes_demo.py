@@ -36,9 +36,10 @@ from ...models import (
     ProgrammeClass,
     ProgrammeProduct,
     Schedule,
+    Session,
     ValidityBasis,
 )
-from ...services import generate_sessions
+from ...services import book, generate_sessions, issue_member_pass
 
 DEMO_LOGINS = {
     "admin": ("admin", "passes-admin"),
@@ -395,7 +396,26 @@ class Command(BaseCommand):
                 user.is_active = True
                 user.set_password(password)
                 user.save()
+                if role == "member":
+                    self._member_history(user)
             self.stdout.write(f"{role.capitalize()} login: {username} / {password}")
+
+    def _member_history(self, member):
+        """Something to look at for a new demo member: a 10-class pass paying for the next
+        yoga class that is at least two days away (so it can still be cancelled)."""
+        product = PassPage.objects.filter(slug="10-class-pass").first()
+        if product is None:
+            return
+        issue_member_pass(member, product, paid=True, reason="Demo: bought at the desk")
+        soon = timezone.now() + dt.timedelta(days=2)
+        session = (
+            Session.objects.upcoming(soon)
+            .for_programme(Programme.objects.get(slug=YOGA))
+            .order_by("start")
+            .first()
+        )
+        if session is not None:
+            book(member, session)
 
     def _urls(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
