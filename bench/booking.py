@@ -125,15 +125,18 @@ def bench_raw_sql(sessions, passes):
                     )
                     cur.execute(
                         "INSERT INTO wagtail_passes_booking (member_id, session_id, attendees,"
-                        " status, created_at, member_pass_id, price, amount_due, currency)"
-                        " VALUES (%s, %s, 1, 'booked', now(), %s, 12, 0, 'EUR') RETURNING id",
+                        " status, created_at, member_pass_id, price, amount_due, amount_paid,"
+                        " payment_method, currency)"
+                        " VALUES (%s, %s, 1, 'booked', now(), %s, 12, 0, 0, '', 'EUR')"
+                        " RETURNING id",
                         (mp.member_id, session_id, mp.pk),
                     )
                     (booking_id,) = cur.fetchone()
                     cur.execute(
                         "INSERT INTO wagtail_passes_ledgerentry (member_pass_id, kind, amount,"
-                        " balance_after, session_id, attendees, booking_id, reason, created_at)"
-                        " VALUES (%s, 'redeem', -1, 0, %s, 1, %s, '', now())",
+                        " balance_after, session_id, attendees, days, booking_id, reason,"
+                        " created_at)"
+                        " VALUES (%s, 'redeem', -1, 0, %s, 1, 0, %s, '', now())",
                         (mp.pk, session_id, booking_id),
                     )
 
