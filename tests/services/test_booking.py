@@ -422,3 +422,19 @@ def test_p6_cancel_reports_whether_the_entry_went_back():
     unpaid = services.cancel_booking(services.book(UserFactory(), in_hours(48)))
     assert unpaid.entry_returned is False
     assert services.cancel_booking(unpaid).entry_returned is False
+
+
+def test_p2_p6_rebooking_after_a_late_cancellation_that_kept_the_entry_uses_another():
+    """Staff cancel after the cutoff and keep the entry; the member books the same session
+    again: the pass pays again (one more entry), it does not refuse "already used"."""
+    mp = member_pass(quantity=Decimal(5))
+    session = in_hours(10)  # inside the 24-hour cutoff
+    staff = StaffFactory()
+    first = services.book(mp.member, session)
+    services.cancel_booking(first, by=staff, return_entry=False)
+
+    again = services.book(mp.member, session)
+
+    assert again.member_pass_id == mp.pk and again.amount_due == 0
+    mp.refresh_from_db()
+    assert mp.balance == 3  # the kept entry and the new one

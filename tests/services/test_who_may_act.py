@@ -162,3 +162,34 @@ def test_by_none_is_the_system_for_every_staff_tool():
 def test_s3_attendance_marks_are_true_false_or_none_only(session, mark):
     booking = services.book(UserFactory(), session)
     refused("invalid_mark", services.mark_attendance, booking, mark, StaffFactory())
+
+
+def test_an_anonymous_visitor_is_asked_to_log_in(session):
+    visitor = AnonymousUser()
+    refused("not_logged_in", services.book, visitor, session)
+    refused("not_logged_in", services.join_waitlist, visitor, session)
+    refused("not_logged_in", services.assign_pass, visitor, PassPageFactory(), StaffFactory())
+    assert services.eligible_passes(visitor, session) == []
+
+
+def test_an_inactive_member_is_refused_and_never_promoted(session):
+    closed = UserFactory(is_active=False)
+    refused("inactive_member", services.book, closed, session)
+    holder = services.book(member_pass().member, session)  # capacity 1: full
+    waiting = member_pass().member
+    services.join_waitlist(waiting, session)
+    waiting.is_active = False
+    waiting.save()
+    assert services.cancel_booking(holder).promoted == []
+
+
+@pytest.mark.parametrize("attendees", ["2", 0, None])
+def test_r4_evaluate_refuses_nonsense_attendees(session, attendees):
+    mp = member_pass()
+    refused("invalid_attendees", services.evaluate, mp, session, attendees)
+    refused("invalid_attendees", services.eligible_passes, mp.member, session, attendees)
+
+
+@pytest.mark.parametrize("day", ["2027-01-01", dt.datetime(2027, 1, 1, tzinfo=dt.UTC), 5])
+def test_v6_daily_job_refuses_what_is_not_a_date(day):
+    refused("invalid_date", services.run_daily, day)

@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MemberPass, PaymentMethod
-from ..services.booking_core import MAX_ATTENDEES
+from ..services.inputs import MAX_ATTENDEES
 from .forms_passes import PassActionForm
 from .member_chooser import MemberChoiceField
 from .pass_actions import balance_text

@@ -6,7 +6,7 @@ shown is the most lasting one: a cancelled or expired pass says so before a week
 1. ``cancelled``: stored status
 2. ``expired``: stored status, set once the expiry has been written off (V6)
 3. ``not_paid``: unpaid and the programme does not redeem unpaid passes (P4)
-4. ``already_redeemed``: this pass already pays for this session
+4. ``already_redeemed``: this pass already pays for this session (a booking still active)
 5. ``not_covered``: outside the product's programmes and classes (U2, P5)
 6. ``free_session``: the effective price is 0 (U4)
 7. ``wrong_currency``: a money credit in another currency than the price (K5)
@@ -151,7 +151,7 @@ def _check_paid(state: PassState, allow_unpaid: bool) -> Verdict | None:
 
 
 def _check_not_redeemed(state: PassState, session: SessionFacts) -> Verdict | None:
-    if any(r.session_id == session.session_id for r in state.redemptions):
+    if any(r.session_id == session.session_id and r.for_active_booking for r in state.redemptions):
         return refuse("already_redeemed", _("Already used for this session"))
     return None
 

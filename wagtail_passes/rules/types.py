@@ -119,6 +119,9 @@ class Redemption:
     session_id: int
     day: date
     attendees: int = 1
+    #: False when the booking it paid was cancelled and staff kept the entry: the use still
+    #: counts (limits, day passes, first use), but the session may be paid again.
+    for_active_booking: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

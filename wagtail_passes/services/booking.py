@@ -25,13 +25,13 @@ from ..presentation import format_moment
 from . import notifications
 from .booking_core import (
     book_locked,
-    check_attendees,
     is_staff_action,
     mark_cancelled,
     places_left,
     places_taken,
     release,
 )
+from .inputs import check_attendees, check_member
 from .locking import lock_session
 from .permissions import MANAGE_BOOKINGS, require_member_or_staff
 from .waitlist import lock_waiting_passes, promote_locked
@@ -51,6 +51,7 @@ def book(member, session: Session, attendees: int = 1, member_pass=None, by=None
     member, staff or None (the member themself); anyone else is refused
     (``not_allowed``).
     """
+    check_member(member)
     check_attendees(attendees)
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
     with transaction.atomic():

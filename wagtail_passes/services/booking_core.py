@@ -31,26 +31,14 @@ from ..models import (
 from ..rules.booking_window import booking_window
 from .catalogue import products_covering
 from .eligibility import evaluate_member_passes
+from .inputs import check_member
 from .ledger import redeem, return_redemption
 from .permissions import MANAGE_BOOKINGS, acts_for_member
-
-#: A sanity bound on places in one booking; capacity decides the real limit.
-MAX_ATTENDEES = 1000
 
 
 def is_staff_action(member, by) -> bool:
     """Staff acting for a member (at the desk, in the admin), not the member themself."""
     return acts_for_member(member, by, MANAGE_BOOKINGS)
-
-
-def check_attendees(attendees) -> None:
-    """A whole number of places from 1: anything else (1.5, "2", None, True) is refused
-    with a clear message before it reaches the database."""
-    if type(attendees) is not int or not 1 <= attendees <= MAX_ATTENDEES:
-        raise BookingError(
-            _("Enter a whole number of places from 1 to %(max)d.") % {"max": MAX_ATTENDEES},
-            code="invalid_attendees",
-        )
 
 
 def places_taken(session: Session) -> int:
@@ -92,6 +80,7 @@ def book_locked(
     """Everything of ``book`` once the session row is locked: window, duplicates,
     capacity, what pays (under the passes' locks), the booking and its redemption, and
     the member's own waiting-list entry closed (P7)."""
+    check_member(member)  # also for a waiting member whose account was closed since
     check_open(session, member, by)
     taken, already = occupancy(session, member)
     if already:

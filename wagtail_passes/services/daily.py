@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
+from ..exceptions import PassesError
 from ..models import MemberPass, PassStatus
 from .facts import local_today
 from .ledger import refresh_status
@@ -53,6 +54,8 @@ def passes_to_check(today: dt.date):
 def run_daily(today: dt.date | None = None) -> DailyReport:
     """Bring every pass's stored status to what it is on ``today`` (default: the site's
     today). Idempotent."""
+    if today is not None and (not isinstance(today, dt.date) or isinstance(today, dt.datetime)):
+        raise PassesError("run_daily takes a date (or None for today).", code="invalid_date")
     today = today or local_today()
     report = DailyReport(today=today)
     for pk in passes_to_check(today).values_list("pk", flat=True):

@@ -20,6 +20,7 @@ from .facts import (
     state_of,
     terms_of,
 )
+from .inputs import check_attendees
 
 
 def _class_names(session: Session) -> dict[int, str]:
@@ -41,6 +42,7 @@ def evaluate(
     and status are read afresh — so an object held since before a booking or a hold
     never answers from stale values.
     """
+    check_attendees(attendees)
     member_pass = MemberPass.objects.get(pk=member_pass.pk)
     session = ensure_session_loaded(session)
     facts = session_facts(session)
@@ -78,6 +80,9 @@ def evaluate_member_passes(
     passes are locked in primary-key order as they are read, so the verdicts stay true
     until the transaction ends: booking decides once, under the lock.
     """
+    check_attendees(attendees)
+    if getattr(member, "pk", None) is None:
+        return []  # an anonymous visitor holds no passes
     session = ensure_session_loaded(session)
     facts = session_facts(session)
     passes = MemberPass.objects.filter(member=member).exclude(

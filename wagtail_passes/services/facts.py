@@ -16,7 +16,14 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from ..conf import passes_settings
-from ..models import LedgerEntry, LedgerKind, MemberPass, ProgrammeClass, Session
+from ..models import (
+    BookingStatus,
+    LedgerEntry,
+    LedgerKind,
+    MemberPass,
+    ProgrammeClass,
+    Session,
+)
 from ..rules.periods import period_bounds
 from ..rules.status import status_on
 from ..rules.types import Hold, PassState, PassTerms, Redemption, SessionFacts
@@ -67,11 +74,18 @@ def load_redemptions(
         active_redemptions()
         .filter(member_pass_id__in=list(pass_ids), session_day__range=(first, last))
         .order_by()
-        .values_list("member_pass_id", "session_id", "session_day", "attendees")
+        .values_list("member_pass_id", "session_id", "session_day", "attendees", "booking__status")
     )
     result: dict[int, list[Redemption]] = defaultdict(list)
-    for pass_id, session_id, day, attendees in rows:
-        result[pass_id].append(Redemption(session_id=session_id, day=day, attendees=attendees))
+    for pass_id, session_id, day, attendees, booking_status in rows:
+        result[pass_id].append(
+            Redemption(
+                session_id=session_id,
+                day=day,
+                attendees=attendees,
+                for_active_booking=booking_status != BookingStatus.CANCELLED,
+            )
+        )
     return result
 
 

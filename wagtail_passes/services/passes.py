@@ -30,6 +30,7 @@ from ..models import (
 from ..presentation import format_day, format_session_time
 from ..rules.money import has_valid_precision, minor_unit_digits
 from .facts import active_redemptions, local_day, local_today, status_today
+from .inputs import check_member
 from .ledger import MAX_BALANCE, record_movement, refresh_validity
 from .locking import lock_member_pass
 from .permissions import (
@@ -86,6 +87,7 @@ def issue_member_pass(
     Then, in the same transaction, the new pass pays the member's earlier unpaid
     bookings it can pay, oldest session first (R2; ``settle=False`` skips it).
     """
+    check_member(member, PassError)
     product = _as_product(product)
     now = timezone.now()
     purchased_at = purchased_at or now

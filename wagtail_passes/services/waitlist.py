@@ -24,11 +24,11 @@ from ..models import Booking, MemberPass, PassStatus, Session, WaitlistEntry, Wa
 from . import notifications
 from .booking_core import (
     book_locked,
-    check_attendees,
     check_open,
     is_staff_action,
     places_left,
 )
+from .inputs import check_attendees, check_member
 from .locking import lock_member_passes, lock_session
 from .permissions import MANAGE_BOOKINGS, require_member_or_staff
 
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 def join_waitlist(member, session: Session, attendees: int = 1, by=None) -> WaitlistEntry:
     """P7: wait for a place on a full session. Staff (``by``) may add a member."""
+    check_member(member)
     check_attendees(attendees)
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
     staff = is_staff_action(member, by)
