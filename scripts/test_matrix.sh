@@ -26,6 +26,10 @@ find_python() {
   return 1
 }
 
+# The matrix checks compatibility; the deep hypothesis runs (property and stateful tests)
+# are make test's job, so they run a few examples here.
+export PASSES_EXAMPLES=${PASSES_EXAMPLES:-8}
+
 combos=("$@")
 [ ${#combos[@]} -gt 0 ] || combos=(oldest newest)
 
