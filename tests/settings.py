@@ -19,6 +19,7 @@ DATABASES = {
 
 INSTALLED_APPS = [
     "wagtail_passes",
+    "wagtail_passes.pages",  # the ready-made product pages
     "tests.testapp",
     "wagtail_modeladmin",
     "wagtail.contrib.forms",
@@ -91,7 +92,7 @@ TEMPLATES = [
 
 USE_TZ = True
 TIME_ZONE = "Europe/London"
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = "en-gb"  # the example site's; dates read "9 March 2027"
 USE_I18N = True
 
 STATIC_URL = "/static/"

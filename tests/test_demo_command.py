@@ -7,16 +7,14 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Site
 
 from wagtail_passes.models import (
-    CreditPackPage,
     LinkPool,
-    PassPage,
-    ProductIndexPage,
     Programme,
     ProgrammeClass,
     ProgrammeProduct,
     Schedule,
     Session,
 )
+from wagtail_passes.pages.models import CreditPackPage, PassPage, ProductIndexPage
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from wagtail_passes.models import PassPage, RenewWhen
+from wagtail_passes.models import RenewWhen
+from wagtail_passes.pages.models import PassPage
 from wagtail_passes.test.factories import PassPageFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,18 @@ in docs/reference/settings.md.
 from __future__ import annotations
 
 import zoneinfo
+from email.utils import parseaddr
 
-from django.conf import settings
+from django.apps import apps
+from django.conf import global_settings, settings
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import passes_settings
 from .rules.money import SUPPORTED_CURRENCIES
 
+# Apps the package needs at run time, by app name (an AppConfig's ``name``), so a host that
+# lists one by its AppConfig path ("wagtail_modeladmin.apps.WagtailModelAdminAppConfig")
+# is recognised too.
 REQUIRED_APPS = [
     "wagtail",
     "wagtail.admin",
@@ -21,14 +26,11 @@ REQUIRED_APPS = [
     "wagtail_modeladmin",
     "modelcluster",
     "taggit",
-    "crispy_forms",
-    "crispy_bootstrap5",
 ]
 
 
 @register(Tags.compatibility)
 def check_required_apps(app_configs=None, **kwargs):
-    installed = set(settings.INSTALLED_APPS)
     return [
         Error(
             f"wagtail_passes needs {app!r} in INSTALLED_APPS.",
@@ -36,7 +38,7 @@ def check_required_apps(app_configs=None, **kwargs):
             id="wagtail_passes.E001",
         )
         for app in REQUIRED_APPS
-        if app not in installed
+        if not apps.is_installed(app)
     ]
 
 
@@ -51,13 +53,14 @@ def check_time_zone(app_configs=None, **kwargs):
                 id="wagtail_passes.E002",
             )
         )
+    name = passes_settings.time_zone_name
     try:
-        zoneinfo.ZoneInfo(passes_settings.time_zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        # TypeError: not a string at all, e.g. a ZoneInfo object instead of its name.
         errors.append(
             Error(
-                f"WAGTAIL_PASSES_TIME_ZONE {passes_settings.time_zone_name!r} is not a known "
-                "time zone.",
+                f"WAGTAIL_PASSES_TIME_ZONE {name!r} is not a known time zone.",
                 hint="Use an IANA name such as 'Europe/Berlin', or leave it unset for TIME_ZONE.",
                 id="wagtail_passes.E003",
             )
@@ -65,11 +68,23 @@ def check_time_zone(app_configs=None, **kwargs):
     return errors
 
 
+def _sender_problem(sender) -> str | None:
+    """Why booking emails would go out without a usable sender, or None."""
+    if not sender:
+        return "is empty"
+    if not isinstance(sender, str) or "@" not in parseaddr(sender)[1]:
+        return f"{sender!r} is not an email address"
+    if sender == global_settings.DEFAULT_FROM_EMAIL:
+        # What every host that never set DEFAULT_FROM_EMAIL gets.
+        return f"is Django's placeholder {sender!r}"
+    return None
+
+
 @register(Tags.compatibility)
 def check_values(app_configs=None, **kwargs):
     errors = []
     currency = passes_settings.DEFAULT_CURRENCY
-    if currency not in SUPPORTED_CURRENCIES:
+    if not isinstance(currency, str) or currency not in SUPPORTED_CURRENCIES:
         errors.append(
             Error(
                 f"WAGTAIL_PASSES_DEFAULT_CURRENCY {currency!r} is not a supported currency code.",
@@ -86,11 +101,19 @@ def check_values(app_configs=None, **kwargs):
                 id="wagtail_passes.E005",
             )
         )
-    if not passes_settings.from_email:
+    problem = _sender_problem(passes_settings.from_email)
+    if problem:
+        setting = (
+            "WAGTAIL_PASSES_FROM_EMAIL" if passes_settings.FROM_EMAIL else "DEFAULT_FROM_EMAIL"
+        )
         errors.append(
             Warning(
-                "DEFAULT_FROM_EMAIL is empty, so booking emails have no sender.",
-                hint="Set DEFAULT_FROM_EMAIL or WAGTAIL_PASSES_FROM_EMAIL.",
+                f"Booking emails have no real sender: {setting} {problem}.",
+                hint=(
+                    "Set DEFAULT_FROM_EMAIL (or WAGTAIL_PASSES_FROM_EMAIL for booking emails "
+                    "only) to an address members can reply to, e.g. "
+                    "'Harbour Studio <hello@example.com>'."
+                ),
                 id="wagtail_passes.W001",
             )
         )

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "home",
     # wagtail_passes and what it needs (docs/tutorial/quickstart.md)
     "wagtail_passes",
+    "wagtail_passes.pages",  # the ready-made product pages
     "wagtail_modeladmin",
     "crispy_forms",
     "crispy_bootstrap5",

@@ -2,7 +2,7 @@
 and the programme's products inline. Shared helpers live here."""
 
 from django.urls import reverse
-from wagtail.test.utils.form_data import nested_form_data, rich_text
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 
 def add_url(model, parent):
@@ -24,6 +24,7 @@ def product_form_data(**overrides):
         "slug": "10-class-pass",
         "intro": rich_text("<p>Ten classes at a better price.</p>"),
         "image": "",
+        "body": streamfield([]),  # the ready-made pages' body (ignored by a page without one)
         "kind": "entries",
         "quantity": "10",
         "validity_basis": "first_use",

@@ -8,9 +8,10 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
 
 from tests.testapp import models as testapp
-from wagtail_passes.models import CreditPackPage, PassPage, ProductIndexPage
+from wagtail_passes.pages.models import CreditPackPage, PassPage, ProductIndexPage
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
@@ -22,6 +23,20 @@ from wagtail_passes.test.factories import (
 from . import add_url, form_errors, product_form_data, publish
 
 # Where products can be created, and creating each kind ---------------------------------------
+
+
+def edit_data_with_body(test, page):
+    """The editor's form as rendered, plus the body StreamField, which the editor renders
+    with JavaScript (so it is not in the HTML ``assertPageIsEditable`` would read)."""
+    if not hasattr(test, "_body_editor"):
+        test._body_editor = test.create_superuser("body-editor")
+    test.client.force_login(test._body_editor)
+    html = test.client.get(reverse("wagtailadmin_pages:edit", args=(page.pk,))).content.decode()
+    test.client.logout()
+    data = querydict_from_html(html, form_id="page-edit-form")
+    data.update(nested_form_data({"body": streamfield([])}))
+    data["action-publish"] = ""
+    return data
 
 
 class ProductCreationTests(WagtailPageTestCase):
@@ -97,8 +112,8 @@ class ProductCreationTests(WagtailPageTestCase):
         pack = CreditPackPageFactory(parent=self.index, slug="pack", kind="money")
         for page in (self.index, pass_page, pack):
             self.assertPageIsRenderable(page)
-            self.assertPageIsEditable(page)
-            self.assertPageIsPreviewable(page)
+            self.assertPageIsEditable(page, post_data=edit_data_with_body(self, page))
+            self.assertPageIsPreviewable(page, post_data=edit_data_with_body(self, page))
 
     def test_k6_free_trial_with_coverage_can_be_created(self):
         yoga = ProgrammeFactory(name="Yoga")

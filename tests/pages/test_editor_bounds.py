@@ -18,7 +18,7 @@ from wagtail.models import Page, Revision
 from wagtail.users.models import UserProfile
 
 from tests.admin import error_shown_next_to
-from wagtail_passes.models import CreditPackPage, PassPage
+from wagtail_passes.pages.models import CreditPackPage, PassPage
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,

@@ -12,9 +12,9 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
-from wagtail.models import get_page_models
 
-from ..models import MemberPass, ProductKind, ProductMixin
+from ..models import MemberPass, ProductKind
+from ..products.registry import product_pages
 from ..rules.money import has_valid_precision
 from ..services.passes import MAX_EXTENSION_DAYS
 from .member_chooser import MemberChoiceField
@@ -30,12 +30,9 @@ class PassActionForm(forms.Form):
         self.add_error(self.error_fields.get(error.code), error.message)
 
 
-def product_pages():
-    """Live pages of every page type that sells passes (PassPage, CreditPackPage and a
-    host site's own subclasses of ProductMixin), in the site's page model."""
-    page_model = MemberPass._meta.get_field("product").related_model
-    product_models = [model for model in get_page_models() if issubclass(model, ProductMixin)]
-    return page_model.objects.live().type(*product_models).order_by("title", "pk")
+def live_product_pages():
+    """Live pages of every product page type (``products.registry``), by title."""
+    return product_pages().live().order_by("title", "pk")
 
 
 class ProductChoiceField(forms.ModelChoiceField):
@@ -70,7 +67,7 @@ class AssignPassForm(PassActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = product_pages()
+        self.fields["product"].queryset = live_product_pages()
 
 
 class HoldPassForm(PassActionForm):

@@ -4,16 +4,14 @@ optional. One row per product, so a product is one or the other, never both.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 from modelcluster.forms import BaseChildFormSet
-from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel
 
-from ..compat import PAGE_MODEL
-from ..models.products import PRODUCT_PAGE_TYPES
-from ..products.forms import product_page_models
+from ..models.products import ProductChooserPanel
+from ..products.registry import product_pages
 
 
 class ProgrammeProductFormSet(BaseChildFormSet):
@@ -40,7 +38,7 @@ class ProgrammeProductFormSet(BaseChildFormSet):
         super().add_fields(form, index)
         field = form.fields.get("product")
         if field is not None:
-            field.queryset = apps.get_model(PAGE_MODEL).objects.type(*product_page_models())
+            field.queryset = product_pages()
 
     def get_unique_error_message(self, unique_check):
         if set(unique_check) == {"programme", "product"}:
@@ -84,7 +82,7 @@ class ProgrammeProductsInlinePanel(InlinePanel):
         kwargs.setdefault(
             "panels",
             [
-                PageChooserPanel("product", page_type=PRODUCT_PAGE_TYPES),
+                ProductChooserPanel("product"),
                 FieldPanel("role"),
             ],
         )

@@ -1,13 +1,16 @@
 """Products: pass and credit-pack pages that editors place in the page tree.
 
-Following Wagtail's guide for reusable apps under a custom base page model, every
-product rule lives in the abstract ``ProductMixin``; ``PassPage`` and
-``CreditPackPage`` combine it with Wagtail's ``Page``. A site with its own base page
-model subclasses the mixin and its own page class instead. Anything that points at a
-product uses ``compat.PAGE_MODEL``.
+Following Wagtail's guide for reusable apps (and ``wagtail.contrib.forms``), every product
+rule lives in abstract mixins: ``ProductMixin`` (shared by all), ``PassProductMixin`` and
+``CreditPackProductMixin`` (which kinds a page type sells), and ``ProductIndexMixin`` for the
+page that lists them. The ready-made concrete pages live in the separate app
+``wagtail_passes.pages``; a host site on a custom base page model leaves that app out and
+builds its own page types from the mixins and its base page. Everything else finds product
+page types through ``products.registry``. Anything that points at a product uses
+``compat.PAGE_MODEL``.
 
-Counters that change on every sale (stock) live in ``ProductStock``, never on the
-page: a page revision published later would otherwise write an old count back.
+Counters that change on every sale (stock) live in ``ProductStock``, never on the page: a
+page revision published later would otherwise write an old count back.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from wagtail.admin.panels import (
     ObjectList,
     PageChooserPanel,
     TabbedInterface,
+    TitleFieldPanel,
 )
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.search import index
 
 from ..bounds import (
     DATE_VALIDATORS,
@@ -53,8 +57,51 @@ from ..rules.pricing import pro_rata_price
 from ..rules.selling import SaleState, sale_state
 from .programmes import PRICE_FIELD, Programme, ProgrammeClass, default_currency
 
-PRODUCT_PAGE_TYPES = ["wagtail_passes.PassPage", "wagtail_passes.CreditPackPage"]
 PRODUCT_TEMPLATE = "wagtail_passes/pages/product_page.html"
+INDEX_TEMPLATE = "wagtail_passes/pages/product_index_page.html"
+
+
+class ProductChooserPanel(PageChooserPanel):
+    """A page chooser limited to product pages, whichever page types the site has (read from
+    the registry when the editor form is built, once every app is loaded)."""
+
+    def get_form_options(self):
+        from ..products.registry import product_models
+
+        self.page_type = product_models() or None
+        return super().get_form_options()
+
+
+class ProductEditHandler:
+    """The product editor's tabs, built for each page type from its own panels, so a host's
+    base page keeps its promote and settings fields (``edit_handler`` is read once per
+    page type by Wagtail)."""
+
+    def __get__(self, instance, owner):
+        return TabbedInterface(
+            [
+                ObjectList(owner.content_panels, heading=_("Content")),
+                ObjectList(owner.gives_panels, heading=_("What it gives")),
+                ObjectList(owner.validity_panels, heading=_("Validity & limits")),
+                ObjectList(owner.selling_panels, heading=_("Selling")),
+                ObjectList(owner.renewal_panels, heading=_("Renewal")),
+                ObjectList(owner.promote_panels, heading=_("Promote")),
+                ObjectList(owner.settings_panels, heading=_("Settings")),
+            ]
+        )
+
+
+class TemplateWithFallback:
+    """Page types built on a mixin render their own template when the host made one (Wagtail's
+    ``<app>/<model>.html``), else the app's."""
+
+    default_template = ""
+
+    def get_template(self, request, *args, **kwargs):
+        own = super().get_template(request, *args, **kwargs)
+        if own == self.default_template:
+            return own
+        return [own, self.default_template]
 
 
 class ProductKind(models.TextChoices):
@@ -92,10 +139,17 @@ class RenewWhen(models.TextChoices):
 COUNTED_KINDS = {ProductKind.ENTRIES, ProductKind.DAYS, ProductKind.CREDITS}
 
 
-class ProductMixin(models.Model):
-    """Every rule of a pass or credit-pack offer (SPEC K, V, U, A, N sections)."""
+class ProductMixin(TemplateWithFallback, models.Model):
+    """Every rule of a pass or credit-pack offer (SPEC K, V, U, A, N sections).
+
+    Build a page type as ``class MyPassPage(PassProductMixin, MyBasePage)``; it is then a
+    product everywhere (see ``products.registry``). It is placed under a page type built on
+    ``ProductIndexMixin`` and has no children.
+    """
 
     allowed_kinds: tuple[str, ...] = tuple(ProductKind.values)
+    default_template = PRODUCT_TEMPLATE
+    subpage_types: list[str] = []
 
     intro = RichTextField(_("description"), blank=True)
     image = models.ForeignKey(
@@ -256,7 +310,7 @@ class ProductMixin(models.Model):
     # ---- page editor (Wagtail) ---------------------------------------------------
     base_form_class = ProductPageForm
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("image")]
+    content_panels = [TitleFieldPanel("title"), FieldPanel("intro"), FieldPanel("image")]
     gives_panels = [
         FieldPanel("kind", widget=forms.RadioSelect),
         FieldPanel("quantity"),
@@ -305,7 +359,7 @@ class ProductMixin(models.Model):
         MultiFieldPanel(
             [
                 FieldPanel("buyer_restriction"),
-                PageChooserPanel("required_product", page_type=PRODUCT_PAGE_TYPES),
+                ProductChooserPanel("required_product"),
                 FieldPanel("access_code"),
             ],
             heading=_("Who may buy"),
@@ -317,20 +371,24 @@ class ProductMixin(models.Model):
         FieldPanel("renew_when"),
         FieldPanel("commitment_payments"),
     ]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Content")),
-            ObjectList(gives_panels, heading=_("What it gives")),
-            ObjectList(validity_panels, heading=_("Validity & limits")),
-            ObjectList(selling_panels, heading=_("Selling")),
-            ObjectList(renewal_panels, heading=_("Renewal")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-            ObjectList(Page.settings_panels, heading=_("Settings")),
-        ]
-    )
+    edit_handler = ProductEditHandler()
+
+    #: Add these to the page type's ``search_fields`` (with the base page's own).
+    product_search_fields = [
+        index.SearchField("intro"),
+        index.FilterField("kind"),
+        index.FilterField("is_archived"),
+    ]
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def clean_parent_page_models(cls):
+        """Products live under a products index, of whichever page type the site has."""
+        from ..products.registry import index_models
+
+        return index_models()
 
     # ---- validation -------------------------------------------------------------
     def clean(self):
@@ -513,17 +571,43 @@ class ProductMixin(models.Model):
         return context
 
 
-class ProductIndexPage(Page):
+class PassProductMixin(ProductMixin):
+    """An entry, unlimited or day pass (K1-K3)."""
+
+    allowed_kinds = (ProductKind.ENTRIES, ProductKind.UNLIMITED, ProductKind.DAYS)
+
+    class Meta:
+        abstract = True
+
+
+class CreditPackProductMixin(ProductMixin):
+    """A credit pack or prepaid money credit (K4, K5)."""
+
+    allowed_kinds = (ProductKind.CREDITS, ProductKind.MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class ProductIndexMixin(TemplateWithFallback, models.Model):
     """A page that lists the passes and credit packs placed under it."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
-    subpage_types = PRODUCT_PAGE_TYPES
-    template = "wagtail_passes/pages/product_index_page.html"
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    default_template = INDEX_TEMPLATE
+    content_panels = [TitleFieldPanel("title"), FieldPanel("intro")]
+    #: Add these to the page type's ``search_fields``.
+    index_search_fields = [index.SearchField("intro")]
 
     class Meta:
-        verbose_name = _("passes and credit packs index")
+        abstract = True
+
+    @classmethod
+    def clean_subpage_models(cls):
+        """Any product page type of the site (see ``products.registry``)."""
+        from ..products.registry import product_models
+
+        return product_models()
 
     def products(self) -> list[ProductMixin]:
         """The live products under this page, in the editors' order, with what they cover
@@ -551,36 +635,6 @@ class ProductIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["offers"] = self.offers()
         return context
-
-
-class PassPage(ProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
-    """An entry, unlimited or day pass (K1-K3)."""
-
-    allowed_kinds = (ProductKind.ENTRIES, ProductKind.UNLIMITED, ProductKind.DAYS)
-
-    parent_page_types = ["wagtail_passes.ProductIndexPage"]
-    subpage_types: list[str] = []
-    # Both product page types share one template (Wagtail would otherwise pick one each).
-    template = PRODUCT_TEMPLATE
-
-    class Meta:
-        verbose_name = _("pass")
-        verbose_name_plural = _("passes")
-
-
-class CreditPackPage(ProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
-    """A credit pack or prepaid money credit (K4, K5)."""
-
-    allowed_kinds = (ProductKind.CREDITS, ProductKind.MONEY)
-
-    parent_page_types = ["wagtail_passes.ProductIndexPage"]
-    subpage_types: list[str] = []
-    # Both product page types share one template (Wagtail would otherwise pick one each).
-    template = PRODUCT_TEMPLATE
-
-    class Meta:
-        verbose_name = _("credit pack")
-        verbose_name_plural = _("credit packs")
 
 
 class ProductStock(models.Model):

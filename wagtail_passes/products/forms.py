@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.apps import apps
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from ..bounds import MAX_COUNTED_QUANTITY, ModelBoundsFormMixin, YearRangeValidator
+from ..products.registry import product_models
 from ..rules.money import SUPPORTED_CURRENCIES, has_valid_precision, quantize
-
-
-def product_page_models() -> list[type]:
-    """Every page type that sells a product: ours, and any a host site builds on the mixin."""
-    from ..models import ProductMixin
-
-    return [model for model in apps.get_models() if issubclass(model, ProductMixin)]
 
 
 def _class_label(programme_class) -> str:
@@ -45,7 +38,7 @@ class ProductPageForm(ModelBoundsFormMixin, WagtailAdminPageForm):
             classes.label_from_instance = _class_label
         required = self.fields.get("required_product")
         if required is not None:
-            required.queryset = required.queryset.type(*product_page_models())
+            required.queryset = required.queryset.type(*product_models())
         self._count_whole_numbers(allowed)
         self._show_stored_numbers_plainly()
         # Wagtail's publishing schedule takes any year; 9999-12-31 23:59 typed by an editor

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import CreditPackPage, PassPage, ProductMixin, Session
+from ..models import ProductMixin, Session
+from ..products.registry import product_models
 from ..rules.coverage import covers
 from ..rules.types import PassTerms
 from .facts import session_facts
-
-
-def product_models() -> list[type[ProductMixin]]:
-    return [PassPage, CreditPackPage]
 
 
 def products_on_sale(now=None) -> list[ProductMixin]:

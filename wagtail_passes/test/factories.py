@@ -14,12 +14,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from ..compat import PAGE_MODEL
 from ..models import (
     Booking,
-    CreditPackPage,
     LinkPool,
-    PassPage,
-    ProductIndexPage,
     ProductKind,
     Programme,
     ProgrammeClass,
@@ -27,6 +25,7 @@ from ..models import (
     Session,
     ValidityBasis,
 )
+from ..products import registry
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -148,9 +147,12 @@ class BookingFactory(factory.django.DjangoModelFactory):
 def default_site_root():
     """The default site's root page, creating Wagtail's tree and site when they are
     missing (as after a transactional test's flush, which removes what migrations made)."""
+    from django.apps import apps
     from django.conf import settings
     from django.utils.translation import get_supported_language_variant
-    from wagtail.models import Locale, Page, Site
+    from wagtail.models import Locale, Site
+
+    Page = apps.get_model(PAGE_MODEL)  # the site's base page model
 
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if site is not None:
@@ -179,9 +181,16 @@ class _PageFactory(factory.django.DjangoModelFactory):
         return page
 
 
+def _page_type(models, fallback: str) -> str:
+    """The page type the factories make, from ``products.registry``: the ready-made page when
+    ``wagtail_passes.pages`` is installed, else the site's own page type built on the mixin."""
+    model = registry.first_model(models())
+    return model._meta.label if model is not None else fallback
+
+
 class ProductIndexPageFactory(_PageFactory):
     class Meta:
-        model = ProductIndexPage
+        model = _page_type(registry.index_models, "wagtail_passes_pages.ProductIndexPage")
 
     title = "Passes"
     slug = factory.Sequence(lambda n: f"passes-{n}")
@@ -214,7 +223,7 @@ class _ProductFactory(_PageFactory):
 
 class PassPageFactory(_ProductFactory):
     class Meta:
-        model = PassPage
+        model = _page_type(registry.pass_models, "wagtail_passes_pages.PassPage")
 
     kind = ProductKind.ENTRIES
     quantity = Decimal(10)
@@ -222,7 +231,7 @@ class PassPageFactory(_ProductFactory):
 
 class CreditPackPageFactory(_ProductFactory):
     class Meta:
-        model = CreditPackPage
+        model = _page_type(registry.credit_pack_models, "wagtail_passes_pages.CreditPackPage")
 
     kind = ProductKind.CREDITS
     quantity = Decimal(20)

@@ -26,11 +26,8 @@ from wagtail.models import Site
 from ...conf import passes_settings
 from ...models import (
     BuyerRestriction,
-    CreditPackPage,
     LinkPool,
-    PassPage,
     PeriodLimit,
-    ProductIndexPage,
     ProductKind,
     Programme,
     ProgrammeClass,
@@ -39,6 +36,7 @@ from ...models import (
     Session,
     ValidityBasis,
 )
+from ...products import registry
 from ...services import book, generate_sessions, issue_member_pass
 
 DEMO_LOGINS = {
@@ -117,7 +115,9 @@ YOGA = "pay-as-you-go-yoga"
 SWIM = "swim-club-season"
 
 
-def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, list[str]]]:
+def demo_products(
+    today: dt.date, currency: str, pass_model: type, credit_model: type
+) -> list[tuple[type, str, dict, list[str]]]:
     """(page type, slug, fields, programme slugs) of each demo product.
 
     The swim season runs from the first of this month for six months, at full price for
@@ -127,7 +127,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
     season_end = season_start + relativedelta(months=6) - dt.timedelta(days=1)
     return [
         (
-            PassPage,
+            pass_model,
             "10-class-pass",
             {
                 "title": "10-class pass",
@@ -141,7 +141,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [YOGA],
         ),
         (
-            PassPage,
+            pass_model,
             "unlimited-month",
             {
                 "title": "Unlimited month",
@@ -157,7 +157,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [],
         ),
         (
-            PassPage,
+            pass_model,
             "3-day-pass",
             {
                 "title": "3-day pass",
@@ -171,7 +171,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [],
         ),
         (
-            CreditPackPage,
+            credit_model,
             "credit-pack-20",
             {
                 "title": "Credit pack 20",
@@ -185,7 +185,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [],
         ),
         (
-            CreditPackPage,
+            credit_model,
             "studio-credit-50",
             {
                 "title": f"Studio credit 50 {currency}",
@@ -199,7 +199,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [],
         ),
         (
-            PassPage,
+            pass_model,
             "swim-season-pass",
             {
                 "title": "Swim season pass",
@@ -220,7 +220,7 @@ def demo_products(today: dt.date, currency: str) -> list[tuple[type, str, dict, 
             [SWIM],
         ),
         (
-            PassPage,
+            pass_model,
             "trial-class",
             {
                 "title": "Trial class",
@@ -274,6 +274,14 @@ class Command(BaseCommand):
         if new_products is not None:
             count, url = new_products
             self.stdout.write(f"Demo products: {count} new, listed at {url or 'the Passes page'}.")
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    "No demo products: they need a default Wagtail site and product page types "
+                    "(add wagtail_passes.pages to INSTALLED_APPS, or build your own from the "
+                    "mixins)."
+                )
+            )
         if logins:
             self._logins(demo_users)
         self._urls()
@@ -300,16 +308,21 @@ class Command(BaseCommand):
 
     def _products(self, programmes: dict[str, Programme]) -> tuple[int, str | None] | None:
         """The "Passes" index and its products, each created once and published; None when
-        there is no default site to put them in."""
+        there is no default site to put them in, or no product page types to make them of
+        (``products.registry``: the ready-made pages, or a host's own)."""
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        if site is None:
+        pass_model = registry.first_model(registry.pass_models())
+        credit_model = registry.first_model(registry.credit_pack_models())
+        index_model = registry.first_model(registry.index_models())
+        if site is None or None in (pass_model, credit_model, index_model):
             return None
-        index = self._index_page(site.root_page)
+        index = self._index_page(site.root_page, index_model)
         existing = set(index.get_children().values_list("slug", flat=True))
         today = timezone.localdate(timezone=passes_settings.tzinfo)
         currency = passes_settings.DEFAULT_CURRENCY
         new = 0
-        for page_type, slug, fields, programme_slugs in demo_products(today, currency):
+        products = demo_products(today, currency, pass_model, credit_model)
+        for page_type, slug, fields, programme_slugs in products:
             if slug in existing:
                 continue
             page = page_type(slug=slug, currency=currency, **fields)
@@ -326,8 +339,8 @@ class Command(BaseCommand):
             )
         return new, index.get_url()
 
-    def _index_page(self, root) -> ProductIndexPage:
-        index = ProductIndexPage.objects.child_of(root).order_by("path").first()
+    def _index_page(self, root, index_model):
+        index = index_model.objects.child_of(root).order_by("path").first()
         if index is not None:
             return index
         taken = set(root.get_children().values_list("slug", flat=True))
@@ -335,7 +348,7 @@ class Command(BaseCommand):
         while slug in taken:
             n += 1
             slug = f"passes-{n}"
-        index = ProductIndexPage(
+        index = index_model(
             title="Passes",
             slug=slug,
             intro="<p>Passes and credit packs for the studio's classes and the swim club.</p>",
@@ -403,7 +416,8 @@ class Command(BaseCommand):
     def _member_history(self, member):
         """Something to look at for a new demo member: a 10-class pass paying for the next
         yoga class that is at least two days away (so it can still be cancelled)."""
-        product = PassPage.objects.filter(slug="10-class-pass").first()
+        product = registry.product_pages().filter(slug="10-class-pass").first()
+        product = product.specific if product is not None else None
         if product is None:
             return
         issue_member_pass(member, product, paid=True, reason="Demo: bought at the desk")
