@@ -2,6 +2,7 @@
 #   make demo   runs the example site with demo data on http://127.0.0.1:8000, and its
 #               task worker (db_worker, which sends the emails) beside the server
 #   make test   runs linters, the migrations check and the whole suite (SQLite, then PostgreSQL)
+#   make messages  regenerates the message catalogue after a marked string changed
 # See README.md.
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MANAGE := cd example_site && ../$(PY) manage.py
 
-.PHONY: demo test test-matrix browser-deps lint build clean
+.PHONY: demo test test-matrix browser-deps lint build messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +32,19 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_gettext.sh
 	$(PY) scripts/run_tests.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+
+# Regenerate the message catalogue (wagtail_passes/locale/) after changing a marked string;
+# tests/test_locale.py fails until you do. Needs GNU gettext (scripts/ensure_gettext.sh).
+MAKEMESSAGES_ARGS := --locale en --add-location file --no-obsolete
+
+messages: $(VENV)/.installed-test
+	@bash scripts/ensure_gettext.sh
+	cd wagtail_passes && env -u DJANGO_SETTINGS_MODULE ../$(PY) -m django makemessages $(MAKEMESSAGES_ARGS)
 
 build: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist .

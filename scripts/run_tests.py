@@ -83,6 +83,14 @@ def main(pytest_args: list[str]) -> int:
         )
     )
 
+    gettext = shutil.which("xgettext")
+    results.append(
+        (
+            "message catalogue test (tests/test_locale.py)",
+            f"ran with {gettext}" if gettext else "SKIPPED: GNU gettext not installed",
+        )
+    )
+
     print("\n=== Summary")
     for name, outcome in results:
         print(f"  {name}: {outcome}")

@@ -30,6 +30,12 @@ find_python() {
 # are make test's job, so they run a few examples here.
 export PASSES_EXAMPLES=${PASSES_EXAMPLES:-8}
 
+# What the custom base page model run covers: pages, products, the registry and booking.
+CUSTOM_PAGE_MODEL_TESTS=(
+  tests/pages tests/test_demo_command.py tests/test_renewal_options.py
+  tests/services/test_booking.py tests/services/test_waitlist.py tests/services/test_eligibility.py
+)
+
 combos=("$@")
 [ ${#combos[@]} -gt 0 ] || combos=(oldest newest)
 
@@ -49,6 +55,15 @@ for combo in "${combos[@]}"; do
       "$venv/bin/python" -m pytest -q -p no:cacheprovider || status=1
   else
     echo "=== $combo on PostgreSQL: SKIPPED (no server on 127.0.0.1:5432)"
+  fi
+  if [ "$combo" = newest ]; then
+    # A host site on Wagtail 8's custom base page model (WAGTAIL_PAGE_MODEL) with its own
+    # product pages built on the mixins: the page, product and booking tests against it.
+    echo "=== $combo with a custom base page model (tests.settings_custom_page_model)"
+    DJANGO_SETTINGS_MODULE=tests.settings_custom_page_model DATABASE_URL= \
+      "$venv/bin/python" -m django makemigrations --check --dry-run || status=1
+    DJANGO_SETTINGS_MODULE=tests.settings_custom_page_model DATABASE_URL= \
+      "$venv/bin/python" -m pytest -q -p no:cacheprovider "${CUSTOM_PAGE_MODEL_TESTS[@]}" || status=1
   fi
 done
 exit $status

@@ -38,10 +38,10 @@ def package_files(root: Path, prefix: str) -> set[str]:
 
 
 @pytest.mark.slow
-def test_wheel_contains_templates_static_and_migrations(dist):
+def test_wheel_contains_templates_static_migrations_and_locale(dist):
     wheel = next(dist.glob("wagtail_passes-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for folder in ("templates", "static", "migrations"):
+    for folder in ("templates", "static", "migrations", "locale"):
         expected = package_files(ROOT, f"wagtail_passes/{folder}")
         assert expected, folder
         assert expected <= names, sorted(expected - names)
@@ -49,11 +49,11 @@ def test_wheel_contains_templates_static_and_migrations(dist):
 
 
 @pytest.mark.slow
-def test_sdist_contains_templates_static_and_migrations(dist):
+def test_sdist_contains_templates_static_migrations_and_locale(dist):
     sdist = next(dist.glob("wagtail_passes-*.tar.gz"))
     with tarfile.open(sdist) as tar:
         names = {"/".join(n.split("/")[1:]) for n in tar.getnames()}
-    for folder in ("templates", "static", "migrations"):
+    for folder in ("templates", "static", "migrations", "locale"):
         assert package_files(ROOT, f"wagtail_passes/{folder}") <= names
 
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.page_types import PassPage
 from wagtail_passes.models import RenewWhen
-from wagtail_passes.pages.models import PassPage
 from wagtail_passes.test.factories import PassPageFactory
 
 pytestmark = pytest.mark.django_db

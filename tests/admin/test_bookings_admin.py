@@ -109,14 +109,14 @@ def test_list_shows_member_session_programme_and_what_paid(admin, diary, setting
     start = by_pass.session.local_start
     assert row_cells(response, by_pass) == [
         "Ann Lee (ann)",
-        f"Flow – {start:%a} {start.day} {start:%b %Y, %H:%M}",
+        f"Flow – {start:%a}, {start.day} {start:%b %Y, %H:%M}",
         "Yoga",
         "1",
         "Booked",
         "Ten classes",
         row_cells(response, by_pass)[6],
     ]
-    assert row_cells(response, owes)[2:6] == ["Yoga", "2", "Booked", "Amount due 24.00 EUR"]
+    assert row_cells(response, owes)[2:6] == ["Yoga", "2", "Booked", "Amount due €24.00"]
     assert row_cells(response, diary["cancelled"])[4:6] == ["Cancelled", "Nothing due"]
     assert row_cells(response, diary["yesterday"])[5] == "Free"
 

@@ -118,8 +118,8 @@ def test_list_shows_effective_price_and_capacity(admin):
 
     response = admin.get(INDEX_URL)
 
-    assert row_cells(response, inherits)[:5] == ["Flow", "Yoga", "12.00 EUR", "10", "Mat"]
-    assert row_cells(response, overrides)[:5] == ["Yin", "Yoga", "8.00 EUR", "4", "-"]
+    assert row_cells(response, inherits)[:5] == ["Flow", "Yoga", "€12.00", "10", "Mat"]
+    assert row_cells(response, overrides)[:5] == ["Yin", "Yoga", "€8.00", "4", "-"]
 
 
 def test_list_filters_by_programme_and_searches(admin):

@@ -135,7 +135,7 @@ def test_s1_list_shows_member_product_balance_and_expiry(admin, ann, ten_entries
         "Yes",
     ]
     assert row_cells(response, unlimited)[3:5] == ["Unlimited", date_format(in_days(30))]
-    assert row_cells(response, money)[3:5] == ["32.50 GBP", "No expiry"]
+    assert row_cells(response, money)[3:5] == ["£32.50", "No expiry"]
     assert row_cells(response, first_use)[4] == "Starts at first use"
     assert row_cells(response, unpaid)[6] == "No"
 
@@ -254,8 +254,8 @@ def test_inspect_of_money_credit_shows_amounts_in_its_currency(admin, superuser)
     rows = ledger_table(admin.get(inspect_url(wallet)))
 
     assert [row[2:4] for row in rows] == [
-        ["+50.00 GBP", "50.00 GBP"],
-        ["-12.50 GBP", "37.50 GBP"],
+        ["+£50.00", "£50.00"],
+        ["-£12.50", "£37.50"],
     ]
 
 
@@ -461,7 +461,7 @@ def test_r3_adjust_below_zero_is_refused_and_balance_unchanged(admin, ten_entrie
     response = admin.post(adjust_url(ten_entries), {"amount": "-11", "reason": "Oops"})
 
     [error] = form_errors(response)["amount"]
-    assert error == "That would leave -1.00 on the pass; the balance cannot go below 0."
+    assert error == "That would leave -1 on the pass; the balance cannot go below 0."
     assert error in response.content.decode()
     assert ten_entries.ledger.count() == 1
     assert MemberPass.objects.get(pk=ten_entries.pk).balance == 10

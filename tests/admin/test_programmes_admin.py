@@ -277,7 +277,7 @@ def test_list_shows_settings_and_class_count(admin):
 
     response = admin.get(INDEX_URL)
 
-    assert row_cells(response, programme)[:6] == ["Pilates", "GBP", "9.50 GBP", "No", "Yes", "2"]
+    assert row_cells(response, programme)[:6] == ["Pilates", "GBP", "£9.50", "No", "Yes", "2"]
 
 
 def test_list_searches_by_name(admin):

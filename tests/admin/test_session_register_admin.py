@@ -143,7 +143,7 @@ def ten_entries(ann):
 
 @pytest.fixture
 def session():
-    """Yoga Flow in two days (the cancellation cutoff is 24 hours), 6 places, 12.00 EUR."""
+    """Yoga Flow in two days (the cancellation cutoff is 24 hours), 6 places, €12.00."""
     return in_hours(
         48,
         programme_class=ProgrammeClassFactory(
@@ -158,7 +158,7 @@ def session():
 
 @pytest.fixture
 def booked(session, ann, ten_entries, bob, superuser):
-    """Ann paid with her pass, Bob owes 12.00 EUR, Cleo brought a friend (booked by staff)."""
+    """Ann paid with her pass, Bob owes €12.00, Cleo brought a friend (booked by staff)."""
     cleo = UserFactory(username="cleo", first_name="Cleo", last_name="Park")
     return {
         "ann": services.book(ann, session),
@@ -187,8 +187,8 @@ def test_s3_register_lists_bookings_and_marks_attended_and_no_show(admin, sessio
     assert shown["Start"].endswith(f"{session.local_start:%H:%M}")
     rows = {row[0]: row for row in table(response, "passes-register")}
     assert rows["Ann Lee (ann)"][1:4] == ["1", "Booked", "Ten classes"]
-    assert rows["Bob Stone (bob)"][1:4] == ["1", "Booked", "Amount due 12.00 EUR"]
-    assert rows["Cleo Park (cleo)"][1:4] == ["2", "Booked", "Amount due 24.00 EUR"]
+    assert rows["Bob Stone (bob)"][1:4] == ["1", "Booked", "Amount due €12.00"]
+    assert rows["Cleo Park (cleo)"][1:4] == ["2", "Booked", "Amount due €24.00"]
     assert rows["Ann Lee (ann)"][5] == "The member"
     assert rows["Cleo Park (cleo)"][5] == "admin"
     # Before the start: no attendance yet; the desk can take what is owed.
@@ -421,7 +421,7 @@ def test_book_a_member_without_a_pass_owes_the_price(admin, session, bob):
     response = admin.post(book_url(session), {"member": bob.pk, "attendees": "2"})
 
     assert success_message(response) == (
-        "Bob Stone (bob) booked for 2 places; paid with: Amount due 24.00 EUR."
+        "Bob Stone (bob) booked for 2 places; paid with: Amount due €24.00."
     )
     assert Booking.objects.get().amount_due == Decimal("24.00")
 

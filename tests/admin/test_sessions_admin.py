@@ -145,7 +145,7 @@ def test_row_shows_local_start_capacity_and_active_bookings(admin, settings):
     cells = row_cells(admin.get(INDEX_URL), session)
 
     # 10:00 UTC is 19:00 in Tokyo, the site's time zone here.
-    assert cells[:6] == ["Mon 3 Mar 2031, 19:00", "Flow", "Yoga", "6", "2", "No"]
+    assert cells[:6] == ["Mon, 3 Mar 2031, 19:00", "Flow", "Yoga", "6", "2", "No"]
 
 
 def test_index_queries_do_not_grow_with_sessions(admin, django_assert_max_num_queries):

@@ -144,7 +144,7 @@ def test_c6_paid_at_the_desk_from_the_register(admin, ann, superuser):
 
     response = admin.post(url, {"method": "card_terminal", "note": "receipt 118"})
 
-    assert message_of(response) == "Ann Lee (ann) paid 12.00 EUR (card terminal at the desk)."
+    assert message_of(response) == "Ann Lee (ann) paid €12.00 (card terminal at the desk)."
     booking.refresh_from_db()
     assert (booking.amount_due, booking.amount_paid, booking.payment_recorded_by) == (
         0,
@@ -152,7 +152,7 @@ def test_c6_paid_at_the_desk_from_the_register(admin, ann, superuser):
         superuser,
     )
     register = admin.get(admin_url("session", "register", session.pk)).content.decode()
-    assert "Paid 12.00 EUR: card terminal at the desk" in register
+    assert "Paid €12.00: card terminal at the desk" in register
     assert url not in register
     entry = ModelLogEntry.objects.get(action="wagtail_passes.booking.paid_at_desk")
     assert entry.data["note"] == "receipt 118"

@@ -6,12 +6,11 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
-from wagtail.models import Page, Site
+from wagtail.models import Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
 
-from tests.testapp import models as testapp
-from wagtail_passes.pages.models import CreditPackPage, PassPage, ProductIndexPage
+from tests.page_types import BasePage, CreditPackPage, HomePage, PassPage, ProductIndexPage
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
@@ -47,8 +46,8 @@ class ProductCreationTests(WagtailPageTestCase):
     def test_products_are_created_only_under_an_index_page(self):
         self.assertCanCreateAt(ProductIndexPage, PassPage)
         self.assertCanCreateAt(ProductIndexPage, CreditPackPage)
-        self.assertCanCreateAt(Page, ProductIndexPage)
-        for parent in (Page, testapp.TestHomePage, PassPage, CreditPackPage):
+        self.assertCanCreateAt(BasePage, ProductIndexPage)
+        for parent in (BasePage, HomePage, PassPage, CreditPackPage):
             self.assertCanNotCreateAt(parent, PassPage)
             self.assertCanNotCreateAt(parent, CreditPackPage)
         self.assertAllowedSubpageTypes(ProductIndexPage, {PassPage, CreditPackPage})

@@ -14,11 +14,12 @@ import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
 from django.urls import reverse
-from wagtail.models import Page, Revision
+from wagtail.models import Revision
 from wagtail.users.models import UserProfile
 
 from tests.admin import error_shown_next_to
-from wagtail_passes.pages.models import CreditPackPage, PassPage
+from tests.page_types import BasePage as Page
+from tests.page_types import CreditPackPage, PassPage
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,

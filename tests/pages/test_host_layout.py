@@ -3,41 +3,29 @@
 stylesheet is loaded once from inside the content, everything sits in the ``.passes``
 wrapper, and the host's header and breadcrumbs stay around it."""
 
-import copy
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from django.conf import settings
 from django.template import Context, Template
-from django.test import override_settings
 from django.urls import reverse
 from wagtail.blocks import StreamValue
 
+from tests.host_layout import host_layout
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
     ProductIndexPageFactory,
 )
 
-HOST_LAYOUT = Path(settings.BASE_DIR) / "templates" / "host_layout"
 STYLESHEET = "/static/wagtail_passes/css/passes.css"
-
-
-def host_templates():
-    """settings.TEMPLATES with the host's base.html found first."""
-    templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["DIRS"] = [str(HOST_LAYOUT), *templates[0]["DIRS"]]
-    return templates
-
 
 pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
-def host_layout():
-    with override_settings(TEMPLATES=host_templates()):
+def inside_the_host_base():
+    with host_layout():
         yield
 
 
@@ -86,7 +74,7 @@ def test_product_page_renders_inside_the_host_base(client):
 
     wrapper = assert_at_home(soup)
     assert words(wrapper.select_one("h1")) == "10-class pass"
-    assert words(wrapper.select_one(".passes-facts__price")) == "90.00 EUR"
+    assert words(wrapper.select_one(".passes-facts__price")) == "€90.00"
     buy = wrapper.select_one("a.passes-button")
     assert buy["href"] == reverse("wagtail_passes:checkout", args=(product.pk,))
     assert words(buy) == "Buy 10-class pass"
@@ -111,8 +99,8 @@ def test_index_page_renders_inside_the_host_base(client):
         "Credit pack 20",
     ]
     assert [words(card.select_one(".passes-facts__price")) for card in cards] == [
-        "90.00 EUR",
-        "150.00 EUR",
+        "€90.00",
+        "€150.00",
     ]
 
 

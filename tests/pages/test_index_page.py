@@ -52,11 +52,11 @@ def test_index_lists_live_products_with_summary_and_price(client):
         "title": "10-class pass",
         "href": ten.url,
         "summary": "10 entries, no expiry, for Yoga",
-        "price": "50.00 EUR",
+        "price": "€50.00",
         "status": "",
     }
     assert listed[1]["summary"] == "20 credits, no expiry, for all classes"
-    assert listed[1]["price"] == "150.00 EUR"
+    assert listed[1]["price"] == "€150.00"
     assert listed[2]["price"] == "Free"
 
 

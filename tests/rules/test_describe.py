@@ -49,9 +49,9 @@ def describe(**overrides):
         ("days", Decimal(1), "EUR", "1 day of access"),
         ("credits", Decimal(20), "EUR", "20 credits"),
         ("credits", Decimal(1), "EUR", "1 credit"),
-        ("money", Decimal(50), "GBP", "50.00 GBP of credit"),
-        ("money", Decimal("12.5"), "EUR", "12.50 EUR of credit"),
-        ("money", Decimal(5000), "JPY", "5000 JPY of credit"),
+        ("money", Decimal(50), "GBP", "£50.00 of credit"),
+        ("money", Decimal("12.5"), "EUR", "€12.50 of credit"),
+        ("money", Decimal(5000), "JPY", "JP¥5,000 of credit"),
     ],
 )
 def test_k1_to_k5_what_each_kind_gives(kind, quantity, currency, words):
@@ -92,7 +92,7 @@ def test_k3_day_pass_sentence_with_fixed_end():
 def test_k4_and_k5_sentences_start_with_a_capital():
     assert describe(kind="credits", quantity=Decimal(20)).startswith("20 credits, no expiry")
     assert describe(kind="money", quantity=Decimal(50), currency="GBP").startswith(
-        "50.00 GBP of credit, no expiry"
+        "£50.00 of credit, no expiry"
     )
 
 
@@ -278,7 +278,7 @@ def test_every_valid_combination_reads_as_one_sentence(
     assert all(phrase and phrase == phrase.strip() for phrase in phrases)
     assert 3 <= len(phrases) <= 5
     sentence = summarize(phrases)
-    assert sentence[0].isupper() or sentence[0].isdigit()
+    assert not sentence[0].islower()  # a capital, a number or an amount ("£50.00", "50,00 €")
     assert all(name in sentence for name in [*programmes, *classes])
     if kind != "unlimited" and kind != "money":
         assert sentence.startswith(str(quantity))

@@ -103,10 +103,10 @@ def test_k5_balance_lower_than_price_does_not_pay():
     terms = make_terms(kind="money", quantity=Decimal("50.00"))
     short = verdict(terms, make_state(balance=Decimal("10.00")), make_session(unit_price=eur("12")))
     assert (short.ok, short.code) == (False, "insufficient_balance")
-    assert short.message == "10.00 EUR left, 12.00 EUR needed"
+    assert short.message == "€10.00 left, €12.00 needed"
     exact = verdict(terms, make_state(balance=Decimal("12.00")), make_session(unit_price=eur("12")))
     assert (exact.ok, exact.cost) == (True, Decimal("12.00"))
-    assert exact.message == "Uses 12.00 EUR; 0.00 EUR left afterwards"
+    assert exact.message == "Uses €12.00; €0.00 left afterwards"
     empty = verdict(terms, make_state(balance=Decimal(0)))
     assert (empty.code, empty.message) == ("used_up", "Used up: no money left")
 
@@ -271,7 +271,7 @@ def test_u1_weekly_limit_is_temporary():
     assert (result.code, result.temporary) == ("period_limit", True)
     assert result.message == (
         "Weekly limit reached: 2 of 2 in the week of 1 March 2027; "
-        "free again on Monday 8 March 2027"
+        "free again on Monday, 8 March 2027"
     )
     next_week = verdict(terms, state, make_session(session_id=3, day=date(2027, 3, 8)))
     assert next_week.ok
@@ -372,4 +372,4 @@ def test_k5_money_is_money_not_a_count():
     terms = make_terms(kind="money", quantity=Decimal(50))
     result = verdict(terms, make_state(balance=Decimal("50")), make_session(unit_price=money))
     assert result.cost == Decimal("7.50")
-    assert result.message == "Uses 7.50 EUR; 42.50 EUR left afterwards"
+    assert result.message == "Uses €7.50; €42.50 left afterwards"

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.rules import make_terms
+from wagtail_passes.rules.dates import local_date
 from wagtail_passes.rules.periods import (
     check_period_limit,
-    local_date,
     period_bounds,
     period_limit_allows,
     uses_in_period,
@@ -137,15 +137,18 @@ def test_u1_sunday_night_behind_utc_stays_in_the_local_week():
 @pytest.mark.parametrize(
     ("period", "message"),
     [
-        ("day", "Daily limit reached: 1 of 1 on 3 March 2027; free again on Thursday 4 March 2027"),
+        (
+            "day",
+            "Daily limit reached: 1 of 1 on 3 March 2027; free again on Thursday, 4 March 2027",
+        ),
         (
             "week",
             "Weekly limit reached: 1 of 1 in the week of 1 March 2027; "
-            "free again on Monday 8 March 2027",
+            "free again on Monday, 8 March 2027",
         ),
         (
             "month",
-            "Monthly limit reached: 1 of 1 in March 2027; free again on Thursday 1 April 2027",
+            "Monthly limit reached: 1 of 1 in March 2027; free again on Thursday, 1 April 2027",
         ),
     ],
 )

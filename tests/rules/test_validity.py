@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.rules import MONDAY, make_state, make_terms
-from wagtail_passes.rules.periods import local_date
+from wagtail_passes.rules.dates import local_date
 from wagtail_passes.rules.types import Hold, Redemption, ValidityWindow
 from wagtail_passes.rules.validity import (
     extend_for_holds,

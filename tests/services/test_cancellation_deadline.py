@@ -85,7 +85,7 @@ def test_p6_confirmation_email_names_the_enforced_deadline(django_capture_on_com
         with django_capture_on_commit_callbacks(execute=True):
             services.book(member_pass().member, session)
     (message,) = mail.outbox
-    assert "You can cancel until Saturday 30 October 2027, 10:00." in message.body
+    assert "You can cancel until Saturday, 30 October 2027, 10:00." in message.body
     assert "30 October 2027, 10:00" in message.alternatives[0][0]
 
 

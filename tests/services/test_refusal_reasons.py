@@ -55,7 +55,7 @@ def test_r4_p3_each_pass_held_says_why_it_cannot_pay(strict_class):
     error = refused.value
     assert error.code == "no_valid_pass"
     next_monday = week + dt.timedelta(days=7)
-    assert f"free again on {next_monday:%A} {next_monday.day} {next_monday:%B %Y}" in error.message
+    assert f"free again on {next_monday:%A}, {next_monday.day} {next_monday:%B %Y}" in error.message
     assert "10-class pass: weekly limit reached: 2 of 2" in error.message
     assert f"Pilates pass: not valid for {strict_class.name}" in error.message
     assert "none of yours can pay for it" in error.message

@@ -41,7 +41,7 @@ def test_k6_assign_any_product_without_payment(staff):
 
 
 def test_k6_assign_refuses_a_page_that_is_not_a_product(staff):
-    from wagtail.models import Page
+    from tests.page_types import BasePage as Page
 
     with pytest.raises(PassError) as exc:
         services.assign_pass(UserFactory(), Page.objects.get(depth=2), by=staff)

@@ -10,15 +10,15 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.admin import messages
 from wagtail.log_actions import log
 from wagtail_modeladmin.views import EditView
 
 from ..exceptions import BookingError
 from ..models import BookingStatus, Session, WaitlistEntry, WaitlistStatus
+from ..presentation import format_short_moment, person
 from ..services import (
     cancel_booking,
     cancel_session,
@@ -34,9 +34,7 @@ from .booking_display import (
     paid_text,
     session_text,
 )
-from .display import site_datetime
 from .forms_bookings import AttendanceForm, CancelBookingForm, DeskPaymentForm
-from .pass_actions import person
 from .session_register import BookingActionView, BookingView, SessionView
 
 # ---- actions on one booking ------------------------------------------------------
@@ -57,7 +55,7 @@ class MarkAttendanceView(BookingView, BookingActionView):
         return mark_attendance(self.instance, attended, by=self.request.user)
 
     def success_message(self, result):
-        return gettext_now("%(member)s: %(status)s.") % {
+        return gettext("%(member)s: %(status)s.") % {
             "member": person(result.member),
             "status": result.get_status_display(),
         }
@@ -100,16 +98,16 @@ class CancelBookingView(BookingView, BookingActionView):
         booking = self.instance
         if booking.status != BookingStatus.BOOKED:
             return [
-                gettext_now("This booking is %(status)s; it cannot be cancelled.")
+                gettext("This booking is %(status)s; it cannot be cancelled.")
                 % {"status": booking.get_status_display().lower()}
             ]
-        deadline = site_datetime(self.session.cancellation_deadline)
+        deadline = format_short_moment(self.session.cancellation_deadline)
         lines = [
-            gettext_now("Paid with: %(paid)s.") % {"paid": paid_text(booking)},
+            gettext("Paid with: %(paid)s.") % {"paid": paid_text(booking)},
             (
-                gettext_now("Members can cancel until %(when)s: the entry normally goes back.")
+                gettext("Members can cancel until %(when)s: the entry normally goes back.")
                 if self.in_time
-                else gettext_now(
+                else gettext(
                     "The cancellation cutoff passed on %(when)s: the entry is normally kept."
                 )
             )
@@ -117,20 +115,20 @@ class CancelBookingView(BookingView, BookingActionView):
         ]
         if booking.amount_paid:
             lines.append(
-                gettext_now(
+                gettext(
                     "%(amount)s was paid for it at the desk: give it back there if it is due."
                 )
                 % {"amount": money_text(booking.amount_paid, booking.currency)}
             )
         elif not self.paid_by_pass:
-            lines.append(gettext_now("No pass paid for it; any amount due becomes 0."))
-        lines.append(gettext_now("The member is emailed and the place goes to the waiting list."))
+            lines.append(gettext("No pass paid for it; any amount due becomes 0."))
+        lines.append(gettext("The member is emailed and the place goes to the waiting list."))
         return lines
 
     def perform(self, form):
         if not self.can_submit:
             raise BookingError(
-                gettext_now("This booking is %(status)s; it cannot be cancelled.")
+                gettext("This booking is %(status)s; it cannot be cancelled.")
                 % {"status": self.instance.get_status_display().lower()},
                 code="booking_finished",
             )
@@ -142,15 +140,15 @@ class CancelBookingView(BookingView, BookingActionView):
     def success_message(self, result):
         params = {"member": person(result.member)}
         if not self.paid_by_pass:
-            return gettext_now("Booking of %(member)s cancelled; nothing is owed for it.") % params
+            return gettext("Booking of %(member)s cancelled; nothing is owed for it.") % params
         params["pass"] = result.member_pass.title
         if self.returned:
             return (
-                gettext_now("Booking of %(member)s cancelled; the entry went back to “%(pass)s”.")
+                gettext("Booking of %(member)s cancelled; the entry went back to “%(pass)s”.")
                 % params
             )
         return (
-            gettext_now("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.")
+            gettext("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.")
             % params
         )
 
@@ -173,11 +171,11 @@ class DeskPaymentView(BookingView, BookingActionView):
     def details(self):
         booking = self.instance
         if not self.can_submit:
-            return [gettext_now("This booking owes nothing.")]
+            return [gettext("This booking owes nothing.")]
         return [
-            gettext_now("Amount due: %(amount)s.")
+            gettext("Amount due: %(amount)s.")
             % {"amount": money_text(booking.amount_due, booking.currency)},
-            gettext_now("It is recorded as paid, with how, when and by whom."),
+            gettext("It is recorded as paid, with how, when and by whom."),
         ]
 
     def perform(self, form):
@@ -187,7 +185,7 @@ class DeskPaymentView(BookingView, BookingActionView):
         )
 
     def success_message(self, result):
-        return gettext_now("%(member)s paid %(amount)s (%(method)s).") % {
+        return gettext("%(member)s paid %(amount)s (%(method)s).") % {
             "member": person(result.member),
             "amount": money_text(result.amount_paid, result.currency),
             "method": result.get_payment_method_display().lower(),
@@ -227,7 +225,7 @@ class CancelSessionView(SessionView, BookingActionView):
 
     def details(self):
         if self.session.is_cancelled:
-            return [gettext_now("This session is already cancelled.")]
+            return [gettext("This session is already cancelled.")]
         counts = self.counts
         lines = [
             ngettext(
@@ -236,7 +234,7 @@ class CancelSessionView(SessionView, BookingActionView):
                 counts["booked"],
             )
             % {"n": counts["booked"]},
-            gettext_now(
+            gettext(
                 "Every entry, credit or money goes back to the pass that paid, every amount "
                 "due becomes 0, and every booked member is emailed."
             ),
@@ -259,13 +257,13 @@ class CancelSessionView(SessionView, BookingActionView):
                 )
                 % {"n": counts["marked"]}
             )
-        lines.append(gettext_now("The session can no longer be booked. This cannot be undone."))
+        lines.append(gettext("The session can no longer be booked. This cannot be undone."))
         return lines
 
     def perform(self, form):
         if self.session.is_cancelled:
             raise BookingError(
-                gettext_now("This session is already cancelled."), code="session_cancelled"
+                gettext("This session is already cancelled."), code="session_cancelled"
             )
         return cancel_session(self.session, by=self.request.user)
 
@@ -309,21 +307,21 @@ class RemoveWaitingView(BookingActionView):
 
     def details(self):
         if not self.can_submit:
-            return [gettext_now("This member is no longer on the waiting list.")]
+            return [gettext("This member is no longer on the waiting list.")]
         return [
-            gettext_now("%(member)s stops waiting for a place on this session.")
+            gettext("%(member)s stops waiting for a place on this session.")
             % {"member": person(self.entry.member)}
         ]
 
     def perform(self, form):
         if not self.can_submit:
             raise BookingError(
-                gettext_now("This member is no longer on the waiting list."), code="not_waiting"
+                gettext("This member is no longer on the waiting list."), code="not_waiting"
             )
         return leave_waitlist(self.entry, by=self.request.user)
 
     def success_message(self, result):
-        return gettext_now("%(member)s removed from the waiting list.") % {
+        return gettext("%(member)s removed from the waiting list.") % {
             "member": person(result.member)
         }
 
@@ -371,7 +369,7 @@ class SessionEditView(EditView):
         return redirect(self.get_success_url())
 
     def success_text(self, change) -> str:
-        parts = [gettext_now("Session “%(session)s” saved.") % {"session": self.instance}]
+        parts = [gettext("Session “%(session)s” saved.") % {"session": self.instance}]
         if change.emailed:
             parts.append(
                 ngettext(

@@ -8,17 +8,24 @@ member also needs ``add_booking``; cancelling a session needs ``change_session``
 from __future__ import annotations
 
 from django.contrib.admin.utils import quote
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Booking, Session
+from ..presentation import EMPTY, format_short_moment, person
 from ..rules.money import Money
 from ..services import (
     places_left,
 )
+from ..services.permissions import (
+    can_book_members,
+    can_cancel_sessions,
+    can_manage_bookings,
+    can_see_session_history,
+    can_view_bookings,
+)
 from .base import NumericPkURLHelper
-from .display import ReadOnlyPermissionHelper, site_datetime
-from .pass_actions import EMPTY, person
+from .display import ReadOnlyPermissionHelper
 
 # ---- who may do what -------------------------------------------------------------
 
@@ -28,12 +35,14 @@ class BookingPermissionHelper(ReadOnlyPermissionHelper):
     manage the waiting list; add and change to book a member. Bookings are never
     created, edited or deleted through a generic form, superusers included."""
 
+    can_view = staticmethod(can_view_bookings)
+
     def user_can_manage(self, user):
         """Mark attendance, cancel bookings, remove waiting members."""
-        return self._has(user, "change")
+        return can_manage_bookings(user)
 
     def user_can_book(self, user):
-        return self._has(user, "add") and self._has(user, "change")
+        return can_book_members(user)
 
 
 # The session views ask about bookings, the booking views link to sessions.
@@ -54,32 +63,32 @@ def money_text(amount, currency: str) -> str:
 
 
 def paid_text(booking: Booking) -> str:
-    """What paid: the pass's title, "Amount due 12.00 EUR", "Free", ..."""
+    """What paid: the pass's title, "Amount due €12.00", "Free", ..."""
     if booking.member_pass_id is not None:
         return booking.member_pass.title
     if booking.amount_due > 0:
-        return gettext_now("Amount due %(amount)s") % {
+        return gettext("Amount due %(amount)s") % {
             "amount": money_text(booking.amount_due, booking.currency)
         }
     if booking.price == 0:
-        return gettext_now("Free")
+        return gettext("Free")
     if booking.amount_paid:
-        return gettext_now("Paid %(amount)s: %(method)s") % {
+        return gettext("Paid %(amount)s: %(method)s") % {
             "amount": money_text(booking.amount_paid, booking.currency),
             "method": booking.get_payment_method_display().lower(),
         }
-    return gettext_now("Nothing due")
+    return gettext("Nothing due")
 
 
 def booked_by_text(booking: Booking) -> str:
     if booking.created_by_id is None or booking.created_by_id == booking.member_id:
-        return gettext_now("The member")
+        return gettext("The member")
     return person(booking.created_by)
 
 
 def session_text(session: Session) -> str:
     """ "Yoga Flow – Mon 3 Mar 2031, 19:00" in the site's time zone."""
-    return f"{session.programme_class.name} – {site_datetime(session.start)}"
+    return f"{session.programme_class.name} – {format_short_moment(session.start)}"
 
 
 def session_facts(session: Session) -> list[dict]:
@@ -87,14 +96,14 @@ def session_facts(session: Session) -> list[dict]:
     rows = [
         (_("Class"), programme_class.name),
         (_("Programme"), programme_class.programme.name),
-        (_("Start"), site_datetime(session.start)),
-        (_("End"), site_datetime(session.end)),
+        (_("Start"), format_short_moment(session.start)),
+        (_("End"), format_short_moment(session.end)),
         (_("Location"), programme_class.location or EMPTY),
         (_("Instructor"), programme_class.instructor or EMPTY),
         (_("Capacity"), session.effective_capacity),
         (_("Places left"), EMPTY if session.is_cancelled else places_left(session)),
         # The one deadline rule, also enforced by the cancellation and named in emails.
-        (_("Members can cancel until"), site_datetime(session.cancellation_deadline)),
+        (_("Members can cancel until"), format_short_moment(session.cancellation_deadline)),
     ]
     return [{"label": label, "value": value} for label, value in rows]
 
@@ -119,7 +128,7 @@ class SessionButtons:
         }
 
     def cancel(self) -> dict | None:
-        if self.session.is_cancelled or not self.user.has_perm("wagtail_passes.change_session"):
+        if self.session.is_cancelled or not can_cancel_sessions(self.user):
             return None
         return {
             "action": "cancel_session",
@@ -129,9 +138,7 @@ class SessionButtons:
         }
 
     def history(self) -> dict | None:
-        if not self.user.has_perm("wagtail_passes.view_session") and not self.user.has_perm(
-            "wagtail_passes.change_session"
-        ):
+        if not can_see_session_history(self.user):
             return None
         return {
             "action": "history",

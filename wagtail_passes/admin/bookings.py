@@ -15,12 +15,13 @@ from __future__ import annotations
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.views import InspectView
 
-from ..models import Booking, BookingStatus
+from ..models import Booking
+from ..presentation import EMPTY, format_short_moment, ledger_row, person
+from ..services.attendance import booking_tools_open
 from .base import PassesModelAdmin, history_button
 from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
 from .booking_display import (
@@ -31,9 +32,8 @@ from .booking_display import (
     register_url,
     session_text,
 )
-from .display import column, site_datetime
+from .display import column
 from .filters import UpcomingDateFilter
-from .pass_actions import EMPTY, ledger_row, person
 
 
 class BookingButtonHelper(ButtonHelper):
@@ -48,6 +48,14 @@ class BookingButtonHelper(ButtonHelper):
             "classname": self.finalise_classname(classnames, classnames_exclude or []),
             "title": title,
         }
+
+    #: The staff tools on one booking: (action, label, title), shown while its state
+    #: leaves them open (``services.attendance.booking_tools_open``).
+    TOOLS = (
+        ("attendance", _("Mark attendance"), _("Attended, no-show, or not marked yet")),
+        ("desk_payment", _("Paid at the desk"), _("Record that the member paid the amount due")),
+        ("cancel", _("Cancel booking"), _("Cancel it and choose whether the entry goes back")),
+    )
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         exclude = exclude or []
@@ -66,34 +74,13 @@ class BookingButtonHelper(ButtonHelper):
             )
         # Attendance and cancel are offered on the inspect page (which excludes "inspect").
         on_inspect = "inspect" in exclude
-        if on_inspect and helper.user_can_manage(user) and not obj.session.is_cancelled:
-            if obj.status != BookingStatus.CANCELLED and obj.session.start <= timezone.now():
-                extra.append(
-                    (
-                        "attendance",
-                        self.url_helper.get_action_url("attendance", pk),
-                        _("Mark attendance"),
-                        _("Attended, no-show, or not marked yet"),
-                    )
-                )
-            if obj.status != BookingStatus.CANCELLED and obj.amount_due > 0:
-                extra.append(
-                    (
-                        "desk_payment",
-                        self.url_helper.get_action_url("desk_payment", pk),
-                        _("Paid at the desk"),
-                        _("Record that the member paid the amount due"),
-                    )
-                )
-            if obj.status == BookingStatus.BOOKED:
-                extra.append(
-                    (
-                        "cancel",
-                        self.url_helper.get_action_url("cancel", pk),
-                        _("Cancel booking"),
-                        _("Cancel it and choose whether the entry goes back"),
-                    )
-                )
+        if on_inspect and helper.user_can_manage(user):
+            open_tools = booking_tools_open(obj)
+            extra += [
+                (action, self.url_helper.get_action_url(action, pk), label, title)
+                for action, label, title in self.TOOLS
+                if action in open_tools
+            ]
         for action, url, label, title in extra:
             if action not in exclude:
                 buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
@@ -141,7 +128,9 @@ class BookingInspectView(InspectView):
         session = booking.session
         cancelled = EMPTY
         if booking.cancelled_at:
-            cancelled = f"{site_datetime(booking.cancelled_at)} – {person(booking.cancelled_by)}"
+            cancelled = (
+                f"{format_short_moment(booking.cancelled_at)} – {person(booking.cancelled_by)}"
+            )
         rows = [
             (_("Member"), person(booking.member)),
             (_("Session"), session_text(session)),
@@ -152,7 +141,7 @@ class BookingInspectView(InspectView):
             (_("Price"), money_text(booking.price, booking.currency)),
             (_("Amount due"), money_text(booking.amount_due, booking.currency)),
             (_("Paid at the desk"), self.desk_payment_text()),
-            (_("Booked at"), site_datetime(booking.created_at)),
+            (_("Booked at"), format_short_moment(booking.created_at)),
             (_("Booked by"), booked_by_text(booking)),
             (_("Attendance marked"), self.attendance_text()),
             (_("Cancelled"), cancelled),
@@ -166,7 +155,7 @@ class BookingInspectView(InspectView):
         return (
             f"{money_text(booking.amount_paid, booking.currency)}, "
             f"{booking.get_payment_method_display().lower()} – "
-            f"{site_datetime(booking.amount_paid_at)} – {person(booking.payment_recorded_by)}"
+            f"{format_short_moment(booking.amount_paid_at)} – {person(booking.payment_recorded_by)}"
         )
 
     def attendance_text(self) -> str:
@@ -174,7 +163,7 @@ class BookingInspectView(InspectView):
         if booking.attendance_marked_at is None:
             return EMPTY
         return (
-            f"{site_datetime(booking.attendance_marked_at)} – "
+            f"{format_short_moment(booking.attendance_marked_at)} – "
             f"{person(booking.attendance_marked_by)}"
         )
 
@@ -245,7 +234,7 @@ class BookingAdmin(PassesModelAdmin):
 
     @column(_("booked at"), "created_at")
     def booked_at(self, obj):
-        return site_datetime(obj.created_at)
+        return format_short_moment(obj.created_at)
 
     def register_indexing(self):
         # The services write bookings; Wagtail's reference index need not track them.

@@ -1,15 +1,10 @@
-"""Small helpers that turn values into list-column text."""
+"""Small helpers for list columns (dates and passes in words live in ``presentation``)."""
 
 from __future__ import annotations
 
 from django.template.defaultfilters import yesno
-from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.timezone import localtime
 from wagtail_modeladmin.helpers import PermissionHelper
-
-from ..conf import passes_settings
 
 
 def column(description, order_field=None):
@@ -28,28 +23,21 @@ def yes_no(value: bool) -> str:
     return capfirst(yesno(value))
 
 
-def site_datetime(value) -> str:
-    """A datetime in the site's time zone (SPEC V5), whatever the editor's own zone is."""
-    return date_format(localtime(value, passes_settings.tzinfo), "D j M Y, H:i")
-
-
-def weekday_names(weekdays) -> str:
-    return ", ".join(str(WEEKDAYS_ABBR[day]) for day in weekdays)
-
-
 class ReadOnlyPermissionHelper(PermissionHelper):
     """For records that change only through services (member passes, bookings): view
     permission to list and inspect; no generic create, edit or delete for anyone,
-    superusers included. Subclasses add the permissions of their actions."""
+    superusers included. Subclasses name the decision that lets a user see them
+    (``can_view``, from ``services.permissions``) and add those of their actions."""
 
-    def _has(self, user, action) -> bool:
-        return self.user_has_specific_permission(user, self.get_perm_codename(action))
+    @staticmethod
+    def can_view(user) -> bool:
+        raise NotImplementedError
 
     def user_can_list(self, user):
-        return self._has(user, "view")
+        return self.can_view(user)
 
     def user_can_inspect_obj(self, user, obj):
-        return self.inspect_view_enabled and self._has(user, "view")
+        return self.inspect_view_enabled and self.can_view(user)
 
     def user_can_create(self, user):
         return False

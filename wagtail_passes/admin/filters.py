@@ -8,7 +8,7 @@ from django.contrib.admin.filters import DateFieldListFilter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import passes_settings
+from ..presentation import local
 
 
 class UpcomingDateFilter(DateFieldListFilter):
@@ -22,9 +22,7 @@ class UpcomingDateFilter(DateFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        today = timezone.localtime(timezone.now(), passes_settings.tzinfo).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
+        today = local(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
 
         def days_ahead(days):
             # Wall-clock arithmetic: midnight stays midnight across a DST change.

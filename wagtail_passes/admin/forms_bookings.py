@@ -13,17 +13,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MemberPass, PaymentMethod
+from ..presentation import pass_with_balance
 from ..services.inputs import MAX_ATTENDEES
 from .forms_passes import PassActionForm
 from .member_chooser import MemberChoiceField
-from .pass_actions import balance_text
 
 
 def pass_choice_label(member_pass) -> str:
     """A member pass as a choice: title, what is left, and whether it pays (R4)."""
     verdict = member_pass.verdict
     reason = _("pays for this booking") if verdict.ok else verdict.message
-    return f"{member_pass.title} ({balance_text(member_pass)}): {reason}"
+    return f"{pass_with_balance(member_pass)}: {reason}"
 
 
 class BookMemberForm(PassActionForm):

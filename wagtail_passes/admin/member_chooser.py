@@ -23,13 +23,7 @@ from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.widgets.chooser import BaseChooser
 
 from ..presentation import person
-
-#: Either permission lets staff choose members (to assign a pass, or to book one).
-CHOOSER_PERMISSIONS = ("wagtail_passes.add_memberpass", "wagtail_passes.change_booking")
-
-
-def may_choose_members(user) -> bool:
-    return any(user.has_perm(permission) for permission in CHOOSER_PERMISSIONS)
+from ..services.permissions import can_choose_members
 
 
 def member_search_fields() -> list[str]:
@@ -76,7 +70,7 @@ class MemberFilterForm(BaseFilterForm):
 
 class StaffOnly:
     def dispatch(self, request, *args, **kwargs):
-        if not may_choose_members(request.user):
+        if not can_choose_members(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import MemberPass, PassStatus
+from ..presentation import pass_balance, pass_valid_until, person
+from ..rules.status import pass_tools_open
 from ..services.facts import status_today
+from ..services.permissions import can_assign_passes, can_manage_passes, can_view_passes
 from .base import PassesModelAdmin, history_button
 from .display import ReadOnlyPermissionHelper, column, yes_no
 from .pass_actions import (
@@ -30,9 +33,6 @@ from .pass_actions import (
     HoldPassView,
     MemberPassIndexView,
     MemberPassInspectView,
-    balance_text,
-    person,
-    valid_until_text,
 )
 
 
@@ -40,18 +40,20 @@ class MemberPassPermissionHelper(ReadOnlyPermissionHelper):
     """View to see; add to assign; change to hold and adjust. No generic create, edit or
     delete for anyone, superusers included."""
 
+    can_view = staticmethod(can_view_passes)
+
     def user_can_assign(self, user):
-        return self._has(user, "add")
+        return can_assign_passes(user)
 
     def user_can_hold_obj(self, user, obj):
-        return self._has(user, "change")
+        return can_manage_passes(user)
 
     def user_can_adjust_obj(self, user, obj):
-        return self._has(user, "change")
+        return can_manage_passes(user)
 
     def user_can_change_obj(self, user, obj):
         """Extend and cancel."""
-        return self._has(user, "change")
+        return can_manage_passes(user)
 
 
 class MemberPassButtonHelper(ButtonHelper):
@@ -75,8 +77,8 @@ class MemberPassButtonHelper(ButtonHelper):
             "title": _("Give a pass or credit pack to a member by hand"),
         }
 
-    #: The staff tools on one pass: (action, label, title), shown while the pass is
-    #: neither cancelled nor (for hold and adjust) expired.
+    #: The staff tools on one pass: (action, label, title), shown while its status leaves
+    #: them open (``rules.status.pass_tools_open``).
     TOOLS = (
         ("hold", _("Put on hold"), _("Stop this pass for a period and move its expiry out")),
         (
@@ -96,11 +98,9 @@ class MemberPassButtonHelper(ButtonHelper):
         if not self.permission_helper.user_can_change_obj(self.request.user, obj):
             return buttons
         pk = quote(getattr(obj, self.opts.pk.attname))
-        closed = {PassStatus.CANCELLED: {"hold", "adjust", "extend", "cancel"}}
-        closed[PassStatus.EXPIRED] = {"hold", "adjust"}
-        hidden = set(exclude) | closed.get(obj.status, set())
+        open_tools = pass_tools_open(obj.status)
         for action, label, title in self.TOOLS:
-            if action not in hidden:
+            if action in open_tools and action not in exclude:
                 url = self.url_helper.get_action_url(action, pk)
                 buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
         return buttons
@@ -167,11 +167,11 @@ class MemberPassAdmin(PassesModelAdmin):
 
     @column(_("left"))
     def left(self, obj):
-        return balance_text(obj)
+        return pass_balance(obj)
 
     @column(_("valid until"), "valid_until")
     def valid_until_day(self, obj):
-        return valid_until_text(obj)
+        return pass_valid_until(obj, short=True)
 
     @column(_("paid"), "is_paid")
     def paid(self, obj):

@@ -8,33 +8,37 @@ transaction); success redirects to the pass's inspect page with a message.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import PassError
-from ..models import (
-    MemberPass,
-    PassStatus,
-    ProductKind,
-    Programme,
-    ProgrammeClass,
-    ValidityBasis,
+from ..models import MemberPass, PassStatus
+from ..presentation import (
+    EMPTY,
+    format_day,
+    format_short_moment,
+    ledger_row,
+    pass_attendees,
+    pass_balance,
+    pass_coverage,
+    pass_issued_with,
+    pass_movement,
+    pass_usage_limit,
+    pass_valid_from,
+    pass_valid_until,
+    pass_validity_rule,
+    person,
 )
-from ..presentation import EMPTY, person
 from ..rules.money import Money
 from ..services import adjust_pass, assign_pass, cancel_pass, extend_pass, hold_pass
 from ..services.facts import status_today
-from .display import site_datetime, yes_no
+from .display import yes_no
 from .forms_passes import (
     AdjustPassForm,
     AssignPassForm,
@@ -42,183 +46,6 @@ from .forms_passes import (
     ExtendPassForm,
     HoldPassForm,
 )
-
-# ---- member passes in words ------------------------------------------------------
-
-
-def _number(value: Decimal) -> str:
-    """7.00 -> "7"; 2.50 stays "2.50" (only money has fractions)."""
-    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value)
-
-
-def _units(kind: str, left: str, total: Decimal | None) -> str:
-    if total is None:
-        return left
-    count = int(total)
-    params = {"left": left, "total": _number(total)}
-    if kind == ProductKind.DAYS:
-        return ngettext("%(left)s of %(total)s day", "%(left)s of %(total)s days", count) % params
-    if kind == ProductKind.CREDITS:
-        return (
-            ngettext("%(left)s of %(total)s credit", "%(left)s of %(total)s credits", count)
-            % params
-        )
-    return ngettext("%(left)s of %(total)s entry", "%(left)s of %(total)s entries", count) % params
-
-
-def balance_text(member_pass: MemberPass) -> str:
-    """What is left: "7 of 10 entries", "Unlimited", "32.50 GBP"."""
-    if member_pass.kind == ProductKind.UNLIMITED:
-        return gettext_now("Unlimited")
-    if member_pass.kind == ProductKind.MONEY:
-        return str(Money(member_pass.balance, member_pass.currency))
-    return _units(member_pass.kind, _number(member_pass.balance), member_pass.quantity)
-
-
-def gives_text(member_pass: MemberPass) -> str:
-    """What the pass gave when issued: "10 entries", "Unlimited entries", "50.00 EUR"."""
-    kind, quantity = member_pass.kind, member_pass.quantity
-    if kind == ProductKind.UNLIMITED or quantity is None:
-        return gettext_now("Unlimited entries")
-    if kind == ProductKind.MONEY:
-        return str(Money(quantity, member_pass.currency))
-    count, number = int(quantity), _number(quantity)
-    if kind == ProductKind.DAYS:
-        return ngettext("%(n)s day", "%(n)s days", count) % {"n": number}
-    if kind == ProductKind.CREDITS:
-        return ngettext("%(n)s credit", "%(n)s credits", count) % {"n": number}
-    return ngettext("%(n)s entry", "%(n)s entries", count) % {"n": number}
-
-
-def _day(value) -> str:
-    return date_format(value, "j F Y")
-
-
-def _not_started_text(member_pass: MemberPass) -> str | None:
-    """Why a pass with a time frame has no window yet (V2, V3), or None."""
-    if member_pass.valid_from is not None or member_pass.validity_basis == ValidityBasis.FIXED:
-        return None
-    if not member_pass.duration_days:
-        return None
-    if member_pass.validity_basis == ValidityBasis.FIRST_USE:
-        return gettext_now("Starts at first use")
-    if member_pass.validity_basis == ValidityBasis.PAYMENT:
-        return gettext_now("Starts when paid")
-    return None
-
-
-def valid_until_text(member_pass: MemberPass, day_format: str | None = None) -> str:
-    """The last valid day, or "No expiry" / "Starts at first use" / "Starts when paid"."""
-    if member_pass.valid_until is not None:
-        return date_format(member_pass.valid_until, day_format)
-    return _not_started_text(member_pass) or gettext_now("No expiry")
-
-
-def valid_from_text(member_pass: MemberPass) -> str:
-    if member_pass.valid_from is not None:
-        return _day(member_pass.valid_from)
-    return _not_started_text(member_pass) or EMPTY
-
-
-def validity_rule_text(member_pass: MemberPass) -> str:
-    """The validity rule copied from the product (V1-V4)."""
-    basis, days = member_pass.validity_basis, member_pass.duration_days
-    if basis == ValidityBasis.FIXED:
-        if member_pass.fixed_start:
-            return gettext_now("Fixed dates: from %(start)s to %(end)s") % {
-                "start": _day(member_pass.fixed_start),
-                "end": _day(member_pass.fixed_end),
-            }
-        return gettext_now("Fixed dates: from purchase until %(end)s") % {
-            "end": _day(member_pass.fixed_end)
-        }
-    if not days:
-        return gettext_now("Never expires")
-    if basis == ValidityBasis.PAYMENT:
-        return ngettext("%(n)s day from payment", "%(n)s days from payment", days) % {"n": days}
-    if basis == ValidityBasis.FIRST_USE:
-        return ngettext(
-            "%(n)s day from the first session booked with it, including the whole last day",
-            "%(n)s days from the first session booked with it, including the whole last day",
-            days,
-        ) % {"n": days}
-    return ngettext("%(n)s day from purchase", "%(n)s days from purchase", days) % {"n": days}
-
-
-def limit_text(member_pass: MemberPass) -> str:
-    """U1: "At most 2 uses per week (Monday to Sunday)", or "No limit"."""
-    if not member_pass.period_limit or not member_pass.period_max_uses:
-        return gettext_now("No limit")
-    uses = member_pass.period_max_uses
-    return ngettext("At most %(n)s use %(period)s", "At most %(n)s uses %(period)s", uses) % {
-        "n": uses,
-        "period": member_pass.get_period_limit_display(),
-    }
-
-
-def coverage_text(member_pass: MemberPass) -> str:
-    """U2: the programmes and classes the pass pays for."""
-    if not member_pass.programme_ids and not member_pass.class_ids:
-        return gettext_now("Every programme and class")
-    parts = []
-    programmes = Programme.objects.filter(pk__in=member_pass.programme_ids).order_by("name")
-    if programmes:
-        parts.append(
-            gettext_now("Programmes: %(names)s") % {"names": ", ".join(map(str, programmes))}
-        )
-    classes = (
-        ProgrammeClass.objects.filter(pk__in=member_pass.class_ids)
-        .select_related("programme")
-        .order_by("programme__name", "name")
-    )
-    if classes:
-        names = ", ".join(f"{c.programme} – {c}" for c in classes)
-        parts.append(
-            gettext_now("Classes (and the classes linked to them): %(names)s") % {"names": names}
-        )
-    return "; ".join(parts) or gettext_now("Programmes and classes that no longer exist")
-
-
-def attendees_text(member_pass: MemberPass) -> str:
-    """U3."""
-    if member_pass.allows_additional_attendees:
-        return gettext_now("One booking may hold several places, each paid by the pass")
-    return gettext_now("One place per session")
-
-
-def signed_amount_text(member_pass: MemberPass, amount: Decimal) -> str:
-    """A ledger amount with its sign: "+10", "-1", "-12.00 EUR"."""
-    if member_pass.kind == ProductKind.MONEY:
-        text = str(Money(abs(amount), member_pass.currency))
-    else:
-        text = _number(abs(amount))
-    if amount > 0:
-        return f"+{text}"
-    return f"-{text}" if amount < 0 else text
-
-
-def balance_after_text(member_pass: MemberPass, balance: Decimal) -> str:
-    if member_pass.kind == ProductKind.UNLIMITED:
-        return EMPTY
-    if member_pass.kind == ProductKind.MONEY:
-        return str(Money(balance, member_pass.currency))
-    return _number(balance)
-
-
-def ledger_row(entry, member_pass, about: str) -> dict:
-    """One row of a ledger table (``admin/includes/ledger_table.html``); ``about`` fills
-    the column that says what the movement concerns (its session, or its pass)."""
-    return {
-        "pk": entry.pk,
-        "when": site_datetime(entry.created_at),
-        "movement": entry.get_kind_display(),
-        "amount": signed_amount_text(member_pass, entry.amount),
-        "balance_after": balance_after_text(member_pass, entry.balance_after),
-        "about": about,
-        "who": person(entry.created_by),
-        "why": entry.reason or EMPTY,
-    }
-
 
 # ---- list and inspect ------------------------------------------------------------
 
@@ -248,24 +75,24 @@ class MemberPassInspectView(InspectView):
         member_pass = self.instance
         paid = yes_no(member_pass.is_paid)
         if member_pass.paid_at:
-            paid = f"{paid} ({site_datetime(member_pass.paid_at)})"
+            paid = f"{paid} ({format_short_moment(member_pass.paid_at)})"
         rows = [
             (_("Member"), person(member_pass.member)),
             (_("Product"), member_pass.product.title if member_pass.product else EMPTY),
             (_("Status"), PassStatus(status_today(member_pass)).label),
-            (_("Left"), balance_text(member_pass)),
+            (_("Left"), pass_balance(member_pass)),
             (_("Kind"), member_pass.get_kind_display()),
-            (_("Issued with"), gives_text(member_pass)),
+            (_("Issued with"), pass_issued_with(member_pass)),
             (_("Price"), str(Money(member_pass.price, member_pass.currency))),
             (_("Paid"), paid),
-            (_("Bought or assigned"), site_datetime(member_pass.purchased_at)),
+            (_("Bought or assigned"), format_short_moment(member_pass.purchased_at)),
             (_("Assigned by"), person(member_pass.assigned_by)),
-            (_("Validity"), validity_rule_text(member_pass)),
-            (_("Valid from"), valid_from_text(member_pass)),
-            (_("Valid until"), valid_until_text(member_pass, "j F Y")),
-            (_("Usage limit"), limit_text(member_pass)),
-            (_("Valid for"), coverage_text(member_pass)),
-            (_("Additional attendees"), attendees_text(member_pass)),
+            (_("Validity"), pass_validity_rule(member_pass)),
+            (_("Valid from"), pass_valid_from(member_pass)),
+            (_("Valid until"), pass_valid_until(member_pass)),
+            (_("Usage limit"), pass_usage_limit(member_pass)),
+            (_("Valid for"), pass_coverage(member_pass)),
+            (_("Additional attendees"), pass_attendees(member_pass)),
             (_("The member may put it on hold"), yes_no(member_pass.member_can_hold)),
             (_("Auto-renew"), yes_no(member_pass.auto_renew)),
         ]
@@ -284,8 +111,8 @@ class MemberPassInspectView(InspectView):
     def hold_rows(self):
         return [
             {
-                "starts_on": _day(hold.starts_on),
-                "ends_on": _day(hold.ends_on),
+                "starts_on": format_day(hold.starts_on),
+                "ends_on": format_day(hold.ends_on),
                 "days": hold.days,
                 "who": person(hold.created_by),
                 "why": hold.reason or EMPTY,
@@ -381,7 +208,7 @@ class AssignPassView(PassActionView):
         return result
 
     def success_message(self, result):
-        return gettext_now("“%(title)s” assigned to %(member)s.") % {
+        return gettext("“%(title)s” assigned to %(member)s.") % {
             "title": result.title,
             "member": person(result.member),
         }
@@ -433,12 +260,12 @@ class HoldPassView(MemberPassActionView):
         )
 
     def success_message(self, result):
-        params = {"start": _day(result.starts_on), "end": _day(result.ends_on)}
-        message = gettext_now("On hold from %(start)s to %(end)s.") % params
+        params = {"start": format_day(result.starts_on), "end": format_day(result.ends_on)}
+        message = gettext("On hold from %(start)s to %(end)s.") % params
         member_pass = self.refreshed()
         if member_pass.valid_until is not None:
-            message += " " + gettext_now("It is now valid until %(day)s.") % {
-                "day": _day(member_pass.valid_until)
+            message += " " + gettext("It is now valid until %(day)s.") % {
+                "day": format_day(member_pass.valid_until)
             }
         return message
 
@@ -461,7 +288,7 @@ class AdjustPassView(MemberPassActionView):
         return {**super().get_form_kwargs(), "member_pass": self.instance}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(balance=balance_text(self.instance), **kwargs)
+        return super().get_context_data(balance=pass_balance(self.instance), **kwargs)
 
     def perform(self, form):
         data = form.cleaned_data
@@ -471,9 +298,9 @@ class AdjustPassView(MemberPassActionView):
 
     def success_message(self, result):
         member_pass = self.refreshed()
-        return gettext_now("Balance adjusted by %(amount)s; now %(left)s.") % {
-            "amount": signed_amount_text(member_pass, result.amount),
-            "left": balance_text(member_pass),
+        return gettext("Balance adjusted by %(amount)s; now %(left)s.") % {
+            "amount": pass_movement(member_pass, result.amount),
+            "left": pass_balance(member_pass),
         }
 
 
@@ -494,7 +321,7 @@ class ExtendPassView(MemberPassActionView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            balance=valid_until_text(self.instance, "j F Y"),
+            balance=pass_valid_until(self.instance),
             balance_label=_("Valid until"),
             **kwargs,
         )
@@ -505,9 +332,9 @@ class ExtendPassView(MemberPassActionView):
 
     def success_message(self, result):
         member_pass = self.refreshed()
-        return gettext_now("Extended by %(days)s days; valid until %(day)s.") % {
+        return gettext("Extended by %(days)s days; valid until %(day)s.") % {
             "days": result.days,
-            "day": valid_until_text(member_pass, "j F Y"),
+            "day": pass_valid_until(member_pass),
         }
 
 
@@ -527,14 +354,14 @@ class CancelPassView(MemberPassActionView):
         return self.permission_helper.user_can_change_obj(user, self.instance)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(balance=balance_text(self.instance), **kwargs)
+        return super().get_context_data(balance=pass_balance(self.instance), **kwargs)
 
     def perform(self, form):
         return cancel_pass(self.instance, by=self.request.user, reason=form.cleaned_data["reason"])
 
     def success_message(self, result):
         member_pass = self.refreshed()
-        return gettext_now("“%(title)s” of %(member)s cancelled.") % {
+        return gettext("“%(title)s” of %(member)s cancelled.") % {
             "title": member_pass.title,
             "member": person(member_pass.member),
         }

@@ -9,8 +9,10 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Schedule
+from ..presentation import EMPTY, format_short_day, format_time_of_day, format_weekday_names
+from ..services.permissions import can_generate_sessions
 from .base import PassesModelAdmin
-from .display import column, weekday_names
+from .display import column
 from .forms import ClassChoiceAdminForm
 from .views import GenerateSessionsView, ProtectedDeleteView
 
@@ -29,9 +31,7 @@ class ScheduleButtonHelper(ButtonHelper):
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
-        if "generate" not in (exclude or []) and self.permission_helper.user_can_edit_obj(
-            self.request.user, obj
-        ):
+        if "generate" not in (exclude or []) and can_generate_sessions(self.request.user):
             pk = getattr(obj, self.opts.pk.attname)
             buttons.append(self.generate_button(pk, classnames_add, classnames_exclude))
         return buttons
@@ -46,10 +46,10 @@ class ScheduleAdmin(PassesModelAdmin):
     list_display = (
         "programme_class",
         "days",
-        "start_time",
+        "at",
         "duration_minutes",
-        "starts_on",
-        "ends_on",
+        "first_day",
+        "last_day",
     )
     list_filter = ("programme_class__programme",)
     list_select_related = ("programme_class__programme",)
@@ -70,7 +70,19 @@ class ScheduleAdmin(PassesModelAdmin):
 
     @column(_("days of the week"))
     def days(self, obj):
-        return weekday_names(obj.weekdays)
+        return format_weekday_names(obj.weekdays)
+
+    @column(_("start time"), "start_time")
+    def at(self, obj):
+        return format_time_of_day(obj.start_time)
+
+    @column(_("from"), "starts_on")
+    def first_day(self, obj):
+        return format_short_day(obj.starts_on)
+
+    @column(_("until"), "ends_on")
+    def last_day(self, obj):
+        return format_short_day(obj.ends_on) if obj.ends_on else EMPTY
 
     def generate_view(self, request, instance_pk):
         view = GenerateSessionsView.as_view(model_admin=self, instance_pk=instance_pk)

@@ -13,15 +13,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail_modeladmin.views import InstanceSpecificView, WMABaseView
 
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
+from ..presentation import EMPTY, format_short_moment, person
 from ..services import book, evaluate_member_passes, join_waitlist
 from .booking_display import (
     SessionButtons,
@@ -34,9 +34,7 @@ from .booking_display import (
     session_text,
     session_urls,
 )
-from .display import site_datetime
 from .forms_bookings import AttendanceForm, BookMemberForm, ConfirmForm
-from .pass_actions import EMPTY, person
 
 # ---- views on one session or one booking -----------------------------------------
 
@@ -166,19 +164,17 @@ class SessionRegisterView(SessionView):
             "status": booking.status,
             "status_label": booking.get_status_display(),
             "paid": paid_text(booking),
-            "booked_at": site_datetime(booking.created_at),
+            "booked_at": format_short_moment(booking.created_at),
             "booked_by": booked_by_text(booking),
             "inspect_url": booking_urls.get_action_url("inspect", quote(booking.pk)),
         }
         if booking.status == BookingStatus.CANCELLED:
             cancelled_at = booking.cancelled_at
-            row["cancelled_at"] = site_datetime(cancelled_at) if cancelled_at else EMPTY
+            row["cancelled_at"] = format_short_moment(cancelled_at) if cancelled_at else EMPTY
             row["cancelled_by"] = person(booking.cancelled_by)
         elif self.can_manage:
             if self.started:
-                row["attendance_url"] = booking_urls.get_action_url(
-                    "attendance", quote(booking.pk)
-                )
+                row["attendance_url"] = booking_urls.get_action_url("attendance", quote(booking.pk))
                 row["marks"] = self.marks_for(booking.status)
             if booking.status == BookingStatus.BOOKED:
                 row["cancel_url"] = booking_urls.get_action_url("cancel", quote(booking.pk))
@@ -197,9 +193,9 @@ class SessionRegisterView(SessionView):
     def marks_for(status) -> list[tuple[str, str]]:
         """The attendance buttons of a booking: the marks it does not have yet."""
         marks = {
-            AttendanceForm.ATTENDED: gettext_now("Attended"),
-            AttendanceForm.NO_SHOW: gettext_now("No-show"),
-            AttendanceForm.BOOKED: gettext_now("Clear mark"),
+            AttendanceForm.ATTENDED: gettext("Attended"),
+            AttendanceForm.NO_SHOW: gettext("No-show"),
+            AttendanceForm.BOOKED: gettext("Clear mark"),
         }
         current = {
             BookingStatus.BOOKED: AttendanceForm.BOOKED,
@@ -220,7 +216,7 @@ class SessionRegisterView(SessionView):
                 "pk": entry.pk,
                 "member": person(entry.member),
                 "attendees": entry.attendees,
-                "joined_at": site_datetime(entry.created_at),
+                "joined_at": format_short_moment(entry.created_at),
                 "remove_url": (
                     session_urls.get_action_url("remove_waiting", quote(entry.pk))
                     if self.can_manage
@@ -253,7 +249,9 @@ class SessionRegisterView(SessionView):
             started=self.started,
             book_url=session_urls.get_action_url("book", self.pk_quoted),
             session_buttons=self.session_buttons(),
-            cancelled_at=site_datetime(session.cancelled_at) if session.cancelled_at else None,
+            cancelled_at=format_short_moment(session.cancelled_at)
+            if session.cancelled_at
+            else None,
             **kwargs,
         )
 
@@ -282,7 +280,7 @@ class BookMemberView(SessionRegisterView, FormView):
         form.offer_passes(evaluate_member_passes(data["member"], self.session, data["attendees"]))
 
     def form_invalid(self, form):
-        messages.error(self.request, gettext_now("The member was not booked; see the form below."))
+        messages.error(self.request, gettext("The member was not booked; see the form below."))
         return super().form_invalid(form)
 
     def add_to_waitlist(self, form):
@@ -293,12 +291,12 @@ class BookMemberView(SessionRegisterView, FormView):
         except BookingError as error:
             form.add_pass_error(error)
             messages.error(
-                self.request, gettext_now("The member was not added; see the form below.")
+                self.request, gettext("The member was not added; see the form below.")
             )
             return super().form_invalid(form)
         messages.success(
             self.request,
-            gettext_now("%(member)s is on the waiting list.") % {"member": person(data["member"])},
+            gettext("%(member)s is on the waiting list.") % {"member": person(data["member"])},
         )
         return redirect(register_url(self.session.pk))
 

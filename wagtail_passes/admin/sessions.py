@@ -15,10 +15,11 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Booking, Session
+from ..presentation import format_short_moment
 from .base import PassesModelAdmin
 from .booking_actions import CancelSessionView, RemoveWaitingView, SessionEditView
 from .booking_display import SessionButtons
-from .display import column, site_datetime, yes_no
+from .display import column, yes_no
 from .filters import UpcomingDateFilter
 from .forms import SessionAdminForm
 from .session_register import BookMemberView, SessionRegisterView
@@ -100,7 +101,7 @@ class SessionAdmin(PassesModelAdmin):
 
     @column(_("start"), "start")
     def start_time(self, obj):
-        return site_datetime(obj.start)
+        return format_short_moment(obj.start)
 
     @column(_("programme"), "programme_class__programme__name")
     def programme(self, obj):

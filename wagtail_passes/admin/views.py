@@ -8,16 +8,17 @@ from itertools import islice
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.log_actions import log
 from wagtail_modeladmin.views import DeleteView, InstanceSpecificView
 
 from ..conf import passes_settings
+from ..presentation import local_today
 from ..services import generate_sessions
+from ..services.permissions import can_generate_sessions
 
 
 class GenerateSessionsView(InstanceSpecificView):
@@ -31,14 +32,14 @@ class GenerateSessionsView(InstanceSpecificView):
     template_name = "wagtail_passes/admin/generate_sessions_confirm.html"
 
     def check_action_permitted(self, user):
-        return self.permission_helper.user_can_edit_obj(user, self.instance)
+        return can_generate_sessions(user)
 
     def get_meta_title(self):
         return _("Generate sessions of %(schedule)s") % {"schedule": self.instance}
 
     def get_context_data(self, **kwargs):
         horizon_days = passes_settings.SCHEDULE_HORIZON_DAYS
-        today = timezone.localtime(timezone.now(), passes_settings.tzinfo).date()
+        today = local_today()
         return super().get_context_data(
             horizon_days=horizon_days,
             horizon_date=today + dt.timedelta(days=horizon_days - 1),
@@ -66,7 +67,7 @@ class ProtectedDeleteView(DeleteView):
     max_listed = 10
 
     def post(self, request, *args, **kwargs):
-        deleted_message = gettext_now("%(model_name)s '%(object)s' deleted.") % {
+        deleted_message = gettext("%(model_name)s '%(object)s' deleted.") % {
             "model_name": capfirst(self.verbose_name),
             "object": self.instance,
         }

@@ -230,4 +230,7 @@ class WaitlistEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} waiting for {self.session}"
+        return _("%(member)s waiting for %(session)s") % {
+            "member": self.member,
+            "session": self.session,
+        }

@@ -24,7 +24,7 @@ class WeekdaysField(models.CharField):
     Python sees a sorted list of ints; editors see a row of checkboxes.
     """
 
-    description = "A set of weekdays"
+    description = _("A set of weekdays")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 13)

@@ -69,8 +69,10 @@ class MemberPass(models.Model):
     period_max_uses = models.PositiveIntegerField(_("at most"), null=True, blank=True)
     programme_ids = models.JSONField(_("programmes"), default=list, blank=True)
     class_ids = models.JSONField(_("classes"), default=list, blank=True)
-    allows_additional_attendees = models.BooleanField(default=False)
-    member_can_hold = models.BooleanField(default=False)
+    allows_additional_attendees = models.BooleanField(
+        _("valid for additional attendees"), default=False
+    )
+    member_can_hold = models.BooleanField(_("members may put it on hold"), default=False)
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
 
     # Life
@@ -91,7 +93,7 @@ class MemberPass(models.Model):
     last_use_day = models.DateField(_("last used on"), null=True, blank=True, editable=False)
     # The holds' date ranges, copied here by the hold service in the same transaction
     # as the Hold rows, so eligibility needs no extra query. [["2027-03-01", "2027-03-07"]]
-    hold_ranges = models.JSONField(default=list, blank=True, editable=False)
+    hold_ranges = models.JSONField(_("holds"), default=list, blank=True, editable=False)
     # Days staff added to the end of the window: the sum of the ledger's "extend"
     # movements, kept here for the same reason.
     extended_days = models.PositiveIntegerField(
@@ -106,7 +108,7 @@ class MemberPass(models.Model):
         related_name="+",
         help_text=_("Staff member who gave it by hand, without payment."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MemberPassQuerySet.as_manager()
 
@@ -252,7 +254,7 @@ class Hold(models.Model):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     reason = models.TextField(_("why"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

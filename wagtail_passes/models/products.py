@@ -49,6 +49,7 @@ from ..bounds import (
 )
 from ..compat import PAGE_MODEL
 from ..conf import passes_settings
+from ..presentation import local_day, local_today
 from ..products.forms import ProductPageForm
 from ..products.offer import ProductOffer
 from ..rules.describe import describe_product, summarize, who_may_buy
@@ -497,7 +498,7 @@ class ProductMixin(TemplateWithFallback, models.Model):
             fixed_end=self.fixed_end,
             pro_rata_from=self.pro_rata_from,
             minimum=Money(self.pro_rata_minimum_price, self.currency),
-            today=today or timezone.localdate(timezone=passes_settings.tzinfo),
+            today=today or local_today(),
         )
 
     def sold_count(self) -> int:
@@ -554,7 +555,7 @@ class ProductMixin(TemplateWithFallback, models.Model):
     def offer(self, now: datetime | None = None, *, sold: int | None = None) -> ProductOffer:
         """Everything the product page and the index show about this product."""
         now = now or timezone.now()
-        today = timezone.localdate(now, timezone=passes_settings.tzinfo)
+        today = local_day(now)
         phrases = self.description(today)
         return ProductOffer(
             page=self,
@@ -641,15 +642,18 @@ class ProductStock(models.Model):
     """Units sold of a product with a stock limit; its row is locked to sell (A1)."""
 
     product = models.OneToOneField(
-        PAGE_MODEL, on_delete=models.CASCADE, related_name="passes_stock"
+        PAGE_MODEL,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="passes_stock",
     )
-    sold = models.PositiveIntegerField(default=0)
+    sold = models.PositiveIntegerField(_("sold"), default=0)
 
     class Meta:
         verbose_name = _("product stock")
 
     def __str__(self) -> str:
-        return f"{self.product}: {self.sold} sold"
+        return _("%(product)s: %(sold)s sold") % {"product": self.product, "sold": self.sold}
 
 
 class ProgrammeProduct(models.Model):
@@ -659,7 +663,9 @@ class ProgrammeProduct(models.Model):
         MANDATORY = "mandatory", _("Mandatory")
         OPTIONAL = "optional", _("Optional add-on")
 
-    programme = ParentalKey(Programme, on_delete=models.CASCADE, related_name="products")
+    programme = ParentalKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="products"
+    )
     product = models.ForeignKey(
         PAGE_MODEL, verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
     )

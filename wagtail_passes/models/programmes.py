@@ -31,6 +31,12 @@ from ..bounds import (
     add_years,
 )
 from ..conf import passes_settings
+from ..presentation import (
+    format_short_moment,
+    format_time_of_day,
+    format_weekday_names,
+    local,
+)
 from ..rules.booking_window import cancellation_deadline
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from .fields import WeekdaysField
@@ -109,7 +115,7 @@ class Programme(ClusterableModel):
         validators=CAPACITY_VALIDATORS,
         help_text=_("Places per session unless the class or the session says otherwise."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -149,7 +155,9 @@ class Programme(ClusterableModel):
 class LinkPool(models.Model):
     """Classes of one programme that a pass for any of them also covers (P5)."""
 
-    programme = ParentalKey(Programme, on_delete=models.CASCADE, related_name="link_pools")
+    programme = ParentalKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="link_pools"
+    )
     name = models.CharField(_("name"), max_length=255)
 
     class Meta:
@@ -167,7 +175,9 @@ class LinkPool(models.Model):
 class ProgrammeClass(models.Model):
     """A kind of activity inside a programme ("Yoga Flow")."""
 
-    programme = ParentalKey(Programme, on_delete=models.CASCADE, related_name="classes")
+    programme = ParentalKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="classes"
+    )
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     unit_price = models.DecimalField(
@@ -302,7 +312,9 @@ class Session(models.Model):
         related_name="sessions",
         editable=False,
     )
-    occurrence_date = models.DateField(null=True, blank=True, editable=False)
+    occurrence_date = models.DateField(
+        _("occurrence date"), null=True, blank=True, editable=False
+    )
     # Staff moved it or changed its capacity by hand: its schedule leaves it as it is.
     changed_by_hand = models.BooleanField(_("changed by hand"), default=False, editable=False)
 
@@ -324,8 +336,7 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        local_start = timezone.localtime(self.start, passes_settings.tzinfo)
-        return f"{self.programme_class} – {local_start:%a %d %b %Y %H:%M}"
+        return f"{self.programme_class} – {format_short_moment(self.start)}"
 
     def clean(self):
         super().clean()
@@ -353,7 +364,7 @@ class Session(models.Model):
 
     @property
     def local_start(self):
-        return timezone.localtime(self.start, passes_settings.tzinfo)
+        return local(self.start)
 
     @property
     def cancellation_deadline(self):
@@ -361,7 +372,7 @@ class Session(models.Model):
         rule (``rules.booking_window.cancellation_deadline``) decides it for every page,
         email and refusal."""
         hours = self.programme_class.programme.cancellation_cutoff_hours
-        return timezone.localtime(cancellation_deadline(self.start, hours), passes_settings.tzinfo)
+        return local(cancellation_deadline(self.start, hours))
 
     def member_may_cancel(self, now=None) -> bool:
         """P6: whether a member can still cancel a booking of this session."""
@@ -423,11 +434,8 @@ class Schedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .fields import WEEKDAY_CHOICES
-
-        names = dict(WEEKDAY_CHOICES)
-        days = ", ".join(str(names[d])[:3] for d in self.weekdays)
-        return f"{self.programme_class} – {days} {self.start_time:%H:%M}"
+        days = format_weekday_names(self.weekdays)
+        return f"{self.programme_class} – {days} {format_time_of_day(self.start_time)}"
 
     def clean(self):
         super().clean()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.search import index
 
 from ..blocks import body_blocks
 from ..models.products import (
@@ -29,7 +30,11 @@ class ProductIndexPage(ProductIndexMixin, Page):  # noqa: DJ008 (Page gives __st
 
     template = INDEX_TEMPLATE
     content_panels = [*ProductIndexMixin.content_panels, FieldPanel("body")]
-    search_fields = [*Page.search_fields, *ProductIndexMixin.index_search_fields]
+    search_fields = [
+        *Page.search_fields,
+        *ProductIndexMixin.index_search_fields,
+        index.SearchField("body"),
+    ]
 
     class Meta:
         verbose_name = _("passes and credit packs index")
@@ -43,7 +48,11 @@ class PassPage(PassProductMixin, Page):  # noqa: DJ008 (Page gives __str__)
     # Both product page types share one template (Wagtail would otherwise pick one each).
     template = PRODUCT_TEMPLATE
     content_panels = [*PassProductMixin.content_panels, FieldPanel("body")]
-    search_fields = [*Page.search_fields, *PassProductMixin.product_search_fields]
+    search_fields = [
+        *Page.search_fields,
+        *PassProductMixin.product_search_fields,
+        index.SearchField("body"),
+    ]
 
     class Meta:
         verbose_name = _("pass")
@@ -57,7 +66,11 @@ class CreditPackPage(CreditPackProductMixin, Page):  # noqa: DJ008 (Page gives _
 
     template = PRODUCT_TEMPLATE
     content_panels = [*CreditPackProductMixin.content_panels, FieldPanel("body")]
-    search_fields = [*Page.search_fields, *CreditPackProductMixin.product_search_fields]
+    search_fields = [
+        *Page.search_fields,
+        *CreditPackProductMixin.product_search_fields,
+        index.SearchField("body"),
+    ]
 
     class Meta:
         verbose_name = _("credit pack")

@@ -12,7 +12,7 @@ function, so the time a member reads is the time that applies:
   before a 09:00 session is 08:00 the day before.
 
 Every function takes and returns aware datetimes; they compare correctly whatever
-their time zone, and ``presentation.format_moment`` shows them in the site's zone.
+their time zone, and ``rules.dates.format_moment`` shows them in the zone it is given.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from .dates import format_moment
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,6 @@ class WindowVerdict:
     ok: bool
     code: str = "ok"
     message: str = ""
-
-
-def _when(moment: dt.datetime, tz: dt.tzinfo) -> str:
-    return date_format(moment.astimezone(tz), "j F Y, H:i")
 
 
 def _require_aware(moment: dt.datetime) -> None:
@@ -87,13 +84,13 @@ def booking_window(
             return WindowVerdict(
                 False,
                 "booking_not_open",
-                _("Booking opens on %(when)s.") % {"when": _when(opens, tz)},
+                _("Booking opens on %(when)s.") % {"when": format_moment(opens, tz)},
             )
     closes = booking_closes_at(start, closes_minutes_before)
     if now > closes:
         return WindowVerdict(
             False,
             "booking_closed",
-            _("Booking closed on %(when)s.") % {"when": _when(closes, tz)},
+            _("Booking closed on %(when)s.") % {"when": format_moment(closes, tz)},
         )
     return WindowVerdict(True)

@@ -4,8 +4,12 @@ per week, for Pay-as-you-go Yoga".
 Pure functions of plain values (the page passes in names, not querysets), translated with
 Django's gettext. ``describe_product`` returns the phrases in a fixed order (what it gives,
 how long it is valid, its period limit, what it covers, additional attendees);
-``summarize`` joins them into one sentence. Dates read like "31 March 2027" and money like
-"50.00 GBP", as in the eligibility messages.
+``summarize`` joins them into one sentence. Dates read like "31 March 2027" (``rules.dates``)
+and money like "£50.00", as in the eligibility messages.
+
+The second half words one member pass for staff and members alike (its balance, window,
+rules and ledger amounts), again from plain values; ``wagtail_passes.presentation`` reads
+them off a ``MemberPass``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .dates import format_day, format_short_day
 from .money import Money
 from .types import (
     BASES,
@@ -41,10 +45,6 @@ from .types import (
 ANYONE = "anyone"
 NEW_JOINERS = "new_joiners"
 ACTIVE_MEMBERS = "active_members"
-
-
-def format_date(day: date) -> str:
-    return date_format(day, "j F Y")
 
 
 def join_names(names: Sequence[str]) -> str:
@@ -91,13 +91,13 @@ def validity(
     if basis == FIXED:
         if fixed_start and fixed_end and not (today and today >= fixed_start):
             return _("valid from %(start)s to %(end)s") % {
-                "start": format_date(fixed_start),
-                "end": format_date(fixed_end),
+                "start": format_day(fixed_start),
+                "end": format_day(fixed_end),
             }
         if fixed_end:
-            return _("valid until %(end)s") % {"end": format_date(fixed_end)}
+            return _("valid until %(end)s") % {"end": format_day(fixed_end)}
         if fixed_start:
-            return _("valid from %(start)s") % {"start": format_date(fixed_start)}
+            return _("valid from %(start)s") % {"start": format_day(fixed_start)}
         return _("valid on fixed dates")
     if duration_days < 0:
         raise ValueError("duration_days cannot be negative")
@@ -187,3 +187,185 @@ def who_may_buy(restriction: str = ANYONE, required_product: str | None = None) 
             _("Only for members holding an active “%(product)s”.") % {"product": required_product}
         )
     return tuple(notes)
+
+
+# ---- one member pass in words ------------------------------------------------------
+
+EMPTY = "—"  # a value that does not apply
+
+
+def number(value: Decimal) -> str:
+    """7.00 -> "7"; 2.50 stays "2.50" (only money has fractions)."""
+    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value)
+
+
+def _units(kind: str, left: str, total: Decimal) -> str:
+    params = {"left": left, "total": number(total)}
+    count = int(total)
+    if kind == DAYS:
+        return ngettext("%(left)s of %(total)s day", "%(left)s of %(total)s days", count) % params
+    if kind == CREDITS:
+        return (
+            ngettext("%(left)s of %(total)s credit", "%(left)s of %(total)s credits", count)
+            % params
+        )
+    return ngettext("%(left)s of %(total)s entry", "%(left)s of %(total)s entries", count) % params
+
+
+def balance(kind: str, left: Decimal, quantity: Decimal | None, currency: str) -> str:
+    """What is left: "7 of 10 entries", "Unlimited", "£32.50"."""
+    if kind == UNLIMITED:
+        return _("Unlimited")
+    if kind == MONEY:
+        return str(Money(left, currency))
+    if quantity is None:
+        return number(left)
+    return _units(kind, number(left), quantity)
+
+
+def issued_with(kind: str, quantity: Decimal | None, currency: str) -> str:
+    """What the pass held when issued, as its product says it (``gives``): "10 entries"."""
+    if kind == UNLIMITED or quantity is None:
+        return _("Unlimited")
+    text = gives(kind, quantity, currency)
+    return text[:1].upper() + text[1:]
+
+
+def not_started(basis: str, duration_days: int, valid_from: date | None) -> str | None:
+    """Why a pass with a time frame has no window yet (V2, V3), or None."""
+    if valid_from is not None or basis == FIXED or not duration_days:
+        return None
+    if basis == FROM_FIRST_USE:
+        return _("Starts at first use")
+    if basis == FROM_PAYMENT:
+        return _("Starts when paid")
+    return None
+
+
+def last_valid_day(
+    valid_until: date | None,
+    *,
+    basis: str,
+    duration_days: int,
+    valid_from: date | None,
+    short: bool = False,
+) -> str:
+    """The last valid day ("9 March 2027", or "9 Mar 2027" in lists), or why there is none:
+    "No expiry", "Starts at first use", "Starts when paid"."""
+    if valid_until is not None:
+        return format_short_day(valid_until) if short else format_day(valid_until)
+    return not_started(basis, duration_days, valid_from) or _("No expiry")
+
+
+def first_valid_day(valid_from: date | None, *, basis: str, duration_days: int) -> str:
+    if valid_from is not None:
+        return format_day(valid_from)
+    return not_started(basis, duration_days, valid_from) or EMPTY
+
+
+def validity_rule(
+    basis: str,
+    duration_days: int = 0,
+    fixed_start: date | None = None,
+    fixed_end: date | None = None,
+) -> str:
+    """The validity rule a pass copied from its product, exactly (V1-V4), for staff and
+    its holder; ``validity`` is the shorter wording for visitors."""
+    if basis == FIXED:
+        if fixed_start:
+            return _("Fixed dates: from %(start)s to %(end)s") % {
+                "start": format_day(fixed_start),
+                "end": format_day(fixed_end) if fixed_end else EMPTY,
+            }
+        if fixed_end:
+            return _("Fixed dates: from purchase until %(end)s") % {"end": format_day(fixed_end)}
+        return _("valid on fixed dates")
+    n = duration_days
+    if not n:
+        return _("Never expires")
+    if basis == FROM_PAYMENT:
+        return ngettext("%(n)s day from payment", "%(n)s days from payment", n) % {"n": n}
+    if basis == FROM_FIRST_USE:
+        return ngettext(
+            "%(n)s day from the first session booked with it, including the whole last day",
+            "%(n)s days from the first session booked with it, including the whole last day",
+            n,
+        ) % {"n": n}
+    return ngettext("%(n)s day from purchase", "%(n)s days from purchase", n) % {"n": n}
+
+
+def usage_limit(period: str | None, max_uses: int | None) -> str:
+    """U1 in full: "At most 2 uses per week (Monday to Sunday)", or "No limit"."""
+    if not period or not max_uses:
+        return _("No limit")
+    if period not in PERIODS:
+        raise ValueError(f"unknown period: {period!r}")
+    n = max_uses
+    template = {
+        DAY: ngettext("At most %(n)s use per day", "At most %(n)s uses per day", n),
+        WEEK: ngettext(
+            "At most %(n)s use per week (Monday to Sunday)",
+            "At most %(n)s uses per week (Monday to Sunday)",
+            n,
+        ),
+        MONTH: ngettext(
+            "At most %(n)s use per calendar month", "At most %(n)s uses per calendar month", n
+        ),
+    }[period]
+    return template % {"n": n}
+
+
+def coverage_in_full(
+    programme_names: Sequence[str] = (),
+    class_names: Sequence[str] = (),
+    *,
+    limited: bool | None = None,
+) -> str:
+    """U2 in full, for staff: "Programmes: Yoga; Classes (and the classes linked to them):
+    Swim – Lanes". ``limited`` says the pass names programmes or classes at all (by
+    default: some names are given); when all it named are gone, it says so."""
+    limited = bool(programme_names or class_names) if limited is None else limited
+    if not limited:
+        return _("Every programme and class")
+    parts = []
+    if programme_names:
+        parts.append(_("Programmes: %(names)s") % {"names": ", ".join(programme_names)})
+    if class_names:
+        parts.append(
+            _("Classes (and the classes linked to them): %(names)s")
+            % {"names": ", ".join(class_names)}
+        )
+    return "; ".join(parts) or _("Programmes and classes that no longer exist")
+
+
+def attendees_rule(allows_additional_attendees: bool) -> str:
+    """U3."""
+    if allows_additional_attendees:
+        return _("One booking may hold several places, each paid by the pass")
+    return _("One place per session")
+
+
+def signed_amount(kind: str, amount: Decimal, currency: str) -> str:
+    """A ledger movement with its sign: "+10", "-1", "-€12.00"."""
+    text = str(Money(abs(amount), currency)) if kind == MONEY else number(abs(amount))
+    if amount > 0:
+        return f"+{text}"
+    return f"-{text}" if amount < 0 else text
+
+
+def balance_after(kind: str, value: Decimal, currency: str) -> str:
+    """The balance a ledger movement left: "9", "£37.50", or nothing for unlimited."""
+    if kind == UNLIMITED:
+        return EMPTY
+    if kind == MONEY:
+        return str(Money(value, currency))
+    return number(value)
+
+
+def why_ended(cancelled: bool, valid_until: date | None) -> str:
+    """Why a finished pass cannot pay any more (R4): "Cancelled", "Expired on 9 March 2027"."""
+    if cancelled:
+        return _("Cancelled")
+    if valid_until is not None:
+        return _("Expired on %(date)s") % {"date": format_day(valid_until)}
+    return _("Expired")

@@ -24,11 +24,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .coverage import check_coverage
+from .dates import format_day
 from .money import Money
 from .periods import check_period_limit
 from .pricing import redemption_cost
@@ -107,10 +107,6 @@ def redemption_sort_key(kind: str, purchased_at: datetime, pass_id: int) -> tupl
     return (kind == MONEY, purchased_at, pass_id)
 
 
-def _fmt(day: date) -> str:
-    return date_format(day, "j F Y")
-
-
 def _count(value: Decimal) -> str:
     if value == value.to_integral_value():
         return str(int(value))
@@ -140,7 +136,7 @@ def _check_status(terms: PassTerms, state: PassState) -> Verdict | None:
         end = validity_window(terms, state).ends_on
         if end is None:
             return refuse("expired", _("Expired"))
-        return refuse("expired", _("Expired on %(date)s") % {"date": _fmt(end)})
+        return refuse("expired", _("Expired on %(date)s") % {"date": format_day(end)})
     return None
 
 

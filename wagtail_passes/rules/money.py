@@ -4,12 +4,22 @@ Amounts are rounded half-up to the currency's minor unit. Only currencies whose
 minor unit is 0 or 2 digits are supported, because prices are stored with two
 decimal places; three-decimal currencies (BHD, KWD, ...) are refused by
 validation rather than rounded silently.
+
+``format_money`` (and ``str(Money)``) is the one way money is put into words: babel's
+currency format for the active Django language (en-gb "€90.00", de "90,00 €").
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, parse_pattern
+
+from .dates import active_locale
 
 # ISO 4217 codes with their number of minor-unit digits. Zero-decimal currencies
 # are listed explicitly; Stripe charges them in whole units.
@@ -115,6 +125,29 @@ def from_minor_units(value: int, currency: str) -> Decimal:
     return quantize(Decimal(value).scaleb(-minor_unit_digits(currency)), currency)
 
 
+@lru_cache(maxsize=256)
+def _currency_pattern(locale: Locale, digits: int) -> NumberPattern:
+    # The locale's own pattern ("¤#,##0.00", "#,##0.00 ¤", ...) with our minor unit: CLDR
+    # gives HUF, IDR and COP no decimals, but their prices (and Stripe) have two.
+    pattern = copy.copy(parse_pattern(locale.currency_formats["standard"]))
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def format_money(amount: Decimal, currency: str, locale: Locale | None = None) -> str:
+    """``amount`` in ``currency`` as the active language writes it (or ``locale``'s):
+    en-gb "€90.00", "JP¥1,000"; de "90,00 €"; always the currency's minor unit."""
+    locale = locale or active_locale()
+    digits = minor_unit_digits(currency)
+    return format_currency(
+        quantize(amount, currency),
+        currency,
+        format=_currency_pattern(locale, digits),
+        locale=locale,
+        currency_digits=False,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in one currency, always rounded to its minor unit."""
@@ -157,4 +190,4 @@ class Money:
         return self.amount == 0
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return format_money(self.amount, self.currency)

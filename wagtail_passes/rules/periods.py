@@ -1,34 +1,21 @@
 """Period limits (U1): at most M uses per day, week or calendar month.
 
 Periods are counted on session dates in the site's time zone (V5), so the caller turns each
-session start into a local date first, with ``local_date``. A use is one attendee: a booking
-for three places uses three of the period's allowance, whatever the pass kind.
+session start into a local date first, with ``rules.dates.local_date``. A use is one
+attendee: a booking for three places uses three of the period's allowance, whatever the
+pass kind.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .dates import format_day, format_month, format_weekday
 from .types import DAY, MONTH, WEEK, PassTerms, Redemption, Verdict, refuse
-
-
-def local_date(aware_dt: datetime, tz: tzinfo | str) -> date:
-    """The calendar date of ``aware_dt`` in ``tz`` (the site's zone).
-
-    A naive datetime is refused: guessing its zone is how a Sunday-night session lands in
-    the wrong week.
-    """
-    if aware_dt.tzinfo is None or aware_dt.utcoffset() is None:
-        raise ValueError("local_date needs an aware datetime")
-    if isinstance(tz, str):
-        tz = ZoneInfo(tz)
-    return aware_dt.astimezone(tz).date()
 
 
 def period_bounds(period: str, day: date) -> tuple[date, date]:
@@ -74,9 +61,9 @@ def check_period_limit(
         "max": maximum,
         "requested": attendees,
         # The session's period is named, not "this week": the session may be weeks away.
-        "date": date_format(first, "F Y" if period == MONTH else "j F Y"),
+        "date": format_month(first) if period == MONTH else format_day(first),
         # When the allowance starts again: the first day of the next period.
-        "next": date_format(last + timedelta(days=1), "l j F Y"),
+        "next": format_weekday(last + timedelta(days=1)),
     }
     if used >= maximum:
         message = {

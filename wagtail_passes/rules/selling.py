@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from .dates import format_day, format_day_or_moment
 
 AVAILABLE = "available"
 CODE_REQUIRED = "code_required"
@@ -37,13 +38,6 @@ class SaleState:
         return "warn" if self.code == NOT_YET_ON_SALE else "bad"
 
 
-def _local_moment(moment: datetime, tz: tzinfo) -> str:
-    local = moment.astimezone(tz)
-    if (local.hour, local.minute) == (0, 0):
-        return date_format(local.date(), "j F Y")
-    return date_format(local, "j F Y, H:i")
-
-
 def sale_state(
     *,
     now: datetime,
@@ -67,14 +61,14 @@ def sale_state(
         return SaleState(
             NO_LONGER_ON_SALE,
             _("No longer on sale: its validity ended on %(date)s.")
-            % {"date": date_format(fixed_end, "j F Y")},
+            % {"date": format_day(fixed_end)},
             False,
         )
     if sale_starts_at and now < sale_starts_at:
         return SaleState(
             NOT_YET_ON_SALE,
             _("Not on sale yet: on sale from %(when)s.")
-            % {"when": _local_moment(sale_starts_at, tz)},
+            % {"when": format_day_or_moment(sale_starts_at, tz)},
             False,
             on_sale_from=sale_starts_at,
         )

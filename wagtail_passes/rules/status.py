@@ -52,3 +52,18 @@ def status_on(terms: PassTerms, state: PassState, today: date, *, expiry: bool =
     if hold_covering(state.holds, today) is not None:
         return ON_HOLD
     return ACTIVE
+
+
+#: The staff tools on a member pass (V7, R3, S4), in the order the admin offers them.
+PASS_TOOLS = ("hold", "adjust", "extend", "cancel")
+
+
+def pass_tools_open(status: str) -> tuple[str, ...]:
+    """The tools that still mean something for a pass in ``status``: none once it is
+    cancelled; an expired pass can still be extended (to use it again) or cancelled, but
+    not held or adjusted."""
+    if status == CANCELLED:
+        return ()
+    if status == EXPIRED:
+        return ("extend", "cancel")
+    return PASS_TOOLS

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .dates import format_day
 from .types import (
     FIXED,
     FROM_FIRST_USE,
@@ -32,10 +32,6 @@ from .types import (
     Verdict,
     refuse,
 )
-
-
-def _fmt(day: date) -> str:
-    return date_format(day, "j F Y")
 
 
 def merge_holds(holds: Iterable[Hold]) -> tuple[Hold, ...]:
@@ -148,14 +144,14 @@ def judge_day(terms: PassTerms, state: PassState, day: date) -> Verdict | None:
         return refuse(
             "not_started",
             _("Valid from %(start)s; the session is on %(day)s")
-            % {"start": _fmt(window.starts_on), "day": _fmt(day)},
+            % {"start": format_day(window.starts_on), "day": format_day(day)},
             temporary=True,
         )
     if window.ends_on is not None and day > window.ends_on:
         return refuse(
             "expired",
             _("Valid only until %(end)s; the session is on %(day)s")
-            % {"end": _fmt(window.ends_on), "day": _fmt(day)},
+            % {"end": format_day(window.ends_on), "day": format_day(day)},
         )
     if first_use and window.ends_on is not None:
         stranded = _stranded_day(state, day, window.ends_on)
@@ -167,15 +163,17 @@ def judge_day(terms: PassTerms, state: PassState, day: date) -> Verdict | None:
                     "before the session on %(booked)s already booked with it"
                 )
                 % {
-                    "day": _fmt(day),
+                    "day": format_day(day),
                     "n": terms.duration_days,
-                    "end": _fmt(window.ends_on),
-                    "booked": _fmt(stranded),
+                    "end": format_day(window.ends_on),
+                    "booked": format_day(stranded),
                 },
             )
     hold = hold_covering(state.holds, day)
     if hold is not None:
         return refuse(
-            "on_hold", _("On hold until %(end)s") % {"end": _fmt(hold.ends_on)}, temporary=True
+            "on_hold",
+            _("On hold until %(end)s") % {"end": format_day(hold.ends_on)},
+            temporary=True,
         )
     return None

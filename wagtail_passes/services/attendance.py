@@ -119,3 +119,19 @@ def record_desk_payment(booking: Booking, by, method: str, note: str = "") -> Bo
         )
     signals.send_on_commit(signals.booking_paid, Booking, booking=booking, by=by)
     return booking
+
+
+def booking_tools_open(booking: Booking, now=None) -> tuple[str, ...]:
+    """What staff can still do to a booking (S3): mark attendance once its session has
+    started, record a desk payment while something is due, cancel it while booked. A
+    cancelled booking or session takes none."""
+    if booking.status == BookingStatus.CANCELLED or booking.session.is_cancelled:
+        return ()
+    tools = []
+    if booking.session.start <= (now or timezone.now()):
+        tools.append("attendance")
+    if booking.amount_due > 0:
+        tools.append("desk_payment")
+    if booking.status == BookingStatus.BOOKED:
+        tools.append("cancel")
+    return tuple(tools)

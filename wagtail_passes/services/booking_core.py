@@ -28,6 +28,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from ..presentation import pass_end_reason
 from ..rules.booking_window import booking_window
 from .catalogue import products_covering
 from .eligibility import evaluate_member_passes
@@ -179,17 +180,7 @@ def pass_reasons(member, evaluated) -> list[tuple[str, str]]:
     finished = MemberPass.objects.filter(
         member=member, status__in=[PassStatus.EXPIRED, PassStatus.CANCELLED]
     ).order_by("-valid_until", "-pk")[:3]
-    return [(p.title, _final_reason(p)) for p in finished]
-
-
-def _final_reason(member_pass: MemberPass) -> str:
-    from ..presentation import format_day
-
-    if member_pass.status == PassStatus.CANCELLED:
-        return _("Cancelled")
-    if member_pass.valid_until is not None:
-        return _("Expired on %(date)s") % {"date": format_day(member_pass.valid_until)}
-    return _("Expired")
+    return [(p.title, pass_end_reason(p)) for p in finished]
 
 
 def no_valid_pass(member, session, evaluated, *, for_staff: bool = False) -> BookingError:

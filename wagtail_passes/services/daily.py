@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from ..exceptions import PassesError
 from ..models import MemberPass, PassStatus
-from .facts import local_today
+from ..presentation import local_today
 from .ledger import refresh_status
 from .locking import lock_member_pass
 

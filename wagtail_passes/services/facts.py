@@ -13,9 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Max, Min, QuerySet
-from django.utils import timezone
 
-from ..conf import passes_settings
 from ..models import (
     BookingStatus,
     LedgerEntry,
@@ -24,6 +22,7 @@ from ..models import (
     ProgrammeClass,
     Session,
 )
+from ..presentation import local_day, local_today
 from ..rules.periods import period_bounds
 from ..rules.status import status_on
 from ..rules.types import Hold, PassState, PassTerms, Redemption, SessionFacts
@@ -47,17 +46,6 @@ def use_bounds(
         redemptions = redemptions.exclude(pk=excluding.pk)
     bounds = redemptions.order_by().aggregate(first=Min("session_day"), last=Max("session_day"))
     return bounds["first"], bounds["last"]
-
-
-def local_day(moment: dt.datetime | None) -> dt.date | None:
-    if moment is None:
-        return None
-    return moment.astimezone(passes_settings.tzinfo).date()
-
-
-def local_today() -> dt.date:
-    """Today in the site's time zone (V5): the day statuses are judged on."""
-    return local_day(timezone.now())
 
 
 def nearby_range(day: dt.date) -> tuple[dt.date, dt.date]:

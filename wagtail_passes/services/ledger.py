@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..exceptions import PassError
 from ..models import LedgerEntry, LedgerKind, MemberPass, PassStatus, ProductKind, Session
+from ..presentation import local_today, pass_balance_after
 from ..rules.status import status_on
 from ..rules.validity import validity_window
-from .facts import active_redemptions, local_today, state_of, terms_of, use_bounds
+from .facts import active_redemptions, state_of, terms_of, use_bounds
 
 #: The balance column holds 12 digits with 2 decimals.
 MAX_BALANCE = Decimal("9999999999.99")
@@ -66,7 +67,10 @@ def record_movement(
     if changed != 1:
         raise PassError(
             _("Not enough left on this pass: %(balance)s left, %(needed)s needed.")
-            % {"balance": member_pass.balance, "needed": -amount},
+            % {
+                "balance": pass_balance_after(member_pass, member_pass.balance),
+                "needed": pass_balance_after(member_pass, -amount),
+            },
             code="insufficient_balance",
         )
     member_pass.balance = new_balance

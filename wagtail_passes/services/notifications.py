@@ -4,20 +4,26 @@ caused them has committed.
 
 Each email ``name`` has three templates under ``wagtail_passes/emails/``:
 ``<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``.
+
+Every email is rendered in the member's language (``member_language``) and in the site's
+time zone (``WAGTAIL_PASSES_TIME_ZONE``), whoever or whatever caused it: a request in
+another language, a task worker with Django's ``TIME_ZONE``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from django.apps import apps
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import timezone, translation
 
 from ..conf import passes_settings
-from ..presentation import local
+from ..presentation import format_weekday_moment
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +40,8 @@ def render_and_send(name: str, member, context: dict) -> bool:
     if not getattr(member, "email", ""):
         logger.info("Not sending %s: member %s has no email address", name, member.pk)
         return False
-    context = {"member": member, "site_name": _site_name(), **context}
-    if context.get("booking") is not None:
-        context.setdefault("session", context["booking"].session)
-    if context.get("session") is not None:
-        context["cancel_until"] = cancel_until(context["session"])
-    subject = " ".join(
-        render_to_string(f"wagtail_passes/emails/{name}_subject.txt", context).split()
-    )
-    text = render_to_string(f"wagtail_passes/emails/{name}.txt", context)
-    html = render_to_string(f"wagtail_passes/emails/{name}.html", context)
+    with translation.override(member_language(member)), timezone.override(passes_settings.tzinfo):
+        subject, text, html = _render(name, member, context)
     message = EmailMultiAlternatives(subject, text, passes_settings.from_email, [member.email])
     message.attach_alternative(html, "text/html")
     try:
@@ -54,6 +52,38 @@ def render_and_send(name: str, member, context: dict) -> bool:
     return True
 
 
+def _render(name: str, member, context: dict) -> tuple[str, str, str]:
+    context = {"member": member, "site_name": _site_name(), **context}
+    if context.get("booking") is not None:
+        context.setdefault("session", context["booking"].session)
+    if context.get("session") is not None:
+        context["cancel_until"] = cancel_until(context["session"])
+    if isinstance(context.get("previous_start"), str):  # a moved session's old start, as JSON
+        context["previous_start"] = dt.datetime.fromisoformat(context["previous_start"])
+    subject = " ".join(
+        render_to_string(f"wagtail_passes/emails/{name}_subject.txt", context).split()
+    )
+    text = render_to_string(f"wagtail_passes/emails/{name}.txt", context)
+    html = render_to_string(f"wagtail_passes/emails/{name}.html", context)
+    return subject, text, html
+
+
+def member_language(member) -> str:
+    """The language a member's emails are written in: the one they chose in Wagtail
+    (``wagtail.users`` profile, "Preferred language"), else the site's LANGUAGE_CODE."""
+    if apps.is_installed("wagtail.users"):
+        from wagtail.users.models import UserProfile
+
+        preferred = (
+            UserProfile.objects.filter(user_id=member.pk)
+            .values_list("preferred_language", flat=True)
+            .first()
+        )
+        if preferred:
+            return preferred
+    return settings.LANGUAGE_CODE
+
+
 def cancel_until(session) -> str | None:
     """P6 for emails: the deadline in words while a member can still cancel online, else
     None (the template then says it can no longer be cancelled online). The deadline is
@@ -61,7 +91,7 @@ def cancel_until(session) -> str | None:
     deadline = session.cancellation_deadline
     if timezone.now() > deadline:
         return None
-    return date_format(local(deadline), "l j F Y, H:i")
+    return format_weekday_moment(deadline)
 
 
 def email_on_commit(
@@ -83,6 +113,4 @@ def email_on_commit(
 
 
 def _site_name() -> str:
-    from django.conf import settings
-
     return getattr(settings, "WAGTAIL_SITE_NAME", "")

@@ -27,16 +27,23 @@ from ..models import (
     ProductKind,
     ProductMixin,
 )
-from ..presentation import format_day, format_session_time
+from ..presentation import (
+    format_day,
+    format_session_time,
+    local_day,
+    local_today,
+    pass_balance_after,
+    pass_movement,
+)
 from ..rules.money import has_valid_precision, minor_unit_digits
-from .facts import active_redemptions, local_day, local_today, status_today
+from .facts import active_redemptions, status_today
 from .inputs import check_member
 from .ledger import MAX_BALANCE, record_movement, refresh_validity
 from .locking import lock_member_pass
 from .permissions import (
     ASSIGN_PASSES,
     MANAGE_PASSES,
-    is_staff,
+    can_manage_passes,
     require_member_or_staff,
     require_staff,
 )
@@ -179,7 +186,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
     """V7: the pass cannot pay for sessions from ``start`` to ``end`` (inclusive), and its
     expiry moves out by the hold's length. Refused when it would overlap another hold or
     a session already booked with the pass."""
-    staff = by is None or is_staff(by, MANAGE_PASSES)  # None: the system
+    staff = by is None or can_manage_passes(by)  # None: the system
     if not staff:
         if by.pk is None or by.pk != member_pass.member_id:
             raise PassError(_("Only staff or the pass's holder can hold it."), code="not_allowed")
@@ -277,7 +284,7 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
         if result < 0:
             raise PassError(
                 _("That would leave %(balance)s on the pass; the balance cannot go below 0.")
-                % {"balance": result},
+                % {"balance": pass_balance_after(member_pass, result)},
                 code="negative_balance",
             )
         if result > MAX_BALANCE:
@@ -290,7 +297,8 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
             member_pass,
             "wagtail_passes.pass.adjust",
             by,
-            _("Adjusted by %(amount)s: %(reason)s") % {"amount": amount, "reason": reason},
+            _("Adjusted by %(amount)s: %(reason)s")
+            % {"amount": pass_movement(member_pass, amount), "reason": reason},
             amount=str(amount),
             reason=reason,
         )

@@ -57,3 +57,63 @@ def require_staff(by, permission: str, error_class=PassesError) -> None:
     if by is None or is_staff(by, permission):
         return
     raise error_class(_("Only staff can do this."), code="not_allowed", permission=permission)
+
+
+# ---- what staff may do, by name ---------------------------------------------------
+# Every admin view, menu item and button asks one of these, so the admin offers exactly
+# what the services allow.
+
+VIEW_BOOKINGS = "wagtail_passes.view_booking"
+ADD_BOOKINGS = "wagtail_passes.add_booking"
+VIEW_PASSES = "wagtail_passes.view_memberpass"
+VIEW_SESSIONS = "wagtail_passes.view_session"
+CHANGE_SCHEDULES = "wagtail_passes.change_schedule"
+
+
+def can_view_bookings(user) -> bool:
+    """The registers and the bookings list."""
+    return is_staff(user, VIEW_BOOKINGS)
+
+
+def can_manage_bookings(user) -> bool:
+    """Mark attendance, cancel bookings, record desk payments, remove waiting members."""
+    return is_staff(user, MANAGE_BOOKINGS)
+
+
+def can_book_members(user) -> bool:
+    """Book a member on a session by hand (S3)."""
+    return is_staff(user, ADD_BOOKINGS) and is_staff(user, MANAGE_BOOKINGS)
+
+
+def can_view_passes(user) -> bool:
+    """The member passes list and inspect pages."""
+    return is_staff(user, VIEW_PASSES)
+
+
+def can_assign_passes(user) -> bool:
+    """Give a member a pass by hand (K6)."""
+    return is_staff(user, ASSIGN_PASSES)
+
+
+def can_manage_passes(user) -> bool:
+    """Hold, adjust, extend and cancel member passes (V7, R3, S4)."""
+    return is_staff(user, MANAGE_PASSES)
+
+
+def can_cancel_sessions(user) -> bool:
+    return is_staff(user, MANAGE_SESSIONS)
+
+
+def can_see_session_history(user) -> bool:
+    """Who changed or cancelled a session, and its waiting list."""
+    return is_staff(user, VIEW_SESSIONS) or is_staff(user, MANAGE_SESSIONS)
+
+
+def can_generate_sessions(user) -> bool:
+    """Generate a schedule's sessions: whoever may change the schedule."""
+    return is_staff(user, CHANGE_SCHEDULES)
+
+
+def can_choose_members(user) -> bool:
+    """Search the site's users by name and address: only to assign a pass or book one."""
+    return can_assign_passes(user) or can_manage_bookings(user)

@@ -20,7 +20,7 @@ from ..audit import log_action
 from ..bounds import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
-from ..presentation import format_moment, local
+from ..presentation import format_moment, local_day
 from . import notifications
 from .booking_core import mark_cancelled, places_taken, release
 from .locking import lock_member_passes, lock_session
@@ -190,7 +190,8 @@ def update_session(
                     notifications.SESSION_MOVED,
                     booking.member,
                     booking=booking,
-                    previous_start=format_moment(old_start),
+                    # A moment, not words: the email puts it in the member's language.
+                    previous_start=old_start.isoformat(),
                 )
         if locked.effective_capacity > old_capacity:
             lock_waiting_passes(locked)
@@ -205,7 +206,7 @@ def _check_move(session: Session, new_start, booked, allow_past: bool) -> None:
             _("The new start is in the past; confirm that you mean it."), code="session_in_past"
         )
     moved_day = format_moment(new_start)
-    same_day = local(new_start).date() == session.local_date
+    same_day = local_day(new_start) == session.local_date
     if booked and not same_day:
         raise BookingError(
             ngettext(

@@ -25,6 +25,7 @@ from ..models import (
     Session,
     ValidityBasis,
 )
+from ..presentation import local_today
 from ..products import registry
 
 
@@ -128,7 +129,7 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
     weekdays = [0, 2]
     start_time = dt.time(18, 0)
     duration_minutes = 60
-    starts_on = factory.LazyFunction(lambda: timezone.localdate())
+    starts_on = factory.LazyFunction(local_today)
     ends_on = None
 
 
@@ -201,7 +202,6 @@ class _ProductFactory(_PageFactory):
         abstract = True
 
     title = factory.Sequence(lambda n: f"Product {n}")
-    slug = factory.Sequence(lambda n: f"product-{n}")
     price = Decimal("50.00")
     currency = "EUR"
     validity_basis = ValidityBasis.PURCHASE
@@ -225,6 +225,7 @@ class PassPageFactory(_ProductFactory):
     class Meta:
         model = _page_type(registry.pass_models, "wagtail_passes_pages.PassPage")
 
+    slug = factory.Sequence(lambda n: f"pass-{n}")
     kind = ProductKind.ENTRIES
     quantity = Decimal(10)
 
@@ -233,6 +234,7 @@ class CreditPackPageFactory(_ProductFactory):
     class Meta:
         model = _page_type(registry.credit_pack_models, "wagtail_passes_pages.CreditPackPage")
 
+    slug = factory.Sequence(lambda n: f"credit-pack-{n}")  # never the same as a pass's
     kind = ProductKind.CREDITS
     quantity = Decimal(20)
 

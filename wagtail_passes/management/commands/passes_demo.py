@@ -36,7 +36,9 @@ from ...models import (
     Session,
     ValidityBasis,
 )
+from ...presentation import local_today
 from ...products import registry
+from ...rules.money import Money
 from ...services import book, generate_sessions, issue_member_pass
 
 DEMO_LOGINS = {
@@ -188,7 +190,7 @@ def demo_products(
             credit_model,
             "studio-credit-50",
             {
-                "title": f"Studio credit 50 {currency}",
+                "title": f"Studio credit {Money(Decimal(50), currency)}",
                 "intro": "<p>Money on account: each booking takes the class's price.</p>",
                 "kind": ProductKind.MONEY,
                 "quantity": Decimal(50),
@@ -289,7 +291,7 @@ class Command(BaseCommand):
     def _programme(self, slug, fields, classes) -> Programme:
         fields = {"currency": passes_settings.DEFAULT_CURRENCY, **fields}
         programme, _ = Programme.objects.get_or_create(slug=slug, defaults=fields)
-        today = timezone.localdate(timezone=passes_settings.tzinfo)
+        today = local_today()
         for name, class_fields, pool_name, schedules in classes:
             pool = None
             if pool_name:
@@ -318,7 +320,7 @@ class Command(BaseCommand):
             return None
         index = self._index_page(site.root_page, index_model)
         existing = set(index.get_children().values_list("slug", flat=True))
-        today = timezone.localdate(timezone=passes_settings.tzinfo)
+        today = local_today()
         currency = passes_settings.DEFAULT_CURRENCY
         new = 0
         products = demo_products(today, currency, pass_model, credit_model)
@@ -353,6 +355,9 @@ class Command(BaseCommand):
             slug=slug,
             intro="<p>Passes and credit packs for the studio's classes and the swim club.</p>",
         )
+        # The site's menu links to it (a custom base page model may have no such field).
+        if any(field.name == "show_in_menus" for field in index_model._meta.get_fields()):
+            index.show_in_menus = True
         root.add_child(instance=index)
         index.save_revision().publish()
         return index
