@@ -37,6 +37,11 @@ ACTIONS = {
     ),
     "wagtail_passes.session.change": (_("Change session"), _("Session changed")),
     "wagtail_passes.session.cancel": (_("Cancel session"), _("Session cancelled")),
+    "wagtail_passes.order.place": (_("Place order"), _("Order placed")),
+    "wagtail_passes.order.paid": (_("Order paid"), _("Order paid")),
+    "wagtail_passes.order.cancel": (_("Cancel order"), _("Order cancelled")),
+    "wagtail_passes.order.expire": (_("Order expired"), _("Order expired")),
+    "wagtail_passes.order.refund": (_("Refund order"), _("Order refunded")),
 }
 
 

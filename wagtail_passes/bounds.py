@@ -30,6 +30,7 @@ MAX_COUNTED_QUANTITY = 100_000
 MAX_DURATION_DAYS = 3_660
 MAX_PERIOD_USES = 1_000
 MAX_STOCK = 1_000_000
+MAX_DISCOUNT_USES = 1_000_000
 MAX_COMMITMENT_PAYMENTS = 1_000
 # Every date staff enter (validity, sale window, schedules) lies in these years.
 FIRST_YEAR = 2000

@@ -118,3 +118,24 @@ def check_values(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.compatibility)
+def check_stripe(app_configs=None, **kwargs):
+    """Card payments need both Stripe settings: with only one, Stripe is silently off."""
+    has_key = bool(passes_settings.STRIPE_SECRET_KEY)
+    has_secret = bool(passes_settings.STRIPE_WEBHOOK_SECRET)
+    if has_key == has_secret:
+        return []
+    missing = "WEBHOOK_SECRET" if has_key else "SECRET_KEY"
+    return [
+        Warning(
+            f"Card payments by Stripe are off: WAGTAIL_PASSES_STRIPE_{missing} is not set.",
+            hint=(
+                "Set both WAGTAIL_PASSES_STRIPE_SECRET_KEY and "
+                "WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET to offer card payments, or neither "
+                "(see docs/how-to/stripe.md)."
+            ),
+            id="wagtail_passes.W002",
+        )
+    ]

@@ -26,6 +26,24 @@ DEFAULTS = {
     "SCHEDULE_HORIZON_DAYS": 56,
     # Address booking emails are sent from. None means DEFAULT_FROM_EMAIL.
     "FROM_EMAIL": None,
+    # How long an unpaid order holds its stock before it expires (C5): days for a bank
+    # transfer, minutes for a card payment.
+    "BANK_TRANSFER_HOLD_DAYS": 7,
+    "CARD_HOLD_MINUTES": 30,
+    # What members read (and are emailed) to pay by bank transfer: account name, IBAN, ...
+    # The order's reference is added to it. Empty: "pay at the venue".
+    "BANK_TRANSFER_INSTRUCTIONS": "",
+    # The payment methods offered at checkout, in this order (C2): "manual" (bank transfer
+    # or pay at the venue, always available) and "stripe" (card, through Stripe's hosted
+    # Checkout; offered only when both Stripe settings below are set). An entry can also
+    # be {"CLASS": "dotted.path.Provider", "OPTIONS": {...}} for a provider of your own.
+    "PAYMENT_PROVIDERS": ["manual", "stripe"],
+    # Stripe's secret API key ("sk_test_..." or "sk_live_...", or a restricted "rk_..." key
+    # allowed to write Checkout Sessions). Keep it out of version control.
+    "STRIPE_SECRET_KEY": "",
+    # The signing secret ("whsec_...") of the webhook endpoint pointing at
+    # <passes URL>/webhooks/stripe/, used to verify the Stripe-Signature header.
+    "STRIPE_WEBHOOK_SECRET": "",
 }
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .conf import passes_settings
 from .rules import dates, describe
@@ -195,3 +196,16 @@ def ledger_row(entry, member_pass, about: str) -> dict:
 def pass_end_reason(member_pass) -> str:
     """Why an expired or cancelled pass cannot pay any more (R4)."""
     return describe.why_ended(member_pass.status == CANCELLED, member_pass.valid_until)
+
+
+#: Payment provider code -> how members and staff read it (unknown codes as they are).
+PROVIDERS = {
+    "manual": _("Bank transfer or pay at the venue"),
+    "stripe": _("Card (Stripe)"),
+    "free": _("Free"),
+}
+
+
+def provider_text(code: str) -> str:
+    """ "manual" -> "Bank transfer or pay at the venue"."""
+    return str(PROVIDERS.get(code, code)) if code else EMPTY

@@ -42,6 +42,8 @@ pass_extended = Signal()
 pass_cancelled = Signal()
 #: A pass expired: its window ended (``member_pass``).
 pass_expired = Signal()
+#: An order, or some of its lines, was refunded (``order``, ``refunds``, ``by``; C4).
+order_refunded = Signal()
 
 
 def send_on_commit(signal: Signal, sender, **kwargs) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from .compat import task
-from .models import Booking, Session
+from .models import Booking, Order, Session
 
 
 @task()
@@ -23,6 +23,7 @@ def send_member_email(
     session_id: int | None = None,
     returned: bool = False,
     extra: dict | None = None,
+    order_id: int | None = None,
 ) -> bool:
     """Render and send one member email (``services.notifications``); ``extra`` holds
     plain values for the template (such as a moved session's previous time)."""
@@ -40,6 +41,8 @@ def send_member_email(
         )
     if session_id is not None:
         context["session"] = Session.objects.with_related().filter(pk=session_id).first()
+    if order_id is not None:
+        context["order"] = Order.objects.prefetch_related("lines").filter(pk=order_id).first()
     return render_and_send(name, member, context)
 
 

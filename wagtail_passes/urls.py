@@ -3,13 +3,36 @@
 path("passes/", include("wagtail_passes.urls")),
 """
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from .products.views import checkout_not_available
+from .checkout.orders import order_cancel, order_detail, order_list
+from .checkout.views import checkout
+from .payments.views import order_pay, stripe_return, stripe_webhook
+from .services.orders import REFERENCE_ALPHABET, REFERENCE_LENGTH
+
+
+class OrderReferenceConverter:
+    """An order's reference as ``services.orders`` writes it; anything else is a 404."""
+
+    regex = f"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(OrderReferenceConverter, "passes_order_reference")
 
 app_name = "wagtail_passes"
 
 urlpatterns: list = [
-    # A placeholder until the real checkout (C1) takes this URL over.
-    path("checkout/<int:product_id>/", checkout_not_available, name="checkout"),
+    path("checkout/<int:product_id>/", checkout, name="checkout"),
+    path("orders/", order_list, name="orders"),
+    path("orders/<passes_order_reference:reference>/", order_detail, name="order"),
+    path("orders/<passes_order_reference:reference>/cancel/", order_cancel, name="order_cancel"),
+    path("orders/<passes_order_reference:reference>/pay/", order_pay, name="order_pay"),
+    path("orders/<passes_order_reference:reference>/paid/", stripe_return, name="stripe_return"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
 ]

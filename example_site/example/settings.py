@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     # the real Tasks backend: emails are sent by `manage.py db_worker` (make demo runs it)
     "django_tasks_db",
+    # member accounts: sign up, sign in, email confirmation (the app itself needs only LOGIN_URL)
+    "allauth",
+    "allauth.account",
     # a standard Wagtail site
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "example.urls"
@@ -105,8 +109,32 @@ DEFAULT_FROM_EMAIL = "Harbour Studio <hello@harbour-studio.example>"
 # the django-tasks backport (>= 0.12) on Django 5.2; Wagtail's own tasks use it too.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-LOGIN_URL = "wagtailcore_login"
+# Members sign up and sign in with django-allauth (accounts/ in urls.py); the checkout
+# sends a visitor to LOGIN_URL with ?next= and allauth brings them back. Staff still sign
+# in to the Wagtail admin at /admin/login/.
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the Wagtail admin's login (username)
+    "allauth.account.auth_backends.AuthenticationBackend",  # the site's sign in (email)
+]
+# Sign in with an email address or a username; sign up asks for email and password only
+# (allauth makes up a username, which the Wagtail admin's sign-in uses).
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True  # no "Remember me" box: members stay signed in
+# A new member confirms their email address before they can sign in: allauth sends a link
+# (printed in the terminal by the console email backend below) and, once it is opened,
+# signs them in and takes them back where they were going (the checkout).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True  # the link confirms at once: one click less in the demo
+# Users made outside allauth (passes_demo --logins, createsuperuser) sign in without a
+# confirmation email: see example/accounts.py.
+ACCOUNT_ADAPTER = "example.accounts.AccountAdapter"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Harbour Studio] "
 
 WAGTAIL_SITE_NAME = "Harbour Studio"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
@@ -118,3 +146,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # wagtail_passes settings (docs/reference/settings.md)
 WAGTAIL_PASSES_DEFAULT_CURRENCY = "GBP"
+# Shown on the order page and in the "order received" email, with the order's reference.
+# A demo account: not a real bank.
+WAGTAIL_PASSES_BANK_TRANSFER_INSTRUCTIONS = """Harbour Studio Ltd (demo)
+IBAN: GB33 DEMO 0000 0000 0000 00 (fake)
+BIC: DEMOGB2L"""
+# Card payments by Stripe (test mode) when both are in the environment; see
+# docs/how-to/stripe.md. Never put real keys in this file.
+WAGTAIL_PASSES_STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,7 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # member accounts (django-allauth): sign up, sign in, sign out, email confirmation
+    path("accounts/", include("allauth.urls")),
     path("passes/", include("wagtail_passes.urls")),
     path("", include(wagtail_urls)),
 ]

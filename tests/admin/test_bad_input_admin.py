@@ -13,6 +13,8 @@ from wagtail_passes.models import (
     Hold,
     LedgerEntry,
     MemberPass,
+    Order,
+    Payment,
     Programme,
     ProgrammeClass,
     Schedule,
@@ -37,6 +39,8 @@ MODELS = (
     Hold,
     LedgerEntry,
     MemberPass,
+    Order,
+    Payment,
     Programme,
     ProgrammeClass,
     Schedule,
@@ -68,7 +72,8 @@ def world():
     booking = services.book(UserFactory(), session)
     entry = services.join_waitlist(UserFactory(), session)
     ScheduleFactory(programme_class=session.programme_class)
-    return {"session": session, "pass": mp, "booking": booking, "entry": entry}
+    order = services.place_order(UserFactory(), PassPageFactory())
+    return {"session": session, "pass": mp, "booking": booking, "entry": entry, "order": order}
 
 
 def object_url_names():
@@ -96,6 +101,9 @@ def test_every_object_url_was_found():
         "wagtail_passes_booking_modeladmin_desk_payment",
         "wagtail_passes_session_modeladmin_register",
         "wagtail_passes_programme_modeladmin_edit",
+        "wagtail_passes_order_modeladmin_inspect",
+        "wagtail_passes_order_modeladmin_mark_paid",
+        "wagtail_passes_order_modeladmin_cancel",
     ):
         assert expected in names
     assert len(names) >= 20

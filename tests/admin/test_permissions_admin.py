@@ -14,7 +14,16 @@ from . import admin_url, sidebar_menu, staff_client
 
 pytestmark = pytest.mark.django_db
 
-PASSES_MENU = ["Programmes", "Classes", "Sessions", "Schedules", "Bookings", "Member passes"]
+PASSES_MENU = [
+    "Programmes",
+    "Classes",
+    "Sessions",
+    "Schedules",
+    "Bookings",
+    "Member passes",
+    "Orders",
+    "Discount codes",
+]
 FACTORIES = {
     "programme": ProgrammeFactory,
     "programmeclass": ProgrammeClassFactory,
@@ -23,7 +32,7 @@ FACTORIES = {
 }
 
 
-def test_superuser_sees_the_passes_menu_with_its_six_items(client, superuser):
+def test_superuser_sees_the_passes_menu_with_its_eight_items(client, superuser):
     client.force_login(superuser)
 
     response = client.get(reverse("wagtailadmin_home"))

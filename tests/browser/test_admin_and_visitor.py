@@ -56,7 +56,7 @@ def test_admin_edits_attendance_settings_and_bad_values_are_refused(page, live_s
     assert (programme.cancellation_cutoff_hours, programme.require_valid_pass) == (6, True)
 
 
-def test_visitor_reads_a_pass_page(page, live_server):
+def test_c1_visitor_reads_a_pass_page_and_buys_it(page, live_server):
     yoga = ProgrammeFactory(name="Yoga")
     ProgrammeClassFactory(programme=yoga)
     PassPageFactory(
@@ -76,7 +76,17 @@ def test_visitor_reads_a_pass_page(page, live_server):
     expect(page.get_by_text("10 entries").first).to_be_visible()
     expect(page.get_by_text(re.compile("90.00")).first).to_be_visible()
     page.get_by_role("link", name=re.compile("Buy", re.I)).click()
-    expect(page.get_by_text(re.compile("not available yet", re.I)).first).to_be_visible()
+    # a visitor logs in first (the host's LOGIN_URL), and comes back to the checkout
+    expect(page).to_have_url(re.compile(rf"/accounts/login/\?next=/passes/checkout/{product.pk}/"))
+
+    UserFactory(username="lee", is_superuser=True, is_staff=True)  # logs in through the admin
+    log_in(page, live_server, "lee")
+    page.goto(f"{live_server.url}{product.url}")
+    page.get_by_role("link", name=re.compile("Buy", re.I)).click()
+    expect(page.get_by_role("heading", name="Buy 10-class pass")).to_be_visible()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Order [2-9A-Z]{8}$"))).to_be_visible()
+    expect(page.get_by_text("Awaiting payment")).to_be_visible()
 
 
 def test_staff_choose_a_member_by_name_and_assign_a_pass(page, live_server):

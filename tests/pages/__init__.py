@@ -1,4 +1,4 @@
-"""Tests of the product pages: the page editor, the public pages, the checkout placeholder
+"""Tests of the product pages: the page editor, the public pages
 and the programme's products inline. Shared helpers live here."""
 
 from django.urls import reverse

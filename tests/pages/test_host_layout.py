@@ -16,6 +16,7 @@ from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
     ProductIndexPageFactory,
+    UserFactory,
 )
 
 STYLESHEET = "/static/wagtail_passes/css/passes.css"
@@ -104,14 +105,25 @@ def test_index_page_renders_inside_the_host_base(client):
     ]
 
 
-def test_checkout_placeholder_renders_inside_the_host_base(client):
-    product = PassPageFactory(title="10-class pass")
+def test_checkout_renders_inside_the_host_base(client):
+    product = PassPageFactory(title="10-class pass", price=Decimal("90.00"))
+    client.force_login(UserFactory())
 
     soup = visit(client, reverse("wagtail_passes:checkout", args=(product.pk,)))
 
     wrapper = assert_at_home(soup, breadcrumbs=False)
-    assert words(wrapper.select_one("h1")) == "10-class pass"
-    assert wrapper.select_one("a")["href"] == product.url
+    assert words(wrapper.select_one("h1")) == "Buy 10-class pass"
+    assert wrapper.select_one(".passes-lines a")["href"] == product.url
+    assert words(wrapper.select_one(".passes-checkout__total")) == "€90.00"
+    assert soup.title.get_text(strip=True).startswith("Buy 10-class pass")
+
+
+def test_my_orders_renders_inside_the_host_base(client):
+    client.force_login(UserFactory())
+
+    wrapper = assert_at_home(visit(client, reverse("wagtail_passes:orders")), breadcrumbs=False)
+
+    assert words(wrapper.select_one("h1")) == "My orders"
 
 
 def with_body(page, html):

@@ -6,15 +6,19 @@ view that calls the services. ``wagtail_hooks.py`` registers :class:`PassesAdmin
 
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
+from .discounts import DiscountCodeAdmin
 from .group import PassesAdminGroup
 from .member_passes import MemberPassAdmin
+from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
 __all__ = [
     "BookingAdmin",
+    "DiscountCodeAdmin",
     "MemberPassAdmin",
+    "OrderAdmin",
     "PassesAdminGroup",
     "ProgrammeAdmin",
     "ProgrammeClassAdmin",

@@ -37,3 +37,26 @@ class UpcomingDateFilter(DateFieldListFilter):
             (_("Upcoming"), {since: today}),
             (_("Past"), {until: today}),
         )
+
+
+class PastDateFilter(DateFieldListFilter):
+    """Date ranges that look back (orders, payments), in the site's time zone (V5).
+
+    Like :class:`UpcomingDateFilter`, every range starts or ends at a local midnight.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        today = local(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def days_ago(days):
+            return today - dt.timedelta(days=days)
+
+        since, until = self.lookup_kwarg_since, self.lookup_kwarg_until
+        self.links = (
+            (_("Any date"), {}),
+            (_("Today"), {since: today, until: today + dt.timedelta(days=1)}),
+            (_("Past 7 days"), {since: days_ago(6)}),
+            (_("Past 30 days"), {since: days_ago(29)}),
+            (_("Before that"), {until: days_ago(29)}),
+        )

@@ -7,7 +7,9 @@ from wagtail_modeladmin.options import ModelAdminGroup
 
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
+from .discounts import DiscountCodeAdmin
 from .member_passes import MemberPassAdmin
+from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
@@ -24,4 +26,6 @@ class PassesAdminGroup(ModelAdminGroup):
         ScheduleAdmin,
         BookingAdmin,
         MemberPassAdmin,
+        OrderAdmin,
+        DiscountCodeAdmin,
     )

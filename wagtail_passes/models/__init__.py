@@ -1,5 +1,23 @@
 from .bookings import Booking, BookingStatus, PaymentMethod, WaitlistEntry, WaitlistStatus
+from .discounts import (
+    DiscountCode,
+    DiscountCodeProduct,
+    DiscountKind,
+    DiscountRedemption,
+    normalise_code,
+)
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
+from .orders import (
+    Order,
+    OrderLine,
+    OrderState,
+    Payment,
+    PaymentEvent,
+    PaymentState,
+    Refund,
+    RefundState,
+    TermsAcceptance,
+)
 from .products import (
     BuyerRestriction,
     CreditPackProductMixin,
@@ -20,11 +38,23 @@ __all__ = [
     "BookingStatus",
     "BuyerRestriction",
     "CreditPackProductMixin",
+    "DiscountCode",
+    "DiscountCodeProduct",
+    "DiscountKind",
+    "DiscountRedemption",
     "Hold",
     "LedgerEntry",
     "LedgerKind",
     "LinkPool",
     "MemberPass",
+    "Order",
+    "OrderLine",
+    "OrderState",
+    "Payment",
+    "PaymentEvent",
+    "PaymentState",
+    "Refund",
+    "RefundState",
     "PassProductMixin",
     "PassStatus",
     "PaymentMethod",
@@ -39,7 +69,9 @@ __all__ = [
     "RenewWhen",
     "Schedule",
     "Session",
+    "TermsAcceptance",
     "ValidityBasis",
     "WaitlistEntry",
     "WaitlistStatus",
+    "normalise_code",
 ]

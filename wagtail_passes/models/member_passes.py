@@ -53,6 +53,15 @@ class MemberPass(models.Model):
         help_text=_("The product page it was bought from; its rules were copied below."),
     )
     title = models.CharField(_("title"), max_length=255)
+    order_line = models.ForeignKey(
+        "wagtail_passes.OrderLine",
+        verbose_name=_("order line"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member_passes",
+        help_text=_("The order it was bought with; empty when staff assigned it."),
+    )
 
     # The product's rules at purchase time: later edits of the page do not change them.
     kind = models.CharField(_("kind"), max_length=16, choices=ProductKind.choices)

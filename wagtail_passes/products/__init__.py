@@ -1,1 +1,1 @@
-"""Product pages beyond their models: the editor form and the checkout placeholder view."""
+"""Product pages beyond their models: the editor form, the registry, what the pages show."""

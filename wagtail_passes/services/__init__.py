@@ -11,6 +11,15 @@ from .booking import book, cancel_booking
 from .booking_core import places_left, places_taken
 from .daily import DailyReport, run_daily
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
+from .orders import (
+    Quote,
+    cancel_order,
+    expire_orders,
+    fulfil_order,
+    mark_paid,
+    place_order,
+    quote,
+)
 from .passes import (
     adjust_pass,
     assign_pass,
@@ -19,14 +28,25 @@ from .passes import (
     hold_pass,
     issue_member_pass,
 )
+from .refunds import RefundResult, refund_order, refundable
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
 from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
+    "cancel_order",
+    "expire_orders",
+    "fulfil_order",
+    "mark_paid",
+    "place_order",
+    "quote",
+    "refund_order",
+    "refundable",
+    "RefundResult",
     "DailyReport",
     "GenerationReport",
+    "Quote",
     "SessionChange",
     "adjust_pass",
     "assign_pass",

@@ -23,6 +23,7 @@ from ..models import MemberPass, PassStatus
 from ..presentation import local_today
 from .ledger import refresh_status
 from .locking import lock_member_pass
+from .orders import expire_orders
 
 
 @dataclass
@@ -32,12 +33,13 @@ class DailyReport:
     on_hold: list[int] = field(default_factory=list)
     resumed: list[int] = field(default_factory=list)
     written_off: list[int] = field(default_factory=list)
+    orders_expired: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.today.isoformat()}: {len(self.expired)} expired, "
             f"{len(self.on_hold)} put on hold, {len(self.resumed)} active again, "
-            f"{len(self.written_off)} written off"
+            f"{len(self.written_off)} written off, {self.orders_expired} unpaid orders expired"
         )
 
 
@@ -72,4 +74,6 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
                 report.on_hold.append(pk)
             elif before == PassStatus.ON_HOLD and after != PassStatus.ON_HOLD:
                 report.resumed.append(pk)
+    # Unpaid orders whose hold ran out (C5) expire by the clock, not by ``today``.
+    report.orders_expired = expire_orders()
     return report

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from ..conf import passes_settings
@@ -58,6 +59,9 @@ def _render(name: str, member, context: dict) -> tuple[str, str, str]:
         context.setdefault("session", context["booking"].session)
     if context.get("session") is not None:
         context["cancel_until"] = cancel_until(context["session"])
+    if context.get("order") is not None:
+        context["payment_instructions"] = passes_settings.BANK_TRANSFER_INSTRUCTIONS
+        context.setdefault("order_url", order_url(context["order"]))
     if isinstance(context.get("previous_start"), str):  # a moved session's old start, as JSON
         context["previous_start"] = dt.datetime.fromisoformat(context["previous_start"])
     subject = " ".join(
@@ -66,6 +70,21 @@ def _render(name: str, member, context: dict) -> tuple[str, str, str]:
     text = render_to_string(f"wagtail_passes/emails/{name}.txt", context)
     html = render_to_string(f"wagtail_passes/emails/{name}.html", context)
     return subject, text, html
+
+
+def order_url(order) -> str:
+    """The member's page of ``order`` as an absolute URL, from the Wagtail default site's
+    root URL; "" when there is no default site or the app's URLs are not included."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return ""
+    try:
+        path = reverse("wagtail_passes:order", kwargs={"reference": order.reference})
+    except NoReverseMatch:
+        return ""
+    return site.root_url + path
 
 
 def member_language(member) -> str:
@@ -95,7 +114,7 @@ def cancel_until(session) -> str | None:
 
 
 def email_on_commit(
-    name: str, member, *, booking=None, session=None, returned=False, **extra
+    name: str, member, *, booking=None, session=None, order=None, returned=False, **extra
 ) -> None:
     """Enqueue the email once the current transaction commits (never if it rolls back).
     ``extra`` are plain (JSON) values for the template."""
@@ -106,6 +125,7 @@ def email_on_commit(
         "member_id": member.pk,
         "booking_id": booking.pk if booking is not None else None,
         "session_id": session.pk if session is not None else None,
+        "order_id": order.pk if order is not None else None,
         "returned": returned,
         "extra": extra,
     }

@@ -380,18 +380,26 @@ def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
                 % {"sessions": ", ".join(format_session_time(b.session) for b in upcoming)},
                 code="pass_has_bookings",
             )
-        member_pass.status = PassStatus.CANCELLED
-        entry = record_movement(
-            member_pass, LedgerKind.CANCEL, -member_pass.balance, by=by, reason=reason
-        )
-        log_action(
-            member_pass,
-            "wagtail_passes.pass.cancel",
-            by,
-            _("Cancelled: %(reason)s") % {"reason": reason},
-            reason=reason,
-        )
-        signals.send_on_commit(signals.pass_cancelled, MemberPass, member_pass=member_pass, by=by)
+        entry = write_off_pass(member_pass, by, reason)
+    return entry
+
+
+def write_off_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
+    """Cancel a member pass whose row lock the caller holds: a ``cancel`` movement writes
+    off what is left (its used entries stay in the ledger as they are), logged, with its
+    signal once committed. The callers decide who may and when (``cancel_pass``, refunds)."""
+    member_pass.status = PassStatus.CANCELLED
+    entry = record_movement(
+        member_pass, LedgerKind.CANCEL, -member_pass.balance, by=by, reason=reason
+    )
+    log_action(
+        member_pass,
+        "wagtail_passes.pass.cancel",
+        by,
+        _("Cancelled: %(reason)s") % {"reason": reason},
+        reason=reason,
+    )
+    signals.send_on_commit(signals.pass_cancelled, MemberPass, member_pass=member_pass, by=by)
     return entry
 
 

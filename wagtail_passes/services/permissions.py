@@ -22,6 +22,7 @@ MANAGE_BOOKINGS = "wagtail_passes.change_booking"
 MANAGE_PASSES = "wagtail_passes.change_memberpass"
 ASSIGN_PASSES = "wagtail_passes.add_memberpass"
 MANAGE_SESSIONS = "wagtail_passes.change_session"
+MANAGE_ORDERS = "wagtail_passes.change_order"
 
 
 def is_staff(user, permission: str) -> bool:
@@ -68,6 +69,7 @@ ADD_BOOKINGS = "wagtail_passes.add_booking"
 VIEW_PASSES = "wagtail_passes.view_memberpass"
 VIEW_SESSIONS = "wagtail_passes.view_session"
 CHANGE_SCHEDULES = "wagtail_passes.change_schedule"
+VIEW_ORDERS = "wagtail_passes.view_order"
 
 
 def can_view_bookings(user) -> bool:
@@ -112,6 +114,16 @@ def can_see_session_history(user) -> bool:
 def can_generate_sessions(user) -> bool:
     """Generate a schedule's sessions: whoever may change the schedule."""
     return is_staff(user, CHANGE_SCHEDULES)
+
+
+def can_view_orders(user) -> bool:
+    """The orders list, an order's page and its history."""
+    return is_staff(user, VIEW_ORDERS) or is_staff(user, MANAGE_ORDERS)
+
+
+def can_manage_orders(user) -> bool:
+    """Mark an order paid (C2) and cancel an unpaid one (C5)."""
+    return is_staff(user, MANAGE_ORDERS)
 
 
 def can_choose_members(user) -> bool:

@@ -17,6 +17,9 @@ from django.utils import timezone
 from ..compat import PAGE_MODEL
 from ..models import (
     Booking,
+    DiscountCode,
+    DiscountCodeProduct,
+    DiscountKind,
     LinkPool,
     ProductKind,
     Programme,
@@ -50,6 +53,8 @@ STAFF_PERMISSIONS = (
     "view_memberpass",
     "change_session",
     "view_session",
+    "change_order",
+    "view_order",
 )
 
 
@@ -255,3 +260,24 @@ def member_pass(member=None, product=None, *, paid=True, purchased_at=None, **pr
         )
         product = factory_class(**product_fields)
     return issue_member_pass(member or UserFactory(), product, paid=paid, purchased_at=purchased_at)
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory):
+    """A discount code (A4): 10 % off every product, no limit, no dates.
+
+    ``DiscountCodeFactory(products=[page, ...])`` limits it to those products.
+    """
+
+    class Meta:
+        model = DiscountCode
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"CODE-{n}")
+    kind = DiscountKind.PERCENTAGE
+    value = Decimal(10)
+    currency = ""
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        for product in extracted or ():
+            DiscountCodeProduct.objects.create(code=self, product=product)

@@ -1,0 +1,436 @@
+"""Views of the "Orders" admin: the list (with CSV/XLSX export), an order's page (lines,
+terms accepted, payments, refunds, the member passes it issued) and the staff actions
+"Mark paid" (C2, C3), "Cancel order" (C5) and "Refund" (C4).
+
+Each action is a small form: GET shows it with what it will do, POST calls the service.
+A refusal of the service comes back as a form error and changes nothing (the services
+run in a transaction); success returns to the order's page with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote, unquote
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
+
+from ..exceptions import CheckoutError
+from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
+from ..models.orders import PAID_STATES
+from ..presentation import EMPTY, format_short_moment, person, provider_text
+from ..services import cancel_order, mark_paid, refund_order, refundable
+from ..services.facts import status_today
+from ..services.permissions import can_view_passes
+from .base import NumericPkURLHelper
+from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
+from .order_display import (
+    may_cancel,
+    may_mark_paid,
+    may_refund,
+    money_text,
+    state_text,
+)
+
+member_pass_urls = NumericPkURLHelper(MemberPass)
+
+#: What a spreadsheet program would run as a formula when a cell starts with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A text cell a spreadsheet shows as text: a member named "=HYPERLINK(...)" stays a name."""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+# ---- list and inspect ------------------------------------------------------------
+
+
+class OrderIndexView(IndexView):
+    """The list; ``?export=csv`` or ``?export=xlsx`` downloads what it shows (filters and
+    search applied), with the columns of ``OrderAdmin.list_export``."""
+
+    custom_value_preprocess = {
+        **IndexView.custom_value_preprocess,
+        str: {IndexView.FORMAT_CSV: csv_safe},
+    }
+
+    def to_row_dict(self, item):
+        # modeladmin shows "-" for every falsy value; a free order's total is 0, not "-".
+        row = super().to_row_dict(item)
+        for field in ("total",):
+            if field in row:
+                row[field] = getattr(item, field)
+        return row
+
+
+class OrderInspectView(InspectView):
+    """Everything about one order: lines, terms accepted, payments, member passes issued.
+    Nothing on it can be edited; the services change an order."""
+
+    def __init__(self, model_admin, instance_pk):
+        WMABaseView.__init__(self, model_admin)
+        self.instance_pk = unquote(instance_pk)
+        self.pk_quoted = quote(self.instance_pk)
+        self.instance = get_object_or_404(
+            Order.objects.select_related("member"), pk=self.instance_pk
+        )
+
+    def get_page_title(self):
+        return str(self.instance)
+
+    def get_page_subtitle(self):
+        return person(self.instance.member)
+
+    def get_fields_dict(self):
+        order = self.instance
+        closed = EMPTY
+        if order.closed_at:
+            closed = format_short_moment(order.closed_at)
+        rows = [
+            (_("Reference"), order.reference),
+            (_("Member"), person(order.member)),
+            (_("Email"), order.member.email or EMPTY),
+            (_("State"), state_text(order)),
+            (_("Payment method"), provider_text(order.provider)),
+            (_("Total"), money_text(order.total, order.currency)),
+            (_("Placed"), format_short_moment(order.created_at)),
+            (
+                _("Held until"),
+                format_short_moment(order.expires_at) if order.expires_at else EMPTY,
+            ),
+            (_("Paid at"), format_short_moment(order.paid_at) if order.paid_at else EMPTY),
+            (_("Cancelled or expired at"), closed),
+        ]
+        return [{"label": label, "value": value} for label, value in rows]
+
+    def line_rows(self, lines):
+        order = self.instance
+        return [
+            {
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": money_text(line.unit_price, order.currency),
+                "discount": money_text(line.discount, order.currency) if line.discount else EMPTY,
+                "total": money_text(line.total, order.currency),
+            }
+            for line in lines
+        ]
+
+    def terms_rows(self, lines):
+        return [
+            {
+                "title": line.title,
+                "accepted_at": format_short_moment(acceptance.accepted_at),
+                "digest": acceptance.terms_digest,
+                "short_digest": acceptance.terms_digest[:12],
+                "terms": acceptance.terms,
+            }
+            for line in lines
+            for acceptance in line.terms_acceptances.all()
+        ]
+
+    def payment_rows(self):
+        return [
+            {
+                "provider": provider_text(payment.provider),
+                "provider_id": payment.provider_id or EMPTY,
+                "amount": money_text(payment.amount, payment.currency),
+                "state": PaymentState(payment.state).label,
+                "recorded_at": format_short_moment(payment.created_at),
+                "recorded_by": person(payment.recorded_by),
+                "note": (payment.raw or {}).get("note") or EMPTY,
+            }
+            for payment in self.instance.payments.select_related("recorded_by")
+        ]
+
+    def refund_rows(self):
+        return [
+            {
+                "line": refund.line.title if refund.line else EMPTY,
+                "provider": provider_text(refund.provider),
+                "provider_id": refund.provider_id or EMPTY,
+                "amount": money_text(refund.amount, refund.currency),
+                "state": RefundState(refund.state).label,
+                "recorded_at": format_short_moment(refund.created_at),
+                "recorded_by": person(refund.recorded_by),
+                "reason": refund.reason or EMPTY,
+            }
+            for refund in self.instance.refunds.select_related("line", "recorded_by")
+        ]
+
+    def pass_rows(self):
+        show_links = can_view_passes(self.request.user)
+        passes = MemberPass.objects.filter(order_line__order=self.instance).order_by("pk")
+        return [
+            {
+                "title": member_pass.title,
+                "status": PassStatus(status_today(member_pass)).label,
+                "url": (
+                    member_pass_urls.get_action_url("inspect", quote(member_pass.pk))
+                    if show_links
+                    else ""
+                ),
+            }
+            for member_pass in passes
+        ]
+
+    def get_context_data(self, **kwargs):
+        lines = list(self.instance.lines.prefetch_related("terms_acceptances"))
+        return super().get_context_data(
+            line_rows=self.line_rows(lines),
+            terms_rows=self.terms_rows(lines),
+            payment_rows=self.payment_rows(),
+            refund_rows=self.refund_rows(),
+            pass_rows=self.pass_rows(),
+            history_url=self.url_helper.get_action_url("history", self.pk_quoted),
+            **kwargs,
+        )
+
+
+# ---- staff actions ---------------------------------------------------------------
+
+
+class OrderActionView(InstanceSpecificView, FormView):
+    """GET shows the form and what it will do; a valid POST calls :meth:`perform`. A
+    ``CheckoutError`` becomes a form error; success returns to the order's page."""
+
+    template_name = "wagtail_passes/admin/sessions/action_form.html"
+    intro = ""
+    submit_label = _("Confirm")
+
+    def __init__(self, model_admin, instance_pk):
+        WMABaseView.__init__(self, model_admin)
+        self.instance_pk = unquote(instance_pk)
+        self.pk_quoted = quote(self.instance_pk)
+        self.instance = get_object_or_404(
+            Order.objects.select_related("member"), pk=self.instance_pk
+        )
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    def get_meta_title(self):
+        return f"{self.get_page_title()} – {self.instance.reference}"
+
+    def get_page_subtitle(self):
+        return f"{self.instance} – {person(self.instance.member)}"
+
+    @property
+    def can_submit(self) -> bool:
+        raise NotImplementedError
+
+    def details(self) -> list[str]:
+        order = self.instance
+        return [
+            gettext("%(state)s; total %(total)s; payment method: %(provider)s.")
+            % {
+                "state": state_text(order),
+                "total": money_text(order.total, order.currency),
+                "provider": provider_text(order.provider),
+            }
+        ]
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def success_message(self, result) -> str:
+        raise NotImplementedError
+
+    @cached_property
+    def return_url(self) -> str:
+        helper, user = self.permission_helper, self.request.user
+        if helper.user_can_inspect_obj(user, self.instance):
+            return self.url_helper.get_action_url("inspect", self.pk_quoted)
+        if helper.user_can_list(user):
+            return self.index_url
+        return reverse("wagtailadmin_home")
+
+    def form_valid(self, form):
+        try:
+            result = self.perform(form)
+        except CheckoutError as error:
+            form.add_pass_error(error)
+            return self.form_invalid(form)
+        if result is not None:
+            messages.success(self.request, self.success_message(result))
+        return redirect(self.return_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            intro=self.intro,
+            details=self.details(),
+            submit_label=self.submit_label,
+            cancel_url=self.return_url,
+            can_submit=self.can_submit,
+            **kwargs,
+        )
+
+
+class MarkPaidView(OrderActionView):
+    """C2/C3: the transfer arrived; the order is paid and its member passes are issued,
+    once. A second POST (a double click, another tab) changes nothing and says so."""
+
+    page_title = _("Mark paid")
+    form_class = MarkPaidForm
+    submit_label = _("Mark paid")
+    intro = _(
+        "Record that the member paid this order by bank transfer or at the venue. The "
+        "member passes are issued at once and the member is emailed."
+    )
+
+    @property
+    def can_submit(self):
+        return may_mark_paid(self.instance)
+
+    def details(self):
+        order = self.instance
+        lines = super().details()
+        if order.state in PAID_STATES:
+            lines.append(self.already_paid_text(order))
+        elif order.state == OrderState.CANCELLED:
+            lines.append(gettext("A cancelled order cannot be marked paid."))
+        elif order.state == OrderState.EXPIRED:
+            lines.append(
+                gettext(
+                    "Its hold ran out: it is fulfilled if stock still allows; if not, you are "
+                    "told and nothing changes."
+                )
+            )
+        return lines
+
+    @staticmethod
+    def already_paid_text(order) -> str:
+        return gettext("This order was already paid on %(when)s; nothing changed.") % {
+            "when": format_short_moment(order.paid_at)
+        }
+
+    def perform(self, form):
+        # The service decides under the order's row lock: of two clicks at once exactly one
+        # marks it paid, and the other learns (``fulfilled_now``) that it already was.
+        reference = form.cleaned_data["reference"]
+        order = mark_paid(self.instance, self.request.user, reference=reference)
+        if not order.fulfilled_now:
+            messages.warning(self.request, self.already_paid_text(order))
+            return None
+        return order
+
+    def success_message(self, result):
+        issued = MemberPass.objects.filter(order_line__order=result).count()
+        return ngettext(
+            "%(order)s marked paid; %(count)d member pass issued to %(member)s.",
+            "%(order)s marked paid; %(count)d member passes issued to %(member)s.",
+            issued,
+        ) % {"order": result, "count": issued, "member": person(result.member)}
+
+
+class CancelOrderView(OrderActionView):
+    """C5: staff cancel an unpaid order; its stock is released and the member emailed."""
+
+    page_title = _("Cancel order")
+    form_class = CancelOrderForm
+    submit_label = _("Cancel order")
+    intro = _(
+        "The order can no longer be paid, what it held of the products' stock is released "
+        "and the member is emailed. Only an order awaiting payment can be cancelled."
+    )
+
+    @property
+    def can_submit(self):
+        return may_cancel(self.instance)
+
+    def perform(self, form):
+        return cancel_order(self.instance, self.request.user)
+
+    def success_message(self, result):
+        return gettext("%(order)s of %(member)s cancelled.") % {
+            "order": result,
+            "member": person(result.member),
+        }
+
+
+class RefundOrderView(OrderActionView):
+    """C4: staff refund a paid order, whole or some of its lines; a refused amount comes
+    back next to its line and nothing changes."""
+
+    page_title = _("Refund")
+    form_class = RefundOrderForm
+    submit_label = _("Refund")
+    intro = _(
+        "Record the money you give back to the member (by bank transfer or in cash). Each "
+        "line can be refunded at most what was paid for it. When a line is refunded in "
+        "full, what is left on its member passes is cancelled and its stock is released; "
+        "a line refunded in part keeps its passes. The member is emailed."
+    )
+
+    @property
+    def can_submit(self):
+        return may_refund(self.instance)
+
+    @cached_property
+    def rows(self):
+        return refundable(self.instance)
+
+    def get_form_kwargs(self):
+        # An order that cannot be refunded gets no line fields: a POST reaches the service,
+        # whose refusal is the form's error.
+        rows = self.rows if may_refund(self.instance) else ()
+        return {**super().get_form_kwargs(), "rows": rows}
+
+    def details(self):
+        order = self.instance
+        lines = super().details()
+        if order.state == OrderState.REFUNDED:
+            lines.append(gettext("This order is refunded in full."))
+        elif not may_refund(order):
+            lines.append(gettext("Only a paid order can be refunded."))
+        for row in self.rows if order.state in PAID_STATES else ():
+            lines.append(
+                gettext("%(title)s: paid %(paid)s, refunded %(refunded)s, left %(left)s.")
+                % {
+                    "title": row.line.title,
+                    "paid": row.paid,
+                    "refunded": row.refunded,
+                    "left": row.left,
+                }
+            )
+        if order.provider not in ("manual", "free"):
+            lines.append(
+                gettext(
+                    "This records a refund you made yourself; a refund made at the payment "
+                    "provider is recorded on its own when the provider reports it."
+                )
+            )
+        return lines
+
+    def perform(self, form):
+        chosen = form.chosen()
+        return refund_order(
+            self.instance,
+            self.request.user,
+            lines=list(chosen),
+            amounts=chosen,
+            reason=form.cleaned_data["reason"],
+        )
+
+    def success_message(self, result):
+        message = gettext("%(amount)s refunded for %(order)s of %(member)s.") % {
+            "amount": result.amount,
+            "order": result.order,
+            "member": person(result.order.member),
+        }
+        if result.cancelled_passes:
+            message += " " + gettext("Member passes cancelled: %(passes)s.") % {
+                "passes": ", ".join(
+                    f"{member_pass.title} (#{member_pass.pk})"
+                    for member_pass in result.cancelled_passes
+                )
+            }
+        else:
+            message += " " + gettext("No member pass was cancelled.")
+        return message

@@ -1,0 +1,96 @@
+"""The checkout form: it checks only the shape of what the browser sends (a whole quantity
+within bounds, a total that is a number); every rule is decided by ``services.orders``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..models.orders import MAX_LINE_QUANTITY
+
+
+def _quantity_bounds() -> str:
+    return gettext("Buy between 1 and %(max)d at a time.") % {"max": MAX_LINE_QUANTITY}
+
+
+QUANTITY_BOUNDS = lazy(_quantity_bounds, str)()
+
+#: The largest total a checkout form can carry (prices have 10 digits, 2 decimals).
+TOTAL_DIGITS = 14
+
+
+class CheckoutForm(forms.Form):
+    """One product's checkout. ``needs_code`` adds the access code field (U6), ``terms``
+    (the terms' text, "" when none) the required checkbox (A5)."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    quantity = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        error_messages={
+            "invalid": _("The quantity must be a whole number."),
+            "min_value": QUANTITY_BOUNDS,
+            "max_value": QUANTITY_BOUNDS,
+            "required": _("The quantity is missing."),
+        },
+    )
+    seen_total = forms.DecimalField(
+        widget=forms.HiddenInput,
+        max_digits=TOTAL_DIGITS,
+        decimal_places=4,
+        error_messages={
+            "invalid": _("The total was not understood: check it and confirm again."),
+            "max_digits": _("The total was not understood: check it and confirm again."),
+            "max_decimal_places": _("The total was not understood: check it and confirm again."),
+            "max_whole_digits": _("The total was not understood: check it and confirm again."),
+            "required": _("The total is missing: check it and confirm again."),
+        },
+    )
+
+    #: A4: optional; the service says whether the code is valid and what it takes off.
+    discount_code = forms.CharField(
+        label=_("Discount code"),
+        max_length=100,
+        required=False,
+        help_text=_("If you have one: the total is shown with it before you confirm."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, needs_code: bool = False, terms: str = "", methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(methods) > 1:  # (name, label) of each payment method on offer (C2)
+            self.fields["method"] = forms.ChoiceField(
+                label=_("How do you want to pay?"),
+                choices=list(methods),
+                initial=methods[0][0],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose how you want to pay."),
+                    "invalid_choice": _("Choose how you want to pay."),
+                },
+            )
+        if needs_code:
+            # Not required here: the service says what is missing or wrong, in one wording.
+            self.fields["access_code"] = forms.CharField(
+                label=_("Access code"),
+                max_length=100,
+                required=False,
+                help_text=_("This offer is private: enter the code you were given."),
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+        if terms:
+            self.fields["accept_terms"] = forms.BooleanField(
+                label=_("I accept the terms above."),
+                required=True,
+                error_messages={"required": _("Accept the terms to buy this.")},
+            )
+
+    def messages(self) -> list[str]:
+        """Every error as one list of sentences, in the fields' order (hidden ones too)."""
+        found = list(self.non_field_errors())
+        for name in self.fields:
+            found.extend(self.errors.get(name, []))
+        return list(dict.fromkeys(found))

@@ -1,0 +1,97 @@
+"""The member's own orders: "My orders", one order (with its receipt), and cancelling an
+order awaiting payment. Only the member's own orders exist here: any other reference is a
+404, for staff too (they see orders in the admin)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ..conf import passes_settings
+from ..exceptions import CheckoutError
+from ..models import MemberPass, Order, OrderLine, OrderState
+from ..payments import get_provider
+from ..services.orders import MANUAL, cancel_order
+from .views import login_first, order_url, see_other
+
+ORDERS_PER_PAGE = 25
+
+
+def _own_orders(request):
+    return Order.objects.filter(member=request.user)
+
+
+@require_safe
+def order_list(request):
+    if not request.user.is_authenticated:
+        return login_first(request)
+    orders = _own_orders(request).prefetch_related("lines")
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request, "wagtail_passes/orders/order_list.html", {"orders": page, "page_obj": page}
+    )
+
+
+def _order(request, reference: str) -> Order:
+    lines = OrderLine.objects.prefetch_related(
+        Prefetch("member_passes", queryset=MemberPass.objects.order_by("pk"))
+    )
+    return get_object_or_404(
+        _own_orders(request).prefetch_related(Prefetch("lines", queryset=lines)),
+        reference=reference,
+    )
+
+
+def _order_context(order: Order) -> dict:
+    pending_manual = order.state == OrderState.PENDING and order.provider == MANUAL
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "is_pending": order.state == OrderState.PENDING,
+        "is_paid": order.paid_at is not None,
+        "payment_instructions": passes_settings.BANK_TRANSFER_INSTRUCTIONS
+        if pending_manual
+        else "",
+        "pay_at_venue": pending_manual and not passes_settings.BANK_TRANSFER_INSTRUCTIONS,
+        "can_pay_online": _can_pay_online(order),
+        "site_name": getattr(settings, "WAGTAIL_SITE_NAME", ""),
+    }
+
+
+def _can_pay_online(order: Order) -> bool:
+    if order.state != OrderState.PENDING or order.provider in (MANUAL, ""):
+        return False
+    provider = get_provider(order.provider)
+    return provider is not None and provider.is_available()
+
+
+@require_safe
+def order_detail(request, reference: str):
+    if not request.user.is_authenticated:
+        return login_first(request)
+    order = _order(request, reference)
+    return TemplateResponse(
+        request, "wagtail_passes/orders/order_detail.html", _order_context(order)
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_cancel(request, reference: str):
+    """GET asks to confirm; POST cancels (the member's own order, awaiting payment)."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    order = _order(request, reference)
+    error = ""
+    if request.method == "POST":
+        try:
+            cancel_order(order, request.user)
+        except CheckoutError as refusal:
+            error = refusal.message
+        else:
+            return see_other(order_url(order))
+    context = {**_order_context(order), "error": error}
+    return TemplateResponse(request, "wagtail_passes/orders/order_cancel.html", context)

@@ -1,0 +1,196 @@
+"""The checkout (C1): one product, bought by the logged-in member, paid by bank transfer
+or at the venue, or by card when Stripe is configured (C2). Prices, stock and every rule
+come from ``services.orders``; the page only shows what the service quotes and hands the
+member's confirmation back to it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..exceptions import CheckoutError
+from ..payments import available_providers
+from ..presentation import local_day
+from ..products.registry import product_pages
+from ..services.orders import Quote, place_order, quote, terms_text
+from . import once
+from .forms import CheckoutForm
+from .paying import start_payment
+
+#: Refusals that still show the form: the member can fix them on this page.
+CODE_REFUSALS = ("access_code_required", "wrong_access_code")
+#: A discount code the member can correct or leave out (A4).
+DISCOUNT_REFUSALS = ("unknown_code", "code_not_active", "code_used_up", "code_not_for_product")
+
+
+def login_first(request):
+    """Anonymous visitors log in (the host's ``LOGIN_URL``) and come back here."""
+    return redirect_to_login(request.get_full_path())
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+def order_url(order_or_reference) -> str:
+    reference = getattr(order_or_reference, "reference", order_or_reference)
+    return reverse("wagtail_passes:order", kwargs={"reference": reference})
+
+
+def offer_for_page(
+    member, product_id, *, quantity=1, access_code="", discount_code="", now=None
+) -> Quote:
+    """``quote``, except that a missing or wrong access code, or a discount code that does
+    not apply, still gives the price without a discount (the page asks for the code); any
+    other refusal is raised."""
+    now = now or timezone.now()
+    try:
+        return quote(
+            member,
+            product_id,
+            quantity=quantity,
+            access_code=access_code,
+            discount_code=discount_code,
+            now=now,
+        )
+    except CheckoutError as error:
+        if error.code not in CODE_REFUSALS + DISCOUNT_REFUSALS:
+            raise
+    # quote checked everything before the code: the product is live and on sale.
+    product = product_pages().live().get(pk=product_id).specific
+    unit = product.price_today(local_day(now))
+    return Quote(product, quantity, unit, unit * quantity, terms_text(product))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout(request, product_id: int):
+    if not request.user.is_authenticated:
+        return login_first(request)
+    try:
+        offer = offer_for_page(request.user, product_id)
+    except CheckoutError as error:
+        return refused(request, error)
+    if request.method == "POST":
+        return _place(request, offer)
+    return _page(request, offer)
+
+
+def _form_for(offer: Quote, data=None, initial=None, providers=None) -> CheckoutForm:
+    providers = available_providers() if providers is None else providers
+    return CheckoutForm(
+        data,
+        initial=initial,
+        needs_code=bool(offer.product.access_code),
+        terms=offer.terms,
+        methods=[(provider.name, provider.label) for provider in providers],
+    )
+
+
+def _page(request, offer: Quote, *, errors=(), access_code="", price_note="", status=200):
+    """The checkout form, unbound: a fresh token and today's total for ``offer``."""
+    providers = available_providers()
+    form = _form_for(
+        offer,
+        providers=providers,
+        initial={
+            "token": once.issue(request),
+            "quantity": offer.quantity,
+            "seen_total": offer.total.amount,
+            "access_code": access_code,
+            "discount_code": offer.discount.code.code if offer.discount else "",
+        },
+    )
+    context = {
+        "product": offer.product,
+        "product_url": offer.product.get_url(request),
+        "offer": offer,
+        "form": form,
+        "errors": list(errors),
+        "price_note": price_note,
+        "payment_method": providers[0].label,
+    }
+    return TemplateResponse(
+        request, "wagtail_passes/checkout/checkout.html", context, status=status
+    )
+
+
+def refused(request, error: CheckoutError):
+    """Why this product cannot be bought now (no form)."""
+    page = product_pages().live().filter(pk=request.resolver_match.kwargs.get("product_id"))
+    product = page.first()
+    context = {
+        "product": product.specific if product is not None else None,
+        "product_url": product.get_url(request) if product is not None else "",
+        "message": error.message,
+        "code": error.code,
+    }
+    status = 404 if error.code == "no_such_product" else 200
+    return TemplateResponse(request, "wagtail_passes/checkout/refused.html", context, status=status)
+
+
+def _place(request, offer: Quote):
+    providers = {provider.name: provider for provider in available_providers()}
+    form = _form_for(offer, data=request.POST, providers=list(providers.values()))
+    if not form.is_valid():
+        code = str(request.POST.get("access_code", ""))[:100]
+        return _page(request, offer, errors=form.messages(), access_code=code)
+    data = form.cleaned_data
+    token, access_code = data["token"], data.get("access_code", "")
+    provider = providers[data.get("method") or next(iter(providers))]
+    used = once.state(request, token)
+    if used:  # this very form placed an order already: show it, place nothing
+        return see_other(order_url(used))
+    if used is None:
+        message = _("This checkout page has expired. Check the total and confirm again.")
+        return _page(request, offer, errors=[message], access_code=access_code)
+    try:
+        order = place_order(
+            request.user,
+            offer.product,
+            quantity=data["quantity"],
+            accepted_terms=bool(data.get("accept_terms")),
+            access_code=access_code,
+            discount_code=data.get("discount_code", ""),
+            seen_total=data["seen_total"],
+            provider=provider.name,
+            token=token,
+        )
+    except CheckoutError as error:
+        if error.code == "already_placed":  # the same form, sent twice at once
+            return see_other(order_url(error.details["reference"]))
+        return _refused_on_post(request, offer, data, error)
+    once.spend(request, token, order.reference)
+    if order.is_pending and order.provider == provider.name:  # not free: pay now (C2)
+        return start_payment(request, order, provider) or see_other(order_url(order))
+    return see_other(order_url(order))
+
+
+def _refused_on_post(request, offer: Quote, data: dict, error: CheckoutError):
+    access_code = data.get("access_code", "")
+    try:  # today's offer for what was asked (the quantity, the codes), to confirm again
+        offer = offer_for_page(
+            request.user,
+            offer.product.pk,
+            quantity=data["quantity"],
+            access_code=access_code,
+            discount_code=data.get("discount_code", ""),
+        )
+    except CheckoutError as again:
+        return refused(request, again)  # no longer on sale, sold out meanwhile ...
+    if error.code == "price_changed" and offer.discount and not offer.discount_amount.is_zero:
+        note = _("With the discount code %(code)s the total is %(total)s.") % {
+            "code": offer.discount.code.code,
+            "total": offer.total,
+        }
+        return _page(request, offer, price_note=note, access_code=access_code)
+    if error.code == "price_changed":
+        note = _("The total changed since you opened this page: it is now %(total)s.") % {
+            "total": offer.total
+        }
+        return _page(request, offer, price_note=note, access_code=access_code)
+    return _page(request, offer, errors=[error.message], access_code=access_code)

@@ -1,0 +1,161 @@
+"""Card payments through Stripe's hosted Checkout (C2).
+
+Paying an order is one Checkout Session per attempt; each is stored as a pending ``Payment``
+whose ``provider_id`` is the session's id. The member pays on Stripe's page, comes back to
+the return page, and Stripe tells the webhook; both re-fetch the session from Stripe and
+only then fulfil the order (``sync.apply_session``).
+
+``expires_at``: the session lasts as long as the order's hold (C5), but Stripe accepts only
+30 minutes to 24 hours from now. A shorter hold (the default 30 minutes is already "less
+than 30 minutes" a moment later) is lengthened to 31 minutes from now, and the order's own
+hold with it, so that both end together; a longer hold than 24 hours keeps its length and
+the session ends after 24 hours (the member can resume paying with a new session).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import stripe
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from ..conf import passes_settings
+from ..models import Order, OrderState, Payment, PaymentState
+from ..rules.money import to_minor_units
+from .base import PaymentProvider, PaymentUnavailable
+
+logger = logging.getLogger("wagtail_passes.payments")
+
+NAME = "stripe"
+#: Stripe refuses an ``expires_at`` under 30 minutes from the session's creation: a minute
+#: more absorbs the time the request takes.
+SHORTEST_SESSION = dt.timedelta(minutes=31)
+LONGEST_SESSION = dt.timedelta(hours=24)
+
+
+class StripeProvider(PaymentProvider):
+    name = NAME
+    #: A ``stripe.HTTPClient`` to talk through; None: stripe-python's default. Tests set
+    #: a recording one (OPTIONS {"http_client": ...} does the same per entry).
+    http_client = None
+
+    def is_available(self) -> bool:
+        return bool(passes_settings.STRIPE_SECRET_KEY and passes_settings.STRIPE_WEBHOOK_SECRET)
+
+    def client(self) -> stripe.StripeClient:
+        return stripe.StripeClient(
+            passes_settings.STRIPE_SECRET_KEY,
+            http_client=self.options.get("http_client") or self.http_client,
+        )
+
+    def start(self, order, request):
+        """Send the member to Stripe: the open session of this order when there is one,
+        else a new one (a new attempt). ``PaymentUnavailable`` when Stripe refuses or
+        cannot be reached; the order stays pending."""
+        try:
+            session = self.open_session(order) or self.create_session(order, request)
+        except stripe.StripeError as error:
+            logger.warning(
+                "Stripe refused a Checkout Session for order %s: %r", order.reference, error
+            )
+            raise PaymentUnavailable(str(error)) from error
+        return HttpResponseRedirect(session.url, status=303)
+
+    # ---- sessions ---------------------------------------------------------------------
+
+    def open_session(self, order):
+        """The order's latest session if Stripe still has it open, else None (a session
+        found expired is recorded as a failed attempt)."""
+        payment = pending_payments(order).last()
+        if payment is None:
+            return None
+        session = self.client().v1.checkout.sessions.retrieve(payment.provider_id)
+        if session.status == "open":
+            return session
+        if session.status == "expired":
+            Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
+                state=PaymentState.FAILED
+            )
+        return None  # complete: the return page and the webhook take it from here
+
+    def create_session(self, order, request):
+        attempt = Payment.objects.filter(order=order, provider=NAME).count() + 1
+        now = timezone.now()
+        expires_at = session_end(order, now)
+        session = self.client().v1.checkout.sessions.create(
+            params=session_params(order, request, expires_at),
+            options={"idempotency_key": idempotency_key(order, attempt)},
+        )
+        with transaction.atomic():
+            Payment.objects.create(
+                order=order,
+                provider=NAME,
+                provider_id=session.id,
+                amount=order.total,
+                currency=order.currency,
+                state=PaymentState.PENDING,
+                raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
+            )
+            # The order's hold ends with the session (see the module's docstring).
+            Order.objects.filter(
+                pk=order.pk, state=OrderState.PENDING, expires_at__lt=expires_at
+            ).update(expires_at=expires_at)
+        return session
+
+
+def pending_payments(order):
+    return (
+        Payment.objects.filter(order=order, provider=NAME, state=PaymentState.PENDING)
+        .exclude(provider_id="")
+        .order_by("pk")
+    )
+
+
+def idempotency_key(order, attempt: int) -> str:
+    """The same order and attempt always send the same key: a request retried (by
+    stripe-python, or a double click) creates one session."""
+    return f"wagtail_passes-order-{order.pk}-{attempt}"
+
+
+def session_end(order, now: dt.datetime) -> dt.datetime:
+    hold_end = order.expires_at or now + SHORTEST_SESSION
+    return min(max(hold_end, now + SHORTEST_SESSION), now + LONGEST_SESSION)
+
+
+def session_params(order, request, expires_at: dt.datetime) -> dict:
+    """What Stripe is asked for (A6: amounts in the currency's minor unit, from Decimal)."""
+    reference = order.reference
+    line_items = []
+    for line in order.lines.all():
+        if line.unit_price * line.quantity == line.total:
+            unit, quantity, name = line.unit_price, line.quantity, line.title
+        else:  # discounted: one item of the line's total, so Stripe charges the order's total
+            unit, quantity, name = line.total, 1, f"{line.quantity} × {line.title}"
+        line_items.append(
+            {
+                "quantity": quantity,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": to_minor_units(unit, order.currency),
+                    "product_data": {"name": name[:250]},
+                },
+            }
+        )
+    order_page = request.build_absolute_uri(
+        reverse("wagtail_passes:order", kwargs={"reference": reference})
+    )
+    return {
+        "mode": "payment",
+        "line_items": line_items,
+        "client_reference_id": reference,
+        "metadata": {"order_reference": reference, "order_pk": str(order.pk)},
+        "expires_at": int(expires_at.timestamp()),
+        "success_url": request.build_absolute_uri(
+            reverse("wagtail_passes:stripe_return", kwargs={"reference": reference})
+        ),
+        "cancel_url": order_page,
+    }

@@ -1,0 +1,95 @@
+"""Stripe's URLs: the webhook, the return page (Checkout's success URL) and "Pay by card"
+for an order awaiting payment. The return page and the webhook re-fetch the session from
+Stripe: neither trusts what the browser or the payload says."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from ..checkout.orders import _own_orders
+from ..checkout.paying import start_payment
+from ..checkout.views import login_first, order_url, see_other
+from ..models import OrderState
+from . import get_provider
+from .stripe import NAME, pending_payments
+from .sync import apply_session
+from .webhooks import BadEvent, handle, verify
+
+logger = logging.getLogger("wagtail_passes.payments")
+
+#: The latest sessions of an order the return page asks Stripe about.
+RETURN_SESSIONS = 3
+
+
+def _stripe():
+    provider = get_provider(NAME)
+    if provider is None or not provider.is_available():
+        raise Http404("Stripe is not configured")
+    return provider
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    provider = _stripe()
+    try:
+        event = verify(request.body, request.headers.get("Stripe-Signature", ""))
+        result = handle(event, provider)
+    except BadEvent as error:
+        logger.warning("Stripe webhook refused: %s", error)
+        return HttpResponseBadRequest("bad event")
+    except stripe.StripeError as error:  # cannot re-fetch now: Stripe delivers it again later
+        logger.warning("Stripe webhook %s left for a retry: %r", event.get("id"), error)
+        return HttpResponse("retry later", status=503)
+    return HttpResponse(result, content_type="text/plain")
+
+
+@require_safe
+def stripe_return(request, reference: str):
+    """Where Stripe sends the member after paying: the order's latest sessions are asked
+    again; a paid one pays the order (once), else the member reads that it is pending."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    order = _own_orders(request).filter(reference=reference).first()
+    if order is None:
+        raise Http404
+    provider, problem = _stripe(), ""
+    if order.state in (OrderState.PENDING, OrderState.EXPIRED):
+        try:
+            for payment in pending_payments(order).reverse()[:RETURN_SESSIONS]:
+                session = provider.client().v1.checkout.sessions.retrieve(payment.provider_id)
+                outcome = apply_session(session.to_dict())
+                if outcome.result in ("fulfilled", "paid_already", "refund_needed"):
+                    break
+        except stripe.StripeError as error:
+            logger.warning("Stripe return page for %s: %r", order.reference, error)
+            problem = _(
+                "We could not check your payment with the card payment service just now. "
+                "If you paid, your order is confirmed by email shortly."
+            )
+        order.refresh_from_db()
+    if order.paid_at is not None:
+        return see_other(order_url(order))
+    context = {"order": order, "problem": problem}
+    return TemplateResponse(request, "wagtail_passes/orders/payment_pending.html", context)
+
+
+@require_POST
+def order_pay(request, reference: str):
+    """ "Pay by card" for the member's own order awaiting payment (resume payment, C5)."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    order = _own_orders(request).filter(reference=reference).first()
+    if order is None:
+        raise Http404
+    provider = get_provider(order.provider)
+    if not order.is_pending or provider is None or not provider.is_available():
+        return see_other(order_url(order))
+    return start_payment(request, order, provider) or see_other(order_url(order))

@@ -1,0 +1,599 @@
+"""Orders: placing one, paying it (fulfilment, C3), cancelling it and letting it expire (C5).
+
+Every rule is decided again here, on the server and under locks, whatever the checkout page
+showed: the product is live and on sale (A2), stock is left (A1), the member may buy it (U5),
+the access code matches (U6), the terms were accepted (A5), the price is today's (A3, A6),
+and a discount code is valid for the product and not used up (A4).
+Refusals raise ``CheckoutError`` with a stable ``code`` and write nothing.
+
+Locks are taken in one order everywhere: the order row, then the stock rows of its products by
+product id, then the discount code's row, then (through the pass services) member passes.
+Emails and signals go out once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from ..audit import log_action
+from ..bounds import MAX_PRICE
+from ..conf import passes_settings
+from ..exceptions import CheckoutError
+from ..models import (
+    Booking,
+    BookingStatus,
+    BuyerRestriction,
+    MemberPass,
+    Order,
+    OrderLine,
+    OrderState,
+    PassStatus,
+    Payment,
+    PaymentState,
+    ProductMixin,
+    ProductStock,
+    TermsAcceptance,
+)
+from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY
+from ..presentation import local_day, provider_text
+from ..products.registry import product_pages
+from ..rules.money import Money
+from .discounts import AppliedDiscount, apply_code, claim, find_code, redeem
+from .inputs import check_member
+from .notifications import email_on_commit
+from .passes import issue_member_pass
+from .permissions import MANAGE_ORDERS, require_member_or_staff, require_staff
+
+#: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+
+MANUAL = "manual"
+FREE = "free"
+
+
+# ---- what the member would pay ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A product's line as checkout would write it now."""
+
+    product: ProductMixin
+    quantity: int
+    unit_price: Money
+    total: Money  # after the discount
+    terms: str  # the terms' text to accept, "" when none
+    discount: AppliedDiscount | None = None  # the code and what it takes off (A4)
+
+    @property
+    def gross(self) -> Money:
+        """The line before any discount."""
+        return self.unit_price * self.quantity
+
+    @property
+    def discount_amount(self) -> Money:
+        return self.discount.amount if self.discount else Money(Decimal(0), self.total.currency)
+
+
+def _live_product(product_or_id) -> ProductMixin:
+    """The live product page, refusing anything else (an id of another page, a draft)."""
+    pk = getattr(product_or_id, "pk", product_or_id)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise CheckoutError(_("This product does not exist."), code="no_such_product") from None
+    page = product_pages().live().filter(pk=pk).first()
+    if page is None:
+        raise CheckoutError(
+            _("This product does not exist or is no longer published."), code="no_such_product"
+        )
+    return page.specific
+
+
+def _check_quantity(quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        try:
+            quantity = int(str(quantity).strip())
+        except (TypeError, ValueError):
+            raise CheckoutError(
+                _("Enter a whole number of items."), code="invalid_quantity"
+            ) from None
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CheckoutError(
+            _("Buy between 1 and %(max)d at a time.") % {"max": MAX_LINE_QUANTITY},
+            code="invalid_quantity",
+        )
+    return quantity
+
+
+def _check_buyer(member, product: ProductMixin, now: dt.datetime) -> None:
+    """U5: who may buy."""
+    if product.buyer_restriction != BuyerRestriction.ANYONE:
+        has_booked = (
+            Booking.objects.filter(member=member).exclude(status=BookingStatus.CANCELLED).exists()
+        )
+        if product.buyer_restriction == BuyerRestriction.NEW_JOINERS and has_booked:
+            raise CheckoutError(
+                _("Only new joiners can buy this: you have booked before."), code="not_new_joiner"
+            )
+        if product.buyer_restriction == BuyerRestriction.ACTIVE_MEMBERS and not has_booked:
+            raise CheckoutError(
+                _("Only members who have booked before can buy this."), code="not_active_member"
+            )
+    if product.required_product_id:
+        holds_it = MemberPass.objects.filter(
+            member=member,
+            product_id=product.required_product_id,
+            status__in=[PassStatus.ACTIVE, PassStatus.ON_HOLD],
+        ).exists()
+        if not holds_it:
+            raise CheckoutError(
+                _("Only holders of “%(required)s” can buy this.")
+                % {"required": product.required_product.title},
+                code="membership_required",
+            )
+
+
+def _check_access_code(product: ProductMixin, access_code) -> None:
+    """U6: a private offer needs its code (compared in constant time, spaces and case ignored)."""
+    if not product.access_code:
+        return
+    given = str(access_code or "").strip().casefold()
+    if not given:
+        raise CheckoutError(_("Enter the access code for this offer."), code="access_code_required")
+    if not secrets.compare_digest(given, product.access_code.strip().casefold()):
+        raise CheckoutError(_("This access code is not valid."), code="wrong_access_code")
+
+
+def terms_text(product: ProductMixin) -> str:
+    """The product's terms as plain text (what the member accepts and what is recorded)."""
+    return strip_tags(str(product.terms or "")).strip()
+
+
+def quote(member, product, *, quantity=1, access_code="", discount_code="", now=None) -> Quote:
+    """What buying ``product`` costs ``member`` now, or the first reason they cannot.
+
+    ``discount_code`` (A4) is what the member typed ("" for none): an unknown, inactive,
+    used-up code or one not for this product is refused (``unknown_code``,
+    ``code_not_active``, ``code_used_up``, ``code_not_for_product``).
+    Read without locks, for the checkout page; ``place_order`` decides again under them.
+    """
+    check_member(member, CheckoutError)
+    now = now or timezone.now()
+    product = _live_product(product)
+    quantity = _check_quantity(quantity)
+    availability = product.availability(now)
+    if not availability.can_buy and availability.code != "code_required":
+        raise CheckoutError(availability.message, code=availability.code)
+    _check_buyer(member, product, now)
+    _check_access_code(product, access_code)
+    unit = product.price_today(local_day(now))
+    code = find_code(discount_code)
+    discount = apply_code(code, product, unit * quantity, now) if code else None
+    return _priced(product, quantity, unit, discount)
+
+
+def _priced(product, quantity: int, unit: Money, discount: AppliedDiscount | None) -> Quote:
+    gross = unit * quantity
+    return Quote(
+        product=product,
+        quantity=quantity,
+        unit_price=unit,
+        total=gross - discount.amount if discount else gross,
+        terms=terms_text(product),
+        discount=discount,
+    )
+
+
+# ---- placing an order ------------------------------------------------------------------
+
+
+def _new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _hold_until(provider: str, now: dt.datetime) -> dt.datetime | None:
+    if provider == MANUAL:
+        return now + dt.timedelta(days=passes_settings.BANK_TRANSFER_HOLD_DAYS)
+    if provider == FREE:
+        return None
+    return now + dt.timedelta(minutes=passes_settings.CARD_HOLD_MINUTES)
+
+
+def _take_stock(product: ProductMixin, quantity: int) -> bool:
+    """A1: count ``quantity`` against the product's stock limit under its row lock; False
+    (and nothing taken) when not enough is left. Products without a limit take nothing."""
+    if product.stock_limit is None:
+        return False
+    ProductStock.objects.get_or_create(product_id=product.pk)
+    stock = ProductStock.objects.select_for_update().get(product_id=product.pk)
+    if stock.sold + quantity > product.stock_limit:
+        raise CheckoutError(
+            _("Sold out: no more “%(title)s” left.") % {"title": product.title}, code="sold_out"
+        )
+    stock.sold += quantity
+    stock.save(update_fields=["sold"])
+    return True
+
+
+def _release_stock(order: Order) -> None:
+    """Give back what the order's lines hold (its state no longer holds stock)."""
+    lines = [line for line in order.lines.all() if line.holds_stock and line.product_id]
+    for line in sorted(lines, key=lambda line: line.product_id):
+        stock = ProductStock.objects.select_for_update().filter(product_id=line.product_id).first()
+        if stock is not None:
+            stock.sold = max(stock.sold - line.quantity, 0)
+            stock.save(update_fields=["sold"])
+
+
+def place_order(
+    member,
+    product,
+    *,
+    quantity=1,
+    accepted_terms: bool = False,
+    access_code: str = "",
+    discount_code: str = "",
+    seen_total: Decimal | None = None,
+    provider: str = MANUAL,
+    token: str = "",
+    now=None,
+) -> Order:
+    """C1: an order for ``quantity`` of ``product``, pending payment by ``provider``.
+
+    ``token`` is the checkout form's one-time token: an order already placed with it is
+    refused with ``already_placed`` (its ``details["reference"]`` the order's), so the same
+    form sent twice, even at the same instant, places one order.
+
+    ``discount_code`` (A4) is decided again under the code row's lock (taken after the
+    stock rows); its use is recorded with the order and counts while the order holds it.
+    ``seen_total`` is the total the member confirmed (after the discount); when the price
+    changed since, the order is refused with ``price_changed`` (its ``details["total"]`` the
+    new total) so the member sees the new total before paying (A6). A free order (a 100 %
+    code, say) is paid at once (C2).
+    """
+    now = now or timezone.now()
+    token = _check_token(token)
+    offer = quote(
+        member,
+        product,
+        quantity=quantity,
+        access_code=access_code,
+        discount_code=discount_code,
+        now=now,
+    )
+    _check_terms(offer, accepted_terms)
+    if seen_total is not None and Money(_decimal(seen_total), offer.total.currency) != offer.total:
+        _price_changed(offer)
+    provider = FREE if offer.total.is_zero else provider
+    with transaction.atomic():
+        holds_stock = _take_stock(offer.product, offer.quantity)
+        offer = _claim_discount(offer, now)
+        order = _create_order(member, provider, offer, now, token)
+        _write_line(order, offer, holds_stock)
+        if offer.discount:
+            redeem(order, offer.discount)
+        log_action(order, "wagtail_passes.order.place", member, _placed_message(order, offer))
+        if provider == FREE:
+            return _fulfil(
+                order, provider=FREE, provider_id="", amount=Decimal(0), by=None, now=now
+            )
+        email_on_commit("order_received", member, order=order)
+    return order
+
+
+def _check_terms(offer: Quote, accepted_terms) -> None:
+    if offer.terms and accepted_terms is not True:
+        raise CheckoutError(
+            _("Accept the terms of “%(title)s” to buy it.") % {"title": offer.product.title},
+            code="terms_not_accepted",
+        )
+
+
+def _price_changed(offer: Quote):
+    raise CheckoutError(
+        _("The price changed to %(total)s. Check it and confirm again.") % {"total": offer.total},
+        code="price_changed",
+        total=offer.total,
+    )
+
+
+def _claim_discount(offer: Quote, now) -> Quote:
+    """A4 under the code row's lock: the code is decided again (staff may have switched it
+    off, other orders may have taken its last use since the quote). A discount other than
+    the quoted one changes the total: refused with ``price_changed``."""
+    if offer.discount is None:
+        return offer
+    claimed = claim(offer.discount, offer.product, offer.gross, now)
+    if claimed.amount != offer.discount.amount:
+        _price_changed(_priced(offer.product, offer.quantity, offer.unit_price, claimed))
+    return replace(offer, discount=claimed)
+
+
+def _write_line(order: Order, offer: Quote, holds_stock: bool) -> OrderLine:
+    line = OrderLine.objects.create(
+        order=order,
+        product=offer.product,
+        title=offer.product.title,
+        quantity=offer.quantity,
+        unit_price=offer.unit_price.amount,
+        discount=offer.discount_amount.amount,
+        total=offer.total.amount,
+        holds_stock=holds_stock,
+    )
+    if offer.terms:
+        TermsAcceptance.objects.create(
+            line=line,
+            terms=offer.terms,
+            terms_digest=hashlib.sha256(offer.terms.encode()).hexdigest(),
+        )
+    return line
+
+
+def _placed_message(order: Order, offer: Quote) -> str:
+    message = _("Order %(reference)s placed: %(total)s") % {
+        "reference": order.reference,
+        "total": offer.total,
+    }
+    if offer.discount:
+        message += " " + _("(discount code %(code)s: %(amount)s off)") % {
+            "code": offer.discount.code.code,
+            "amount": offer.discount.amount,
+        }
+    return message
+
+
+def _decimal(value) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise CheckoutError(_("Confirm the total again."), code="invalid_total") from None
+    # Beyond any order's total (or not a number at all): never a price the member saw.
+    if not amount.is_finite() or abs(amount) > MAX_PRICE * MAX_LINE_QUANTITY:
+        raise CheckoutError(_("Confirm the total again."), code="invalid_total")
+    return amount
+
+
+def _check_token(token) -> str:
+    """The checkout form's token, refusing the second order placed with it."""
+    token = str(token or "").strip()
+    if len(token) > 64:
+        raise CheckoutError(_("This checkout page is not valid; open it again."), code="bad_token")
+    if token:
+        _refuse_if_placed(token)
+    return token
+
+
+def _refuse_if_placed(token: str) -> None:
+    placed = Order.objects.filter(checkout_token=token).values_list("reference", flat=True)
+    if reference := placed.first():
+        raise CheckoutError(
+            _("This order was placed already."), code="already_placed", reference=reference
+        )
+
+
+def _create_order(member, provider: str, offer: Quote, now, token: str = "") -> Order:
+    # A reference is random; in the rare clash, draw again (inside a savepoint). A clash on
+    # the token is the same form placed at the same instant by another request: refused
+    # (rolling back this one's stock and code) once that request has committed.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(
+                    reference=_new_reference(),
+                    member=member,
+                    provider=provider,
+                    currency=offer.total.currency,
+                    total=offer.total.amount,
+                    expires_at=_hold_until(provider, now),
+                    checkout_token=token or None,
+                )
+        except IntegrityError:
+            if token:
+                _refuse_if_placed(token)
+            continue
+    raise CheckoutError(_("Could not place the order; try again."), code="reference_clash")
+
+
+# ---- paying it (C3) --------------------------------------------------------------------
+
+
+def lock_order(order) -> Order:
+    return Order.objects.select_for_update().get(pk=getattr(order, "pk", order))
+
+
+def fulfil_order(
+    order,
+    *,
+    provider: str,
+    provider_id: str = "",
+    amount: Decimal | None = None,
+    by=None,
+    raw: dict | None = None,
+    now=None,
+) -> Order:
+    """C3: the order is paid; its member passes are issued, once.
+
+    Safe to call any number of times and from several places at once (a webhook retried,
+    the return page reloaded, staff pressing "mark paid"): the order row is locked and an
+    order already paid is returned unchanged. The returned order's ``fulfilled_now`` says
+    whether this call paid it (False: it was paid already, nothing changed). A payment for
+    an expired order is honoured when stock still allows (C5), else refused with
+    ``stock_gone`` so the caller refunds it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.state in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED, OrderState.REFUNDED):
+            order.fulfilled_now = False
+            return order
+        if order.state == OrderState.CANCELLED:
+            raise CheckoutError(_("This order was cancelled."), code="order_cancelled")
+        if order.state == OrderState.EXPIRED:
+            _retake_stock(order)
+        return _fulfil(
+            order,
+            provider=provider,
+            provider_id=provider_id,
+            amount=order.total if amount is None else amount,
+            by=by,
+            raw=raw,
+            now=now,
+        )
+
+
+def _retake_stock(order: Order) -> None:
+    lines = [line for line in order.lines.all() if line.product_id]
+    for line in sorted(lines, key=lambda line: line.product_id):
+        product = line.product.specific if line.product else None
+        if product is None or product.stock_limit is None:
+            continue
+        try:
+            line.holds_stock = _take_stock(product, line.quantity)
+        except CheckoutError:
+            raise CheckoutError(
+                _("This order expired and “%(title)s” has sold out since.") % {"title": line.title},
+                code="stock_gone",
+            ) from None
+        line.save(update_fields=["holds_stock"])
+
+
+def _record_payment(order: Order, *, provider, provider_id, amount, by, raw) -> Payment:
+    """The payment that pays ``order``: the provider's attempt recorded when it started (a
+    Stripe Checkout Session, pending until now) becomes succeeded, else a new one."""
+    recorded_by = by if getattr(by, "is_authenticated", False) else None
+    started = (
+        Payment.objects.filter(order=order, provider=provider, provider_id=provider_id).first()
+        if provider_id
+        else None
+    )
+    if started is None:
+        return Payment.objects.create(
+            order=order,
+            provider=provider,
+            provider_id=provider_id or "",
+            amount=amount,
+            currency=order.currency,
+            state=PaymentState.SUCCEEDED,
+            recorded_by=recorded_by,
+            raw=raw or {},
+        )
+    started.amount, started.state, started.recorded_by = amount, PaymentState.SUCCEEDED, recorded_by
+    started.raw = {**started.raw, **(raw or {})}
+    started.save(update_fields=["amount", "state", "recorded_by", "raw"])
+    return started
+
+
+def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -> Order:
+    _record_payment(
+        order, provider=provider, provider_id=provider_id, amount=amount, by=by, raw=raw
+    )
+    order.state = OrderState.PAID
+    order.paid_at = now
+    order.closed_at = None
+    order.save(update_fields=["state", "paid_at", "closed_at"])
+    reason = _("Order %(reference)s") % {"reference": order.reference}
+    for line in order.lines.select_related("product").all():
+        if line.product is None:
+            raise CheckoutError(
+                _("“%(title)s” no longer exists; refund this line instead.")
+                % {"title": line.title},
+                code="product_gone",
+            )
+        share = (line.total / line.quantity).quantize(Decimal("0.01"))
+        for _unit in range(line.quantity):
+            member_pass = issue_member_pass(
+                order.member,
+                line.product,
+                paid=True,
+                by=None,
+                price=share,
+                purchased_at=order.created_at,
+                reason=reason,
+            )
+            member_pass.order_line = line
+            member_pass.save(update_fields=["order_line"])
+    log_action(
+        order,
+        "wagtail_passes.order.paid",
+        by,
+        _("Order %(reference)s paid: %(amount)s by %(provider)s")
+        % {
+            "reference": order.reference,
+            "amount": Money(amount, order.currency),
+            "provider": provider_text(provider),
+        },
+    )
+    email_on_commit("order_paid", order.member, order=order)
+    order.fulfilled_now = True
+    return order
+
+
+def mark_paid(order, by, *, reference: str = "") -> Order:
+    """Staff record a bank transfer or a payment at the venue (C2): the order is fulfilled."""
+    require_staff(by, MANAGE_ORDERS, CheckoutError)
+    return fulfil_order(
+        order, provider=MANUAL, provider_id="", by=by, raw={"note": str(reference)[:500]}
+    )
+
+
+# ---- cancelling and expiring (C5) ------------------------------------------------------
+
+
+def cancel_order(order, by) -> Order:
+    """The member (their own) or staff cancel an unpaid order; its stock is released."""
+    with transaction.atomic():
+        order = lock_order(order)
+        require_member_or_staff(order.member, by, MANAGE_ORDERS, CheckoutError)
+        if order.state != OrderState.PENDING:
+            raise CheckoutError(
+                _("Only an order awaiting payment can be cancelled."), code="not_pending"
+            )
+        _close(order, OrderState.CANCELLED, by)
+    return order
+
+
+def expire_orders(now=None) -> int:
+    """C5: every unpaid order whose hold has run out expires and releases its stock. Run by
+    the daily job; each order in its own transaction, so one failure stops nothing else."""
+    now = now or timezone.now()
+    due = Order.objects.filter(state=OrderState.PENDING, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    expired = 0
+    for pk in list(due):
+        with transaction.atomic():
+            order = lock_order(pk)
+            if order.state != OrderState.PENDING or order.expires_at > now:
+                continue  # paid or cancelled meanwhile
+            _close(order, OrderState.EXPIRED, None, now=now)
+            expired += 1
+    return expired
+
+
+def _close(order: Order, state: str, by, now=None) -> None:
+    if order.state in HOLDING_STATES:
+        _release_stock(order)
+        order.lines.filter(holds_stock=True).update(holds_stock=False)
+    order.state = state
+    order.closed_at = now or timezone.now()
+    order.save(update_fields=["state", "closed_at"])
+    action = "cancel" if state == OrderState.CANCELLED else "expire"
+    log_action(
+        order,
+        f"wagtail_passes.order.{action}",
+        by,
+        _("Order %(reference)s %(state)s")
+        % {"reference": order.reference, "state": OrderState(state).label.lower()},
+    )
+    email_on_commit(f"order_{state}", order.member, order=order)
