@@ -29,6 +29,7 @@ ACTIONS = {
     "wagtail_passes.booking.cancel": (_("Cancel booking"), _("Booking cancelled")),
     "wagtail_passes.booking.attendance": (_("Mark attendance"), _("Attendance marked")),
     "wagtail_passes.booking.paid_at_desk": (_("Paid at the desk"), _("Paid at the desk")),
+    "wagtail_passes.booking.paid_online": (_("Paid online"), _("Paid online")),
     "wagtail_passes.booking.settle": (_("Settle with a pass"), _("Paid with a pass")),
     "wagtail_passes.waitlist.add": (_("Add to waiting list"), _("Added to the waiting list")),
     "wagtail_passes.waitlist.remove": (
@@ -39,6 +40,7 @@ ACTIONS = {
     "wagtail_passes.session.cancel": (_("Cancel session"), _("Session cancelled")),
     "wagtail_passes.order.place": (_("Place order"), _("Order placed")),
     "wagtail_passes.order.paid": (_("Order paid"), _("Order paid")),
+    "wagtail_passes.order.refund_needed": (_("Refund needed"), _("Refund needed")),
     "wagtail_passes.order.cancel": (_("Cancel order"), _("Order cancelled")),
     "wagtail_passes.order.expire": (_("Order expired"), _("Order expired")),
     "wagtail_passes.order.refund": (_("Refund order"), _("Order refunded")),

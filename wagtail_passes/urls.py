@@ -5,6 +5,7 @@ path("passes/", include("wagtail_passes.urls")),
 
 from django.urls import path, register_converter
 
+from .checkout.dues import dues_checkout, dues_list
 from .checkout.orders import order_cancel, order_detail, order_list
 from .checkout.views import checkout
 from .payments.views import order_pay, stripe_return, stripe_webhook
@@ -29,6 +30,8 @@ app_name = "wagtail_passes"
 
 urlpatterns: list = [
     path("checkout/<int:product_id>/", checkout, name="checkout"),
+    path("dues/", dues_list, name="dues"),
+    path("dues/pay/", dues_checkout, name="dues_checkout"),
     path("orders/", order_list, name="orders"),
     path("orders/<passes_order_reference:reference>/", order_detail, name="order"),
     path("orders/<passes_order_reference:reference>/cancel/", order_cancel, name="order_cancel"),

@@ -35,7 +35,12 @@ class FakeStripe(stripe.HTTPClient):
         self.sent: list[Sent] = []
         self.sessions: dict[str, dict] = {}
         self.errors: list[tuple[int, dict]] = []  # answered next, instead of the real thing
+        self.charges: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
         self._ids = itertools.count(1)
+        self._refund_ids = itertools.count(1)
+        # Stripe's idempotency: the same key gets the same answer.
+        self._replays: dict[str, tuple[int, dict]] = {}
 
     # ---- stripe.HTTPClient ----------------------------------------------------------
 
@@ -47,7 +52,13 @@ class FakeStripe(stripe.HTTPClient):
         if self.errors:
             status, error = self.errors.pop(0)
             return json.dumps({"error": error}), status, {"Request-Id": "req_error"}
-        status, answer = self._answer(method.upper(), parts.path, form)
+        key = {k.lower(): v for k, v in (headers or {}).items()}.get("idempotency-key")
+        if method.upper() == "POST" and key and key in self._replays:
+            status, answer = self._replays[key]
+        else:
+            status, answer = self._answer(method.upper(), parts.path, form)
+            if method.upper() == "POST" and key and status < 500:
+                self._replays[key] = (status, answer)
         return json.dumps(answer), status, {"Request-Id": f"req_{len(self.sent)}"}
 
     def close(self):
@@ -59,6 +70,8 @@ class FakeStripe(stripe.HTTPClient):
     # ---- canned Stripe ----------------------------------------------------------------
 
     def _answer(self, method, path, form):
+        if path.startswith(("/v1/refunds", "/v1/charges")):
+            return self._refund_answer(method, path, form)
         prefix = "/v1/checkout/sessions"
         if method == "POST" and path == prefix:
             return 200, self._create(form)
@@ -107,10 +120,89 @@ class FakeStripe(stripe.HTTPClient):
 
     def pay(self, session_id, payment_status="paid"):
         """What Stripe's page does when the member pays (or starts a slow payment)."""
-        self.sessions[session_id].update(
+        session = self.sessions[session_id]
+        session.update(
             status="complete", payment_status=payment_status, payment_intent=f"pi_{session_id}"
         )
-        return self.sessions[session_id]
+        charge_id = f"ch_{session_id}"
+        self.charges[charge_id] = {
+            "id": charge_id,
+            "object": "charge",
+            "amount": session["amount_total"],
+            "amount_refunded": 0,
+            "currency": session["currency"],
+            "payment_intent": session["payment_intent"],
+            "refunded": False,
+        }
+        return session
+
+    # ---- refunds ----------------------------------------------------------------------
+
+    def _missing(self, what, ident):
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "message": f"No such {what}: '{ident}'",
+            }
+        }
+
+    def _refund_answer(self, method, path, form):
+        if path.startswith("/v1/charges/"):
+            charge_id = path.removeprefix("/v1/charges/")
+            if charge_id not in self.charges:
+                return self._missing("charge", charge_id)
+            return 200, self.charges[charge_id]
+        if method == "POST" and path == "/v1/refunds":
+            intent = form.get("payment_intent")
+            charge = next((c for c in self.charges.values() if c["payment_intent"] == intent), None)
+            if charge is None:
+                return self._missing("payment_intent", intent)
+            amount = int(form.get("amount") or charge["amount"] - charge["amount_refunded"])
+            return self.refund(
+                charge["id"],
+                amount,
+                metadata={
+                    key.removeprefix("metadata[").removesuffix("]"): value
+                    for key, value in form.items()
+                    if key.startswith("metadata[")
+                },
+            )
+        if method == "GET" and path == "/v1/refunds":
+            found = [r for r in self.refunds.values() if r["charge"] == form.get("charge")]
+            found.reverse()  # newest first, as Stripe lists
+            return 200, {"object": "list", "data": found, "has_more": False, "url": "/v1/refunds"}
+        return self._missing("refund", path)
+
+    def refund(self, charge_id, amount, metadata=None, status="succeeded"):
+        """A refund as Stripe makes it (from the API, or by hand in Stripe's dashboard)."""
+        charge = self.charges[charge_id]
+        if amount <= 0 or charge["amount_refunded"] + amount > charge["amount"]:
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "charge_already_refunded"
+                    if charge["amount_refunded"] >= charge["amount"]
+                    else "amount_too_large",
+                    "message": "Refund amount is greater than unrefunded amount on charge.",
+                }
+            }
+        refund_id = f"re_test_{next(self._refund_ids):04d}"
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        self.refunds[refund_id] = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": amount,
+            "currency": charge["currency"],
+            "charge": charge_id,
+            "payment_intent": charge["payment_intent"],
+            "status": status,
+            "created": int(time.time()) + len(self.refunds),
+            "metadata": metadata or {},
+            "reason": None,
+        }
+        return 200, self.refunds[refund_id]
 
     def fail_next(self, status, error_type="api_error", message="Something went wrong."):
         self.errors.append((status, {"type": error_type, "message": message}))

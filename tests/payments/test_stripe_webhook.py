@@ -183,7 +183,7 @@ def test_c5_payment_for_an_expired_order_is_honoured_while_stock_allows(
     assert _state(order)[:2] == (OrderState.PAID, 1)
 
 
-def test_c5_payment_for_an_expired_order_whose_stock_went_is_marked_for_refund(
+def test_c5_payment_for_an_expired_order_whose_stock_went_is_refunded(
     client, member, stripe_on, time_machine, caplog
 ):
     product = PassPageFactory(title="Last spot", stock_limit=1)
@@ -198,15 +198,15 @@ def test_c5_payment_for_an_expired_order_whose_stock_went_is_marked_for_refund(
     response = post_event(client, event(COMPLETED, stripe_on.sessions["cs_test_0001"]))
 
     assert response.status_code == 200
-    assert response.content == b"refund_needed"
+    assert response.content == b"refunded"
     order.refresh_from_db()
     assert order.state == OrderState.EXPIRED
     assert ProductStock.objects.get(product_id=product.pk).sold == 1
     payment = Payment.objects.get(order=order)
     assert payment.raw["refund_needed"] == "stock_gone"
     row = PaymentEvent.objects.get()
-    assert row.payload["wagtail_passes"] == {"outcome": "refund_needed", "detail": "stock_gone"}
-    assert "refund it" in caplog.text
+    assert row.payload["wagtail_passes"] == {"outcome": "refunded", "detail": "stock_gone"}
+    assert "refunded automatically" in caplog.text
 
 
 def test_c2_unknown_event_types_are_ignored(client, stripe_on):

@@ -138,6 +138,10 @@ class ConfirmForm(PassActionForm):
     """No fields: the button (and the CSRF token) is the confirmation."""
 
 
+#: How a member can pay at the desk ("online" is an order paid online, never chosen here).
+DESK_METHODS = [(value, label) for value, label in PaymentMethod.choices if value != "online"]
+
+
 class DeskPaymentForm(PassActionForm):
     """C6: the member paid the amount due at the desk."""
 
@@ -145,7 +149,7 @@ class DeskPaymentForm(PassActionForm):
 
     method = forms.ChoiceField(
         label=_("Paid by"),
-        choices=PaymentMethod.choices,
+        choices=DESK_METHODS,
         widget=forms.RadioSelect,
         initial=PaymentMethod.CASH,
     )

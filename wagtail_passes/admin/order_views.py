@@ -22,6 +22,7 @@ from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificVie
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
 from ..models.orders import PAID_STATES
+from ..payments.refunds import refund_with_stripe, stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
 from ..services import cancel_order, mark_paid, refund_order, refundable
 from ..services.facts import status_today
@@ -118,6 +119,8 @@ class OrderInspectView(InspectView):
                 "unit_price": money_text(line.unit_price, order.currency),
                 "discount": money_text(line.discount, order.currency) if line.discount else EMPTY,
                 "total": money_text(line.total, order.currency),
+                "booking_id": line.booking_id,
+                "refund_needed": line.refund_needed,
             }
             for line in lines
         ]
@@ -362,7 +365,8 @@ class RefundOrderView(OrderActionView):
     form_class = RefundOrderForm
     submit_label = _("Refund")
     intro = _(
-        "Record the money you give back to the member (by bank transfer or in cash). Each "
+        "Give money back to the member: a card payment through Stripe is refunded to the "
+        "card; otherwise record what you gave back by bank transfer or in cash. Each "
         "line can be refunded at most what was paid for it. When a line is refunded in "
         "full, what is left on its member passes is cancelled and its stock is released; "
         "a line refunded in part keeps its passes. The member is emailed."
@@ -399,7 +403,15 @@ class RefundOrderView(OrderActionView):
                     "left": row.left,
                 }
             )
-        if order.provider not in ("manual", "free"):
+        if self.through_stripe:
+            lines.append(
+                gettext(
+                    "This order was paid by card through Stripe: the refund is made through "
+                    "Stripe, to the member's card, and then recorded here. A refund made in "
+                    "Stripe's dashboard is recorded on its own when Stripe reports it."
+                )
+            )
+        elif order.provider not in ("manual", "free"):
             lines.append(
                 gettext(
                     "This records a refund you made yourself; a refund made at the payment "
@@ -408,9 +420,14 @@ class RefundOrderView(OrderActionView):
             )
         return lines
 
+    @cached_property
+    def through_stripe(self) -> bool:
+        return stripe_payment(self.instance) is not None
+
     def perform(self, form):
         chosen = form.chosen()
-        return refund_order(
+        refund = refund_with_stripe if self.through_stripe else refund_order
+        return refund(
             self.instance,
             self.request.user,
             lines=list(chosen),
@@ -419,6 +436,8 @@ class RefundOrderView(OrderActionView):
         )
 
     def success_message(self, result):
+        if not result.refunded_now:
+            return gettext("Stripe made the refund; it was recorded already from Stripe's report.")
         message = gettext("%(amount)s refunded for %(order)s of %(member)s.") % {
             "amount": result.amount,
             "order": result.order,

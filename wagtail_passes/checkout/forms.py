@@ -94,3 +94,13 @@ class CheckoutForm(forms.Form):
         for name in self.fields:
             found.extend(self.errors.get(name, []))
         return list(dict.fromkeys(found))
+
+
+class DuesCheckoutForm(CheckoutForm):
+    """Paying amounts due (C6): the total seen and how to pay. The chosen bookings come as
+    ``booking`` values and are checked by ``services.dues``; there is no quantity, discount
+    code or terms."""
+
+    def __init__(self, *args, methods=(), **kwargs):
+        super().__init__(*args, methods=methods, **kwargs)
+        del self.fields["quantity"], self.fields["discount_code"]

@@ -17,11 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentMethod(models.TextChoices):
-    """How an amount due was paid outside a member pass (C6)."""
+    """How an amount due was paid outside a member pass (C6): at the desk, or online with
+    an order (``ONLINE``, never chosen at the desk)."""
 
     CASH = "cash", _("Cash at the desk")
     CARD_TERMINAL = "card_terminal", _("Card terminal at the desk")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ONLINE = "online", _("Paid online")
     OTHER = "other", _("Other")
 
 

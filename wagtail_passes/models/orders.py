@@ -124,8 +124,20 @@ class OrderLine(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A line pays a booking's amount due (C6) instead of buying a product: never both.
+    booking = models.ForeignKey(
+        "wagtail_passes.Booking",
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        help_text=_("The booking whose amount due this line pays."),
+    )
     title = models.CharField(
-        _("title"), max_length=255, help_text=_("The product's title when ordered.")
+        _("title"),
+        max_length=255,
+        help_text=_("The product's title, or the booked session, when ordered."),
     )
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     unit_price = models.DecimalField(_("unit price"), **PRICE_FIELD)
@@ -135,6 +147,14 @@ class OrderLine(models.Model):
         _("holds stock"),
         default=False,
         help_text=_("The line counts towards its product's stock limit."),
+    )
+    refund_needed = models.BooleanField(
+        _("refund needed"),
+        default=False,
+        help_text=_(
+            "The order was paid after the booking had been paid another way or cancelled: "
+            "give this line's money back to the member."
+        ),
     )
 
     class Meta:
@@ -149,10 +169,20 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="wagtail_passes_orderline_total_not_negative"
             ),
+            # A product or a booking's amount due, never both.
+            models.CheckConstraint(
+                condition=Q(booking__isnull=True) | Q(product__isnull=True),
+                name="wagtail_passes_orderline_product_or_booking",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+    @property
+    def is_amount_due(self) -> bool:
+        """The line pays a booking's amount due (C6)."""
+        return self.booking_id is not None
 
 
 class TermsAcceptance(models.Model):

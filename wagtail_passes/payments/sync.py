@@ -27,7 +27,8 @@ REFUSED_AFTER_PAYING = ("stock_gone", "order_cancelled", "product_gone")
 @dataclass(frozen=True)
 class Outcome:
     order: Order | None
-    result: str  # fulfilled, paid_already, waiting, failed, refund_needed, unknown_session
+    result: str  # fulfilled, paid_already, waiting, failed, refunded, refund_needed,
+    # unknown_session
     detail: str = ""
 
 
@@ -114,7 +115,9 @@ def _mark_failed(order: Order, session: dict) -> None:
 
 def _refund_needed(order: Order, session: dict, reason: str) -> Outcome:
     """Money arrived that cannot pay the order (it expired and its stock went, it was
-    cancelled): recorded on the payment and reported for staff to refund."""
+    cancelled): recorded on the payment and refunded automatically through Stripe (C5);
+    when Stripe refuses for good, the payment stays marked ``refund_needed`` and staff
+    are told in the log to refund it by hand."""
     raw = {**_raw(session), "refund_needed": reason}
     payment, _created = Payment.objects.get_or_create(
         provider=NAME,
@@ -125,9 +128,14 @@ def _refund_needed(order: Order, session: dict, reason: str) -> Outcome:
     payment.raw = {**payment.raw, **raw}
     payment.save(update_fields=["state", "raw"])
     logger.error(
-        "Stripe payment %s for order %s cannot be fulfilled (%s): refund it in Stripe.",
+        "Stripe payment %s for order %s cannot be fulfilled (%s): refunding it.",
         session.get("payment_intent") or session["id"],
         order.reference,
         reason,
     )
+    # C5: the whole payment goes back (its own module says how); the order keeps its state.
+    from .refunds import refund_payment_automatically
+
+    if refund_payment_automatically(order, payment, reason) is not None:
+        return Outcome(order, "refunded", reason)
     return Outcome(order, "refund_needed", reason)

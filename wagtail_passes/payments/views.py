@@ -66,7 +66,7 @@ def stripe_return(request, reference: str):
             for payment in pending_payments(order).reverse()[:RETURN_SESSIONS]:
                 session = provider.client().v1.checkout.sessions.retrieve(payment.provider_id)
                 outcome = apply_session(session.to_dict())
-                if outcome.result in ("fulfilled", "paid_already", "refund_needed"):
+                if outcome.result in ("fulfilled", "paid_already", "refunded", "refund_needed"):
                     break
         except stripe.StripeError as error:
             logger.warning("Stripe return page for %s: %r", order.reference, error)

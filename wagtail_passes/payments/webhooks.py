@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..conf import passes_settings
 from ..models import PaymentEvent
+from .refunds import record_charge_refunds
 from .stripe import NAME, StripeProvider
 from .sync import apply_session
 
@@ -22,7 +23,12 @@ COMPLETED = "checkout.session.completed"
 SUCCEEDED = "checkout.session.async_payment_succeeded"
 FAILED = "checkout.session.async_payment_failed"
 EXPIRED = "checkout.session.expired"
-HANDLED = (COMPLETED, SUCCEEDED, FAILED, EXPIRED)
+SESSION_EVENTS = (COMPLETED, SUCCEEDED, FAILED, EXPIRED)
+#: A refund made in Stripe (its dashboard, or our own staff refund reported back): the
+#: charge's refunds are asked from Stripe and each succeeded one is recorded once.
+#: ``refund.updated`` brings a refund that was pending and has now succeeded.
+REFUND_EVENTS = ("charge.refunded", "refund.created", "refund.updated")
+HANDLED = SESSION_EVENTS + REFUND_EVENTS
 
 
 class BadEvent(Exception):
@@ -46,12 +52,20 @@ def verify(payload: bytes, signature: str) -> dict:
     return event
 
 
-def _session_id(event: dict) -> str:
+def _object_id(event: dict) -> str:
+    """The id Stripe is asked about again: the Checkout Session, or the refunded charge."""
     obj = (event.get("data") or {}).get("object") or {}
-    session_id = obj.get("id") if isinstance(obj, dict) else None
-    if not isinstance(session_id, str) or not session_id.startswith("cs_"):
-        raise BadEvent("no Checkout Session in the event")
-    return session_id
+    if not isinstance(obj, dict):
+        raise BadEvent("no object in the event")
+    if event["type"] in SESSION_EVENTS:
+        found, prefix = obj.get("id"), "cs_"
+    elif event["type"] == "charge.refunded":
+        found, prefix = obj.get("id"), "ch_"
+    else:  # refund.*: the refund's charge
+        found, prefix = obj.get("charge"), "ch_"
+    if not isinstance(found, str) or not found.startswith(prefix):
+        raise BadEvent("no Checkout Session or charge in the event")
+    return found
 
 
 def _record(event: dict) -> PaymentEvent:
@@ -73,22 +87,30 @@ def handle(event: dict, provider: StripeProvider | None = None) -> str:
     asked: the event stays unprocessed and Stripe delivers it again later."""
     if event.get("type") not in HANDLED:
         return "ignored"
-    session_id = _session_id(event)
+    object_id = _object_id(event)
     row = _record(event)
     if row.processed_at is not None:
         return "duplicate"
     provider = provider or StripeProvider()
-    session = provider.client().v1.checkout.sessions.retrieve(session_id).to_dict()
+    client = provider.client()
+    session = None
+    if event["type"] in SESSION_EVENTS:
+        session = client.v1.checkout.sessions.retrieve(object_id).to_dict()
     with transaction.atomic():
         row = PaymentEvent.objects.select_for_update().get(pk=row.pk)
         if row.processed_at is not None:
             return "duplicate"
-        outcome = apply_session(session, failed=event["type"] == FAILED)
-        row.order = outcome.order
+        if session is not None:
+            outcome = apply_session(session, failed=event["type"] == FAILED)
+            order, result, detail = outcome.order, outcome.result, outcome.detail
+        else:
+            order, result = record_charge_refunds(object_id, client)
+            detail = object_id
+        row.order = order
         row.processed_at = timezone.now()
         row.payload = {
             **row.payload,
-            "wagtail_passes": {"outcome": outcome.result, "detail": outcome.detail},
+            "wagtail_passes": {"outcome": result, "detail": detail},
         }
         row.save(update_fields=["order", "processed_at", "payload"])
-    return outcome.result
+    return result

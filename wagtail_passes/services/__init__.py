@@ -10,6 +10,7 @@ from .attendance import mark_attendance, record_desk_payment
 from .booking import book, cancel_booking
 from .booking_core import places_left, places_taken
 from .daily import DailyReport, run_daily
+from .dues import place_dues_order, quote_dues
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
 from .orders import (
     Quote,
@@ -28,7 +29,7 @@ from .passes import (
     hold_pass,
     issue_member_pass,
 )
-from .refunds import RefundResult, refund_order, refundable
+from .refunds import RefundResult, plan_refund, refund_order, refundable
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
@@ -39,8 +40,11 @@ __all__ = [
     "expire_orders",
     "fulfil_order",
     "mark_paid",
+    "place_dues_order",
     "place_order",
+    "quote_dues",
     "quote",
+    "plan_refund",
     "refund_order",
     "refundable",
     "RefundResult",

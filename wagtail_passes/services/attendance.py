@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.db import transaction
@@ -12,9 +13,12 @@ from .. import signals
 from ..audit import log_action
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, PaymentMethod
+from ..presentation import provider_text
 from ..rules.money import Money
 from .locking import lock_session
 from .permissions import MANAGE_BOOKINGS, require_staff
+
+logger = logging.getLogger(__name__)
 
 ATTENDANCE = {
     True: BookingStatus.ATTENDED,
@@ -74,7 +78,7 @@ def record_desk_payment(booking: Booking, by, method: str, note: str = "") -> Bo
     nothing.
     """
     require_staff(by, MANAGE_BOOKINGS, BookingError)
-    if method not in PaymentMethod.values:
+    if method not in PaymentMethod.values or method == PaymentMethod.ONLINE:
         raise BookingError(_("Choose how the member paid."), code="invalid_method")
     with transaction.atomic():
         lock_session(booking.session_id)
@@ -89,36 +93,127 @@ def record_desk_payment(booking: Booking, by, method: str, note: str = "") -> Bo
             )
         if booking.amount_due <= 0:
             raise BookingError(_("This booking owes nothing."), code="nothing_due")
-        paid = booking.amount_due
-        booking.amount_paid += paid
-        booking.amount_due = Decimal(0)
-        booking.payment_method = method
-        booking.amount_paid_at = timezone.now()
-        booking.payment_recorded_by = by
-        booking.save(
-            update_fields=[
-                "amount_paid",
-                "amount_due",
-                "payment_method",
-                "amount_paid_at",
-                "payment_recorded_by",
-            ]
-        )
-        log_action(
+        _mark_paid(
             booking,
-            "wagtail_passes.booking.paid_at_desk",
             by,
-            _("%(amount)s paid: %(method)s")
-            % {
-                "amount": Money(paid, booking.currency or booking.session.programme.currency),
-                "method": PaymentMethod(method).label,
-            },
-            amount=str(paid),
-            method=method,
+            method,
+            action="wagtail_passes.booking.paid_at_desk",
+            label=PaymentMethod(method).label,
             note=(note or "").strip(),
         )
     signals.send_on_commit(signals.booking_paid, Booking, booking=booking, by=by)
     return booking
+
+
+def _mark_paid(booking: Booking, by, method: str, *, action: str, label: str, **data) -> Decimal:
+    """The locked ``booking``'s amount due is paid (at the desk or online, C6): it becomes
+    0, and how, when and who are recorded on it and in its audit log. Returns what it owed.
+    The caller sends ``booking_paid`` once the transaction has committed."""
+    paid = booking.amount_due
+    booking.amount_paid += paid
+    booking.amount_due = Decimal(0)
+    booking.payment_method = method
+    booking.amount_paid_at = timezone.now()
+    booking.payment_recorded_by = by if getattr(by, "is_authenticated", False) else None
+    booking.save(
+        update_fields=[
+            "amount_paid",
+            "amount_due",
+            "payment_method",
+            "amount_paid_at",
+            "payment_recorded_by",
+        ]
+    )
+    log_action(
+        booking,
+        action,
+        by,
+        _("%(amount)s paid: %(method)s")
+        % {
+            "amount": Money(paid, booking.currency or booking.session.programme.currency),
+            "method": label,
+        },
+        amount=str(paid),
+        method=method,
+        **data,
+    )
+    return paid
+
+
+def pay_booking_lines(order, lines, *, provider: str) -> list[Booking]:
+    """C3, C6: the paid ``order``'s booking lines pay their bookings' amounts due, as a
+    desk payment would (method "online"). Called under the order's lock; locks the
+    bookings' sessions by primary key, then the bookings.
+
+    A booking paid another way since the order was placed (a pass settled it, R2, or the
+    desk took the money) or cancelled since keeps its state: the line is marked
+    ``refund_needed``, and the order's history and the error log say so, for staff to give
+    the money back. Returns the bookings this payment paid.
+    """
+    lines = sorted(lines, key=lambda line: line.booking_id)
+    if not lines:
+        return []
+    session_ids = Booking.objects.filter(pk__in=[line.booking_id for line in lines]).values_list(
+        "session_id", flat=True
+    )
+    for session_id in sorted(set(session_ids)):
+        lock_session(session_id)
+    bookings = {
+        booking.pk: booking
+        for booking in Booking.objects.select_for_update(of=("self",))
+        .filter(pk__in=[line.booking_id for line in lines])
+        .select_related("session__programme_class__programme", "member")
+        .order_by("pk")
+    }
+    paid = []
+    for line in lines:
+        booking = bookings[line.booking_id]
+        owes_it = (
+            booking.status != BookingStatus.CANCELLED
+            and booking.member_pass_id is None
+            and booking.amount_due == line.total
+        )
+        if not owes_it:
+            _refund_needed(order, line, booking)
+            continue
+        _mark_paid(
+            booking,
+            None,
+            PaymentMethod.ONLINE,
+            action="wagtail_passes.booking.paid_online",
+            label=_("online, order %(reference)s (%(provider)s)")
+            % {"reference": order.reference, "provider": provider_text(provider)},
+            order=order.reference,
+            provider=provider,
+        )
+        signals.send_on_commit(signals.booking_paid, Booking, booking=booking, by=None)
+        paid.append(booking)
+    return paid
+
+
+def _refund_needed(order, line, booking: Booking) -> None:
+    line.refund_needed = True
+    line.save(update_fields=["refund_needed"])
+    why = (
+        _("the booking was cancelled")
+        if booking.status == BookingStatus.CANCELLED
+        else _("the booking was paid another way")
+    )
+    message = _(
+        "Order %(reference)s paid %(amount)s for “%(title)s”, but %(why)s: refund it to the member."
+    ) % {
+        "reference": order.reference,
+        "amount": Money(line.total, order.currency),
+        "title": line.title,
+        "why": why,
+    }
+    log_action(order, "wagtail_passes.order.refund_needed", None, message, line=line.pk)
+    logger.error(
+        "wagtail_passes: order %s line %s paid booking %s, which no longer owes it: refund needed",
+        order.reference,
+        line.pk,
+        booking.pk,
+    )
 
 
 def booking_tools_open(booking: Booking, now=None) -> tuple[str, ...]:

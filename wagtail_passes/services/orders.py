@@ -8,6 +8,8 @@ Refusals raise ``CheckoutError`` with a stable ``code`` and write nothing.
 
 Locks are taken in one order everywhere: the order row, then the stock rows of its products by
 product id, then the discount code's row, then (through the pass services) member passes.
+Paying an order of amounts due (C6, ``services.dues``) locks the order row, then the bookings'
+sessions, then the bookings, as a desk payment does.
 Emails and signals go out once the transaction has committed.
 """
 
@@ -47,6 +49,7 @@ from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY
 from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
 from ..rules.money import Money
+from .attendance import pay_booking_lines
 from .discounts import AppliedDiscount, apply_code, claim, find_code, redeem
 from .inputs import check_member
 from .notifications import email_on_commit
@@ -279,7 +282,7 @@ def place_order(
     with transaction.atomic():
         holds_stock = _take_stock(offer.product, offer.quantity)
         offer = _claim_discount(offer, now)
-        order = _create_order(member, provider, offer, now, token)
+        order = _create_order(member, provider, offer.total, now, token)
         _write_line(order, offer, holds_stock)
         if offer.discount:
             redeem(order, offer.discount)
@@ -382,7 +385,7 @@ def _refuse_if_placed(token: str) -> None:
         )
 
 
-def _create_order(member, provider: str, offer: Quote, now, token: str = "") -> Order:
+def _create_order(member, provider: str, total: Money, now, token: str = "") -> Order:
     # A reference is random; in the rare clash, draw again (inside a savepoint). A clash on
     # the token is the same form placed at the same instant by another request: refused
     # (rolling back this one's stock and code) once that request has committed.
@@ -393,8 +396,8 @@ def _create_order(member, provider: str, offer: Quote, now, token: str = "") -> 
                     reference=_new_reference(),
                     member=member,
                     provider=provider,
-                    currency=offer.total.currency,
-                    total=offer.total.amount,
+                    currency=total.currency,
+                    total=total.amount,
                     expires_at=_hold_until(provider, now),
                     checkout_token=token or None,
                 )
@@ -503,7 +506,12 @@ def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -
     order.closed_at = None
     order.save(update_fields=["state", "paid_at", "closed_at"])
     reason = _("Order %(reference)s") % {"reference": order.reference}
-    for line in order.lines.select_related("product").all():
+    lines = list(order.lines.select_related("product").all())
+    # Amounts due first (C6): a pass this order issues must not settle them as well (R2).
+    pay_booking_lines(order, [line for line in lines if line.booking_id], provider=provider)
+    for line in lines:
+        if line.booking_id:
+            continue
         if line.product is None:
             raise CheckoutError(
                 _("“%(title)s” no longer exists; refund this line instead.")

@@ -210,6 +210,36 @@ def refund_order(
     return result
 
 
+def plan_refund(order, by, *, lines=None, amounts=None) -> list[tuple[OrderLine, Decimal]]:
+    """What ``refund_order(order, by, lines=..., amounts=...)`` would refund now, as
+    (line, amount) pairs, decided under the order's row lock and writing nothing; the same
+    refusals (``CheckoutError``), including ``pass_has_bookings`` for staff. For a refund
+    made at a provider first (Stripe), before it is recorded: the provider is asked for
+    exactly this, then ``refund_order`` records it (and decides again)."""
+    require_staff(by, MANAGE_ORDERS, CheckoutError)
+    with transaction.atomic():
+        order = lock_order(order)
+        _check_state(order)
+        left = {row.line.pk: row for row in refundable(order)}
+        plan = _plan(order, left, lines, amounts, None)
+        if by is not None:
+            after = {pk: row.left.amount for pk, row in left.items()}
+            for line, amount in plan:
+                after[line.pk] -= amount
+            everything = all(amount <= 0 for amount in after.values())
+            touched = {line.pk for line, _amount in plan}
+            done = [
+                line
+                for line in order.lines.all()
+                if after[line.pk] <= 0 and (everything or line.pk in touched)
+            ]
+            _check_upcoming(
+                MemberPass.objects.filter(order_line__in=done).exclude(status=PassStatus.CANCELLED),
+                timezone.now(),
+            )
+    return plan
+
+
 def _recorded(provider: str, provider_id: str) -> bool:
     """A provider's refund is recorded once: as its id, or one row per line of it."""
     return Refund.objects.filter(
@@ -372,28 +402,29 @@ def _cancel_passes(order, done, by, reason, now) -> tuple[MemberPass, ...]:
     locked = lock_member_passes(ids.values_list("pk", flat=True))
     passes = [p for p in locked if p.status != PassStatus.CANCELLED]
     if by is not None:
-        upcoming = (
-            Booking.objects.active()
-            .filter(member_pass__in=passes, session__start__gt=now)
-            .select_related("member_pass")
-            .order_by("session__start")
-            .first()
-        )
-        if upcoming is not None:
-            raise CheckoutError(
-                _(
-                    "“%(title)s” pays for upcoming sessions; cancel those bookings first, "
-                    "then refund."
-                )
-                % {"title": upcoming.member_pass.title},
-                code="pass_has_bookings",
-            )
+        _check_upcoming(passes, now)
     why = _("Refund of order %(reference)s") % {"reference": order.reference}
     if reason:
         why = f"{why}: {reason}"
     for member_pass in passes:
         write_off_pass(member_pass, by, why)
     return tuple(passes)
+
+
+def _check_upcoming(passes, now) -> None:
+    upcoming = (
+        Booking.objects.active()
+        .filter(member_pass__in=passes, session__start__gt=now)
+        .select_related("member_pass")
+        .order_by("session__start")
+        .first()
+    )
+    if upcoming is not None:
+        raise CheckoutError(
+            _("“%(title)s” pays for upcoming sessions; cancel those bookings first, then refund.")
+            % {"title": upcoming.member_pass.title},
+            code="pass_has_bookings",
+        )
 
 
 def _refund_message(order: Order, result: RefundResult, reason: str) -> str:

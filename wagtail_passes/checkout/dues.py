@@ -1,0 +1,153 @@
+"""Paying what is owed (C6): the member's "Amounts due" page, and the checkout of the ones
+they tick, paid like any order (bank transfer, or card when Stripe is configured). Which
+bookings may be paid, and for how much, is decided by ``services.dues``; another member's
+booking is refused like an unknown one and nothing is written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ..exceptions import CheckoutError
+from ..models import Order
+from ..payments import available_providers
+from ..rules.money import Money
+from ..services.dues import (
+    DuesQuote,
+    booking_currency,
+    payable_dues,
+    pending_orders,
+    place_dues_order,
+    quote_dues,
+)
+from . import once
+from .forms import DuesCheckoutForm
+from .paying import start_payment
+from .views import login_first, order_url, see_other
+
+
+@require_safe
+def dues_list(request):
+    """The member's bookings that owe an amount, each ticked, and "Pay"."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    bookings = list(payable_dues(request.user))
+    in_order = pending_orders(bookings)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for booking in bookings:
+        if booking.pk not in in_order:
+            totals[booking_currency(booking)] += booking.amount_due
+    context = {
+        "rows": [
+            {
+                "booking": booking,
+                "currency": booking_currency(booking),
+                "order_reference": in_order.get(booking.pk, ""),
+            }
+            for booking in bookings
+        ],
+        "totals": [Money(amount, currency) for currency, amount in sorted(totals.items())],
+    }
+    return TemplateResponse(request, "wagtail_passes/orders/dues.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def dues_checkout(request):
+    """GET (the ticked ``booking`` ids) shows the lines and the total to confirm; POST
+    places the order and starts its payment."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = source.getlist("booking")
+    if request.method == "POST" and (placed := _placed_with(request)):
+        # This form placed its order already (sent twice, or by another request at the
+        # same instant): its bookings are in that order now, so lead there.
+        return see_other(order_url(placed))
+    try:
+        offer = quote_dues(request.user, chosen)
+    except CheckoutError as error:
+        return _refused(request, error)
+    if request.method == "POST":
+        return _place(request, offer)
+    return _page(request, offer)
+
+
+def _placed_with(request) -> str:
+    token = str(request.POST.get("token", "")).strip()[:64]
+    if not token:
+        return ""
+    orders = Order.objects.filter(member=request.user, checkout_token=token)
+    return orders.values_list("reference", flat=True).first() or ""
+
+
+def _form(data=None, initial=None, providers=None) -> DuesCheckoutForm:
+    providers = available_providers() if providers is None else providers
+    methods = [(provider.name, provider.label) for provider in providers]
+    return DuesCheckoutForm(data, initial=initial, methods=methods)
+
+
+def _page(request, offer: DuesQuote, *, errors=(), price_note=""):
+    providers = available_providers()
+    form = _form(
+        providers=providers,
+        initial={"token": once.issue(request), "seen_total": offer.total.amount},
+    )
+    context = {
+        "offer": offer,
+        "form": form,
+        "errors": list(errors),
+        "price_note": price_note,
+        "payment_method": providers[0].label,
+    }
+    return TemplateResponse(request, "wagtail_passes/checkout/dues_checkout.html", context)
+
+
+def _refused(request, error: CheckoutError):
+    context = {"product": None, "product_url": "", "message": error.message, "code": error.code}
+    status = 404 if error.code == "no_such_booking" else 200
+    return TemplateResponse(request, "wagtail_passes/checkout/refused.html", context, status=status)
+
+
+def _place(request, offer: DuesQuote):
+    providers = {provider.name: provider for provider in available_providers()}
+    form = _form(data=request.POST, providers=list(providers.values()))
+    if not form.is_valid():
+        return _page(request, offer, errors=form.messages())
+    data = form.cleaned_data
+    token = data["token"]
+    provider = providers[data.get("method") or next(iter(providers))]
+    used = once.state(request, token)
+    if used:  # this very form placed an order already: show it, place nothing
+        return see_other(order_url(used))
+    if used is None:
+        message = _("This checkout page has expired. Check the total and confirm again.")
+        return _page(request, offer, errors=[message])
+    try:
+        order = place_dues_order(
+            request.user,
+            [booking.pk for booking in offer.bookings],
+            seen_total=data["seen_total"],
+            provider=provider.name,
+            token=token,
+        )
+    except CheckoutError as error:
+        if error.code == "already_placed":  # the same form, sent twice at once
+            return see_other(order_url(error.details["reference"]))
+        if error.code != "price_changed":
+            return _refused(request, error)
+        try:  # the amounts as they are now, to confirm again
+            offer = quote_dues(request.user, offer.bookings)
+        except CheckoutError as again:
+            return _refused(request, again)
+        note = _("The total changed since you opened this page: it is now %(total)s.") % {
+            "total": offer.total
+        }
+        return _page(request, offer, price_note=note)
+    once.spend(request, token, order.reference)
+    if order.is_pending:  # pay now (C2): by card, the provider's page; else how to pay
+        return start_payment(request, order, provider) or see_other(order_url(order))
+    return see_other(order_url(order))
