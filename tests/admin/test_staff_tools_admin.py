@@ -62,6 +62,15 @@ def session_in(hours, **kwargs):
     return SessionFactory(start=start, end=start + dt.timedelta(hours=1), **kwargs)
 
 
+def session_at(days_ahead, hour, **kwargs):
+    """A session at ``hour`` local time ``days_ahead`` days from today: a test that moves it
+    by an hour stays within its day whatever the time the suite runs (at 23:30 too)."""
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    kwargs.setdefault("programme_class", ProgrammeClassFactory())
+    return SessionFactory(start=start, end=start + dt.timedelta(hours=1), **kwargs)
+
+
 # ---- extend and cancel a pass (S4) ----------------------------------------------
 
 
@@ -215,7 +224,7 @@ def test_p7_capacity_below_the_places_booked_is_refused_next_to_the_field(admin)
 def test_p8_moving_a_booked_session_asks_first_then_emails_the_members(
     admin, ann, django_capture_on_commit_callbacks
 ):
-    session = session_in(48)
+    session = session_at(2, 10)
     services.book(ann, session)
     mail.outbox.clear()
     new_start = timezone.localtime(session.start + dt.timedelta(hours=1))
