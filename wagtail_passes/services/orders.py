@@ -119,7 +119,7 @@ def _check_quantity(quantity) -> int:
     return quantity
 
 
-def _check_buyer(member, product: ProductMixin, now: dt.datetime) -> None:
+def _check_buyer(member, product: ProductMixin) -> None:
     """U5: who may buy."""
     if product.buyer_restriction != BuyerRestriction.ANYONE:
         has_booked = (
@@ -178,7 +178,7 @@ def quote(member, product, *, quantity=1, access_code="", discount_code="", now=
     availability = product.availability(now)
     if not availability.can_buy and availability.code != "code_required":
         raise CheckoutError(availability.message, code=availability.code)
-    _check_buyer(member, product, now)
+    _check_buyer(member, product)
     _check_access_code(product, access_code)
     unit = product.price_today(local_day(now))
     code = find_code(discount_code)
