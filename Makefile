@@ -28,6 +28,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(MANAGE) migrate --noinput
 	$(MANAGE) passes_demo --logins
+	$(MANAGE) demo_home
 	bash scripts/demo_server.sh $(PY) 127.0.0.1:8000
 
 test: $(VENV)/.installed-test

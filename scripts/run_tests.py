@@ -82,6 +82,9 @@ def main(pytest_args: list[str]) -> int:
             f"ran with {chromium}" if chromium else "SKIPPED: Chromium not installed",
         )
     )
+    if not chromium and os.environ.get("REQUIRE_BROWSER") == "1":
+        ok = False  # CI: the browser tests (accessibility, whole flows) must have run
+        results.append(("REQUIRE_BROWSER=1", "FAILED: the browser tests did not run"))
 
     gettext = shutil.which("xgettext")
     results.append(

@@ -196,6 +196,7 @@ def test_demo_builds_a_passes_page_with_a_product_of_every_kind(client):
         "credit-pack-20": "credits",
         "studio-credit-50": "money",
         "swim-season-pass": "unlimited",
+        "5-guest-swims": "entries",
         "trial-class": "entries",
     }
     assert products["studio-credit-50"].title == "Studio credit €50.00"
@@ -213,13 +214,15 @@ def test_demo_builds_a_passes_page_with_a_product_of_every_kind(client):
     )
     assert [p.slug for p in season.programmes.all()] == ["swim-club-season"]
     assert [p.slug for p in products["10-class-pass"].programmes.all()] == ["pay-as-you-go-yoga"]
-    # P9: the season pass is mandatory for the swim club, the 10-class pass optional for yoga.
+    # P9: the season pass is mandatory for the swim club, with guest swims as its add-on; the
+    # 10-class pass is optional for yoga.
     links = {
         (link.programme.slug, link.product.slug, link.role)
         for link in ProgrammeProduct.objects.select_related("programme", "product")
     }
     assert links == {
         ("swim-club-season", "swim-season-pass", "mandatory"),
+        ("swim-club-season", "5-guest-swims", "optional"),
         ("pay-as-you-go-yoga", "10-class-pass", "optional"),
     }
     # Every demo product page and the index render.
@@ -230,13 +233,13 @@ def test_demo_builds_a_passes_page_with_a_product_of_every_kind(client):
 
 def test_demo_twice_creates_the_products_once(capsys):
     call_command("passes_demo")
-    assert "Demo products: 7 new" in capsys.readouterr().out
+    assert "Demo products: 8 new" in capsys.readouterr().out
     call_command("passes_demo")
     assert "Demo products: 0 new" in capsys.readouterr().out
     assert ProductIndexPage.objects.count() == 1
-    assert PassPage.objects.count() == 5
+    assert PassPage.objects.count() == 6
     assert CreditPackPage.objects.count() == 2
-    assert ProgrammeProduct.objects.count() == 2
+    assert ProgrammeProduct.objects.count() == 3
 
 
 def test_demo_restores_a_deleted_product_only(capsys):

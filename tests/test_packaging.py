@@ -98,6 +98,7 @@ RUNTIME_DEPENDENCIES = {
     "stripe",
     "django-tasks",
     "babel",
+    "icalendar",
 }
 
 

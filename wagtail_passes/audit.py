@@ -25,6 +25,7 @@ ACTIONS = {
     "wagtail_passes.pass.hold": (_("Put pass on hold"), _("Pass put on hold")),
     "wagtail_passes.pass.extend": (_("Extend pass"), _("Pass extended")),
     "wagtail_passes.pass.cancel": (_("Cancel pass"), _("Pass cancelled")),
+    "wagtail_passes.pass.paid": (_("Pass paid"), _("Pass paid")),
     "wagtail_passes.booking.create": (_("Book for a member"), _("Member booked")),
     "wagtail_passes.booking.cancel": (_("Cancel booking"), _("Booking cancelled")),
     "wagtail_passes.booking.attendance": (_("Mark attendance"), _("Attendance marked")),
@@ -44,6 +45,14 @@ ACTIONS = {
     "wagtail_passes.order.cancel": (_("Cancel order"), _("Order cancelled")),
     "wagtail_passes.order.expire": (_("Order expired"), _("Order expired")),
     "wagtail_passes.order.refund": (_("Refund order"), _("Order refunded")),
+    "wagtail_passes.order.booked": (_("Book after payment"), _("Booked after payment")),
+    "wagtail_passes.order.payment_failed": (_("Payment failed"), _("Payment failed")),
+    "wagtail_passes.order.refund_failed": (_("Refund failed"), _("Refund failed")),
+    "wagtail_passes.registration.create": (_("Register"), _("Registered")),
+    "wagtail_passes.registration.withdraw": (
+        _("Withdraw registration"),
+        _("Registration withdrawn"),
+    ),
 }
 
 

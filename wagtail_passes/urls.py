@@ -3,10 +3,11 @@
 path("passes/", include("wagtail_passes.urls")),
 """
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from .checkout.dues import dues_checkout, dues_list
 from .checkout.orders import order_cancel, order_detail, order_list
+from .checkout.registration import register_view
 from .checkout.views import checkout
 from .payments.views import order_pay, stripe_return, stripe_webhook
 from .services.orders import REFERENCE_ALPHABET, REFERENCE_LENGTH
@@ -30,6 +31,7 @@ app_name = "wagtail_passes"
 
 urlpatterns: list = [
     path("checkout/<int:product_id>/", checkout, name="checkout"),
+    path("programmes/<slug:slug>/register/", register_view, name="register"),
     path("dues/", dues_list, name="dues"),
     path("dues/pay/", dues_checkout, name="dues_checkout"),
     path("orders/", order_list, name="orders"),
@@ -38,4 +40,8 @@ urlpatterns: list = [
     path("orders/<passes_order_reference:reference>/pay/", order_pay, name="order_pay"),
     path("orders/<passes_order_reference:reference>/paid/", stripe_return, name="stripe_return"),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
+    # The member's pages, the calendar and the feeds: their own URL modules, same namespace.
+    path("", include("wagtail_passes.member.urls")),
+    path("", include("wagtail_passes.calendars.urls")),
+    path("", include("wagtail_passes.feeds.urls")),
 ]

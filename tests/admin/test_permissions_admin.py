@@ -22,6 +22,7 @@ PASSES_MENU = [
     "Bookings",
     "Member passes",
     "Orders",
+    "Registrations",
     "Discount codes",
 ]
 FACTORIES = {
@@ -32,7 +33,7 @@ FACTORIES = {
 }
 
 
-def test_superuser_sees_the_passes_menu_with_its_eight_items(client, superuser):
+def test_superuser_sees_the_passes_menu_with_its_nine_items(client, superuser):
     client.force_login(superuser)
 
     response = client.get(reverse("wagtailadmin_home"))

@@ -134,9 +134,7 @@ def test_s4_change_permission_is_needed_to_extend_and_cancel(ann):
     for action in ("extend", "cancel"):
         url = admin_url("memberpass", action, mp.pk)
         response = viewer.post(url, {"days": "3", "reason": "x"})
-        assert response.status_code == 302 and response["Location"] == reverse(
-            "wagtailadmin_home"
-        )
+        assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     mp.refresh_from_db()
     assert mp.status == PassStatus.ACTIVE and mp.extended_days == 0
 
@@ -194,9 +192,7 @@ def test_p7_staff_add_a_member_to_a_full_sessions_waiting_list(admin, ann, super
     entry = WaitlistEntry.objects.get(member=ann)
     assert entry.created_by == superuser
     again = admin.post(book_url, {"member": ann.pk, "attendees": "1", "waitlist": "1"})
-    assert form_errors(again, "book_form")["member"] == [
-        "ann is already on the waiting list."
-    ]
+    assert form_errors(again, "book_form")["member"] == ["ann is already on the waiting list."]
 
 
 # ---- changing a session (P7, P8) ------------------------------------------------
@@ -232,8 +228,9 @@ def test_p8_moving_a_booked_session_asks_first_then_emails_the_members(
     changes = {"start": f"{new_start:%Y-%m-%d %H:%M}", "end": f"{new_end:%Y-%m-%d %H:%M}"}
 
     asked = edit(admin, session, **changes)
-    assert "1 member is booked: they will be emailed the new time." in (
-        form_errors(asked)["confirm"][0]
+    assert (
+        "1 member is booked: they will be emailed the new time."
+        in (form_errors(asked)["confirm"][0])
     )
     assert Session.objects.get(pk=session.pk).start == session.start
 

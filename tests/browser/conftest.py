@@ -37,3 +37,37 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page, name)``: axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA)
+    finds no violation on the page as it is now; the report names each one. The axe script
+    ships inside axe-playwright-python: nothing is downloaded."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, name=""):
+        results = axe.run(
+            page,
+            options={
+                "runOnly": {
+                    "type": "tag",
+                    "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+                }
+            },
+        )
+        assert results.violations_count == 0, f"{name or page.url}:\n{results.generate_report()}"
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def wagtail_tree(transactional_db):
+    """Each browser test starts with Wagtail's root page and default site, as a fresh install
+    has them: the test before it flushed every table (transactional tests), so without this
+    the admin's dashboard, which links to the root, would depend on the order tests run in."""
+    from wagtail_passes.test.factories import default_site_root
+
+    default_site_root()

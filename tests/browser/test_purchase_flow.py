@@ -128,3 +128,66 @@ def test_c1_c3_visitor_signs_up_buys_by_bank_transfer_staff_mark_paid_pass_books
     assert booking.member_pass_id == member_pass.pk
     member_pass.refresh_from_db()
     assert member_pass.balance == Decimal(9)
+
+
+def test_p9_p10_member_registers_with_the_mandatory_product_and_an_add_on(
+    page, live_server, tmp_path
+):
+    club = ProgrammeFactory(name="Swim club", slug="swim-club")
+    season = PassPageFactory(
+        title="Season pass",
+        price=Decimal("40.00"),
+        programmes=[club],
+        terms="<p>No running on deck.</p>",
+    )
+    guests = PassPageFactory(title="5 guest swims", price=Decimal("35.00"), programmes=[club])
+    from wagtail_passes.models import ProgrammeProduct
+
+    ProgrammeProduct.objects.create(
+        programme=club, product=season, role=ProgrammeProduct.Role.MANDATORY
+    )
+    ProgrammeProduct.objects.create(
+        programme=club, product=guests, role=ProgrammeProduct.Role.OPTIONAL
+    )
+    UserFactory(username="sam")
+
+    page.set_default_timeout(10_000)
+    # The season pass's page says it comes with registering; the link leads there via sign-in.
+    page.goto(f"{live_server.url}{season.url}")
+    page.get_by_role("link", name="register for Swim club").click()
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", "password")
+    page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+    expect(page.get_by_role("heading", name="Register for Swim club")).to_be_visible()
+
+    # The mandatory product is in the order, locked; the add-on is offered.
+    lines = page.locator(".passes-lines tbody tr")
+    expect(lines).to_have_count(1)
+    expect(lines.first).to_contain_text("Season pass")
+    expect(lines.first).to_contain_text("required to register")
+    expect(page.locator(".passes-checkout__total")).to_contain_text("40.00")
+    page.get_by_label(re.compile("5 guest swims")).check()
+    page.get_by_role("button", name="Update total").click()
+    expect(page.locator(".passes-checkout__total")).to_contain_text("75.00")
+    expect(page.locator(".passes-lines tbody tr")).to_have_count(2)
+    shot(page, tmp_path, "registration-01-with-add-on")
+
+    # Terms unticked: refused with the product named, nothing placed.
+    page.get_by_role("button", name="Register and place order").click()
+    expect(page.get_by_role("alert")).to_contain_text("Accept the terms of “Season pass”")
+    assert Order.objects.count() == 0
+    page.get_by_label("I accept the terms of Season pass.").check()
+    page.get_by_role("button", name="Register and place order").click()
+
+    heading = page.get_by_role("heading", name=REFERENCE)
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("Swim club")).to_be_visible()
+    shot(page, tmp_path, "registration-02-order")
+    order = Order.objects.get()
+    assert [line.title for line in order.lines.order_by("pk")] == ["Season pass", "5 guest swims"]
+    assert order.total == Decimal("75.00") and order.registration.programme == club
+
+    # Back on the registration page: registered, the season pass awaiting payment.
+    page.goto(f"{live_server.url}/passes/programmes/swim-club/register/")
+    expect(page.get_by_text(re.compile("Registered on"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Season pass is awaiting payment in order"))).to_be_visible()

@@ -214,3 +214,31 @@ def test_c1_one_checkout_token_places_one_order_however_many_requests_send_it(co
         assert {error.details["reference"] for error in refusals} <= {placed[0].reference}
         assert Order.objects.filter(member=member).count() == 1
         assert sold(product) == 1
+
+
+def test_c3_p4_unpaid_passes_become_paid_once_whoever_pays_at_once(concurrently):
+    """P4: the passes exist from the pending bank transfer; five callers paying it at once
+    make the same two passes paid, and issue none besides."""
+    from wagtail_passes.test.factories import ProgrammeFactory
+
+    staff = StaffFactory(permissions=["change_order"])
+    product = PassPageFactory(programmes=[ProgrammeFactory(redeem_if_unpaid=True)])
+    order = services.place_order(UserFactory(), product, quantity=2)
+    before = sorted(passes_of(order).values_list("pk", flat=True))
+    assert len(before) == 2 and not passes_of(order).filter(is_paid=True).exists()
+
+    results = concurrently(
+        lambda call: call(),
+        [
+            (partial(services.mark_paid, order, staff),),
+            (partial(services.fulfil_order, order, provider="manual"),),
+            (partial(services.mark_paid, order, staff),),
+            (partial(services.fulfil_order, order, provider="manual"),),
+            (partial(services.fulfil_order, order, provider="manual"),),
+        ],
+    )
+
+    check_refusals(results, set())
+    assert sorted(passes_of(order).values_list("pk", flat=True)) == before
+    assert passes_of(order).filter(is_paid=True).count() == 2
+    assert Payment.objects.filter(order=order).count() == 1

@@ -381,5 +381,28 @@ def test_product_page_query_count(client, frozen, django_assert_max_num_queries)
 
 
 # Measured: 7 by Wagtail's serving (site, one page per tree level down to the product, aliases,
-# view restrictions) + 4 of ours (programmes, classes, stock, the required product's title).
-PRODUCT_PAGE_QUERIES = 11
+# view restrictions) + 5 of ours (programmes, classes, stock, the required product's title, the
+# programmes it is mandatory for).
+PRODUCT_PAGE_QUERIES = 12
+
+
+def test_p9_a_mandatory_product_links_to_the_programmes_registration(client):
+    from wagtail_passes.models import ProgrammeProduct
+    from wagtail_passes.test.factories import PassPageFactory, ProgrammeFactory
+
+    product = PassPageFactory(title="Season pass")
+    club = ProgrammeFactory(name="Swim club", slug="swim-club")
+    ProgrammeProduct.objects.create(
+        programme=club, product=product, role=ProgrammeProduct.Role.MANDATORY
+    )
+    ProgrammeProduct.objects.create(
+        programme=ProgrammeFactory(name="Yoga"),
+        product=product,
+        role=ProgrammeProduct.Role.OPTIONAL,
+    )
+
+    page = BeautifulSoup(client.get(product.url).content, "html.parser")
+
+    notes = page.select(".passes-buy__registration")
+    assert len(notes) == 1 and "Needed to join Swim club" in notes[0].get_text(" ")
+    assert notes[0].a["href"] == reverse("wagtail_passes:register", kwargs={"slug": "swim-club"})

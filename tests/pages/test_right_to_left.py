@@ -35,9 +35,7 @@ def test_a6_a_product_page_in_arabic_renders_with_arabic_money(client):
 
 def test_the_stylesheet_uses_no_physical_left_or_right():
     css = re.sub(r"/\*.*?\*/", "", STYLESHEET.read_text(), flags=re.DOTALL)
-    physical = [
-        line.strip() for line in css.splitlines() if re.search(r"\b(left|right)\b", line)
-    ]
+    physical = [line.strip() for line in css.splitlines() if re.search(r"\b(left|right)\b", line)]
     assert not physical, (
         "use logical properties (margin-inline-start, inset-inline-end, text-align: start) "
         f"so right-to-left pages mirror: {physical}"

@@ -43,3 +43,37 @@ def product(db):
 def card_order(member, product, stripe_on):
     """A pending order placed for card payment (no session yet)."""
     return place_order(member, product, provider="stripe")
+
+
+# ---- localstripe: a fake Stripe server in its own process (localstripe_server.py) ----------
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    """localstripe started once for the session on 127.0.0.1 (a free port) and stopped at
+    the end; every test using it is skipped, with the reason, when it cannot start."""
+    from .localstripe_server import LocalStripe, LocalStripeUnavailable
+
+    server = LocalStripe()
+    try:
+        server.start()
+    except LocalStripeUnavailable as error:
+        pytest.skip(f"localstripe is not available: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def localstripe(localstripe_server, settings, monkeypatch):
+    """Stripe is localstripe for this test, emptied first: ``StripeProvider`` talks to it
+    with stripe-python's own HTTP client. Yields a ``stripe.StripeClient`` on it."""
+    import stripe
+
+    from .localstripe_server import SECRET_KEY as LOCAL_KEY
+
+    localstripe_server.reset()
+    settings.WAGTAIL_PASSES_STRIPE_SECRET_KEY = LOCAL_KEY
+    settings.WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    monkeypatch.setattr(StripeProvider, "http_client", None)
+    monkeypatch.setattr(StripeProvider, "api_base", localstripe_server.url)
+    return stripe.StripeClient(LOCAL_KEY, base_addresses={"api": localstripe_server.url})

@@ -37,6 +37,9 @@ class FakeStripe(stripe.HTTPClient):
         self.errors: list[tuple[int, dict]] = []  # answered next, instead of the real thing
         self.charges: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        #: The status a refund made through the API gets (Stripe: "succeeded" for most
+        #: cards at once, "pending" or "requires_action" for some methods).
+        self.refund_status = "succeeded"
         self._ids = itertools.count(1)
         self._refund_ids = itertools.count(1)
         # Stripe's idempotency: the same key gets the same answer.
@@ -162,12 +165,18 @@ class FakeStripe(stripe.HTTPClient):
             return self.refund(
                 charge["id"],
                 amount,
+                status=self.refund_status,
                 metadata={
                     key.removeprefix("metadata[").removesuffix("]"): value
                     for key, value in form.items()
                     if key.startswith("metadata[")
                 },
             )
+        if method == "GET" and path.startswith("/v1/refunds/"):
+            refund_id = path.removeprefix("/v1/refunds/")
+            if refund_id not in self.refunds:
+                return self._missing("refund", refund_id)
+            return 200, self.refunds[refund_id]
         if method == "GET" and path == "/v1/refunds":
             found = [r for r in self.refunds.values() if r["charge"] == form.get("charge")]
             found.reverse()  # newest first, as Stripe lists
@@ -203,6 +212,18 @@ class FakeStripe(stripe.HTTPClient):
             "reason": None,
         }
         return 200, self.refunds[refund_id]
+
+    def set_refund_status(self, refund_id, status, failure_reason=None):
+        """What Stripe does to a refund later: it succeeds, or fails (the money is the
+        charge's again)."""
+        refund = self.refunds[refund_id]
+        if status in ("failed", "canceled") and refund["status"] not in ("failed", "canceled"):
+            self.charges[refund["charge"]]["amount_refunded"] -= refund["amount"]
+            self.charges[refund["charge"]]["refunded"] = False
+        refund["status"] = status
+        if failure_reason:
+            refund["failure_reason"] = failure_reason
+        return refund
 
     def fail_next(self, status, error_type="api_error", message="Something went wrong."):
         self.errors.append((status, {"type": error_type, "message": message}))

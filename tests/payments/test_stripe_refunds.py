@@ -407,3 +407,21 @@ def test_c5_stripe_unreachable_for_the_automatic_refund_leaves_the_event_for_a_r
     assert post_event(client, evt).content == b"refunded"
     assert Refund.objects.count() == 1
     assert Order.objects.get(pk=order.pk).state == OrderState.EXPIRED
+
+
+def test_c4_admin_says_a_pending_stripe_refund_is_requested_not_done(
+    client, superuser, two_lines, stripe_on
+):
+    _paid_by_card(client, two_lines, stripe_on)
+    stripe_on.refund_status = "pending"
+    client.force_login(superuser)
+    line = two_lines.lines.get()
+
+    response = client.post(
+        admin_url("order", "refund", two_lines.pk), {f"line_{line.pk}": "on", "confirm": "on"}
+    )
+
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("€90.00 refund requested")
+    assert "Stripe is still processing it" in message
+    assert Refund.objects.get().state == "pending"

@@ -20,6 +20,7 @@ from wagtail_passes.models import (
     OrderLine,
     Payment,
 )
+from wagtail_passes.services.orders import Item, quote_basket
 from wagtail_passes.test.factories import (
     DiscountCodeFactory,
     PassPageFactory,
@@ -265,13 +266,13 @@ def test_a4_a_code_switched_off_after_the_quote_is_refused_under_the_lock():
     code = DiscountCodeFactory(code="SPRING")
     product = PassPageFactory()
     member = UserFactory()
-    offer = services.quote(member, product, discount_code="SPRING")
+    basket = quote_basket(member, [Item(product)], discount_code="SPRING")
     DiscountCode.objects.filter(pk=code.pk).update(is_active=False)
 
     from wagtail_passes.services.orders import _claim_discount
 
     with pytest.raises(CheckoutError) as caught, transaction.atomic():
-        _claim_discount(offer, timezone.now())
+        _claim_discount(basket, timezone.now())
     assert caught.value.code == "code_not_active"
 
 

@@ -40,9 +40,7 @@ def strict_class():
 def test_r4_p3_each_pass_held_says_why_it_cannot_pay(strict_class):
     member = UserFactory()
     week = monday()
-    member_pass(
-        member, title="10-class pass", period_limit="week", period_max_uses=2, quantity=10
-    )
+    member_pass(member, title="10-class pass", period_limit="week", period_max_uses=2, quantity=10)
     services.book(member, session_on(week, strict_class))
     services.book(member, session_on(week + dt.timedelta(days=1), strict_class))
     other = ProgrammeClassFactory()

@@ -11,6 +11,7 @@ from .group import PassesAdminGroup
 from .member_passes import MemberPassAdmin
 from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
+from .registrations import RegistrationAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
@@ -22,6 +23,7 @@ __all__ = [
     "PassesAdminGroup",
     "ProgrammeAdmin",
     "ProgrammeClassAdmin",
+    "RegistrationAdmin",
     "ScheduleAdmin",
     "SessionAdmin",
 ]

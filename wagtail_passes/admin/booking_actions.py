@@ -115,9 +115,7 @@ class CancelBookingView(BookingView, BookingActionView):
         ]
         if booking.amount_paid:
             lines.append(
-                gettext(
-                    "%(amount)s was paid for it at the desk: give it back there if it is due."
-                )
+                gettext("%(amount)s was paid for it at the desk: give it back there if it is due.")
                 % {"amount": money_text(booking.amount_paid, booking.currency)}
             )
         elif not self.paid_by_pass:
@@ -148,8 +146,7 @@ class CancelBookingView(BookingView, BookingActionView):
                 % params
             )
         return (
-            gettext("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.")
-            % params
+            gettext("Booking of %(member)s cancelled; the entry on “%(pass)s” was kept.") % params
         )
 
 

@@ -11,6 +11,7 @@ from .discounts import DiscountCodeAdmin
 from .member_passes import MemberPassAdmin
 from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
+from .registrations import RegistrationAdmin
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
@@ -27,5 +28,6 @@ class PassesAdminGroup(ModelAdminGroup):
         BookingAdmin,
         MemberPassAdmin,
         OrderAdmin,
+        RegistrationAdmin,
         DiscountCodeAdmin,
     )

@@ -1,6 +1,7 @@
 """Views of the "Orders" admin: the list (with CSV/XLSX export), an order's page (lines,
-terms accepted, payments, refunds, the member passes it issued) and the staff actions
-"Mark paid" (C2, C3), "Cancel order" (C5) and "Refund" (C4).
+terms accepted, payments, refunds, the member passes it issued, the programme registration
+it pays for) and the staff actions "Mark paid" (C2, C3), "Cancel order" (C5) and "Refund"
+(C4).
 
 Each action is a small form: GET shows it with what it will do, POST calls the service.
 A refusal of the service comes back as a form error and changes nothing (the services
@@ -13,6 +14,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -26,7 +28,7 @@ from ..payments.refunds import refund_with_stripe, stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
 from ..services import cancel_order, mark_paid, refund_order, refundable
 from ..services.facts import status_today
-from ..services.permissions import can_view_passes
+from ..services.permissions import can_view_passes, can_view_registrations
 from .base import NumericPkURLHelper
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
 from .order_display import (
@@ -36,6 +38,7 @@ from .order_display import (
     money_text,
     state_text,
 )
+from .registrations import registration_urls
 
 member_pass_urls = NumericPkURLHelper(MemberPass)
 
@@ -79,7 +82,7 @@ class OrderInspectView(InspectView):
         self.instance_pk = unquote(instance_pk)
         self.pk_quoted = quote(self.instance_pk)
         self.instance = get_object_or_404(
-            Order.objects.select_related("member"), pk=self.instance_pk
+            Order.objects.select_related("member", "registration__programme"), pk=self.instance_pk
         )
 
     def get_page_title(self):
@@ -108,7 +111,17 @@ class OrderInspectView(InspectView):
             (_("Paid at"), format_short_moment(order.paid_at) if order.paid_at else EMPTY),
             (_("Cancelled or expired at"), closed),
         ]
+        if order.registration_id:
+            rows.append((_("Registration"), self.registration_value(order.registration)))
         return [{"label": label, "value": value} for label, value in rows]
+
+    def registration_value(self, registration):
+        """The programme the order registers for, linked to the registration's page for
+        whoever may see it."""
+        if not can_view_registrations(self.request.user):
+            return str(registration.programme)
+        url = registration_urls.get_action_url("inspect", quote(registration.pk))
+        return format_html('<a href="{}">{}</a>', url, registration.programme)
 
     def line_rows(self, lines):
         order = self.instance
@@ -438,11 +451,21 @@ class RefundOrderView(OrderActionView):
     def success_message(self, result):
         if not result.refunded_now:
             return gettext("Stripe made the refund; it was recorded already from Stripe's report.")
-        message = gettext("%(amount)s refunded for %(order)s of %(member)s.") % {
+        facts = {
             "amount": result.amount,
             "order": result.order,
             "member": person(result.order.member),
         }
+        if any(refund.state == RefundState.PENDING for refund in result.refunds):
+            message = (
+                gettext(
+                    "%(amount)s refund requested for %(order)s of %(member)s: Stripe is still "
+                    "processing it; the order's page shows when it succeeds or fails."
+                )
+                % facts
+            )
+        else:
+            message = gettext("%(amount)s refunded for %(order)s of %(member)s.") % facts
         if result.cancelled_passes:
             message += " " + gettext("Member passes cancelled: %(passes)s.") % {
                 "passes": ", ".join(

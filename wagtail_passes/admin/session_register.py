@@ -290,9 +290,7 @@ class BookMemberView(SessionRegisterView, FormView):
             join_waitlist(data["member"], self.session, data["attendees"], by=self.request.user)
         except BookingError as error:
             form.add_pass_error(error)
-            messages.error(
-                self.request, gettext("The member was not added; see the form below.")
-            )
+            messages.error(self.request, gettext("The member was not added; see the form below."))
             return super().form_invalid(form)
         messages.success(
             self.request,

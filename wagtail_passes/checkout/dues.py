@@ -24,6 +24,7 @@ from ..services.dues import (
     place_dues_order,
     quote_dues,
 )
+from ..services.registrations import registrations_with_dues
 from . import once
 from .forms import DuesCheckoutForm
 from .paying import start_payment
@@ -51,6 +52,7 @@ def dues_list(request):
             for booking in bookings
         ],
         "totals": [Money(amount, currency) for currency, amount in sorted(totals.items())],
+        "registrations": registrations_with_dues(request.user),
     }
     return TemplateResponse(request, "wagtail_passes/orders/dues.html", context)
 

@@ -50,6 +50,9 @@ class CheckoutForm(forms.Form):
         },
     )
 
+    #: The session the member pressed Book on: booked with the pass once it exists.
+    book_session = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+
     #: A4: optional; the service says whether the code is valid and what it takes off.
     discount_code = forms.CharField(
         label=_("Discount code"),
@@ -103,4 +106,31 @@ class DuesCheckoutForm(CheckoutForm):
 
     def __init__(self, *args, methods=(), **kwargs):
         super().__init__(*args, methods=methods, **kwargs)
-        del self.fields["quantity"], self.fields["discount_code"]
+        del self.fields["quantity"], self.fields["discount_code"], self.fields["book_session"]
+
+
+class RegistrationForm(CheckoutForm):
+    """Registering for a programme (P9): the add-ons ticked and the terms accepted, each a
+    list of product ids from the choices offered; the service decides the rest. There is
+    no quantity (one of each) and no access code (private offers are bought on their own
+    page)."""
+
+    def __init__(self, *args, add_ons=(), terms_of=(), methods=(), **kwargs):
+        super().__init__(*args, methods=methods, **kwargs)
+        del self.fields["quantity"], self.fields["book_session"]
+        self.fields["add_on"] = forms.TypedMultipleChoiceField(
+            label=_("Add-ons"),
+            choices=[(product.pk, product.title) for product in add_ons],
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": _("That add-on is not offered with this programme.")},
+        )
+        self.fields["accept_terms"] = forms.TypedMultipleChoiceField(
+            label=_("Terms accepted"),
+            choices=[(product.pk, product.title) for product in terms_of],
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": _("Those terms are not part of this order.")},
+        )

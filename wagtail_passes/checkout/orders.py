@@ -15,6 +15,7 @@ from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderLine, OrderState
 from ..payments import get_provider
+from ..services.booking_after_payment import is_booked
 from ..services.orders import MANUAL, cancel_order
 from .views import login_first, order_url, see_other
 
@@ -41,16 +42,27 @@ def _order(request, reference: str) -> Order:
         Prefetch("member_passes", queryset=MemberPass.objects.order_by("pk"))
     )
     return get_object_or_404(
-        _own_orders(request).prefetch_related(Prefetch("lines", queryset=lines)),
+        _own_orders(request)
+        .select_related("registration__programme", "book_session__programme_class")
+        .prefetch_related(Prefetch("lines", queryset=lines)),
         reference=reference,
     )
 
 
 def _order_context(order: Order) -> dict:
     pending_manual = order.state == OrderState.PENDING and order.provider == MANUAL
+    lines = list(order.lines.all())
     return {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
+        "unpaid_passes": [
+            member_pass
+            for line in lines
+            for member_pass in line.member_passes.all()
+            if not member_pass.is_paid and member_pass.status != "cancelled"
+        ]
+        if pending_manual
+        else [],
         "is_pending": order.state == OrderState.PENDING,
         "is_paid": order.paid_at is not None,
         "payment_instructions": passes_settings.BANK_TRANSFER_INSTRUCTIONS
@@ -59,6 +71,8 @@ def _order_context(order: Order) -> dict:
         "pay_at_venue": pending_manual and not passes_settings.BANK_TRANSFER_INSTRUCTIONS,
         "can_pay_online": _can_pay_online(order),
         "site_name": getattr(settings, "WAGTAIL_SITE_NAME", ""),
+        "book_session": order.book_session,
+        "booked_on_session": is_booked(order),
     }
 
 

@@ -17,6 +17,7 @@ from ..exceptions import CheckoutError
 from ..payments import available_providers
 from ..presentation import local_day
 from ..products.registry import product_pages
+from ..services.booking_after_payment import session_to_book
 from ..services.orders import Quote, place_order, quote, terms_text
 from . import once
 from .forms import CheckoutForm
@@ -77,7 +78,16 @@ def checkout(request, product_id: int):
         return refused(request, error)
     if request.method == "POST":
         return _place(request, offer)
-    return _page(request, offer)
+    session, errors = _session_to_book(request.GET.get("session"))
+    return _page(request, offer, book_session=session, errors=errors)
+
+
+def _session_to_book(value):
+    """The session to book once paid (``?session=``), or None and why not."""
+    try:
+        return session_to_book(value), []
+    except CheckoutError as error:
+        return None, [error.message]
 
 
 def _form_for(offer: Quote, data=None, initial=None, providers=None) -> CheckoutForm:
@@ -91,7 +101,16 @@ def _form_for(offer: Quote, data=None, initial=None, providers=None) -> Checkout
     )
 
 
-def _page(request, offer: Quote, *, errors=(), access_code="", price_note="", status=200):
+def _page(
+    request,
+    offer: Quote,
+    *,
+    errors=(),
+    access_code="",
+    price_note="",
+    status=200,
+    book_session=None,
+):
     """The checkout form, unbound: a fresh token and today's total for ``offer``."""
     providers = available_providers()
     form = _form_for(
@@ -103,6 +122,7 @@ def _page(request, offer: Quote, *, errors=(), access_code="", price_note="", st
             "seen_total": offer.total.amount,
             "access_code": access_code,
             "discount_code": offer.discount.code.code if offer.discount else "",
+            "book_session": book_session.pk if book_session else "",
         },
     )
     context = {
@@ -113,6 +133,7 @@ def _page(request, offer: Quote, *, errors=(), access_code="", price_note="", st
         "errors": list(errors),
         "price_note": price_note,
         "payment_method": providers[0].label,
+        "book_session": book_session,
     }
     return TemplateResponse(
         request, "wagtail_passes/checkout/checkout.html", context, status=status
@@ -136,9 +157,10 @@ def refused(request, error: CheckoutError):
 def _place(request, offer: Quote):
     providers = {provider.name: provider for provider in available_providers()}
     form = _form_for(offer, data=request.POST, providers=list(providers.values()))
+    session, _unbookable = _session_to_book(str(request.POST.get("book_session", ""))[:20])
     if not form.is_valid():
         code = str(request.POST.get("access_code", ""))[:100]
-        return _page(request, offer, errors=form.messages(), access_code=code)
+        return _page(request, offer, errors=form.messages(), access_code=code, book_session=session)
     data = form.cleaned_data
     token, access_code = data["token"], data.get("access_code", "")
     provider = providers[data.get("method") or next(iter(providers))]
@@ -147,7 +169,9 @@ def _place(request, offer: Quote):
         return see_other(order_url(used))
     if used is None:
         message = _("This checkout page has expired. Check the total and confirm again.")
-        return _page(request, offer, errors=[message], access_code=access_code)
+        return _page(
+            request, offer, errors=[message], access_code=access_code, book_session=session
+        )
     try:
         order = place_order(
             request.user,
@@ -159,6 +183,7 @@ def _place(request, offer: Quote):
             seen_total=data["seen_total"],
             provider=provider.name,
             token=token,
+            book_session=data.get("book_session") or None,
         )
     except CheckoutError as error:
         if error.code == "already_placed":  # the same form, sent twice at once
@@ -172,6 +197,7 @@ def _place(request, offer: Quote):
 
 def _refused_on_post(request, offer: Quote, data: dict, error: CheckoutError):
     access_code = data.get("access_code", "")
+    session, _unbookable = _session_to_book(data.get("book_session"))
     try:  # today's offer for what was asked (the quantity, the codes), to confirm again
         offer = offer_for_page(
             request.user,
@@ -187,10 +213,12 @@ def _refused_on_post(request, offer: Quote, data: dict, error: CheckoutError):
             "code": offer.discount.code.code,
             "total": offer.total,
         }
-        return _page(request, offer, price_note=note, access_code=access_code)
+        return _page(request, offer, price_note=note, access_code=access_code, book_session=session)
     if error.code == "price_changed":
         note = _("The total changed since you opened this page: it is now %(total)s.") % {
             "total": offer.total
         }
-        return _page(request, offer, price_note=note, access_code=access_code)
-    return _page(request, offer, errors=[error.message], access_code=access_code)
+        return _page(request, offer, price_note=note, access_code=access_code, book_session=session)
+    return _page(
+        request, offer, errors=[error.message], access_code=access_code, book_session=session
+    )

@@ -6,6 +6,7 @@ from .discounts import (
     DiscountRedemption,
     normalise_code,
 )
+from .feeds import CalendarFeed
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .orders import (
     Order,
@@ -32,11 +33,13 @@ from .products import (
     ValidityBasis,
 )
 from .programmes import LinkPool, Programme, ProgrammeClass, Schedule, Session
+from .registrations import Registration
 
 __all__ = [
     "Booking",
     "BookingStatus",
     "BuyerRestriction",
+    "CalendarFeed",
     "CreditPackProductMixin",
     "DiscountCode",
     "DiscountCodeProduct",
@@ -66,6 +69,7 @@ __all__ = [
     "ProgrammeProduct",
     "Programme",
     "ProgrammeClass",
+    "Registration",
     "RenewWhen",
     "Schedule",
     "Session",

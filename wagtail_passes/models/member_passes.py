@@ -105,9 +105,7 @@ class MemberPass(models.Model):
     hold_ranges = models.JSONField(_("holds"), default=list, blank=True, editable=False)
     # Days staff added to the end of the window: the sum of the ledger's "extend"
     # movements, kept here for the same reason.
-    extended_days = models.PositiveIntegerField(
-        _("extended by (days)"), default=0, editable=False
-    )
+    extended_days = models.PositiveIntegerField(_("extended by (days)"), default=0, editable=False)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned by"),

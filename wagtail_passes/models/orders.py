@@ -83,6 +83,27 @@ class Order(models.Model):
     checkout_token = models.CharField(
         _("checkout token"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
+    book_session = models.ForeignKey(
+        "wagtail_passes.Session",
+        verbose_name=_("session to book"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The member pressed Book on this session and bought a pass instead: once the "
+            "order's pass exists, it books the session."
+        ),
+    )
+    registration = models.ForeignKey(
+        "wagtail_passes.Registration",
+        verbose_name=_("registration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text=_("The programme registration this order pays for."),
+    )
 
     class Meta:
         verbose_name = _("order")

@@ -569,7 +569,14 @@ class ProductMixin(TemplateWithFallback, models.Model):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["offer"] = self.offer()
+        context["registers_for"] = self.registers_for()
         return context
+
+    def registers_for(self):
+        """The programmes this product is mandatory for: members get it by registering (P9)."""
+        return Programme.objects.filter(
+            products__product_id=self.pk, products__role=ProgrammeProduct.Role.MANDATORY
+        ).order_by("name")
 
 
 class PassProductMixin(ProductMixin):

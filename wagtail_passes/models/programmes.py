@@ -312,9 +312,7 @@ class Session(models.Model):
         related_name="sessions",
         editable=False,
     )
-    occurrence_date = models.DateField(
-        _("occurrence date"), null=True, blank=True, editable=False
-    )
+    occurrence_date = models.DateField(_("occurrence date"), null=True, blank=True, editable=False)
     # Staff moved it or changed its capacity by hand: its schedule leaves it as it is.
     changed_by_hand = models.BooleanField(_("changed by hand"), default=False, editable=False)
 
@@ -342,8 +340,10 @@ class Session(models.Model):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
-        if self.start and self.end and self.end - self.start > dt.timedelta(
-            minutes=MAX_SESSION_MINUTES
+        if (
+            self.start
+            and self.end
+            and self.end - self.start > dt.timedelta(minutes=MAX_SESSION_MINUTES)
         ):
             raise ValidationError({"end": _("A session cannot last longer than 24 hours.")})
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..conf import passes_settings
+from . import staff  # noqa: F401  (adds the card payments' audit actions)
 from .base import PaymentProvider
 
 BUILT_IN = {

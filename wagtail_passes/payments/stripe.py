@@ -42,14 +42,19 @@ class StripeProvider(PaymentProvider):
     #: A ``stripe.HTTPClient`` to talk through; None: stripe-python's default. Tests set
     #: a recording one (OPTIONS {"http_client": ...} does the same per entry).
     http_client = None
+    #: Where Stripe's API is ("http://127.0.0.1:12111", say, for a local fake Stripe
+    #: server in tests); None: Stripe's own. OPTIONS {"api_base": ...} does the same.
+    api_base = None
 
     def is_available(self) -> bool:
         return bool(passes_settings.STRIPE_SECRET_KEY and passes_settings.STRIPE_WEBHOOK_SECRET)
 
     def client(self) -> stripe.StripeClient:
+        api_base = self.options.get("api_base") or self.api_base
         return stripe.StripeClient(
             passes_settings.STRIPE_SECRET_KEY,
             http_client=self.options.get("http_client") or self.http_client,
+            **({"base_addresses": {"api": api_base}} if api_base else {}),
         )
 
     def start(self, order, request):

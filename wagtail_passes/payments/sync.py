@@ -10,10 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from ..audit import log_action
 from ..exceptions import CheckoutError
 from ..models import Order, Payment, PaymentState
-from ..rules.money import UnsupportedCurrency, from_minor_units
+from ..models.orders import RefundState
+from ..rules.money import Money, UnsupportedCurrency, from_minor_units
+from ..services.notifications import email_on_commit
 from ..services.orders import fulfil_order
+from .staff import PAYMENT_FAILED
 from .stripe import NAME
 
 logger = logging.getLogger("wagtail_passes.payments")
@@ -116,8 +122,8 @@ def _mark_failed(order: Order, session: dict) -> None:
 def _refund_needed(order: Order, session: dict, reason: str) -> Outcome:
     """Money arrived that cannot pay the order (it expired and its stock went, it was
     cancelled): recorded on the payment and refunded automatically through Stripe (C5);
-    when Stripe refuses for good, the payment stays marked ``refund_needed`` and staff
-    are told in the log to refund it by hand."""
+    when Stripe refuses for good (or the refund fails), the payment stays marked
+    ``refund_needed`` and staff are told (``staff.tell_staff``) to refund it by hand."""
     raw = {**_raw(session), "refund_needed": reason}
     payment, _created = Payment.objects.get_or_create(
         provider=NAME,
@@ -136,6 +142,32 @@ def _refund_needed(order: Order, session: dict, reason: str) -> Outcome:
     # C5: the whole payment goes back (its own module says how); the order keeps its state.
     from .refunds import refund_payment_automatically
 
-    if refund_payment_automatically(order, payment, reason) is not None:
+    row = refund_payment_automatically(order, payment, reason)
+    if row is not None and row.state != RefundState.FAILED:
         return Outcome(order, "refunded", reason)
     return Outcome(order, "refund_needed", reason)
+
+
+def payment_failed(order: Order, session: dict) -> None:
+    """C5: Stripe reported that the payment of ``session`` (a slow method, a bank debit)
+    failed. The order stays pending until its own hold ends; the order's history records
+    it, and the member, while the order still waits for payment, is emailed with the link
+    to their order, where they can pay again. Called once per event (the webhook's events
+    are processed once)."""
+    log_action(
+        order,
+        PAYMENT_FAILED,
+        None,
+        _(
+            "Order %(reference)s: the payment of %(amount)s through Stripe did not go "
+            "through (%(id)s)."
+        )
+        % {
+            "reference": order.reference,
+            "amount": Money(order.total, order.currency),
+            "id": session.get("id"),
+        },
+        session=session.get("id"),
+    )
+    if order.is_pending:
+        email_on_commit("order_payment_failed", order.member, order=order)

@@ -48,6 +48,11 @@ def stripe_webhook(request):
     except stripe.StripeError as error:  # cannot re-fetch now: Stripe delivers it again later
         logger.warning("Stripe webhook %s left for a retry: %r", event.get("id"), error)
         return HttpResponse("retry later", status=503)
+    # 200 for every event processed, including the ones whose outcome needs a person
+    # (refund_needed, refund_failed, refund_not_recorded): Stripe's answer to a refund it
+    # refused will not change when asked again, and a non-2xx answer makes Stripe deliver
+    # the event again for days. Staff were told instead (payments.staff), and the event is
+    # stored with its outcome. Only "Stripe could not be asked" (503 above) is worth a retry.
     return HttpResponse(result, content_type="text/plain")
 
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from ..conf import passes_settings
 from ..models import PaymentEvent
-from .refunds import record_charge_refunds
+from .refunds import apply_refund, record_charge_refunds
 from .stripe import NAME, StripeProvider
-from .sync import apply_session
+from .sync import apply_session, payment_failed
 
 #: Seconds a signed event stays acceptable (Stripe's own default): older ones are replays.
 TOLERANCE = 300
@@ -25,9 +25,17 @@ FAILED = "checkout.session.async_payment_failed"
 EXPIRED = "checkout.session.expired"
 SESSION_EVENTS = (COMPLETED, SUCCEEDED, FAILED, EXPIRED)
 #: A refund made in Stripe (its dashboard, or our own staff refund reported back): the
-#: charge's refunds are asked from Stripe and each succeeded one is recorded once.
-#: ``refund.updated`` brings a refund that was pending and has now succeeded.
-REFUND_EVENTS = ("charge.refunded", "refund.created", "refund.updated")
+#: charge's refunds are asked from Stripe and each one not recorded yet is recorded once.
+CHARGE_REFUNDED = "charge.refunded"
+#: A refund created or changed (pending -> succeeded, or failed): the refund is asked from
+#: Stripe and our rows of it take its state (``refunds.apply_refund``).
+REFUND_OBJECT_EVENTS = (
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
+    "charge.refund.updated",
+)
+REFUND_EVENTS = (CHARGE_REFUNDED, *REFUND_OBJECT_EVENTS)
 HANDLED = SESSION_EVENTS + REFUND_EVENTS
 
 
@@ -53,18 +61,19 @@ def verify(payload: bytes, signature: str) -> dict:
 
 
 def _object_id(event: dict) -> str:
-    """The id Stripe is asked about again: the Checkout Session, or the refunded charge."""
+    """The id Stripe is asked about again: the Checkout Session, the refunded charge or
+    the refund."""
     obj = (event.get("data") or {}).get("object") or {}
     if not isinstance(obj, dict):
         raise BadEvent("no object in the event")
     if event["type"] in SESSION_EVENTS:
-        found, prefix = obj.get("id"), "cs_"
-    elif event["type"] == "charge.refunded":
-        found, prefix = obj.get("id"), "ch_"
-    else:  # refund.*: the refund's charge
-        found, prefix = obj.get("charge"), "ch_"
-    if not isinstance(found, str) or not found.startswith(prefix):
-        raise BadEvent("no Checkout Session or charge in the event")
+        found, prefixes = obj.get("id"), ("cs_",)
+    elif event["type"] == CHARGE_REFUNDED:
+        found, prefixes = obj.get("id"), ("ch_",)
+    else:  # a refund object: re_..., or pyr_... for some payment methods
+        found, prefixes = obj.get("id"), ("re_", "pyr_")
+    if not isinstance(found, str) or not found.startswith(prefixes):
+        raise BadEvent("no Checkout Session, charge or refund in the event")
     return found
 
 
@@ -103,8 +112,13 @@ def handle(event: dict, provider: StripeProvider | None = None) -> str:
         if session is not None:
             outcome = apply_session(session, failed=event["type"] == FAILED)
             order, result, detail = outcome.order, outcome.result, outcome.detail
-        else:
+            if event["type"] == FAILED and result == "failed":
+                payment_failed(order, session)
+        elif event["type"] == CHARGE_REFUNDED:
             order, result = record_charge_refunds(object_id, client)
+            detail = object_id
+        else:
+            order, result = apply_refund(object_id, client)
             detail = object_id
         row.order = order
         row.processed_at = timezone.now()

@@ -223,6 +223,21 @@ def balance(kind: str, left: Decimal, quantity: Decimal | None, currency: str) -
     return _units(kind, number(left), quantity)
 
 
+def amount_left(kind: str, left: Decimal, currency: str) -> str:
+    """What a pass would hold, in its units: "6 entries", "1 day", "€38.00"."""
+    if kind == MONEY:
+        return str(Money(left, currency))
+    n = int(left)
+    params = {"n": number(left)}
+    if kind == DAYS:
+        return ngettext("%(n)s day", "%(n)s days", n) % params
+    if kind == CREDITS:
+        return ngettext("%(n)s credit", "%(n)s credits", n) % params
+    if kind == ENTRIES:
+        return ngettext("%(n)s entry", "%(n)s entries", n) % params
+    return number(left)
+
+
 def issued_with(kind: str, quantity: Decimal | None, currency: str) -> str:
     """What the pass held when issued, as its product says it (``gives``): "10 entries"."""
     if kind == UNLIMITED or quantity is None:

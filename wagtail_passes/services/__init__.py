@@ -12,14 +12,19 @@ from .booking_core import places_left, places_taken
 from .daily import DailyReport, run_daily
 from .dues import place_dues_order, quote_dues
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
+from .feeds import member_feed_token, reset_feed_token
 from .orders import (
+    Basket,
+    Item,
     Quote,
     cancel_order,
     expire_orders,
     fulfil_order,
     mark_paid,
+    place_basket,
     place_order,
     quote,
+    quote_basket,
 )
 from .passes import (
     adjust_pass,
@@ -30,12 +35,26 @@ from .passes import (
     issue_member_pass,
 )
 from .refunds import RefundResult, plan_refund, refund_order, refundable
+from .registrations import (
+    register,
+    registration_offer,
+    registration_status,
+    withdraw_registration,
+)
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
 from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
+    "Basket",
+    "Item",
+    "place_basket",
+    "quote_basket",
+    "register",
+    "registration_offer",
+    "registration_status",
+    "withdraw_registration",
     "cancel_order",
     "expire_orders",
     "fulfil_order",
@@ -69,10 +88,12 @@ __all__ = [
     "join_waitlist",
     "leave_waitlist",
     "mark_attendance",
+    "member_feed_token",
     "places_left",
     "places_taken",
     "promote_waitlist",
     "record_desk_payment",
+    "reset_feed_token",
     "run_daily",
     "settle_unpaid",
     "update_session",

@@ -53,28 +53,43 @@ def apply_code(code: DiscountCode, product: ProductMixin, gross: Money, now) -> 
     """What ``code`` takes off a line of ``product`` worth ``gross``, or the first reason
     it cannot: not active (switched off, not yet, over), not for this product (or its
     currency), used up."""
+    (amount,) = apply_to_lines(code, [(product, gross)], now)
+    return AppliedDiscount(code=code, amount=amount)
+
+
+def apply_to_lines(code: DiscountCode, lines, now) -> list[Money | None]:
+    """What ``code`` takes off each of ``lines`` (pairs of product and the line's worth):
+    ``None`` for a line whose product it does not cover. Refused like ``apply_code`` when it
+    covers none of them; a code is used once per order, whatever it covers."""
     _check_active(code, now)
-    amount = None
-    if code.covers(product):
-        amount = line_discount(code.kind, code.value, code.currency, gross)
-        if amount is None:
+    amounts = [
+        line_discount(code.kind, code.value, code.currency, gross) if code.covers(product) else None
+        for product, gross in lines
+    ]
+    if not any(amount is not None for amount in amounts):
+        covered_elsewhere = [product for product, _gross in lines if code.covers(product)]
+        if covered_elsewhere:  # covered, but a fixed amount in another currency
             raise CheckoutError(
                 _("The discount code “%(code)s” is for prices in %(currency)s.")
                 % {"code": code.code, "currency": code.currency},
                 code="code_not_for_product",
             )
-    if amount is None:
-        raise CheckoutError(
-            _("The discount code “%(code)s” does not apply to “%(title)s”.")
-            % {"code": code.code, "title": product.title},
-            code="code_not_for_product",
-        )
+        if len(lines) == 1:
+            message = _("The discount code “%(code)s” does not apply to “%(title)s”.") % {
+                "code": code.code,
+                "title": lines[0][0].title,
+            }
+        else:
+            message = _(
+                "The discount code “%(code)s” does not apply to anything in this order."
+            ) % {"code": code.code}
+        raise CheckoutError(message, code="code_not_for_product")
     if code.max_uses is not None and code.uses() >= code.max_uses:
         raise CheckoutError(
             _("The discount code “%(code)s” has been used up.") % {"code": code.code},
             code="code_used_up",
         )
-    return AppliedDiscount(code=code, amount=amount)
+    return amounts
 
 
 def _check_active(code: DiscountCode, now) -> None:
@@ -95,20 +110,19 @@ def _check_active(code: DiscountCode, now) -> None:
     raise CheckoutError(message, code="code_not_active")
 
 
-def claim(applied: AppliedDiscount, product: ProductMixin, gross: Money, now) -> AppliedDiscount:
-    """Inside the order's transaction: lock the code row and decide again (staff may have
-    changed the code, other orders may have taken its last use since the quote)."""
-    code = DiscountCode.objects.select_for_update().filter(pk=applied.code.pk).first()
-    if code is None:
+def lock_code(code: DiscountCode) -> DiscountCode:
+    """Inside the order's transaction: the code's row, locked, to decide again (staff may
+    have changed the code, other orders may have taken its last use since the quote)."""
+    locked = DiscountCode.objects.select_for_update().filter(pk=code.pk).first()
+    if locked is None:
         raise CheckoutError(
-            _("There is no discount code “%(code)s”.") % {"code": applied.code.code},
+            _("There is no discount code “%(code)s”.") % {"code": code.code},
             code="unknown_code",
         )
-    return apply_code(code, product, gross, now)
+    return locked
 
 
-def redeem(order: Order, applied: AppliedDiscount) -> DiscountRedemption:
-    """Record that ``order`` used the code (it counts while the order holds it)."""
-    return DiscountRedemption.objects.create(
-        order=order, code=applied.code, amount=applied.amount.amount
-    )
+def redeem(order: Order, code: DiscountCode, amount: Money) -> DiscountRedemption:
+    """Record that ``order`` used ``code``, taking ``amount`` off in all (it counts while
+    the order holds it)."""
+    return DiscountRedemption.objects.create(order=order, code=code, amount=amount.amount)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -34,6 +35,7 @@ from ..models import (
     Booking,
     BookingStatus,
     BuyerRestriction,
+    DiscountCode,
     MemberPass,
     Order,
     OrderLine,
@@ -50,10 +52,16 @@ from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
 from ..rules.money import Money
 from .attendance import pay_booking_lines
-from .discounts import AppliedDiscount, apply_code, claim, find_code, redeem
+from .booking_after_payment import book_when_committed, session_to_book
+from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .inputs import check_member
 from .notifications import email_on_commit
-from .passes import issue_member_pass
+from .order_passes import (
+    issue_line_passes,
+    issued_when_placed,
+    pay_line_passes,
+    release_unpaid_passes,
+)
 from .permissions import MANAGE_ORDERS, require_member_or_staff, require_staff
 
 #: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
@@ -163,6 +171,44 @@ def terms_text(product: ProductMixin) -> str:
     return strip_tags(str(product.terms or "")).strip()
 
 
+@dataclass(frozen=True)
+class Item:
+    """What a member asks to buy: a product (a page or its id), how many, and the access
+    code they typed for it (U6)."""
+
+    product: object
+    quantity: object = 1
+    access_code: str = ""
+
+
+@dataclass(frozen=True)
+class Basket:
+    """Several products' lines as checkout would write them now, in one currency."""
+
+    quotes: tuple[Quote, ...]
+    code: DiscountCode | None = None  # the discount code typed, when it applies (A4)
+
+    @property
+    def currency(self) -> str:
+        return self.quotes[0].total.currency
+
+    @property
+    def total(self) -> Money:
+        return _sum((quote.total for quote in self.quotes), self.currency)
+
+    @property
+    def gross(self) -> Money:
+        return _sum((quote.gross for quote in self.quotes), self.currency)
+
+    @property
+    def discount_amount(self) -> Money:
+        return _sum((quote.discount_amount for quote in self.quotes), self.currency)
+
+
+def _sum(amounts, currency: str) -> Money:
+    return sum(amounts, Money(Decimal(0), currency))
+
+
 def quote(member, product, *, quantity=1, access_code="", discount_code="", now=None) -> Quote:
     """What buying ``product`` costs ``member`` now, or the first reason they cannot.
 
@@ -171,19 +217,45 @@ def quote(member, product, *, quantity=1, access_code="", discount_code="", now=
     ``code_not_active``, ``code_used_up``, ``code_not_for_product``).
     Read without locks, for the checkout page; ``place_order`` decides again under them.
     """
+    items = [Item(product, quantity, access_code)]
+    return quote_basket(member, items, discount_code=discount_code, now=now).quotes[0]
+
+
+def quote_basket(member, items: Sequence[Item], *, discount_code="", now=None) -> Basket:
+    """``quote`` for several products bought together (a programme's registration, P9):
+    every line is decided as a single product's would be, the first refusal raised. The
+    products must differ and share one currency; a discount code applies to the lines it
+    covers and is refused only when it covers none."""
     check_member(member, CheckoutError)
     now = now or timezone.now()
-    product = _live_product(product)
-    quantity = _check_quantity(quantity)
-    availability = product.availability(now)
-    if not availability.can_buy and availability.code != "code_required":
-        raise CheckoutError(availability.message, code=availability.code)
-    _check_buyer(member, product)
-    _check_access_code(product, access_code)
-    unit = product.price_today(local_day(now))
+    if not items:
+        raise CheckoutError(_("There is nothing to buy in this order."), code="empty_order")
+    lines = []
+    for item in items:
+        product = _live_product(item.product)
+        quantity = _check_quantity(item.quantity)
+        availability = product.availability(now)
+        if not availability.can_buy and availability.code != "code_required":
+            raise CheckoutError(availability.message, code=availability.code)
+        _check_buyer(member, product)
+        _check_access_code(product, item.access_code)
+        lines.append((product, quantity, product.price_today(local_day(now))))
+    _check_lines_agree(lines)
     code = find_code(discount_code)
-    discount = apply_code(code, product, unit * quantity, now) if code else None
-    return _priced(product, quantity, unit, discount)
+    return _priced_basket(lines, code, now)
+
+
+def _check_lines_agree(lines) -> None:
+    products = [product.pk for product, _quantity, _unit in lines]
+    if len(set(products)) != len(products):
+        raise CheckoutError(
+            _("Each product can be in an order only once."), code="duplicate_product"
+        )
+    if len({unit.currency for _product, _quantity, unit in lines}) > 1:
+        raise CheckoutError(
+            _("These products are priced in different currencies: buy them separately."),
+            code="mixed_currencies",
+        )
 
 
 def _priced(product, quantity: int, unit: Money, discount: AppliedDiscount | None) -> Quote:
@@ -196,6 +268,22 @@ def _priced(product, quantity: int, unit: Money, discount: AppliedDiscount | Non
         terms=terms_text(product),
         discount=discount,
     )
+
+
+def _priced_basket(lines, code: DiscountCode | None, now) -> Basket:
+    """The lines priced, with what ``code`` takes off each line it covers."""
+    amounts = (
+        apply_to_lines(code, [(product, unit * quantity) for product, quantity, unit in lines], now)
+        if code
+        else [None] * len(lines)
+    )
+    quotes = tuple(
+        _priced(
+            product, quantity, unit, AppliedDiscount(code, amount) if amount is not None else None
+        )
+        for (product, quantity, unit), amount in zip(lines, amounts, strict=True)
+    )
+    return Basket(quotes, code)
 
 
 # ---- placing an order ------------------------------------------------------------------
@@ -250,6 +338,7 @@ def place_order(
     seen_total: Decimal | None = None,
     provider: str = MANUAL,
     token: str = "",
+    book_session=None,
     now=None,
 ) -> Order:
     """C1: an order for ``quantity`` of ``product``, pending payment by ``provider``.
@@ -265,28 +354,66 @@ def place_order(
     new total) so the member sees the new total before paying (A6). A free order (a 100 %
     code, say) is paid at once (C2).
     """
-    now = now or timezone.now()
-    token = _check_token(token)
-    offer = quote(
+    return place_basket(
         member,
-        product,
-        quantity=quantity,
-        access_code=access_code,
+        [Item(product, quantity, access_code)],
+        accepted_terms=accepted_terms,
         discount_code=discount_code,
+        seen_total=seen_total,
+        provider=provider,
+        token=token,
+        book_session=book_session,
         now=now,
     )
-    _check_terms(offer, accepted_terms)
-    if seen_total is not None and Money(_decimal(seen_total), offer.total.currency) != offer.total:
-        _price_changed(offer)
-    provider = FREE if offer.total.is_zero else provider
+
+
+def place_basket(
+    member,
+    items: Sequence[Item],
+    *,
+    accepted_terms: bool | Collection[int] = False,
+    discount_code: str = "",
+    seen_total: Decimal | None = None,
+    provider: str = MANUAL,
+    token: str = "",
+    registration=None,
+    book_session=None,
+    now=None,
+) -> Order:
+    """``place_order`` for several products in one order (a registration, P9).
+
+    ``accepted_terms`` is True when the member accepted every line's terms, else the ids
+    of the products whose terms they accepted (A5). ``registration`` links the order to the
+    programme registration it pays for (``services.registrations``).
+    Locks: the stock rows by product id, then the discount code's row.
+    """
+    now = now or timezone.now()
+    token = _check_token(token)
+    session = session_to_book(book_session)
+    basket = quote_basket(member, items, discount_code=discount_code, now=now)
+    for offer in basket.quotes:
+        _check_terms(offer, accepted_terms)
+    if seen_total is not None and Money(_decimal(seen_total), basket.currency) != basket.total:
+        _price_changed(basket)
+    provider = FREE if basket.total.is_zero else provider
     with transaction.atomic():
-        holds_stock = _take_stock(offer.product, offer.quantity)
-        offer = _claim_discount(offer, now)
-        order = _create_order(member, provider, offer.total, now, token)
-        _write_line(order, offer, holds_stock)
-        if offer.discount:
-            redeem(order, offer.discount)
-        log_action(order, "wagtail_passes.order.place", member, _placed_message(order, offer))
+        holds_stock = {
+            offer.product.pk: _take_stock(offer.product, offer.quantity)
+            for offer in sorted(basket.quotes, key=lambda offer: offer.product.pk)
+        }
+        basket = _claim_discount(basket, now)
+        order = _create_order(member, provider, basket.total, now, token, registration, session)
+        issued_unpaid = False
+        for offer in basket.quotes:
+            line = _write_line(order, offer, holds_stock[offer.product.pk])
+            if issued_when_placed(offer.product, provider):  # P4: usable while unpaid
+                issue_line_passes(order, line, paid=False)
+                issued_unpaid = True
+        if issued_unpaid:
+            book_when_committed(order)
+        if basket.code is not None:
+            redeem(order, basket.code, basket.discount_amount)
+        log_action(order, "wagtail_passes.order.place", member, _placed_message(order, basket))
         if provider == FREE:
             return _fulfil(
                 order, provider=FREE, provider_id="", amount=Decimal(0), by=None, now=now
@@ -296,31 +423,38 @@ def place_order(
 
 
 def _check_terms(offer: Quote, accepted_terms) -> None:
-    if offer.terms and accepted_terms is not True:
+    # Only True itself, or a real collection of product ids: "yes", 1 or "on" accept nothing.
+    accepted = accepted_terms is True or (
+        isinstance(accepted_terms, set | frozenset | list | tuple)
+        and offer.product.pk in accepted_terms
+    )
+    if offer.terms and not accepted:
         raise CheckoutError(
             _("Accept the terms of “%(title)s” to buy it.") % {"title": offer.product.title},
             code="terms_not_accepted",
         )
 
 
-def _price_changed(offer: Quote):
+def _price_changed(priced: Quote | Basket):
     raise CheckoutError(
-        _("The price changed to %(total)s. Check it and confirm again.") % {"total": offer.total},
+        _("The price changed to %(total)s. Check it and confirm again.") % {"total": priced.total},
         code="price_changed",
-        total=offer.total,
+        total=priced.total,
     )
 
 
-def _claim_discount(offer: Quote, now) -> Quote:
+def _claim_discount(basket: Basket, now) -> Basket:
     """A4 under the code row's lock: the code is decided again (staff may have switched it
     off, other orders may have taken its last use since the quote). A discount other than
     the quoted one changes the total: refused with ``price_changed``."""
-    if offer.discount is None:
-        return offer
-    claimed = claim(offer.discount, offer.product, offer.gross, now)
-    if claimed.amount != offer.discount.amount:
-        _price_changed(_priced(offer.product, offer.quantity, offer.unit_price, claimed))
-    return replace(offer, discount=claimed)
+    if basket.code is None:
+        return basket
+    code = lock_code(basket.code)
+    lines = [(offer.product, offer.quantity, offer.unit_price) for offer in basket.quotes]
+    claimed = _priced_basket(lines, code, now)
+    if claimed.total != basket.total:
+        _price_changed(claimed)
+    return claimed
 
 
 def _write_line(order: Order, offer: Quote, holds_stock: bool) -> OrderLine:
@@ -343,15 +477,15 @@ def _write_line(order: Order, offer: Quote, holds_stock: bool) -> OrderLine:
     return line
 
 
-def _placed_message(order: Order, offer: Quote) -> str:
+def _placed_message(order: Order, basket: Basket) -> str:
     message = _("Order %(reference)s placed: %(total)s") % {
         "reference": order.reference,
-        "total": offer.total,
+        "total": basket.total,
     }
-    if offer.discount:
+    if basket.code is not None:
         message += " " + _("(discount code %(code)s: %(amount)s off)") % {
-            "code": offer.discount.code.code,
-            "amount": offer.discount.amount,
+            "code": basket.code.code,
+            "amount": basket.discount_amount,
         }
     return message
 
@@ -385,7 +519,9 @@ def _refuse_if_placed(token: str) -> None:
         )
 
 
-def _create_order(member, provider: str, total: Money, now, token: str = "") -> Order:
+def _create_order(
+    member, provider: str, total: Money, now, token: str = "", registration=None, session=None
+) -> Order:
     # A reference is random; in the rare clash, draw again (inside a savepoint). A clash on
     # the token is the same form placed at the same instant by another request: refused
     # (rolling back this one's stock and code) once that request has committed.
@@ -400,6 +536,8 @@ def _create_order(member, provider: str, total: Money, now, token: str = "") -> 
                     total=total.amount,
                     expires_at=_hold_until(provider, now),
                     checkout_token=token or None,
+                    registration=registration,
+                    book_session=session,
                 )
         except IntegrityError:
             if token:
@@ -505,7 +643,6 @@ def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -
     order.paid_at = now
     order.closed_at = None
     order.save(update_fields=["state", "paid_at", "closed_at"])
-    reason = _("Order %(reference)s") % {"reference": order.reference}
     lines = list(order.lines.select_related("product").all())
     # Amounts due first (C6): a pass this order issues must not settle them as well (R2).
     pay_booking_lines(order, [line for line in lines if line.booking_id], provider=provider)
@@ -518,19 +655,8 @@ def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -
                 % {"title": line.title},
                 code="product_gone",
             )
-        share = (line.total / line.quantity).quantize(Decimal("0.01"))
-        for _unit in range(line.quantity):
-            member_pass = issue_member_pass(
-                order.member,
-                line.product,
-                paid=True,
-                by=None,
-                price=share,
-                purchased_at=order.created_at,
-                reason=reason,
-            )
-            member_pass.order_line = line
-            member_pass.save(update_fields=["order_line"])
+        if not pay_line_passes(order, line, now=now):  # P4: issued unpaid already
+            issue_line_passes(order, line, paid=True)
     log_action(
         order,
         "wagtail_passes.order.paid",
@@ -543,6 +669,7 @@ def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -
         },
     )
     email_on_commit("order_paid", order.member, order=order)
+    book_when_committed(order)  # the session the member pressed Book on, if any
     order.fulfilled_now = True
     return order
 
@@ -580,12 +707,17 @@ def expire_orders(now=None) -> int:
     )
     expired = 0
     for pk in list(due):
-        with transaction.atomic():
-            order = lock_order(pk)
-            if order.state != OrderState.PENDING or order.expires_at > now:
-                continue  # paid or cancelled meanwhile
-            _close(order, OrderState.EXPIRED, None, now=now)
-            expired += 1
+        try:
+            with transaction.atomic():
+                order = lock_order(pk)
+                if order.state != OrderState.PENDING or order.expires_at > now:
+                    continue  # paid or cancelled meanwhile
+                _close(order, OrderState.EXPIRED, None, now=now)
+        except CheckoutError as refusal:
+            if refusal.code != "pass_in_use":
+                raise
+            continue  # P4: its pass paid for a session, so it is owed: it stays pending
+        expired += 1
     return expired
 
 
@@ -593,6 +725,12 @@ def _close(order: Order, state: str, by, now=None) -> None:
     if order.state in HOLDING_STATES:
         _release_stock(order)
         order.lines.filter(holds_stock=True).update(holds_stock=False)
+    release_unpaid_passes(  # P4: after the stock rows, in the one lock order
+        order,
+        by,
+        _("Order %(reference)s %(state)s")
+        % {"reference": order.reference, "state": OrderState(state).label.lower()},
+    )
     order.state = state
     order.closed_at = now or timezone.now()
     order.save(update_fields=["state", "closed_at"])

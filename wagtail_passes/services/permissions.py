@@ -23,6 +23,7 @@ MANAGE_PASSES = "wagtail_passes.change_memberpass"
 ASSIGN_PASSES = "wagtail_passes.add_memberpass"
 MANAGE_SESSIONS = "wagtail_passes.change_session"
 MANAGE_ORDERS = "wagtail_passes.change_order"
+MANAGE_REGISTRATIONS = "wagtail_passes.change_registration"
 
 
 def is_staff(user, permission: str) -> bool:
@@ -70,6 +71,7 @@ VIEW_PASSES = "wagtail_passes.view_memberpass"
 VIEW_SESSIONS = "wagtail_passes.view_session"
 CHANGE_SCHEDULES = "wagtail_passes.change_schedule"
 VIEW_ORDERS = "wagtail_passes.view_order"
+VIEW_REGISTRATIONS = "wagtail_passes.view_registration"
 
 
 def can_view_bookings(user) -> bool:
@@ -129,3 +131,13 @@ def can_manage_orders(user) -> bool:
 def can_choose_members(user) -> bool:
     """Search the site's users by name and address: only to assign a pass or book one."""
     return can_assign_passes(user) or can_manage_bookings(user)
+
+
+def can_view_registrations(user) -> bool:
+    """The registrations list, a registration's page and its history."""
+    return is_staff(user, VIEW_REGISTRATIONS) or is_staff(user, MANAGE_REGISTRATIONS)
+
+
+def can_manage_registrations(user) -> bool:
+    """Withdraw a registration."""
+    return is_staff(user, MANAGE_REGISTRATIONS)

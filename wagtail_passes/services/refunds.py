@@ -135,6 +135,7 @@ def refund_order(
     provider: str | None = None,
     provider_id: str = "",
     raw: dict | None = None,
+    state: str = RefundState.SUCCEEDED,
 ) -> RefundResult:
     """C4: refund ``order``, whole or some of its lines.
 
@@ -149,7 +150,9 @@ def refund_order(
     ``provider`` is "manual" (a refund staff made by bank transfer or in cash: recorded as
     succeeded) or the provider whose refund it records, with its ``provider_id`` and
     ``raw`` data. A refund with a provider id already recorded changes nothing (the
-    result's ``refunded_now`` is False).
+    result's ``refunded_now`` is False). ``state`` is the provider's refund's: succeeded, or
+    pending while the provider has not confirmed it (it counts as given back all the same;
+    the provider's webhook updates it later). A failed refund is never recorded here.
 
     Refusals (``CheckoutError`` codes, nothing written): ``not_allowed``, ``not_paid``,
     ``already_refunded``, ``no_such_line``, ``nothing_to_refund``, ``invalid_amount``,
@@ -158,6 +161,8 @@ def refund_order(
     require_staff(by, MANAGE_ORDERS, CheckoutError)
     if amounts is not None and total is not None:
         raise TypeError("give amounts per line or one total, not both")
+    if state not in COUNTED_REFUND_STATES:
+        raise ValueError(f"a refund is recorded pending or succeeded, not {state!r}")
     provider = str(provider or MANUAL).strip()
     provider_id = str(provider_id or "").strip()
     if len(provider) > 30 or len(provider_id) > PROVIDER_ID_MAX_LENGTH:
@@ -171,7 +176,7 @@ def refund_order(
         _check_state(order)
         left = {row.line.pk: row for row in refundable(order)}
         plan = _plan(order, left, lines, amounts, total)
-        refunds = _write_refunds(order, plan, by, reason, provider, provider_id, raw)
+        refunds = _write_refunds(order, plan, by, reason, provider, provider_id, raw, state)
         after = {pk: row.left.amount for pk, row in left.items()}
         for line, amount in plan:
             after[line.pk] -= amount
@@ -191,10 +196,11 @@ def refund_order(
             order,
             "wagtail_passes.order.refund",
             by,
-            _refund_message(order, result, reason),
+            _refund_message(order, result, reason, state),
             amount=str(result.amount.amount),
             lines=[refund.line_id for refund in refunds],
             provider=provider,
+            state=str(state),
             passes_cancelled=[member_pass.pk for member_pass in cancelled],
         )
         email_on_commit(
@@ -358,7 +364,7 @@ def _check_amount(value, currency: str, room: Decimal, title: str = "", line=Non
     return amount
 
 
-def _write_refunds(order, plan, by, reason, provider, provider_id, raw) -> list[Refund]:
+def _write_refunds(order, plan, by, reason, provider, provider_id, raw, state) -> list[Refund]:
     payment = order.payments.filter(state=PaymentState.SUCCEEDED).order_by("-pk").first()
     several = len(plan) > 1
     return [
@@ -371,7 +377,7 @@ def _write_refunds(order, plan, by, reason, provider, provider_id, raw) -> list[
             provider_id=f"{provider_id}#{line.pk}" if provider_id and several else provider_id,
             amount=amount,
             currency=order.currency,
-            state=RefundState.SUCCEEDED,
+            state=state,
             reason=reason,
             recorded_by=by if getattr(by, "is_authenticated", False) else None,
             raw=raw or {},
@@ -427,12 +433,14 @@ def _check_upcoming(passes, now) -> None:
         )
 
 
-def _refund_message(order: Order, result: RefundResult, reason: str) -> str:
+def _refund_message(order: Order, result: RefundResult, reason: str, state=None) -> str:
     message = _("Order %(reference)s: %(amount)s refunded (%(state)s)") % {
         "reference": order.reference,
         "amount": result.amount,
         "state": OrderState(order.state).label.lower(),
     }
+    if state == RefundState.PENDING:
+        message += "; " + _("not confirmed by the payment provider yet")
     if result.cancelled_passes:
         message += "; " + _("passes cancelled: %(passes)s") % {
             "passes": ", ".join(p.title for p in result.cancelled_passes)

@@ -55,6 +55,8 @@ STAFF_PERMISSIONS = (
     "view_session",
     "change_order",
     "view_order",
+    "change_registration",
+    "view_registration",
 )
 
 

@@ -223,6 +223,21 @@ def demo_products(
         ),
         (
             pass_model,
+            "5-guest-swims",
+            {
+                "title": "5 guest swims",
+                "intro": "<p>Bring a friend: five guest swims to use any time this season.</p>",
+                "kind": ProductKind.ENTRIES,
+                "quantity": Decimal(5),
+                "validity_basis": ValidityBasis.FIXED,
+                "fixed_start": season_start,
+                "fixed_end": season_end,
+                "price": Decimal("35.00"),
+            },
+            [SWIM],
+        ),
+        (
+            pass_model,
             "trial-class",
             {
                 "title": "Trial class",
@@ -242,6 +257,7 @@ def demo_products(
 # (programme slug, product slug, role) (P9)
 DEMO_PROGRAMME_PRODUCTS = [
     (SWIM, "swim-season-pass", ProgrammeProduct.Role.MANDATORY),
+    (SWIM, "5-guest-swims", ProgrammeProduct.Role.OPTIONAL),
     (YOGA, "10-class-pass", ProgrammeProduct.Role.OPTIONAL),
 ]
 

@@ -1,0 +1,58 @@
+"""axe-core on the pages a visitor and a member see (WCAG 2.2 AA): zero violations on the
+product page, the checkout, the registration page, an order's page, My orders and Amounts
+due, in the test site's plain layout."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from wagtail_passes import services
+from wagtail_passes.models import ProgrammeProduct
+from wagtail_passes.test.factories import PassPageFactory, ProgrammeFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password")
+    page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+
+
+def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, assert_accessible):
+    club = ProgrammeFactory(name="Swim club", slug="swim-club")
+    season = PassPageFactory(
+        title="Season pass",
+        price=Decimal("40.00"),
+        programmes=[club],
+        terms="<p>No running on deck.</p>",
+        stock_limit=5,
+    )
+    guests = PassPageFactory(title="5 guest swims", price=Decimal("35.00"), programmes=[club])
+    ProgrammeProduct.objects.create(
+        programme=club, product=season, role=ProgrammeProduct.Role.MANDATORY
+    )
+    ProgrammeProduct.objects.create(
+        programme=club, product=guests, role=ProgrammeProduct.Role.OPTIONAL
+    )
+    member = UserFactory(username="ada")
+    order = services.place_order(member, guests)
+    page.set_default_timeout(10_000)
+
+    page.goto(f"{live_server.url}{season.url}")
+    assert_accessible(page, "product page (anonymous)")
+    log_in(page, live_server, "ada")
+    for path, name in (
+        (season.url, "product page"),
+        (f"/passes/checkout/{season.pk}/", "checkout"),
+        ("/passes/programmes/swim-club/register/", "registration"),
+        (f"/passes/orders/{order.reference}/", "order"),
+        ("/passes/orders/", "my orders"),
+        ("/passes/dues/", "amounts due"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator(".passes")).to_be_visible()
+        assert_accessible(page, name)

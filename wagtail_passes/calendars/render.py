@@ -1,0 +1,298 @@
+"""One renderer for every calendar view: the block (week, month, list) and a programme's
+"Book a date" page (M3) build their context here, so they say the same things."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..conf import passes_settings
+from ..presentation import format_day, format_month, format_weekday, local, local_today
+from ..rules.booking_window import booking_window
+from ..rules.dates import format_time_of_day
+from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK, CalendarBlock
+from .loading import MemberView, ProductsOnSale, member_view, places_left, sessions_between
+from .navigation import Params, parse_period
+from .words import Links, Texts, standing
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    key: str  # namespaces the query parameters and the element ids
+    programme_ids: tuple[int, ...] = ()
+    class_ids: tuple[int, ...] = ()
+    first_view: str = WEEK
+    weeks_ahead: int = 8
+    show_price: bool = True
+    show_places: bool = True
+    views: tuple[str, ...] = (WEEK, MONTH, LIST)  # the views a visitor may switch to
+    heading_level: int = 2
+
+
+def block_key(block_id, value) -> str:
+    """The block's id in its StreamField (first 8 characters), else a digest of its
+    settings, so links stay stable between requests."""
+    if block_id:
+        return "".join(c for c in str(block_id) if c.isalnum())[:8] or "cal"
+    raw = repr(sorted((k, repr(v)) for k, v in value.items()))
+    return hashlib.blake2s(raw.encode(), digest_size=4).hexdigest()
+
+
+def config_from_block(value, block_id=None) -> CalendarConfig:
+    programme_ids, class_ids = CalendarBlock.chosen_ids(value)
+    weeks = value.get("weeks_ahead") or 8
+    return CalendarConfig(
+        key=block_key(block_id, value),
+        programme_ids=tuple(programme_ids),
+        class_ids=tuple(class_ids),
+        first_view=value.get("first_view") or WEEK,
+        weeks_ahead=min(max(int(weeks), 1), 26),
+        show_price=bool(value.get("show_price")),
+        show_places=bool(value.get("show_places")),
+    )
+
+
+def calendar_context(value, context) -> dict:
+    """The block's template context (``CalendarBlock.get_context``)."""
+    config = config_from_block(value, context.get("id"))
+    return {"calendar": build_calendar(context.get("request"), config)}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=passes_settings.tzinfo)
+
+
+@dataclass
+class Row:
+    """One session as the templates show it."""
+
+    session: object
+    start: dt.datetime  # local
+    end: dt.datetime  # local
+    time: str
+    end_time: str
+    title: str
+    programme: str
+    location: str
+    instructor: str
+    places: str
+    full: bool
+    price: str
+    standing: object
+    cancelled: bool
+    detail_url: str  # the session's booking page (through the login for a visitor)
+    start_iso: str = ""
+    end_iso: str = ""
+    instructor_text: str = ""  # "with Ana"
+    label: str = ""  # "Yoga Flow, Tuesday 8 December 18:00": names the session's links
+
+
+@dataclass
+class Day:
+    date: dt.date
+    name: str  # "Tuesday, 8 December 2026"
+    rows: list
+    in_period: bool = True
+    is_today: bool = False
+    past: bool = False
+
+
+def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
+    """Everything a calendar template needs; a constant number of queries."""
+    now = now or timezone.now()
+    today = local_today()
+    query = getattr(request, "GET", None)
+    path = request.path if request is not None else ""
+    params = Params(config.key, path, query)
+    asked_view, asked_start = params.read()
+    if asked_view is not None and asked_view not in config.views:
+        asked_view = "invalid"
+    period = parse_period(
+        asked_view,
+        asked_start,
+        default_view=config.first_view if config.first_view in config.views else config.views[0],
+        today=today,
+        weeks_ahead=config.weeks_ahead,
+    )
+    start, end = _midnight(period.shown_from), _midnight(period.shown_until)
+    sessions = []
+    if period.shown_from < period.shown_until and (config.programme_ids or config.class_ids):
+        sessions = sessions_between(
+            start, end, programme_ids=config.programme_ids, class_ids=config.class_ids
+        )
+    user = getattr(request, "user", None)
+    anonymous = not getattr(user, "is_authenticated", False)
+    mine = MemberView() if anonymous else member_view(user, sessions, start, end)
+    here = params.url(period.view, period.start) if request is not None else ""
+    links = Links(back=here)
+    products = ProductsOnSale()
+    tz = passes_settings.tzinfo
+    times: dict = {}
+
+    def clock(moment):
+        key = (moment.hour, moment.minute)
+        if key not in times:
+            times[key] = format_time_of_day(dt.time(*key))
+        return times[key]
+
+    prices: dict = {}
+    texts = Texts()
+    by_day: dict[dt.date, list[Row]] = {}
+    day_labels: dict = {}
+    instructors: dict = {}
+    for session in sessions:
+        klass = session.programme_class
+        programme = klass.programme
+        left = places_left(session)
+        begins, ends = local(session.start), local(session.end)
+        price = session.effective_unit_price
+        if price not in prices:
+            prices[price] = texts.free if price.is_zero else str(price)
+        window = booking_window(
+            now=now,
+            start=session.start,
+            is_cancelled=session.is_cancelled,
+            opens_days_before=programme.booking_opens_days_before,
+            closes_minutes_before=programme.booking_closes_minutes_before,
+            tz=tz,
+        )
+        day = begins.date()
+        if day not in day_labels:
+            day_labels[day] = format_weekday_day(day)
+        if klass.instructor and klass.instructor not in instructors:
+            instructors[klass.instructor] = texts.__getattr__("with") % {"name": klass.instructor}
+        row = Row(
+            session=session,
+            start=begins,
+            end=ends,
+            time=clock(begins),
+            end_time=clock(ends),
+            title=klass.name,
+            programme=programme.name,
+            location=klass.location,
+            instructor=klass.instructor,
+            places=texts.places(left),
+            full=left <= 0,
+            price=prices[price],
+            standing=standing(
+                session,
+                left=left,
+                window=window,
+                member_view=mine,
+                links=links,
+                products=products,
+                anonymous=anonymous,
+                now=now,
+                texts=texts,
+            ),
+            cancelled=session.is_cancelled,
+            detail_url=""
+            if session.is_cancelled
+            else (links.login(session) if anonymous else links.book(session)),
+            start_iso=begins.isoformat(),
+            end_iso=ends.isoformat(),
+            instructor_text=instructors.get(klass.instructor, ""),
+            label=f"{klass.name}, {day_labels[day]} {clock(begins)}",
+        )
+        by_day.setdefault(day, []).append(row)
+
+    days = _days(period, by_day, today)
+    titles = {
+        WEEK: _("Week of %(day)s") % {"day": format_day(period.start)},
+        MONTH: format_month(period.start),
+        LIST: _("From %(day)s") % {"day": format_day(period.start)},
+    }
+    view_names = dict(VIEW_CHOICES)
+    return {
+        "key": config.key,
+        "dom_id": params.anchor,
+        "config": config,
+        "view": period.view,
+        "period": period,
+        "title": titles[period.view],
+        "days": days,
+        "weeks": _weeks(days) if period.view == MONTH else [],
+        "weekday_names": _weekday_names(),
+        "busy_days": [day for day in days if day.rows],
+        "count": len(sessions),
+        "anonymous": anonymous,
+        "views": [
+            {
+                "code": code,
+                "name": view_names[code],
+                "url": params.url(code, None if code == period.view else period.start)
+                if code != period.view
+                else here,
+                "current": code == period.view,
+            }
+            for code in config.views
+        ],
+        "previous_label": {
+            WEEK: _("Previous week"),
+            MONTH: _("Previous month"),
+            LIST: _("Earlier sessions"),
+        }[period.view],
+        "next_label": {WEEK: _("Next week"), MONTH: _("Next month"), LIST: _("Later sessions")}[
+            period.view
+        ],
+        "previous_url": params.url(period.view, period.previous) if period.previous else "",
+        "next_url": params.url(period.view, period.next) if period.next else "",
+        "today_url": params.url(period.view, None),
+        "is_current": period.start
+        == parse_period(
+            period.view, None, default_view=period.view, today=today, weeks_ahead=1
+        ).start,
+        "here": here,
+        "fell_back": period.fell_back,
+        "heading_tag": f"h{config.heading_level}",
+        "day_tag": f"h{config.heading_level + 1}",
+    }
+
+
+def _days(period, by_day, today) -> list[Day]:
+    days = []
+    day = period.start
+    while day < period.end:
+        days.append(
+            Day(
+                date=day,
+                name=format_weekday(day),
+                rows=by_day.get(day, []),
+                is_today=day == today,
+                past=day < today,
+            )
+        )
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _weeks(days: list[Day]) -> list[list[Day | None]]:
+    """The month's days in rows of seven, Monday first, padded with None."""
+    cells: list[Day | None] = [None] * days[0].date.weekday() + list(days)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def format_weekday_day(day: dt.date) -> str:
+    """ "Tuesday 8 December", in the active language."""
+    from babel import dates as babel_dates
+
+    from ..rules.dates import active_locale
+
+    return babel_dates.format_skeleton("MMMMEEEEd", day, locale=active_locale())
+
+
+def _weekday_names() -> list[tuple[str, str]]:
+    """(abbreviated, full) weekday names, Monday first, in the active language."""
+    from babel import dates as babel_dates
+
+    from ..rules.dates import active_locale
+
+    locale = active_locale()
+    short = babel_dates.get_day_names("abbreviated", locale=locale)
+    full = babel_dates.get_day_names("wide", locale=locale)
+    return [(short[i], full[i]) for i in range(7)]

@@ -1,0 +1,12 @@
+"""Included by wagtail_passes.urls inside its "wagtail_passes" namespace."""
+
+from django.urls import path, re_path
+
+from .views import book_session, booked, programme_sessions
+
+# Ids are digits only, at most 18, so a bad or huge id is a 404 and never reaches the database.
+urlpatterns: list = [
+    re_path(r"^sessions/(?P<pk>[0-9]{1,18})/book/$", book_session, name="book_session"),
+    re_path(r"^bookings/(?P<pk>[0-9]{1,18})/booked/$", booked, name="booked"),
+    path("programmes/<slug:slug>/sessions/", programme_sessions, name="programme_sessions"),
+]

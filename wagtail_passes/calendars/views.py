@@ -1,0 +1,245 @@
+"""Booking from the calendar (CAL2, P7) and a programme's "Book a date" page (M3).
+
+GET shows the session and what would pay; POST books through ``services.book`` (or joins
+or leaves the waiting list) with a one-time token, so a double click books once and leads
+to the result. Every refusal of the services is shown as its message, nothing written.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import services
+from ..conf import passes_settings
+from ..exceptions import BookingError
+from ..models import Booking, Programme, Session, WaitlistEntry, WaitlistStatus
+from ..rules.booking_window import booking_window
+from ..services.booking_core import no_valid_pass
+from . import once
+from .blocks import LIST
+from .forms import BOOK, WAITLIST, BookingForm
+from .render import CalendarConfig, build_calendar
+from .words import left_after, pays_words
+
+
+def optional_url(name: str, *args) -> str:
+    """A URL of the app that another part may not provide yet: "" when it is missing."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def safe_next(request) -> str:
+    """The page the visitor came from (``next``), only when it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+def _with_next(url: str, back: str) -> str:
+    return f"{url}?{urlencode({'next': back})}" if back else url
+
+
+def checkout_then_book(product, session) -> str:
+    """The product's checkout, booking ``session`` with the pass once it exists."""
+    url = reverse("wagtail_passes:checkout", args=[product.pk])
+    return f"{url}?{urlencode({'session': session.pk})}"
+
+
+def book_url(session, back="") -> str:
+    return _with_next(reverse("wagtail_passes:book_session", args=[session.pk]), back)
+
+
+def booked_url(booking, back="") -> str:
+    return _with_next(reverse("wagtail_passes:booked", args=[booking.pk]), back)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_session(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = get_object_or_404(Session.objects.with_related(), pk=pk)
+    back = safe_next(request)
+    if request.method != "POST":
+        return _page(request, session, back)
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        return _page(request, session, back, errors=[_("Check the form and confirm again.")])
+    token, action = form.cleaned_data["token"], form.cleaned_data["action"]
+    used = once.state(request, token)
+    if used:  # this very form did its work already: lead to the result
+        return _result_of(used, session, back)
+    if used is None:
+        message = _("This page has expired. Check the details and confirm again.")
+        return _page(request, session, back, errors=[message])
+    try:
+        if action == BOOK:
+            booking = services.book(
+                request.user,
+                session,
+                attendees=form.cleaned_data.get("attendees") or 1,
+                by=request.user,
+            )
+            result = f"booking:{booking.pk}"
+        elif action == WAITLIST:
+            services.join_waitlist(request.user, session, by=request.user)
+            result = "page"
+        else:
+            entry = WaitlistEntry.objects.filter(
+                member=request.user, session=session, status=WaitlistStatus.WAITING
+            ).first()
+            if entry is not None:
+                services.leave_waitlist(entry, by=request.user)
+            result = "page"
+    except BookingError as error:
+        if error.code in ("already_booked", "already_waiting"):  # the same click, twice at once
+            return _result_of("page", session, back, member=request.user)
+        return _page(request, session, back, errors=[error.message], refusal=error.code)
+    once.spend(request, token, result)
+    return _result_of(result, session, back)
+
+
+def _result_of(result: str, session, back, member=None):
+    if result.startswith("booking:"):
+        booking = Booking.objects.filter(pk=result.split(":", 1)[1]).first()
+        if booking is not None:
+            return see_other(booked_url(booking, back))
+    if member is not None:
+        booking = Booking.objects.active().filter(member=member, session=session).first()
+        if booking is not None:
+            return see_other(booked_url(booking, back))
+    return see_other(book_url(session, back))
+
+
+def _page(request, session, back, *, errors=(), refusal="", status=200):
+    """The booking page: the session, what would pay, and the one button that applies."""
+    member = request.user
+    now = timezone.now()
+    programme = session.programme
+    booking = Booking.objects.active().filter(member=member, session=session).first()
+    waiting = WaitlistEntry.objects.filter(
+        member=member, session=session, status=WaitlistStatus.WAITING
+    ).first()
+    left = services.places_left(session)
+    window = booking_window(
+        now=now,
+        start=session.start,
+        is_cancelled=session.is_cancelled,
+        opens_days_before=programme.booking_opens_days_before,
+        closes_minutes_before=programme.booking_closes_minutes_before,
+        tz=passes_settings.tzinfo,
+    )
+    price = session.effective_unit_price
+    context = {
+        "session": session,
+        "programme": programme,
+        "price": price,
+        "places_left": left,
+        "errors": list(errors),
+        "refusal": refusal,
+        "back": back,
+        "booking": booking,
+        "waiting": waiting,
+        "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
+        "dues_url": optional_url("wagtail_passes:dues"),
+        "cancel_url": "",
+        "state": "",
+        "payer": None,
+        "pays": "",
+        "products": [],
+        "reasons": "",
+        "allow_attendees": False,
+        "form_token": "",
+    }
+    if booking is not None:
+        context["state"] = "booked"
+        if session.member_may_cancel(now):
+            cancel = optional_url("wagtail_passes:cancel_booking", booking.pk)
+            context["cancel_url"] = _with_next(cancel, back) if cancel else ""
+    elif waiting is not None:
+        context["state"] = "waiting"
+    elif not window.ok:
+        context["state"] = "closed"
+        context["window_message"] = window.message
+    elif left <= 0:
+        context["state"] = "full"
+    else:
+        evaluated = services.evaluate_member_passes(member, session)
+        payer = next((p for p in evaluated if p.verdict.ok), None)
+        if price.is_zero:
+            context["state"] = "free"
+        elif payer is not None:
+            context["state"] = "pass"
+            context["payer"] = payer
+            context["pays"] = pays_words(payer, payer.verdict)
+            context["allow_attendees"] = payer.allows_additional_attendees and left > 1
+        elif programme.require_valid_pass:
+            error = no_valid_pass(member, session, evaluated)
+            context["state"] = "needs_pass"
+            context["reasons"] = error.message
+            context["products"] = [
+                (p.title, checkout_then_book(p, session)) for p in error.details.get("products", [])
+            ]
+        else:
+            context["state"] = "due"
+    if context["state"] in ("pass", "free", "due", "full", "waiting"):
+        context["form_token"] = once.issue(request)
+    return TemplateResponse(
+        request, "wagtail_passes/calendars/confirm.html", context, status=status
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def booked(request, pk):
+    """The result of a booking, for its member only."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    booking = get_object_or_404(
+        Booking.objects.select_related("session__programme_class__programme", "member_pass"),
+        pk=pk,
+        member=request.user,
+    )
+    member_pass = booking.member_pass
+    context = {
+        "booking": booking,
+        "session": booking.session,
+        "member_pass": member_pass,
+        "left": left_after(member_pass, 0, units=True) if member_pass is not None else "",
+        "unlimited": member_pass is not None and member_pass.quantity is None,
+        "back": safe_next(request),
+        "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
+        "dues_url": optional_url("wagtail_passes:dues"),
+    }
+    return TemplateResponse(request, "wagtail_passes/calendars/booked.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def programme_sessions(request, slug):
+    """M3: the programme's upcoming sessions with places left and, for a member, which of
+    their passes would pay — the calendar's list view."""
+    programme = get_object_or_404(Programme, slug=slug)
+    config = CalendarConfig(
+        key="m3",
+        programme_ids=(programme.pk,),
+        first_view=LIST,
+        views=(LIST,),
+        weeks_ahead=26,
+    )
+    context = {"programme": programme, "calendar": build_calendar(request, config)}
+    return TemplateResponse(request, "wagtail_passes/calendars/programme_sessions.html", context)

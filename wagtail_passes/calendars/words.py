@@ -1,0 +1,188 @@
+"""What a calendar says about one session to one visitor (CAL2), in words.
+
+The words for a member come from the same verdicts booking uses (R4): which pass pays and
+what it leaves, or why not. Everything here is read-only; the booking page decides again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..rules.describe import amount_left, number
+from ..rules.money import Money
+from ..rules.types import MONEY, UNLIMITED
+
+# How a session stands for the visitor; the template's modifier class, never the only signal.
+OK, WARN, BAD, INFO, MINE = "ok", "warn", "bad", "info", "mine"
+
+
+def left_after(member_pass, cost: Decimal, *, units: bool = False) -> str:
+    """What a pass holds after paying ``cost``: "6", "€38.00"; with ``units`` "6 entries"."""
+    left = member_pass.balance - cost
+    if member_pass.kind == MONEY:
+        return str(Money(left, member_pass.currency))
+    if not units:
+        return number(left)
+    return amount_left(member_pass.kind, left, member_pass.currency)
+
+
+def pays_words(member_pass, verdict) -> str:
+    """ "10-class pass pays — 6 left after"."""
+    if member_pass.kind == UNLIMITED:
+        return _("%(pass)s pays") % {"pass": member_pass.title}
+    return _("%(pass)s pays — %(left)s left after") % {
+        "pass": member_pass.title,
+        "left": left_after(member_pass, verdict.cost),
+    }
+
+
+def places_words(left: int) -> str:
+    if left <= 0:
+        return _("Full")
+    return ngettext("%(n)s left", "%(n)s left", left) % {"n": left}
+
+
+class Links:
+    """URLs the calendar links to, reversed once per rendering (not once per session)."""
+
+    SENTINEL = 987654321
+
+    def __init__(self, back: str = ""):
+        self.back = back  # the host page, with the calendar's parameters, for "next"
+        self._book = self._pattern("wagtail_passes:book_session")
+        self._cancel = self._pattern("wagtail_passes:cancel_booking")
+        self._leave = self._pattern("wagtail_passes:leave_waitlist")
+        self._checkout = self._pattern("wagtail_passes:checkout")
+        self._login = resolve_url(settings.LOGIN_URL)
+
+    def _pattern(self, name):
+        try:
+            return reverse(name, args=[self.SENTINEL]).split(str(self.SENTINEL))
+        except NoReverseMatch:  # a URL another part of the app may not provide yet
+            return None
+
+    def _fill(self, pattern, pk):
+        return f"{pattern[0]}{pk}{pattern[1]}" if pattern else ""
+
+    def book(self, session) -> str:
+        url = self._fill(self._book, session.pk)
+        return f"{url}?{urlencode({'next': self.back})}" if self.back else url
+
+    def login(self, session) -> str:
+        return f"{self._login}?{urlencode({'next': self.book(session)})}"
+
+    def cancel(self, booking) -> str:
+        url = self._fill(self._cancel, booking.pk)
+        return f"{url}?{urlencode({'next': self.back})}" if url and self.back else url
+
+    def leave(self, entry, session) -> str:
+        """The member pages' "leave the waiting list", else this session's booking page."""
+        url = self._fill(self._leave, entry.pk)
+        if not url:
+            return self.book(session)
+        return f"{url}?{urlencode({'next': self.back})}" if self.back else url
+
+    def checkout(self, product, session=None) -> str:
+        """The product's checkout; with ``session``, it books that session once paid."""
+        url = self._fill(self._checkout, product.pk)
+        return f"{url}?{urlencode({'session': session.pk})}" if url and session else url
+
+
+class Texts:
+    """The calendar's fixed words, translated once per rendering (not once per session)."""
+
+    def __init__(self):
+        self._cache = {}
+        self._places = {}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._cache:
+            self._cache[name] = str(TEXTS[name]())
+        return self._cache[name]
+
+    def places(self, left: int) -> str:
+        if left not in self._places:
+            self._places[left] = places_words(left)
+        return self._places[left]
+
+
+TEXTS = {
+    "cancelled": lambda: _("Cancelled"),
+    "booked": lambda: _("Booked"),
+    "cancel": lambda: _("cancel"),
+    "waiting": lambda: _("On the waiting list"),
+    "leave": lambda: _("leave"),
+    "full": lambda: _("Full"),
+    "join": lambda: _("join the waiting list"),
+    "log_in": lambda: _("Log in to book"),
+    "free": lambda: _("Free"),
+    "book": lambda: _("Book"),
+    "needs_pass": lambda: _("A valid pass is needed"),
+    "no_pass": lambda: _("No pass covers this: %(price)s at booking"),
+    "pays": lambda: _("%(pass)s pays — %(left)s left after"),
+    "pays_unlimited": lambda: _("%(pass)s pays"),
+    "with": lambda: _("with %(name)s"),
+}
+
+
+@dataclass
+class Standing:
+    """One session for one visitor: a sentence, and at most one action (a link)."""
+
+    kind: str
+    text: str
+    action: str = ""  # the link's words
+    url: str = ""
+    products: list = field(default_factory=list)  # [(title, url)] that would pay (P3)
+
+
+def standing(
+    session, *, left, window, member_view, links, products, anonymous, now, texts=None
+) -> Standing:
+    """CAL2's words for ``session``. ``window`` is its ``rules.booking_window`` verdict."""
+    t = texts or Texts()
+    if session.is_cancelled:
+        return Standing(BAD, t.cancelled)
+    booking = member_view.bookings.get(session.pk)
+    if booking is not None:
+        url = links.cancel(booking) if session.member_may_cancel(now) else ""
+        return Standing(MINE, t.booked, t.cancel if url else "", url)
+    entry = member_view.waiting.get(session.pk)
+    if entry is not None:
+        return Standing(MINE, t.waiting, t.leave, links.leave(entry, session))
+    if not window.ok:
+        return Standing(INFO, window.message)
+    if left <= 0:
+        url = links.login(session) if anonymous else links.book(session)
+        return Standing(BAD, t.full, t.join, url)
+    if anonymous:
+        return Standing(INFO, "", t.log_in, links.login(session))
+    price = session.effective_unit_price
+    if price.is_zero:
+        return Standing(OK, t.free, t.book, links.book(session))
+    paying = member_view.payer(session)
+    if paying is not None:
+        member_pass, verdict = paying
+        if member_pass.kind == UNLIMITED:
+            text = t.pays_unlimited % {"pass": member_pass.title}
+        else:
+            text = t.pays % {
+                "pass": member_pass.title,
+                "left": left_after(member_pass, verdict.cost),
+            }
+        return Standing(OK, text, t.book, links.book(session))
+    if session.programme_class.programme.require_valid_pass:
+        facts = member_view.facts(session)
+        on_sale = [(p.title, links.checkout(p, session)) for p in products.covering(facts)]
+        return Standing(WARN, t.needs_pass, products=on_sale)
+    return Standing(WARN, t.no_pass % {"price": price}, t.book, links.book(session))

@@ -1,0 +1,29 @@
+"""Included by wagtail_passes.urls inside its "wagtail_passes" namespace: the member's own
+pages (M1, M2). Ids are digits only, at most 18 of them, so ``/abc/`` or an id beyond
+the database's range is a 404, never an error in a view."""
+
+from django.urls import path, register_converter
+
+from .bookings import cancel_booking, leave_waitlist, my_bookings
+from .passes import my_pass, my_passes
+
+
+class MemberIdConverter:
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(MemberIdConverter, "passes_member_id")
+
+urlpatterns: list = [
+    path("my/", my_passes, name="my_passes"),
+    path("my/<passes_member_id:pk>/", my_pass, name="my_pass"),
+    path("bookings/", my_bookings, name="my_bookings"),
+    path("bookings/<passes_member_id:pk>/cancel/", cancel_booking, name="cancel_booking"),
+    path("bookings/waiting/<passes_member_id:pk>/leave/", leave_waitlist, name="leave_waitlist"),
+]
