@@ -190,3 +190,61 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
         assert_fits_the_screen(page)
     finally:
         context.close()
+
+
+def test_cal1_m1_calendar_and_member_pages_keep_the_host_layout_and_fit_a_phone(
+    browser, live_server, tmp_path
+):
+    """The calendar block (in a host page) and the member's pages inside the host's base: the
+    app's styles arrive, the host's header stays above, a phone scrolls nothing sideways, and
+    on a phone the month view falls back to the list."""
+    import datetime as dt
+
+    from tests.browser.test_calendar import calendar_page, session_on
+    from wagtail_passes.presentation import local_today
+    from wagtail_passes.test.factories import (
+        ProgrammeClassFactory,
+        ProgrammeFactory,
+        UserFactory,
+        member_pass,
+    )
+
+    defaults = stylesheet_defaults("light")
+    with host_layout():
+        yoga = ProgrammeFactory(name="Yoga", slug="yoga")
+        flow = ProgrammeClassFactory(programme=yoga, name="Yoga Flow", location="Studio 1")
+        session_on(flow, local_today() + dt.timedelta(days=2))
+        member = UserFactory(username="lee")
+        member_pass(member, title="10-class pass", quantity=Decimal(10), programmes=[yoga])
+        host = calendar_page(yoga, "month")
+        context = browser.new_context(viewport=WIDE)
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", "lee")
+            page.fill("input[name=password]", "password")
+            page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+            for path, name in (
+                (host.url, "calendar"),
+                ("/passes/programmes/yoga/sessions/", "book-a-date"),
+                ("/passes/my/", "my-passes"),
+                ("/passes/bookings/", "my-bookings"),
+            ):
+                page.set_viewport_size(WIDE)
+                assert page.goto(f"{live_server.url}{path}").ok, path
+                assert_styled_inside_the_host(page, defaults)
+                screenshot(page, tmp_path, f"host-{name}")
+                page.set_viewport_size(PHONE)
+                assert_fits_the_screen(page)
+                screenshot(page, tmp_path, f"host-{name}-phone")
+
+            # the month view: a table on a wide screen, the list on a phone
+            page.goto(f"{live_server.url}{host.url}")
+            page.set_viewport_size(WIDE)
+            expect(page.locator(".passes-month__table")).to_be_visible()
+            expect(page.locator(".passes-month__list")).to_be_hidden()
+            page.set_viewport_size(PHONE)
+            expect(page.locator(".passes-month__table")).to_be_hidden()
+            expect(page.locator(".passes-month__list")).to_be_visible()
+        finally:
+            context.close()
