@@ -15,22 +15,23 @@ SESSION_KEY = "wagtail_passes_checkout_tokens"
 KEEP = 20
 
 
-def issue(request) -> str:
-    """A new token for a checkout form, remembered in the session."""
+def issue(request, key: str = SESSION_KEY) -> str:
+    """A new token for a form, remembered in the session (under ``key``: one set of tokens
+    per kind of form)."""
     token = secrets.token_urlsafe(24)
-    tokens = dict(request.session.get(SESSION_KEY, {}))
+    tokens = dict(request.session.get(key, {}))
     tokens[token] = ""
-    request.session[SESSION_KEY] = dict(list(tokens.items())[-KEEP:])
+    request.session[key] = dict(list(tokens.items())[-KEEP:])
     return token
 
 
-def state(request, token: str) -> str | None:
-    """None for an unknown (expired, forged) token; "" for an unused one; else the reference
-    of the order it placed."""
-    return request.session.get(SESSION_KEY, {}).get(token)
+def state(request, token: str, key: str = SESSION_KEY) -> str | None:
+    """None for an unknown (expired, forged) token; "" for an unused one; else what it did
+    (the reference of the order it placed)."""
+    return request.session.get(key, {}).get(token)
 
 
-def spend(request, token: str, reference: str) -> None:
-    tokens = dict(request.session.get(SESSION_KEY, {}))
-    tokens[token] = reference
-    request.session[SESSION_KEY] = tokens
+def spend(request, token: str, result: str, key: str = SESSION_KEY) -> None:
+    tokens = dict(request.session.get(key, {}))
+    tokens[token] = result
+    request.session[key] = tokens

@@ -178,8 +178,8 @@ def _register(request, offer: RegistrationOffer, add_ons, code: str):
         )
     except CheckoutError as error:
         return _refused_on_post(request, offer, error, code)
-    if registered.order is None:  # nothing to pay: registered at once
-        once.spend(request, token, "")
+    if registered.order is None:  # nothing to pay: registered at once; the form sent again is
+        # refused by the service (already registered), so its token has nothing to remember
         return see_other(request.path + "?registered=1")
     once.spend(request, token, registered.order.reference)
     order = registered.order
