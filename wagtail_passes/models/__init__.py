@@ -34,6 +34,7 @@ from .products import (
 )
 from .programmes import LinkPool, Programme, ProgrammeClass, Schedule, Session
 from .registrations import Registration
+from .renewals import MemberProfile, ReminderSent, Renewal
 
 __all__ = [
     "Booking",
@@ -50,6 +51,7 @@ __all__ = [
     "LedgerKind",
     "LinkPool",
     "MemberPass",
+    "MemberProfile",
     "Order",
     "OrderLine",
     "OrderState",
@@ -58,6 +60,8 @@ __all__ = [
     "PaymentState",
     "Refund",
     "RefundState",
+    "ReminderSent",
+    "Renewal",
     "PassProductMixin",
     "PassStatus",
     "PaymentMethod",

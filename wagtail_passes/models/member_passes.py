@@ -83,6 +83,12 @@ class MemberPass(models.Model):
     )
     member_can_hold = models.BooleanField(_("members may put it on hold"), default=False)
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
+    # Copied from the product for renewals (N1, N2): when it renews, and how many payments
+    # the member committed to before they may stop renewing.
+    renew_when = models.CharField(_("renew"), max_length=8, blank=True)
+    commitment_payments = models.PositiveIntegerField(_("committed payments"), default=0)
+    # A renewal's window starts the day after the pass it renews ends (see Renewal).
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
 
     # Life
     status = models.CharField(
