@@ -28,6 +28,11 @@ class Migration(migrations.Migration):
             name='starts_on',
             field=models.DateField(blank=True, null=True, verbose_name='starts on'),
         ),
+        migrations.AddField(
+            model_name='orderline',
+            name='auto_renew',
+            field=models.BooleanField(default=False, verbose_name='renew automatically'),
+        ),
         migrations.CreateModel(
             name='MemberProfile',
             fields=[

@@ -169,6 +169,8 @@ class OrderLine(models.Model):
         default=False,
         help_text=_("The line counts towards its product's stock limit."),
     )
+    # N1: the member opted into auto-renewal at checkout; the passes it issues renew.
+    auto_renew = models.BooleanField(_("renew automatically"), default=False)
     refund_needed = models.BooleanField(
         _("refund needed"),
         default=False,
