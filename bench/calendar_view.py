@@ -25,6 +25,14 @@ RUNS = {50: 30, 500: 15, 5000: 5}
 
 def main():
     connection = setup()
+    # setup() prepares the test environment (an in-memory mail box, "testserver" allowed),
+    # which also wraps every template render to record it for test assertions. A site in
+    # production has no such wrapper, and the calendar renders one template per session
+    # where the floor renders one in all: take it off so the ratio compares like with like.
+    from django.template.base import Template
+    from django.test.utils import _TestState
+
+    Template._render = _TestState.saved_data.template_render
     import datetime as dt
     from decimal import Decimal
 

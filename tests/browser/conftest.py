@@ -71,3 +71,24 @@ def wagtail_tree(transactional_db):
     from wagtail_passes.test.factories import default_site_root
 
     default_site_root()
+
+
+SCREENSHOTS = os.environ.get("PASSES_SCREENSHOTS_DIR") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    ".test-results",
+    "screenshots",
+)
+
+
+@pytest.fixture
+def save_screenshot():
+    """Save a full-page screenshot as a test artefact: in ``PASSES_SCREENSHOTS_DIR``, else
+    ``.test-results/screenshots/`` (git-ignored), named ``<name>.png``; returns the path."""
+
+    def save(page, name: str) -> str:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        path = os.path.join(SCREENSHOTS, f"{name}.png")
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save

@@ -69,10 +69,6 @@ def log_in(page, username):
     page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
 
 
-def shot(page, tmp_path, name):
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-
-
 @pytest.fixture
 def yoga(transactional_db):
     yoga = ProgrammeFactory(name="Yoga", default_unit_price=Decimal("12.00"))
@@ -81,7 +77,7 @@ def yoga(transactional_db):
 
 
 def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
-    page, live_server, yoga, tmp_path, assert_accessible
+    page, live_server, yoga, save_screenshot, assert_accessible
 ):
     programme, flow = yoga
     member = UserFactory(username="ada")
@@ -93,12 +89,12 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
     page.goto(f"{live_server.url}{host.url}")
     expect(page.get_by_role("heading", name=re.compile("^From "))).to_be_visible()
     assert_accessible(page, "calendar list view (anonymous)")
-    shot(page, tmp_path, "calendar-list")
+    save_screenshot(page, "calendar-list")
     for view in ("Week", "Month"):
         page.get_by_role("link", name=view, exact=True).click()
         expect(page.locator(f".passes-calendar--{view.lower()}")).to_be_visible()
         assert_accessible(page, f"calendar {view.lower()} view")
-        shot(page, tmp_path, f"calendar-{view.lower()}")
+        save_screenshot(page, f"calendar-{view.lower()}")
     page.get_by_role("link", name="List", exact=True).click()
     expect(page.locator(".passes-calendar--list")).to_be_visible()
 
@@ -107,12 +103,12 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
     expect(page.get_by_role("heading", name="Book Yoga Flow")).to_be_visible()
     expect(page.locator("#passes-booking-state")).to_have_text("10-class pass pays — 9 left after")
     assert_accessible(page, "booking page")
-    shot(page, tmp_path, "calendar-confirm")
+    save_screenshot(page, "calendar-confirm")
     page.get_by_role("button", name="Book").click()
     expect(page.locator("#passes-booked")).to_contain_text(
         "paid with 10-class pass, 9 entries left"
     )
-    shot(page, tmp_path, "calendar-booked")
+    save_screenshot(page, "calendar-booked")
 
     booking = Booking.objects.get(member=member, session=session)
     assert booking.member_pass_id == ten.pk
@@ -127,6 +123,7 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
     assert_accessible(page, "my bookings")
     page.goto(f"{live_server.url}/passes/my/")
     expect(page.locator(".passes-mypass__usage-words")).to_have_text("1 of 10 entries used")
+    save_screenshot(page, "my-passes")
     # ... the member cancels (P6) and sees the entry back.
     page.goto(f"{live_server.url}/passes/bookings/")
     row.get_by_role("link", name=re.compile("^Cancel")).click()
@@ -138,7 +135,7 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
     assert Booking.objects.get(pk=booking.pk).status == "cancelled"
 
 
-def test_cal2_keyboard_only_next_week_and_book(page, live_server, yoga, tmp_path):
+def test_cal2_keyboard_only_next_week_and_book(page, live_server, yoga, save_screenshot):
     programme, flow = yoga
     member = UserFactory(username="kim")
     member_pass(member, title="10-class pass", quantity=Decimal(10), programmes=[programme])
@@ -171,7 +168,7 @@ def test_cal2_keyboard_only_next_week_and_book(page, live_server, yoga, tmp_path
     ).to_be_visible()
     # The enhancement keeps focus on the calendar: its heading, then on to the sessions.
     expect(page.locator(".passes-calendar__title")).to_be_focused()
-    shot(page, tmp_path, "calendar-week-next")
+    save_screenshot(page, "calendar-week-next")
     tab_to(r"^Book")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Book Yoga Flow")).to_be_visible()
@@ -182,7 +179,7 @@ def test_cal2_keyboard_only_next_week_and_book(page, live_server, yoga, tmp_path
 
 
 def test_p7_full_session_waiting_list_books_the_member_when_another_cancels(
-    page, live_server, yoga, tmp_path, assert_accessible
+    page, live_server, yoga, save_screenshot, assert_accessible
 ):
     programme, flow = yoga
     holder = UserFactory(username="bea")
@@ -208,4 +205,4 @@ def test_p7_full_session_waiting_list_books_the_member_when_another_cancels(
     assert any(waiter.email in message.to for message in mail.outbox)
     page.goto(f"{live_server.url}{host.url}")
     expect(page.locator(f'[data-session="{session.pk}"]')).to_contain_text("Booked")
-    shot(page, tmp_path, "calendar-after-waiting-list")
+    save_screenshot(page, "calendar-after-waiting-list")

@@ -5,9 +5,7 @@ in a light and a dark colour scheme, on a phone-sized screen and right to left.
 Screenshots go to pytest's ``tmp_path`` and, when PASSES_SCREENSHOTS_DIR is set, there too.
 """
 
-import os
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,11 +79,11 @@ def content_box(locator):
 
 
 def screenshot(page, tmp_path, name):
-    path = tmp_path / f"{name}.png"
+    from .conftest import SCREENSHOTS
+
+    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+    path = Path(SCREENSHOTS) / f"{name}.png"
     page.screenshot(path=path, full_page=True)
-    if out := os.environ.get("PASSES_SCREENSHOTS_DIR"):
-        Path(out).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(out) / path.name)
     return path
 
 

@@ -261,3 +261,92 @@ def test_cal2_a_bad_form_books_nothing(logged_in, make_session):
     session = make_session(2)
     response = logged_in.post(url(session), {"token": "", "action": "drop-tables"})
     assert response.status_code == 200 and not Booking.objects.exists()
+
+
+def _two_passes(member, yoga):
+    """An older 5-class pass (R1 pays with it first) and a newer 10-class pass."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    older = member_pass(
+        member,
+        title="5-class pass",
+        quantity=Decimal(5),
+        programmes=[yoga],
+        purchased_at=timezone.now() - dt.timedelta(days=3),
+    )
+    newer = member_pass(member, title="10-class pass", quantity=Decimal(10), programmes=[yoga])
+    return older, newer
+
+
+def test_r1_with_two_passes_that_pay_the_page_offers_both_the_oldest_chosen(
+    logged_in, member, yoga, make_session
+):
+    older, newer = _two_passes(member, yoga)
+    page = logged_in.get(url(make_session(2)))
+    html = page.content.decode()
+    assert "Pay with" in text(page)
+    assert re.search(rf'value="{older.pk}" id="passes-pay-{older.pk}" checked', html)
+    assert f'value="{newer.pk}" id="passes-pay-{newer.pk}">' in html
+    assert "5-class pass pays — 4 left after" in text(page)
+    assert "10-class pass pays — 9 left after" in text(page)
+
+
+def test_r1_the_member_may_pay_with_the_newer_pass_instead(logged_in, member, yoga, make_session):
+    older, newer = _two_passes(member, yoga)
+    session = make_session(2)
+    page = logged_in.get(url(session))
+    response = logged_in.post(
+        url(session), {"token": token_of(page), "action": "book", "member_pass": newer.pk}
+    )
+    assert response.status_code == 303
+    booking = Booking.objects.get(member=member, session=session)
+    assert booking.member_pass_id == newer.pk
+    assert MemberPass.objects.get(pk=newer.pk).balance == Decimal(9)
+    assert MemberPass.objects.get(pk=older.pk).balance == Decimal(5)
+
+
+def test_r1_one_pass_that_pays_needs_no_choice(logged_in, member, yoga, make_session):
+    member_pass(member, title="10-class pass", quantity=Decimal(10), programmes=[yoga])
+    page = logged_in.get(url(make_session(2)))
+    assert "Pay with" not in text(page) and 'name="member_pass"' not in page.content.decode()
+
+
+@pytest.mark.parametrize("whose", ["someone else's", "unknown", "not a number", "huge"])
+def test_r1_a_pass_that_is_not_the_members_is_refused_and_nothing_booked(
+    logged_in, member, yoga, make_session, whose
+):
+    _two_passes(member, yoga)
+    other = member_pass(UserFactory(), title="Their pass", quantity=Decimal(10), programmes=[yoga])
+    value = {
+        "someone else's": other.pk,
+        "unknown": 99999999,
+        "not a number": "x",
+        "huge": 10**30,
+    }[whose]
+    session = make_session(2)
+    page = logged_in.get(url(session))
+    response = logged_in.post(
+        url(session), {"token": token_of(page), "action": "book", "member_pass": value}
+    )
+    assert response.status_code == 200
+    assert not Booking.objects.exists()
+    assert MemberPass.objects.get(pk=other.pk).balance == Decimal(10)
+    assert "Nothing was booked" in text(response)
+
+
+def test_r1_a_chosen_pass_that_cannot_pay_any_more_is_refused_with_its_reason(
+    logged_in, member, yoga, make_session
+):
+    older, newer = _two_passes(member, yoga)
+    session = make_session(2)
+    page = logged_in.get(url(session))
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    services.cancel_pass(newer, by=staff, reason="gone")
+    response = logged_in.post(
+        url(session), {"token": token_of(page), "action": "book", "member_pass": newer.pk}
+    )
+    assert response.status_code == 200 and not Booking.objects.exists()
+    assert "Nothing was booked" in text(response)
+    assert MemberPass.objects.get(pk=older.pk).balance == Decimal(5)  # no silent fallback

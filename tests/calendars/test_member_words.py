@@ -172,6 +172,68 @@ def test_cal2_words_agree_with_the_services_for_every_pass(yoga, make_session, m
         )
         row = text_of(row_of(html, session))
         if payer is None:
-            assert "No pass covers this" in row
+            refused = services.evaluate_member_passes(member, session)[0]
+            assert f"Weekly: {refused.verdict.message}" in row
+            assert "€12.00 at booking" in row
         else:
             assert pays_words(payer, payer.verdict) in row
+
+
+def test_cal2_a_pass_held_back_by_its_weekly_limit_says_why_and_until_when(
+    yoga, make_session, member, listing
+):
+    """R4 in the calendar: the verdict's own words, not just "no pass covers this"."""
+    member_pass(
+        member,
+        title="Weekly pass",
+        kind="unlimited",
+        quantity=None,
+        duration_days=60,
+        period_limit="week",
+        period_max_uses=1,
+        programmes=[yoga],
+    )
+    first, second = _two_sessions_in_one_week(make_session)
+    services.book(member, first)
+    row = text_of(row_of(listing(member), second))
+    assert "Weekly pass: Weekly limit reached" in row
+    assert "No pass covers this" not in row
+
+
+def test_p3_a_product_whose_pass_is_only_held_back_is_not_offered_again(
+    yoga, make_session, member, listing
+):
+    """Same rule as the booking page (services.no_valid_pass): a member whose weekly pass is
+    at its limit is not told to buy that pass again; another product that pays still is."""
+    yoga.require_valid_pass = True
+    yoga.save()
+    weekly = PassPageFactory(
+        title="Weekly pass",
+        kind="unlimited",
+        quantity=None,
+        duration_days=60,
+        period_limit="week",
+        period_max_uses=1,
+        programmes=[yoga],
+    )
+    ten = PassPageFactory(title="10-class pass", programmes=[yoga])
+    services.assign_pass(member, weekly, by=None, reason="test")
+    first, same_week = _two_sessions_in_one_week(make_session)
+    services.book(member, first)
+    row = row_of(listing(member), same_week)
+    assert "Weekly pass: Weekly limit reached" in text_of(row)
+    assert f"/passes/checkout/{weekly.pk}/" not in row
+    assert f"/passes/checkout/{ten.pk}/?session={same_week.pk}" in row
+
+
+def _two_sessions_in_one_week(make_session):
+    """Sessions on two following days of one Monday-to-Sunday week, whatever today is."""
+    from wagtail_passes.presentation import local
+
+    for day in range(7, 14):
+        first, second = make_session(day), make_session(day + 1)
+        if local(first.start).isocalendar()[:2] == local(second.start).isocalendar()[:2]:
+            return first, second
+        first.delete()
+        second.delete()
+    raise AssertionError("seven days always hold two following days of one week")

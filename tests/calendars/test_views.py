@@ -181,3 +181,20 @@ def test_cal2_anonymous_log_in_link_comes_back_to_the_booking_page(
     html = render_block(block_value(programmes=[yoga.pk], first_view="list"))
     link = re.search(r'href="(/accounts/login/\?next=[^"]+)"', html).group(1)
     assert f"%2Fpasses%2Fsessions%2F{session.pk}%2Fbook%2F" in link
+
+
+@pytest.mark.parametrize("back", ["", "/timetable/?cal-b1-view=list&cal-b1-from=2027-03-01", "/é/"])
+def test_cal2_login_and_book_links_carry_the_way_back_encoded_once(back):
+    """The links are built from parts encoded once per calendar: they must equal encoding
+    the whole URL each time, the way a browser and the login view will read them."""
+    from urllib.parse import urlencode
+
+    from wagtail_passes.calendars.words import Links
+
+    class FakeSession:
+        pk = 4711
+
+    links = Links(back)
+    book = "/passes/sessions/4711/book/" + (f"?{urlencode({'next': back})}" if back else "")
+    assert links.book(FakeSession()) == book
+    assert links.login(FakeSession()) == f"/accounts/login/?{urlencode({'next': book})}"

@@ -19,3 +19,5 @@ class BookingForm(forms.Form):
         required=False,
         help_text=_("Yourself included; each place uses the pass once."),
     )
+    # Offered when more than one pass can pay; empty means R1's choice (oldest first).
+    member_pass = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)

@@ -17,11 +17,11 @@ from ..rules.dates import format_time_of_day
 from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK, CalendarBlock
 from .loading import MemberView, ProductsOnSale, member_view, places_left, sessions_between
 from .navigation import Params, parse_period
-from .words import Links, Texts, standing
+from .words import ForTemplates, Links, Texts, standing
 
 
 @dataclass(frozen=True)
-class CalendarConfig:
+class CalendarConfig(ForTemplates):
     key: str  # namespaces the query parameters and the element ids
     programme_ids: tuple[int, ...] = ()
     class_ids: tuple[int, ...] = ()
@@ -67,10 +67,11 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 @dataclass
-class Row:
+class Row(ForTemplates):
     """One session as the templates show it."""
 
     session: object
+    session_id: int
     start: dt.datetime  # local
     end: dt.datetime  # local
     time: str
@@ -92,7 +93,7 @@ class Row:
 
 
 @dataclass
-class Day:
+class Day(ForTemplates):
     date: dt.date
     name: str  # "Tuesday, 8 December 2026"
     rows: list
@@ -167,6 +168,7 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
             instructors[klass.instructor] = texts.__getattr__("with") % {"name": klass.instructor}
         row = Row(
             session=session,
+            session_id=session.pk,
             start=begins,
             end=ends,
             time=clock(begins),
@@ -211,6 +213,9 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
         "key": config.key,
         "dom_id": params.anchor,
         "config": config,
+        # Read once per session by the templates: at the top, not two lookups deep.
+        "show_places": config.show_places,
+        "show_price": config.show_price,
         "view": period.view,
         "period": period,
         "title": titles[period.view],

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_http_methods
 from .. import services
 from ..conf import passes_settings
 from ..exceptions import BookingError
-from ..models import Booking, Programme, Session, WaitlistEntry, WaitlistStatus
+from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..rules.booking_window import booking_window
-from ..services.booking_core import no_valid_pass
 from . import once
 from .blocks import LIST
 from .forms import BOOK, WAITLIST, BookingForm
@@ -88,12 +87,22 @@ def book_session(request, pk):
     if used is None:
         message = _("This page has expired. Check the details and confirm again.")
         return _page(request, session, back, errors=[message])
+    chosen = None
+    if action == BOOK and form.cleaned_data.get("member_pass"):
+        # Another member's pass reads exactly like one that is gone: nothing to learn.
+        chosen = MemberPass.objects.filter(
+            pk=form.cleaned_data["member_pass"], member=request.user
+        ).first()
+        if chosen is None:
+            message = _("That pass can no longer be used. Choose another and confirm again.")
+            return _page(request, session, back, errors=[message], refusal="pass_unusable")
     try:
         if action == BOOK:
             booking = services.book(
                 request.user,
                 session,
                 attendees=form.cleaned_data.get("attendees") or 1,
+                member_pass=chosen,
                 by=request.user,
             )
             result = f"booking:{booking.pk}"
@@ -162,6 +171,7 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
         "state": "",
         "payer": None,
         "pays": "",
+        "pass_choices": [],
         "products": [],
         "reasons": "",
         "allow_attendees": False,
@@ -181,7 +191,8 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
         context["state"] = "full"
     else:
         evaluated = services.evaluate_member_passes(member, session)
-        payer = next((p for p in evaluated if p.verdict.ok), None)
+        paying = [p for p in evaluated if p.verdict.ok]
+        payer = paying[0] if paying else None
         if price.is_zero:
             context["state"] = "free"
         elif payer is not None:
@@ -189,8 +200,10 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
             context["payer"] = payer
             context["pays"] = pays_words(payer, payer.verdict)
             context["allow_attendees"] = payer.allows_additional_attendees and left > 1
+            if len(paying) > 1:  # R1 chooses the first; the member may choose another
+                context["pass_choices"] = [(p.pk, pays_words(p, p.verdict)) for p in paying]
         elif programme.require_valid_pass:
-            error = no_valid_pass(member, session, evaluated)
+            error = services.no_valid_pass(member, session, evaluated)
             context["state"] = "needs_pass"
             context["reasons"] = error.message
             context["products"] = [

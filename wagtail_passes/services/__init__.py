@@ -8,7 +8,7 @@ takes ``by`` refuses a user who is neither the member nor staff (``not_allowed``
 
 from .attendance import mark_attendance, record_desk_payment
 from .booking import book, cancel_booking
-from .booking_core import places_left, places_taken
+from .booking_core import no_valid_pass, places_left, places_taken
 from .daily import DailyReport, run_daily
 from .dues import place_dues_order, quote_dues
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
@@ -89,6 +89,7 @@ __all__ = [
     "leave_waitlist",
     "mark_attendance",
     "member_feed_token",
+    "no_valid_pass",
     "places_left",
     "places_taken",
     "promote_waitlist",
