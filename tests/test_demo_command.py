@@ -12,9 +12,11 @@ from wagtail_passes.models import (
     Programme,
     ProgrammeClass,
     ProgrammeProduct,
+    Renewal,
     Schedule,
     Session,
 )
+from wagtail_passes.presentation import local_today
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +59,18 @@ def test_demo_builds_yoga_and_swim_programmes_with_eight_weeks_of_sessions(setti
     member = User.objects.get(username="member")
     assert not member.is_staff and member.check_password("passes-member")
     # Something to look at: a 10-class pass paying for an upcoming yoga class.
-    (held,) = member.passes_member_passes.all()
+    held = member.passes_member_passes.get(title="10-class pass")
     (booking,) = member.passes_bookings.all()
-    assert held.title == "10-class pass" and booking.member_pass == held
+    assert booking.member_pass == held
     assert held.balance == 9 and booking.session.programme == yoga
+    # N1: an "Unlimited month" set to renew, its last day tomorrow: the daily job renews it.
+    renewing = member.passes_member_passes.get(title="Unlimited month")
+    assert renewing.auto_renew and renewing.renew_when == "expired"
+    assert renewing.valid_until == local_today() + dt.timedelta(days=1)
+    call_command("passes_daily")
+    (renewal,) = Renewal.objects.filter(member_pass=renewing)
+    assert renewal.order.member == member and renewal.order.total == Decimal("120.00")
+    assert renewal.starts_on == local_today() + dt.timedelta(days=2)
 
 
 def test_demo_twice_changes_nothing(settings):

@@ -139,3 +139,29 @@ def check_stripe(app_configs=None, **kwargs):
             id="wagtail_passes.W002",
         )
     ]
+
+
+def expiry_reminder_days_problem(value) -> str | None:
+    """Why WAGTAIL_PASSES_EXPIRY_REMINDER_DAYS is unusable, or None (N3)."""
+    if not isinstance(value, list | tuple):
+        return f"must be a list of whole numbers of days, not {value!r}"
+    for days in value:
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            return f"must hold whole numbers of days of 1 or more; {days!r} is not one"
+    if len(set(value)) != len(value):
+        return f"names a number of days twice: {list(value)!r}"
+    return None
+
+
+@register(Tags.compatibility)
+def check_expiry_reminders(app_configs=None, **kwargs):
+    problem = expiry_reminder_days_problem(passes_settings.EXPIRY_REMINDER_DAYS)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_PASSES_EXPIRY_REMINDER_DAYS {problem}.",
+            hint="Use distinct days before the last valid day, e.g. [7, 1]; [] sends no reminders.",
+            id="wagtail_passes.E006",
+        )
+    ]

@@ -44,6 +44,14 @@ DEFAULTS = {
     # The signing secret ("whsec_...") of the webhook endpoint pointing at
     # <passes URL>/webhooks/stripe/, used to verify the Stripe-Signature header.
     "STRIPE_WEBHOOK_SECRET": "",
+    # Renewals (N1): how many times the daily job tries a member's saved card for one
+    # renewal order, and how many hours it waits between tries. After the last one the
+    # order simply waits for the member to pay it from the emailed link.
+    "RENEWAL_CHARGE_ATTEMPTS": 3,
+    "RENEWAL_RETRY_HOURS": 24,
+    # Expiry reminders (N3): how many days before a pass's last valid day its holder is
+    # emailed, once per threshold. [] sends none.
+    "EXPIRY_REMINDER_DAYS": [7, 1],
 }
 
 

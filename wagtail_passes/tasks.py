@@ -55,3 +55,14 @@ def run_daily_job(day: str | None = None) -> str:
     from .services.daily import run_daily
 
     return run_daily(dt.date.fromisoformat(day) if day else None).summary()
+
+
+@task()
+def send_expiry_reminders_task(day: str | None = None) -> str:
+    """The expiry reminders (N3, ``services.reminders.send_expiry_reminders``) as a task;
+    ``day`` is an ISO date, default today. Returns its summary."""
+    import datetime as dt
+
+    from .services.reminders import send_expiry_reminders
+
+    return send_expiry_reminders(dt.date.fromisoformat(day) if day else None).summary()

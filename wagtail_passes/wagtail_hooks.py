@@ -1,12 +1,15 @@
 """Wagtail hooks of wagtail_passes: the "Passes" group in the admin menu and the
 app's actions in Wagtail's audit log."""
 
+from django.urls import include, path
 from wagtail import hooks
 from wagtail_modeladmin.options import modeladmin_register
 
 from . import audit
 from .admin import PassesAdminGroup
 from .admin.member_chooser import member_chooser_viewset
+from .admin.reports import urls as report_urls
+from .admin.reports.dashboard import add_passes_panel
 
 modeladmin_register(PassesAdminGroup)
 
@@ -19,3 +22,14 @@ def register_passes_log_actions(actions):
 @hooks.register("register_admin_viewset")
 def register_member_chooser():
     return member_chooser_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    """S1, S2: the reports, under /admin/passes-reports/."""
+    return [path("passes-reports/", include(report_urls, namespace="wagtail_passes_reports"))]
+
+
+@hooks.register("construct_homepage_panels")
+def add_passes_today_panel(request, panels):
+    add_passes_panel(request, panels)

@@ -24,6 +24,8 @@ PASSES_MENU = [
     "Orders",
     "Registrations",
     "Discount codes",
+    "Pass holders",  # the reports (S1, S2) follow the lists
+    "Outstanding payments",
 ]
 FACTORIES = {
     "programme": ProgrammeFactory,

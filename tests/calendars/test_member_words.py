@@ -103,14 +103,20 @@ def test_cal2_after_the_cutoff_a_booking_has_no_cancel_link(yoga, make_session, 
 
 
 def test_cal2_waiting_entry_says_on_the_waiting_list_with_a_leave_link(
-    yoga, make_session, member, listing, django_user_model
+    yoga, make_session, member, listing, django_user_model, client
 ):
+    """The link leads to a page that can leave (a GET of a POST-only URL was a 405)."""
     session = make_session(3, capacity=1)
     services.book(django_user_model.objects.create_user("bob", password="x"), session)
-    entry = services.join_waitlist(member, session)
+    services.join_waitlist(member, session)
     row = row_of(listing(member), session)
     assert "On the waiting list — leave" in text_of(row)
-    assert f"/passes/bookings/waiting/{entry.pk}/leave/" in row
+    link = re.search(r'class="passes-session__action" href="([^"]+)"', row).group(1)
+    assert link.startswith(f"/passes/sessions/{session.pk}/book/")
+    client.force_login(member)
+    page = client.get(link.replace("&amp;", "&"))
+    assert page.status_code == 200
+    assert "Leave the waiting list" in page.content.decode()
 
 
 def test_cal2_full_session_offers_the_waiting_list(
@@ -237,3 +243,26 @@ def _two_sessions_in_one_week(make_session):
         first.delete()
         second.delete()
     raise AssertionError("seven days always hold two following days of one week")
+
+
+def test_cal2_month_cells_say_in_words_what_the_colour_says(
+    yoga, make_session, member, render_block
+):
+    """WCAG 1.4.1: in the month table a pass that pays and a pass needed differ by more
+    than a border colour — a mark, and the standing's words for screen readers."""
+    from .test_views import nav
+
+    pilates = ProgrammeClassFactory(programme=yoga, name="Pilates")
+    member_pass(member, title="Flow pass", quantity=Decimal(10), classes=[yoga.classes.first()])
+    paid = make_session(5)
+    make_session(5, 20, klass=pilates)  # no pass of the member covers Pilates
+    html = render_block(
+        block_value(programmes=[yoga.pk]), user=member, **nav("month", paid.start.date())
+    )
+    table = re.sub(r"\s+", " ", html[html.index("<table") : html.index("</table>")])
+    ok_cell = table[table.index("passes-session--ok") :]
+    warn_cell = table[table.index("passes-session--warn") :]
+    assert '<span class="passes-month__mark" aria-hidden="true">✓</span>' in ok_cell[:900]
+    assert "Flow pass pays — 9 left after" in ok_cell[:900]
+    assert '<span class="passes-month__mark" aria-hidden="true">!</span>' in warn_cell[:900]
+    assert "No pass covers this: €12.00 at booking" in warn_cell[:900]

@@ -54,3 +54,21 @@ def test_cal2_p3_sessions_add_the_products_once_not_per_session(
     with django_assert_max_num_queries(MAX_QUERIES):
         html = render_block(block_value(programmes=[yoga.pk], first_view="list"), user=member)
     assert html.count("Buy 10-class pass") > 50
+
+
+@pytest.mark.parametrize("products", [1, 6])
+def test_cal2_p3_stock_limited_products_cost_no_query_each(
+    products, yoga, flow, render_block, member, django_assert_max_num_queries
+):
+    """A stock limit (A1) is read for all products at once, not once per product."""
+    from wagtail_passes.test.factories import PassPageFactory
+
+    yoga.require_valid_pass = True
+    yoga.save()
+    for i in range(products):
+        PassPageFactory(title=f"Pass {i}", programmes=[yoga], stock_limit=50)
+    bulk_sessions(20, flow)
+    # The same 10 for one product as for six (it was 9 + one per stock-limited product).
+    with django_assert_max_num_queries(10):
+        html = render_block(block_value(programmes=[yoga.pk], first_view="list"), user=member)
+    assert f"Buy Pass {products - 1}" in html

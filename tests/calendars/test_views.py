@@ -198,3 +198,19 @@ def test_cal2_login_and_book_links_carry_the_way_back_encoded_once(back):
     book = "/passes/sessions/4711/book/" + (f"?{urlencode({'next': back})}" if back else "")
     assert links.book(FakeSession()) == book
     assert links.login(FakeSession()) == f"/accounts/login/?{urlencode({'next': book})}"
+
+
+def test_cal2_a_login_url_with_its_own_query_keeps_next_as_a_parameter(settings):
+    from urllib.parse import parse_qs, urlsplit
+
+    from wagtail_passes.calendars.words import Links
+
+    settings.LOGIN_URL = "/accounts/login/?source=site"
+
+    class FakeSession:
+        pk = 12
+
+    link = urlsplit(Links("/timetable/").login(FakeSession()))
+    query = parse_qs(link.query)
+    assert link.path == "/accounts/login/" and query["source"] == ["site"]
+    assert query["next"] == ["/passes/sessions/12/book/?next=%2Ftimetable%2F"]

@@ -233,6 +233,9 @@ def test_cal3_reset_goes_back_to_my_bookings(member_client):
     assert response["Location"] == f"{my_bookings}?calendar=new#passes-calendar-feed"
     again = member_client.post(RESET, {"next": f"{my_bookings}?calendar=new&page=2"})
     assert again["Location"] == f"{my_bookings}?page=2&calendar=reset"
+    # Coming from My bookings right after a cancellation: that message is not shown again.
+    after_cancel = member_client.post(RESET, {"next": f"{my_bookings}?cancelled=7&page=2"})
+    assert after_cancel["Location"] == f"{my_bookings}?page=2&calendar=reset"
 
 
 def test_cal3_my_bookings_offers_then_shows_the_address(member_client, member):

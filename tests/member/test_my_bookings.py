@@ -302,7 +302,17 @@ def test_m2_bad_ids_are_404(member_client, path, now):
     assert member_client.post(path).status_code == 404
 
 
-@pytest.mark.parametrize("param", ["cancelled=abc", "left=99999999999999999999999", "page=x"])
+@pytest.mark.parametrize(
+    "param",
+    [
+        "cancelled=abc",
+        "left=99999999999999999999999",
+        "page=x",
+        "cancelled=%C2%B2",  # "²": a digit to str.isdigit, not to int()
+        "left=%E2%91%A0",  # "①"
+        "not_waiting=%C2%B9",
+    ],
+)
 def test_m2_bad_query_parameters_are_ignored(member_client, param, now):
     assert member_client.get(f"{MY_BOOKINGS}?{param}").status_code == 200
 

@@ -276,7 +276,14 @@ def test_r3_pass_page_shows_the_ledger_and_the_bookings_it_paid(member_client, m
 def test_m1_nav_marks_the_current_page(member_client, now):
     nav = soup_of(member_client.get(MY_PASSES)).select_one("nav.passes-member-nav")
     links = {words(a): a for a in nav.select("a")}
-    assert list(links) == ["My passes", "My bookings", "My orders", "Amounts due"]
+    assert list(links) == [
+        "My passes",
+        "My bookings",
+        "My orders",
+        "Amounts due",
+        "Payment and emails",
+    ]
+    assert links["Payment and emails"]["href"] == "/passes/my/settings/"
     assert links["My passes"]["aria-current"] == "page"
     assert links["My orders"]["href"] == "/passes/orders/"
     assert links["Amounts due"]["href"] == "/passes/dues/"

@@ -191,6 +191,7 @@ def test_m1_time_left():
 
 
 def test_n1_renewal_words():
-    assert renewal(False, "When it expires") == "Does not renew"
-    assert renewal(True, "When it expires") == "Renews when it expires"
+    assert renewal(False, "expired") == "Does not renew"
+    assert renewal(True, "expired") == "Renews when it expires"
+    assert renewal(True, "used_up") == "Renews when it is used up"
     assert renewal(True, None) == "Set to renew"

@@ -35,6 +35,10 @@ def expected_window(mp, first_use: dt.date | None, extended: int, holds) -> tupl
         start = first_use
     else:
         start = mp.fixed_start or _local_date(mp.purchased_at)
+    # N1: a renewal starts the day after the pass it renews ends, whatever the duration
+    # basis (an unpaid from-payment pass still has not started); fixed dates never renew.
+    if mp.starts_on and mp.validity_basis != "fixed":
+        start = mp.starts_on if (mp.validity_basis != "payment" or mp.paid_at) else None
     if start is None:
         return None, None
     if mp.validity_basis == "fixed":

@@ -168,8 +168,11 @@ class TestCachedFieldsEqualTheLedger(HypothesisTestCase):
         kind=st.sampled_from(sorted(KINDS)),
         basis=st.sampled_from(sorted(BASES)),
         operations=st.lists(operation, max_size=14),
+        renewal_starts=st.sampled_from([None, None, -3, 2]),
     )
-    def test_r3_v3_v6_v7_k3_cached_fields_equal_a_fresh_computation(self, kind, basis, operations):
+    def test_r3_v3_v6_v7_k3_cached_fields_equal_a_fresh_computation(
+        self, kind, basis, operations, renewal_starts
+    ):
         staff = StaffFactory()
         product = {**KINDS[kind], **BASES[basis]}
         if basis == "fixed":
@@ -178,6 +181,13 @@ class TestCachedFieldsEqualTheLedger(HypothesisTestCase):
         if kind == "unlimited" and basis == "never":
             product["duration_days"] = 30  # K2: an unlimited pass needs a time frame
         mp = member_pass(**product)
+        if renewal_starts is not None:  # N1: a renewal's pass, starting on a set day
+            mp = services.issue_member_pass(
+                mp.member,
+                mp.product,
+                paid=True,
+                starts_on=local_today() + dt.timedelta(days=renewal_starts),
+            )
         klass = ProgrammeClassFactory(programme__default_unit_price=Decimal("10.00"))
         # Two sessions a day around today; staff may book past ones (walk-ins).
         sessions = [at(day, hour, klass) for day in range(-1, 5) for hour in (9, 18)]

@@ -54,8 +54,8 @@ def test_r4_p3_each_pass_held_says_why_it_cannot_pay(strict_class):
     assert error.code == "no_valid_pass"
     next_monday = week + dt.timedelta(days=7)
     assert f"free again on {next_monday:%A}, {next_monday.day} {next_monday:%B %Y}" in error.message
-    assert "10-class pass: weekly limit reached: 2 of 2" in error.message
-    assert f"Pilates pass: not valid for {strict_class.name}" in error.message
+    assert "10-class pass: Weekly limit reached: 2 of 2" in error.message
+    assert f"Pilates pass: Not valid for {strict_class.name}" in error.message
     assert "none of yours can pay for it" in error.message
     assert error.message.endswith("On sale and valid for it: Drop-in pass.")
     assert [title for title, _ in error.details["reasons"]] == ["10-class pass", "Pilates pass"]
@@ -70,7 +70,7 @@ def test_r4_p3_staff_read_about_the_members_passes(strict_class):
             member, session_on(monday() + dt.timedelta(days=1), strict_class), by=StaffFactory()
         )
     assert "none of the member's passes can pay" in refused.value.message
-    assert "Trial: used up: no entries left" in refused.value.message
+    assert "Trial: Used up: no entries left" in refused.value.message
 
 
 def test_r4_p3_an_expired_pass_is_named_with_its_date(strict_class):
@@ -80,7 +80,7 @@ def test_r4_p3_an_expired_pass_is_named_with_its_date(strict_class):
     mp.refresh_from_db()
     with pytest.raises(BookingError) as refused:
         services.book(member, session_on(monday(), strict_class))
-    assert f"Spring pass: expired on {mp.valid_until.day} " in refused.value.message
+    assert f"Spring pass: Expired on {mp.valid_until.day} " in refused.value.message
 
 
 def test_r4_verdict_reads_the_pass_afresh():

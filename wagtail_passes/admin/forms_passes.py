@@ -168,3 +168,20 @@ class CancelPassForm(PassActionForm):
         error_messages={"required": _("Say why you cancel this pass.")},
         help_text=_("Kept in the pass's ledger with your name."),
     )
+
+
+class StopRenewalForm(PassActionForm):
+    """S4, N2: stop a pass renewing, also before the member's commitment is met."""
+
+    error_fields = {"reason_required": "reason", "reason_too_long": "reason"}
+
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Say why the renewal is stopped."),
+            "max_length": _("Keep the reason under 1000 characters."),
+        },
+        help_text=_("Kept in the pass's history with your name."),
+    )

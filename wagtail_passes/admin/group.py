@@ -12,6 +12,7 @@ from .member_passes import MemberPassAdmin
 from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
 from .registrations import RegistrationAdmin
+from .reports import report_menu_items
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
@@ -31,3 +32,8 @@ class PassesAdminGroup(ModelAdminGroup):
         RegistrationAdmin,
         DiscountCodeAdmin,
     )
+
+    def get_submenu_items(self):
+        # The models' lists, then the reports (S1, S2), each shown to who may see it.
+        items = super().get_submenu_items()
+        return items + report_menu_items(order=len(items) + 1)

@@ -2,11 +2,11 @@
 
 Member passes are never created or edited through a generic form: the ledger is the
 only way a balance changes (R3). The list and the inspect page show them; "Assign a
-pass" (K6), "Put on hold" (V7), "Adjust balance" (R3/S4), "Extend" and "Cancel pass"
-(S4) call the services.
+pass" (K6), "Put on hold" (V7), "Adjust balance" (R3/S4), "Extend", "Cancel pass" and
+"Stop renewal" (S4, N2) call the services.
 
 Permissions: the list and inspect page need ``view_memberpass``; assigning needs
-``add_memberpass``; holding, adjusting, extending and cancelling need
+``add_memberpass``; holding, adjusting, extending, cancelling and stopping a renewal need
 ``change_memberpass``.
 """
 
@@ -33,6 +33,7 @@ from .pass_actions import (
     HoldPassView,
     MemberPassIndexView,
     MemberPassInspectView,
+    StopRenewalView,
 )
 
 
@@ -103,6 +104,12 @@ class MemberPassButtonHelper(ButtonHelper):
             if action in open_tools and action not in exclude:
                 url = self.url_helper.get_action_url(action, pk)
                 buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
+        if obj.auto_renew and open_tools and "stop_renewal" not in exclude:  # N1, N2, S4
+            url = self.url_helper.get_action_url("stop_renewal", pk)
+            title = _("Stop this pass renewing, whatever the member's commitment")
+            buttons.append(
+                self._button(url, _("Stop renewal"), title, classnames_add, classnames_exclude)
+            )
         return buttons
 
 
@@ -203,6 +210,9 @@ class MemberPassAdmin(PassesModelAdmin):
     def cancel_view(self, request, instance_pk):
         return CancelPassView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
+    def stop_renewal_view(self, request, instance_pk):
+        return StopRenewalView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
     def get_admin_urls_for_registration(self):
         helper = self.url_helper
         views = {
@@ -210,6 +220,7 @@ class MemberPassAdmin(PassesModelAdmin):
             "adjust": self.adjust_view,
             "extend": self.extend_view,
             "cancel": self.cancel_view,
+            "stop_renewal": self.stop_renewal_view,
         }
         return (
             super().get_admin_urls_for_registration()

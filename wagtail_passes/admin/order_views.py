@@ -39,6 +39,7 @@ from .order_display import (
     state_text,
 )
 from .registrations import registration_urls
+from .return_to import safe_next_url
 
 member_pass_urls = NumericPkURLHelper(MemberPass)
 
@@ -260,6 +261,8 @@ class OrderActionView(InstanceSpecificView, FormView):
 
     @cached_property
     def return_url(self) -> str:
+        if next_url := safe_next_url(self.request):  # sent here from a report (S2)
+            return next_url
         helper, user = self.permission_helper, self.request.user
         if helper.user_can_inspect_obj(user, self.instance):
             return self.url_helper.get_action_url("inspect", self.pk_quoted)
@@ -283,6 +286,7 @@ class OrderActionView(InstanceSpecificView, FormView):
             details=self.details(),
             submit_label=self.submit_label,
             cancel_url=self.return_url,
+            next_url=safe_next_url(self.request),
             can_submit=self.can_submit,
             **kwargs,
         )

@@ -9,7 +9,7 @@ transaction); success redirects to the pass's inspect page with a message.
 from __future__ import annotations
 
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from wagtail.admin import messages
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import PassError
-from ..models import MemberPass, PassStatus
+from ..models import MemberPass, PassStatus, Renewal, RenewWhen
 from ..presentation import (
     EMPTY,
     format_day,
@@ -36,8 +36,10 @@ from ..presentation import (
     person,
 )
 from ..rules.money import Money
+from ..rules.standing import renewal as renewal_words
 from ..services import adjust_pass, assign_pass, cancel_pass, extend_pass, hold_pass
 from ..services.facts import status_today
+from ..services.renewals import commitment_progress, renewal_due_on, staff_stop_renewal
 from .display import yes_no
 from .forms_passes import (
     AdjustPassForm,
@@ -45,6 +47,7 @@ from .forms_passes import (
     CancelPassForm,
     ExtendPassForm,
     HoldPassForm,
+    StopRenewalForm,
 )
 
 # ---- list and inspect ------------------------------------------------------------
@@ -95,8 +98,47 @@ class MemberPassInspectView(InspectView):
             (_("Additional attendees"), pass_attendees(member_pass)),
             (_("The member may put it on hold"), yes_no(member_pass.member_can_hold)),
             (_("Auto-renew"), yes_no(member_pass.auto_renew)),
+            *self.renewal_fields(),
         ]
         return [{"label": label, "value": value} for label, value in rows]
+
+    def renewal_fields(self) -> list[tuple[str, str]]:
+        """N1, N2: when it renews (the day the job orders it) and the commitment."""
+        member_pass = self.instance
+        renewal = self.renewal
+        if renewal is not None:
+            status = gettext("Renewed with order %(reference)s") % {
+                "reference": renewal.order.reference
+            }
+            if renewal.charge_attempts:
+                status += " " + gettext("(card tried %(n)d times; last error: %(error)s)") % {
+                    "n": renewal.charge_attempts,
+                    "error": renewal.last_charge_error or EMPTY,
+                }
+        elif (due := renewal_due_on(member_pass)) is not None:
+            status = gettext("Renews on %(day)s") % {"day": format_day(due)}
+        elif member_pass.auto_renew:
+            label = RenewWhen(member_pass.renew_when).label if member_pass.renew_when else ""
+            status = renewal_words(True, str(label))
+        else:
+            status = gettext("Does not renew")
+        rows = [(_("Renewal"), status)]
+        progress = commitment_progress(member_pass)
+        if progress.required:
+            rows.append((_("Commitment"), progress.describe()))
+        return rows
+
+    @cached_property
+    def renewal(self) -> Renewal | None:
+        return Renewal.objects.filter(member_pass=self.instance).select_related("order").first()
+
+    def renewal_order_url(self) -> str:
+        if self.renewal is None:
+            return ""
+        try:
+            return reverse("wagtail_passes_order_modeladmin_inspect", args=[self.renewal.order_id])
+        except NoReverseMatch:
+            return ""
 
     def ledger_rows(self):
         member_pass = self.instance
@@ -122,7 +164,11 @@ class MemberPassInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            ledger_rows=self.ledger_rows(), hold_rows=self.hold_rows(), **kwargs
+            ledger_rows=self.ledger_rows(),
+            hold_rows=self.hold_rows(),
+            renewal=self.renewal,
+            renewal_order_url=self.renewal_order_url(),
+            **kwargs,
         )
 
 
@@ -364,4 +410,39 @@ class CancelPassView(MemberPassActionView):
         return gettext("“%(title)s” of %(member)s cancelled.") % {
             "title": member_pass.title,
             "member": person(member_pass.member),
+        }
+
+
+class StopRenewalView(MemberPassActionView):
+    """S4, N2: stop the pass renewing, whatever the member's commitment; audited."""
+
+    page_title = _("Stop renewal")
+    form_class = StopRenewalForm
+    submit_label = _("Stop renewal")
+
+    @property
+    def intro(self):
+        progress = commitment_progress(self.instance)
+        text = gettext(
+            "The pass will not renew when it is next due. A renewal order already created is "
+            "not cancelled: cancel it from the order if it should go."
+        )
+        if progress.required and not progress.met:
+            text += " " + gettext(
+                "The member committed to %(required)d payments: %(progress)s."
+            ) % {"required": progress.required, "progress": progress.describe()}
+        return text
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_change_obj(user, self.instance)
+
+    def perform(self, form):
+        return staff_stop_renewal(
+            self.instance, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def success_message(self, result):
+        return gettext("“%(title)s” of %(member)s will no longer renew.") % {
+            "title": result.title,
+            "member": person(result.member),
         }

@@ -35,6 +35,7 @@ from .booking_display import (
     session_urls,
 )
 from .forms_bookings import AttendanceForm, BookMemberForm, ConfirmForm
+from .return_to import safe_next_url
 
 # ---- views on one session or one booking -----------------------------------------
 
@@ -102,6 +103,8 @@ class BookingActionView(WMABaseView, FormView):
 
     @cached_property
     def return_url(self) -> str:
+        if next_url := safe_next_url(self.request):  # sent here from a report (S2)
+            return next_url
         user = self.request.user
         if booking_permissions.user_can_list(user):
             return register_url(self.session.pk)
@@ -125,6 +128,7 @@ class BookingActionView(WMABaseView, FormView):
             submit_label=self.submit_label,
             can_submit=self.can_submit,
             cancel_url=self.return_url,
+            next_url=safe_next_url(self.request),
             **kwargs,
         )
 

@@ -91,7 +91,7 @@ class CalendarBlock(blocks.StructBlock):
             errors["weeks_ahead"] = ValidationError(
                 _("Choose from %(min)s to %(max)s weeks.") % {"min": MIN_WEEKS, "max": MAX_WEEKS}
             )
-        deferred = getattr(self, "is_deferred_validation", False)  # saving a draft (Wagtail 7.1+)
+        deferred = getattr(self, "is_deferred_validation", False)  # saving a draft (Wagtail 7.4+)
         nothing_chosen = not _ids(value.get("programmes")) and not _ids(value.get("classes"))
         if nothing_chosen and not deferred:
             raise StructBlockValidationError(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from ..conf import passes_settings
 from ..models import (
     Booking,
     MemberPass,
@@ -33,6 +34,7 @@ from ..models import (
 from ..models.bookings import ACTIVE_BOOKING
 from ..presentation import local
 from ..rules.coverage import covers
+from ..rules.dates import local_moment
 from ..rules.eligibility import evaluate as evaluate_rules
 from ..rules.eligibility import redemption_sort_key
 from ..rules.types import PassTerms, SessionFacts
@@ -82,18 +84,34 @@ class MemberView:
     passes: list[MemberPass] = field(default_factory=list)  # usable, with ``terms``/``state``
     pools: dict[int, frozenset[int]] = field(default_factory=dict)  # pool id -> class ids
     _verdicts: dict = field(default_factory=dict)
+    # Read once per calendar, not once per session: a session's price depends only on its
+    # class (P1), and the facts of one session are asked for more than once.
+    _prices: dict = field(default_factory=dict)
+    _facts: dict = field(default_factory=dict)
+    tz: dt.tzinfo = field(default_factory=lambda: passes_settings.tzinfo)
+
+    def price_of(self, session: Session):
+        """The session's effective unit price (P1), computed once per class."""
+        price = self._prices.get(session.programme_class_id)
+        if price is None:
+            price = self._prices[session.programme_class_id] = session.effective_unit_price
+        return price
 
     def facts(self, session: Session) -> SessionFacts:
+        found = self._facts.get(session.pk)
+        if found is not None:
+            return found
         klass = session.programme_class
-        return SessionFacts(
+        facts = self._facts[session.pk] = SessionFacts(
             session_id=session.pk,
-            day=local(session.start).date(),
+            day=local_moment(session.start, self.tz).date(),
             class_id=klass.pk,
             programme_id=klass.programme_id,
             linked_class_ids=self.pools.get(klass.link_pool_id, frozenset()),
-            unit_price=session.effective_unit_price,
+            unit_price=self.price_of(session),
             credit_cost=klass.credit_cost,
         )
+        return facts
 
     def verdicts(self, session: Session, attendees: int = 1, *, first_ok: bool = False):
         """(pass, verdict) for each usable pass and ``session``, in R1 order: what

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
-from ..presentation import format_day, format_month, format_weekday, local, local_today
+from ..presentation import format_day, format_month, format_weekday, local_today
 from ..rules.booking_window import booking_window
-from ..rules.dates import format_time_of_day
+from ..rules.dates import format_time_of_day, local_moment
 from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK, CalendarBlock
 from .loading import MemberView, ProductsOnSale, member_view, places_left, sessions_between
 from .navigation import Params, parse_period
@@ -149,8 +149,8 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
         klass = session.programme_class
         programme = klass.programme
         left = places_left(session)
-        begins, ends = local(session.start), local(session.end)
-        price = session.effective_unit_price
+        begins, ends = local_moment(session.start, tz), local_moment(session.end, tz)
+        price = mine.price_of(session)
         if price not in prices:
             prices[price] = texts.free if price.is_zero else str(price)
         window = booking_window(
@@ -198,7 +198,7 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
             start_iso=begins.isoformat(),
             end_iso=ends.isoformat(),
             instructor_text=instructors.get(klass.instructor, ""),
-            label=f"{klass.name}, {day_labels[day]} {clock(begins)}",
+            label=texts.label % {"name": klass.name, "day": day_labels[day], "time": clock(begins)},
         )
         by_day.setdefault(day, []).append(row)
 

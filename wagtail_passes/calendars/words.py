@@ -20,6 +20,7 @@ from ..rules.describe import amount_left, number
 from ..rules.money import Money
 from ..rules.types import MONEY, UNLIMITED
 
+
 class ForTemplates:
     """Dataclasses the calendar's templates read thousands of times per page. Django tries
     ``obj[name]`` before ``getattr``; answering it directly saves a raised-and-caught
@@ -71,14 +72,14 @@ class Links:
         self._next = f"?{urlencode({'next': back})}" if back else ""
         self._book = self._pattern("wagtail_passes:book_session")
         self._cancel = self._pattern("wagtail_passes:cancel_booking")
-        self._leave = self._pattern("wagtail_passes:leave_waitlist")
         self._checkout = self._pattern("wagtail_passes:checkout")
         login = resolve_url(settings.LOGIN_URL)
         # The login link's "next" is the session's booking page, URL-encoded: the two parts
         # around the primary key are encoded once (a number needs no encoding).
         self._login = (
             [
-                f"{login}?{urlencode({'next': self._book[0]})}",
+                # A LOGIN_URL may carry its own query ("/login/?source=site").
+                f"{login}{'&' if '?' in login else '?'}{urlencode({'next': self._book[0]})}",
                 quote_plus(self._book[1] + self._next, safe=""),
             ]
             if self._book
@@ -107,11 +108,8 @@ class Links:
         return url + self._next if url else url
 
     def leave(self, entry, session) -> str:
-        """The member pages' "leave the waiting list", else this session's booking page."""
-        url = self._fill(self._leave, entry.pk)
-        if not url:
-            return self.book(session)
-        return url + self._next
+        """Leaving the waiting list is a POST: the session's booking page has its form."""
+        return self.book(session)
 
     def checkout(self, product, session=None) -> str:
         """The product's checkout; with ``session``, it books that session once paid."""
@@ -158,6 +156,8 @@ TEXTS = {
     "pays": lambda: _("%(pass)s pays — %(left)s left after"),
     "pays_unlimited": lambda: _("%(pass)s pays"),
     "with": lambda: _("with %(name)s"),
+    # Names a session's links for screen readers: "Yoga Flow, Tuesday 8 December 18:00"
+    "label": lambda: _("%(name)s, %(day)s %(time)s"),
 }
 
 
@@ -193,7 +193,7 @@ def standing(
         return Standing(BAD, t.full, t.join, url)
     if anonymous:
         return Standing(INFO, "", t.log_in, links.login(session))
-    price = session.effective_unit_price
+    price = member_view.price_of(session)
     if price.is_zero:
         return Standing(OK, t.free, t.book, links.book(session))
     paying = member_view.payer(session)

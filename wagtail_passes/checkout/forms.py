@@ -23,7 +23,8 @@ TOTAL_DIGITS = 14
 
 class CheckoutForm(forms.Form):
     """One product's checkout. ``needs_code`` adds the access code field (U6), ``terms``
-    (the terms' text, "" when none) the required checkbox (A5)."""
+    (the terms' text, "" when none) the required checkbox (A5), ``renew`` (how renewal
+    works, "" when the product does not renew) the optional "Renew automatically" box (N1)."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     quantity = forms.IntegerField(
@@ -62,8 +63,14 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, needs_code: bool = False, terms: str = "", methods=(), **kwargs):
+    def __init__(
+        self, *args, needs_code: bool = False, terms: str = "", methods=(), renew="", **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if renew:  # N1: the product allows auto-renewal; ``renew`` says how it works
+            self.fields["auto_renew"] = forms.BooleanField(
+                label=_("Renew automatically"), required=False, help_text=renew
+            )
         if len(methods) > 1:  # (name, label) of each payment method on offer (C2)
             self.fields["method"] = forms.ChoiceField(
                 label=_("How do you want to pay?"),

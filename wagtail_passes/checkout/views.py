@@ -11,9 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ..exceptions import CheckoutError
+from ..models import RenewWhen
 from ..payments import available_providers
 from ..presentation import local_day
 from ..products.registry import product_pages
@@ -90,6 +92,31 @@ def _session_to_book(value):
         return None, [error.message]
 
 
+def renewal_help(product) -> str:
+    """N1, N2: how renewing works for ``product``, beside the checkbox ("" when it does not
+    renew)."""
+    if not product.allow_auto_renew:
+        return ""
+    if product.renew_when == RenewWhen.USED_UP:
+        text = _(
+            "When this pass is used up, the next one is ordered for you, the day after its "
+            "last session, at the price then."
+        )
+    else:
+        text = _(
+            "Two days before this pass expires, the next one is ordered for you at the price "
+            "then; it starts the day after this one ends."
+        )
+    text += " " + _("A saved card is charged; otherwise we email you a link to pay.")
+    if product.commitment_payments:
+        text += " " + ngettext(
+            "You commit to %(n)d payment before you can stop renewing.",
+            "You commit to %(n)d payments before you can stop renewing.",
+            product.commitment_payments,
+        ) % {"n": product.commitment_payments}
+    return text
+
+
 def _form_for(offer: Quote, data=None, initial=None, providers=None) -> CheckoutForm:
     providers = available_providers() if providers is None else providers
     return CheckoutForm(
@@ -98,6 +125,7 @@ def _form_for(offer: Quote, data=None, initial=None, providers=None) -> Checkout
         needs_code=bool(offer.product.access_code),
         terms=offer.terms,
         methods=[(provider.name, provider.label) for provider in providers],
+        renew=renewal_help(offer.product),
     )
 
 
@@ -184,6 +212,7 @@ def _place(request, offer: Quote):
             provider=provider.name,
             token=token,
             book_session=data.get("book_session") or None,
+            auto_renew=bool(data.get("auto_renew")),
         )
     except CheckoutError as error:
         if error.code == "already_placed":  # the same form, sent twice at once

@@ -191,7 +191,12 @@ def reset_member_feed(request):
 
 
 def _with_outcome(url: str, outcome: str) -> str:
+    """``url`` with this outcome, and without an earlier POST's outcome (My bookings'
+    "Booking cancelled" must not show again after a feed reset)."""
+    from ..member.bookings import OUTCOMES
+
+    dropped = {"calendar", *OUTCOMES}
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "calendar"]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in dropped]
     query.append(("calendar", outcome))
     return urlunsplit(parts._replace(query=urlencode(query)))

@@ -144,7 +144,8 @@ def waiting_entries(user, now):
 def _outcome_id(request) -> tuple[str, int] | None:
     for name in OUTCOMES:
         value = request.GET.get(name, "")
-        if value.isdigit() and len(value) <= MAX_ID_DIGITS:
+        # isascii: "²".isdigit() is True, and int("²") a ValueError.
+        if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
             return name, int(value)
     return None
 

@@ -3,7 +3,12 @@
 whether it awaits payment; one pass's page adds its ledger (R3) and the bookings it paid.
 
 Only the member's own passes exist here: any other id is a 404, for staff too (they see
-passes in the admin). Nothing is written: the pages only read.
+passes in the admin). The pages only read; turning renewal on or off (N1) is a POST to
+``member.renewal``.
+
+Renewal (N1, N2) on each card: "Renews on <day>" (``services.renewals.renewal_due_on``, the
+day the job creates the order), the renewal order once it exists, the commitment's progress
+and whether the member may turn renewal on or off here.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ..checkout.views import login_first
@@ -30,6 +36,7 @@ from ..models import (
 )
 from ..presentation import (
     EMPTY,
+    format_day,
     format_session_time,
     format_weekday_moment,
     ledger_row,
@@ -46,6 +53,7 @@ from ..rules import standing as words
 from ..rules.standing import Standing, standing
 from ..rules.types import UNLIMITED
 from ..services.facts import load_redemptions, nearby_range, state_of, terms_of
+from ..services.renewals import commitment_progress_for, renewal_due_on
 
 #: How many product index pages the empty state links to.
 MAX_SHOP_LINKS = 3
@@ -64,6 +72,11 @@ class PassCard:
     valid_until: str
     renewal: str
     awaiting_order: str  # the reference of the order awaiting payment, else ""
+    renewal_order: str = ""  # the reference of the order that renews it, else ""
+    commitment: str = ""  # "3 of 12 payments made, 9 to go" (N2), else ""
+    stop_after: str = ""  # "You can stop renewing after 9 more payments.", else ""
+    can_opt_in: bool = False
+    can_opt_out: bool = False
 
     @property
     def colour(self) -> str:
@@ -77,7 +90,7 @@ def own_passes(user):
     zero = Decimal(0)
     return (
         MemberPass.objects.filter(member=user)
-        .select_related("order_line__order")
+        .select_related("order_line__order", "renewal__order")
         .annotate(
             issued_sum=Coalesce(
                 Sum("ledger__amount", filter=Q(ledger__kind__in=["issue", "adjust"])), zero
@@ -90,21 +103,73 @@ def own_passes(user):
     )
 
 
-def _renew_when_labels(passes) -> dict[int, str]:
-    """The product's "renew when" of each pass set to renew: one query per product page
-    type, and none when no pass renews."""
-    product_ids = {p.product_id for p in passes if p.auto_renew and p.product_id}
+@dataclass(frozen=True)
+class RenewalOffer:
+    """What the product (today) says about renewing: its "renew when" (a ``RenewWhen``
+    value) and whether members may opt in."""
+
+    when: str
+    allowed: bool
+
+
+def _renewal_offers(passes) -> dict[int, RenewalOffer]:
+    """The products' renewal settings for the passes that may show them (set to renew, or
+    still current): one query per product page type, none when there is no such pass."""
+    product_ids = {
+        p.product_id
+        for p in passes
+        if p.product_id and (p.auto_renew or p.status not in ("cancelled", "expired"))
+    }
     if not product_ids:
         return {}
-    labels = {}
+    offers = {}
     for model in product_models():
-        rows = model.objects.filter(pk__in=product_ids).values_list("pk", "renew_when")
-        for pk, value in rows:
-            labels[pk] = str(RenewWhen(value).label) if value in RenewWhen.values else ""
-    return labels
+        rows = model.objects.filter(pk__in=product_ids).values_list(
+            "pk", "renew_when", "allow_auto_renew"
+        )
+        for pk, value, allowed in rows:
+            offers[pk] = RenewalOffer(value if value in RenewWhen.values else "", allowed)
+    return offers
 
 
-def _card(member_pass, standing_today, today, renew_labels) -> PassCard:
+def _renewal_of(member_pass):
+    """The pass's ``Renewal`` (loaded with ``own_passes``), or None."""
+    try:
+        return member_pass.renewal
+    except MemberPass.renewal.RelatedObjectDoesNotExist:
+        return None
+
+
+def _renewal_words(member_pass, offer: RenewalOffer | None, renewal) -> str:
+    if renewal is not None:
+        return _("Renewed with order %(reference)s") % {"reference": renewal.order.reference}
+    due = renewal_due_on(member_pass)
+    if due is not None:
+        return _("Renews on %(day)s") % {"day": format_day(due)}
+    return words.renewal(member_pass.auto_renew, member_pass.renew_when or (offer and offer.when))
+
+
+def _renewal_fields(member_pass, is_current: bool, offer, progress) -> dict:
+    renewal = _renewal_of(member_pass)
+    renewing = member_pass.auto_renew and renewal is None
+    committed = progress is not None and progress.required and renewing
+    return {
+        "renewal": _renewal_words(member_pass, offer, renewal),
+        "renewal_order": renewal.order.reference if renewal is not None else "",
+        "commitment": progress.describe() if committed else "",
+        "stop_after": progress.stop_after() if committed else "",
+        "can_opt_in": bool(
+            not member_pass.auto_renew
+            and renewal is None
+            and is_current
+            and offer is not None
+            and offer.allowed
+        ),
+        "can_opt_out": bool(renewing and (progress is None or progress.met)),
+    }
+
+
+def _card(member_pass, standing_today, today, offers, progress) -> PassCard:
     total = max(member_pass.issued_sum, Decimal(0))
     used = min(max(-member_pass.used_sum, Decimal(0)), total)
     unlimited = member_pass.kind == UNLIMITED
@@ -130,8 +195,13 @@ def _card(member_pass, standing_today, today, renew_labels) -> PassCard:
             ended=not standing_today.is_current,
             fallback=pass_valid_until(member_pass),
         ),
-        renewal=words.renewal(member_pass.auto_renew, renew_labels.get(member_pass.product_id)),
         awaiting_order=order_line.order.reference if awaiting else "",
+        **_renewal_fields(
+            member_pass,
+            standing_today.is_current,
+            offers.get(member_pass.product_id),
+            progress.get(member_pass.pk),
+        ),
     )
 
 
@@ -141,12 +211,15 @@ def pass_cards(passes: list[MemberPass], today=None) -> list[PassCard]:
     today = today or local_today()
     open_ids = [p.pk for p in passes if p.status not in ("cancelled", "expired")]
     redemptions = load_redemptions(open_ids, *nearby_range(today)) if open_ids else {}
-    labels = _renew_when_labels(passes)
+    offers = _renewal_offers(passes)
+    # N2: the chains' payments, one query, only when some pass carries a commitment.
+    committed = [p for p in passes if p.commitment_payments and p.auto_renew]
+    progress = commitment_progress_for(committed) if committed else {}
     cards = []
     for member_pass in passes:
         state = state_of(member_pass, redemptions.get(member_pass.pk, ()))
         today_standing = standing(terms_of(member_pass), state, today)
-        cards.append(_card(member_pass, today_standing, today, labels))
+        cards.append(_card(member_pass, today_standing, today, offers, progress))
     return cards
 
 
@@ -180,6 +253,7 @@ def my_passes(request):
         "past": past,
         "shop_links": shop_links(request) if not cards else [],
         "member_page": "passes",
+        "renewal_outcome": renewal_outcome(request),
     }
     return TemplateResponse(request, "wagtail_passes/member/my_passes.html", context)
 
@@ -188,10 +262,27 @@ def _about(entry) -> str:
     return format_session_time(entry.session) if entry.session_id else ""
 
 
+#: What a renewal POST did, shown on the page it returns to (``?renewal=on``).
+RENEWAL_OUTCOMES = {
+    "on": lambda: _("This pass now renews automatically."),
+    "off": lambda: _("This pass no longer renews automatically."),
+}
+
+
+def renewal_outcome(request) -> str:
+    text = RENEWAL_OUTCOMES.get(request.GET.get("renewal", ""))
+    return text() if text else ""
+
+
 @require_safe
 def my_pass(request, pk: int):
     if not request.user.is_authenticated:
         return login_first(request)
+    return pass_page(request, pk)
+
+
+def pass_page(request, pk: int, *, error: str = "", status: int = 200):
+    """One of the member's passes; ``error`` is a refused renewal change (N1, N2)."""
     member_pass = get_object_or_404(own_passes(request.user), pk=pk)
     (card,) = pass_cards([member_pass])
     ledger = (
@@ -222,5 +313,7 @@ def my_pass(request, pk: int):
         "attendees_rule": pass_attendees(member_pass),
         "empty": EMPTY,
         "member_page": "passes",
+        "renewal_outcome": "" if error else renewal_outcome(request),
+        "renewal_error": error,
     }
-    return TemplateResponse(request, "wagtail_passes/member/my_pass.html", context)
+    return TemplateResponse(request, "wagtail_passes/member/my_pass.html", context, status=status)

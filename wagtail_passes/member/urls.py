@@ -6,6 +6,8 @@ from django.urls import path, register_converter
 
 from .bookings import cancel_booking, leave_waitlist, my_bookings
 from .passes import my_pass, my_passes
+from .renewal import pass_renewal
+from .settings import member_settings, remove_card
 
 
 class MemberIdConverter:
@@ -23,6 +25,9 @@ register_converter(MemberIdConverter, "passes_member_id")
 urlpatterns: list = [
     path("my/", my_passes, name="my_passes"),
     path("my/<passes_member_id:pk>/", my_pass, name="my_pass"),
+    path("my/<passes_member_id:pk>/renewal/", pass_renewal, name="pass_renewal"),
+    path("my/settings/", member_settings, name="member_settings"),
+    path("my/settings/card/remove/", remove_card, name="remove_card"),
     path("bookings/", my_bookings, name="my_bookings"),
     path("bookings/<passes_member_id:pk>/cancel/", cancel_booking, name="cancel_booking"),
     path("bookings/waiting/<passes_member_id:pk>/leave/", leave_waitlist, name="leave_waitlist"),

@@ -398,6 +398,7 @@ class ProductMixin(TemplateWithFallback, models.Model):
         self._clean_kind(errors)
         self._clean_validity(errors)
         self._clean_limits_and_selling(errors)
+        self._clean_renewal(errors)
         if errors:
             raise ValidationError(errors)
 
@@ -446,6 +447,26 @@ class ProductMixin(TemplateWithFallback, models.Model):
         ):
             errors["duration_days"] = _(
                 "An unlimited pass needs a time frame: a duration in days or fixed dates."
+            )
+
+    def _clean_renewal(self, errors):
+        """N1: a renewal must have an end to follow. A season (fixed dates) is not renewed
+        (its next season is another product), a pass that never expires cannot renew when
+        it expires, and an unlimited pass is never used up."""
+        if not self.allow_auto_renew:
+            return
+        if self.validity_basis == ValidityBasis.FIXED:
+            errors["allow_auto_renew"] = _(
+                "Fixed-dates passes cannot renew: sell the next season as its own product."
+            )
+        elif self.renew_when == RenewWhen.EXPIRED and not self.duration_days:
+            errors["renew_when"] = _(
+                "A pass without an expiry never expires: set a duration or renew it when "
+                "it is used up."
+            )
+        elif self.renew_when == RenewWhen.USED_UP and self.kind == ProductKind.UNLIMITED:
+            errors["renew_when"] = _(
+                "An unlimited pass is never used up: renew it when it expires."
             )
 
     def _clean_limits_and_selling(self, errors):

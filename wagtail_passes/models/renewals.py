@@ -107,3 +107,6 @@ class ReminderSent(models.Model):
                 fields=["member_pass", "days_before"], name="passes_one_reminder_per_threshold"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member_pass} – {self.days_before}"

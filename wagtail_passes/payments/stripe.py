@@ -27,6 +27,7 @@ from ..conf import passes_settings
 from ..models import Order, OrderState, Payment, PaymentState
 from ..rules.money import to_minor_units
 from .base import PaymentProvider, PaymentUnavailable
+from .customers import ensure_customer, wants_saved_card
 
 logger = logging.getLogger("wagtail_passes.payments")
 
@@ -91,8 +92,11 @@ class StripeProvider(PaymentProvider):
         attempt = Payment.objects.filter(order=order, provider=NAME).count() + 1
         now = timezone.now()
         expires_at = session_end(order, now)
-        session = self.client().v1.checkout.sessions.create(
-            params=session_params(order, request, expires_at),
+        client = self.client()
+        # N1: a renewing order is paid as the member's Stripe Customer, so the card is saved.
+        customer = ensure_customer(order.member, client) if wants_saved_card(order) else ""
+        session = client.v1.checkout.sessions.create(
+            params=session_params(order, request, expires_at, customer=customer),
             options={"idempotency_key": idempotency_key(order, attempt)},
         )
         with transaction.atomic():
@@ -131,8 +135,10 @@ def session_end(order, now: dt.datetime) -> dt.datetime:
     return min(max(hold_end, now + SHORTEST_SESSION), now + LONGEST_SESSION)
 
 
-def session_params(order, request, expires_at: dt.datetime) -> dict:
-    """What Stripe is asked for (A6: amounts in the currency's minor unit, from Decimal)."""
+def session_params(order, request, expires_at: dt.datetime, customer: str = "") -> dict:
+    """What Stripe is asked for (A6: amounts in the currency's minor unit, from Decimal).
+    ``customer``: the member's Stripe Customer when the order renews (N1): the card is then
+    saved on it for off-session charges (``payments.customers``)."""
     reference = order.reference
     line_items = []
     for line in order.lines.all():
@@ -153,7 +159,13 @@ def session_params(order, request, expires_at: dt.datetime) -> dict:
     order_page = request.build_absolute_uri(
         reverse("wagtail_passes:order", kwargs={"reference": reference})
     )
+    saving = (
+        {"customer": customer, "payment_intent_data": {"setup_future_usage": "off_session"}}
+        if customer
+        else {}
+    )
     return {
+        **saving,
         "mode": "payment",
         "line_items": line_items,
         "client_reference_id": reference,

@@ -19,6 +19,7 @@ from ..models.orders import RefundState
 from ..rules.money import Money, UnsupportedCurrency, from_minor_units
 from ..services.notifications import email_on_commit
 from ..services.orders import fulfil_order
+from .customers import Card, store_card
 from .staff import PAYMENT_FAILED
 from .stripe import NAME
 
@@ -52,15 +53,20 @@ def order_for_session(session: dict) -> Order | None:
     return None
 
 
-def apply_session(session: dict, *, failed: bool = False) -> Outcome:
+def apply_session(session: dict, *, failed: bool = False, card: Card | None = None) -> Outcome:
     """Pay, wait or fail ``session``'s order by what the session says. ``failed``: Stripe
-    reported the (asynchronous) payment failed; a session that is paid is paid anyway."""
+    reported the (asynchronous) payment failed; a session that is paid is paid anyway.
+    ``card``: the card the session saved for renewals (``customers.card_for_session``,
+    asked from Stripe beforehand), kept on the member's profile once the order is paid."""
     order = order_for_session(session)
     if order is None:
         logger.warning("Stripe Checkout Session %s belongs to no order.", session.get("id"))
         return Outcome(None, "unknown_session")
     if session.get("status") == "complete" and session.get("payment_status") == "paid":
-        return _pay(order, session)
+        outcome = _pay(order, session)
+        if card is not None and outcome.result in ("fulfilled", "paid_already"):
+            store_card(order, session["id"], card)
+        return outcome
     if session.get("status") == "expired" or failed:
         _mark_failed(order, session)
         return Outcome(order, "failed")

@@ -18,6 +18,7 @@ from ..checkout.paying import start_payment
 from ..checkout.views import login_first, order_url, see_other
 from ..models import OrderState
 from . import get_provider
+from .customers import card_for_session
 from .stripe import NAME, pending_payments
 from .sync import apply_session
 from .webhooks import BadEvent, handle, verify
@@ -56,6 +57,16 @@ def stripe_webhook(request):
     return HttpResponse(result, content_type="text/plain")
 
 
+def _saved_card(session: dict, order, client):
+    """The card the session saved for renewals (N1), if the order wanted one; a failure to
+    ask never stops the order being paid: the webhook stores the card instead."""
+    try:
+        return card_for_session(session, order, client)
+    except stripe.StripeError as error:
+        logger.warning("Stripe: the saved card of order %s: %r", order.reference, error)
+        return None
+
+
 @require_safe
 def stripe_return(request, reference: str):
     """Where Stripe sends the member after paying: the order's latest sessions are asked
@@ -69,8 +80,9 @@ def stripe_return(request, reference: str):
     if order.state in (OrderState.PENDING, OrderState.EXPIRED):
         try:
             for payment in pending_payments(order).reverse()[:RETURN_SESSIONS]:
-                session = provider.client().v1.checkout.sessions.retrieve(payment.provider_id)
-                outcome = apply_session(session.to_dict())
+                client = provider.client()
+                session = client.v1.checkout.sessions.retrieve(payment.provider_id).to_dict()
+                outcome = apply_session(session, card=_saved_card(session, order, client))
                 if outcome.result in ("fulfilled", "paid_already", "refunded", "refund_needed"):
                     break
         except stripe.StripeError as error:

@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from ..conf import passes_settings
 from ..models import PaymentEvent
+from .customers import card_for_session
 from .refunds import apply_refund, record_charge_refunds
+from .saved_cards import KIND as SAVED_CARD
+from .saved_cards import apply_intent, order_for_intent
 from .stripe import NAME, StripeProvider
-from .sync import apply_session, payment_failed
+from .sync import apply_session, order_for_session, payment_failed
 
 #: Seconds a signed event stays acceptable (Stripe's own default): older ones are replays.
 TOLERANCE = 300
@@ -36,7 +39,11 @@ REFUND_OBJECT_EVENTS = (
     "charge.refund.updated",
 )
 REFUND_EVENTS = (CHARGE_REFUNDED, *REFUND_OBJECT_EVENTS)
-HANDLED = SESSION_EVENTS + REFUND_EVENTS
+#: A saved card charged off-session for a renewal (N1, ``saved_cards``): the PaymentIntent
+#: is asked from Stripe and pays its order once, if ``charge_saved_card`` did not already.
+#: PaymentIntents of Checkout Sessions are paid through their session's events instead.
+INTENT_SUCCEEDED = "payment_intent.succeeded"
+HANDLED = SESSION_EVENTS + REFUND_EVENTS + (INTENT_SUCCEEDED,)
 
 
 class BadEvent(Exception):
@@ -70,11 +77,20 @@ def _object_id(event: dict) -> str:
         found, prefixes = obj.get("id"), ("cs_",)
     elif event["type"] == CHARGE_REFUNDED:
         found, prefixes = obj.get("id"), ("ch_",)
+    elif event["type"] == INTENT_SUCCEEDED:
+        found, prefixes = obj.get("id"), ("pi_",)
     else:  # a refund object: re_..., or pyr_... for some payment methods
         found, prefixes = obj.get("id"), ("re_", "pyr_")
     if not isinstance(found, str) or not found.startswith(prefixes):
-        raise BadEvent("no Checkout Session, charge or refund in the event")
+        raise BadEvent("no Checkout Session, PaymentIntent, charge or refund in the event")
     return found
+
+
+def _made_here(event: dict) -> bool:
+    """Whether the event's PaymentIntent says it charged a saved card here. Only used to
+    skip the others: the one acted on is asked from Stripe again."""
+    metadata = event["data"]["object"].get("metadata") or {}
+    return isinstance(metadata, dict) and metadata.get("wagtail_passes") == SAVED_CARD
 
 
 def _record(event: dict) -> PaymentEvent:
@@ -97,23 +113,31 @@ def handle(event: dict, provider: StripeProvider | None = None) -> str:
     if event.get("type") not in HANDLED:
         return "ignored"
     object_id = _object_id(event)
+    if event["type"] == INTENT_SUCCEEDED and not _made_here(event):
+        return "ignored"  # a Checkout Session's own PaymentIntent: its session's events pay
     row = _record(event)
     if row.processed_at is not None:
         return "duplicate"
     provider = provider or StripeProvider()
     client = provider.client()
-    session = None
+    session = card = intent = None
     if event["type"] in SESSION_EVENTS:
         session = client.v1.checkout.sessions.retrieve(object_id).to_dict()
+        if event["type"] in (COMPLETED, SUCCEEDED):  # N1: the card it saved, if wanted
+            card = card_for_session(session, order_for_session(session), client)
+    elif event["type"] == INTENT_SUCCEEDED:
+        intent = client.v1.payment_intents.retrieve(object_id).to_dict()
     with transaction.atomic():
         row = PaymentEvent.objects.select_for_update().get(pk=row.pk)
         if row.processed_at is not None:
             return "duplicate"
         if session is not None:
-            outcome = apply_session(session, failed=event["type"] == FAILED)
+            outcome = apply_session(session, failed=event["type"] == FAILED, card=card)
             order, result, detail = outcome.order, outcome.result, outcome.detail
             if event["type"] == FAILED and result == "failed":
                 payment_failed(order, session)
+        elif intent is not None:
+            order, result, detail = order_for_intent(intent), apply_intent(intent), object_id
         elif event["type"] == CHARGE_REFUNDED:
             order, result = record_charge_refunds(object_id, client)
             detail = object_id

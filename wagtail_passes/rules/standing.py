@@ -178,10 +178,14 @@ def time_left(valid_until: date | None, today: date, *, ended: bool, fallback: s
     ) % {**until, "n": left}
 
 
-def renewal(auto_renew: bool, renew_when_label: str | None) -> str:
-    """N1, before renewals exist: what the member chose, in the product's own words."""
+def renewal(auto_renew: bool, renew_when: str | None) -> str:
+    """N1: what the member chose, for the product's "renew when" (``RenewWhen`` value,
+    "used_up" or "expired"). Whole sentences per choice: gluing a lowercased label into
+    "Renews %s" breaks languages whose nouns keep their capital."""
     if not auto_renew:
         return _("Does not renew")
-    if renew_when_label:
-        return _("Renews %(when)s") % {"when": renew_when_label[:1].lower() + renew_when_label[1:]}
+    if renew_when == "used_up":
+        return _("Renews when it is used up")
+    if renew_when == "expired":
+        return _("Renews when it expires")
     return _("Set to renew")

@@ -137,6 +137,9 @@ class PassState:
     redemptions: tuple[Redemption, ...] = ()
     #: Days staff added to the end of the window (S4 "extend").
     extended_days: int = 0
+    #: A renewal's first day (N1): the day after the pass it renews ends. When set it is
+    #: the window's start for every duration basis (see ``validity._start``).
+    starts_on: date | None = None
 
     def __post_init__(self):
         _require_choice("status", self.status, STATUSES)

@@ -7,6 +7,14 @@ same convention holds for V1 and V2 so that one product never means two lengths.
 
 Staff extensions (S4) move the end out by their days before holds are applied.
 
+A renewal (N1) has ``starts_on``, the day after the pass it renews ends, so the two windows
+neither overlap nor leave a gap. For the duration bases it *is* the start: from purchase (the
+renewal is bought ahead of time, two days before the old one ends), from payment (a late
+payment does not push the window out: the member pays for the period that follows the old
+one, as a contract does; an unpaid pass still has not started) and from first use (a
+renewing pass runs back to back, not from its first booking). Fixed-dates products cannot
+renew (the product refuses ``allow_auto_renew``), so ``starts_on`` never meets V4.
+
 Holds stop the clock: each day of a hold that falls on or after the window's start, in a hold
 that begins no later than the (already moved) end, moves the end out by one day. Holds wholly
 before the start or after the end change nothing; overlapping holds count their days once.
@@ -74,6 +82,10 @@ def extend_for_holds(
 
 def _start(terms: PassTerms, state: PassState, extra_first_use_day: date | None) -> date | None:
     basis = terms.validity_basis
+    if state.starts_on is not None and basis != FIXED:
+        if basis == FROM_PAYMENT and state.paid_on is None:
+            return None
+        return state.starts_on
     if basis == FROM_PURCHASE:
         return state.purchased_on
     if basis == FROM_PAYMENT:
@@ -123,7 +135,7 @@ def _stranded_day(state: PassState, day: date, ends_on: date) -> date | None:
     one; a stranding that already existed (a hold lifted since) is not this booking's fault.
     """
     booked = [r.day for r in state.redemptions]
-    if not booked or day >= min(booked):
+    if state.starts_on is not None or not booked or day >= min(booked):
         return None
     latest = max(booked)
     return latest if latest > ends_on else None

@@ -41,12 +41,15 @@ from .registrations import (
     registration_status,
     withdraw_registration,
 )
+from .reminders import ReminderReport, send_expiry_reminders
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
 from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
+    "ReminderReport",
+    "send_expiry_reminders",
     "Basket",
     "Item",
     "place_basket",

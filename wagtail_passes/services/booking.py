@@ -97,9 +97,12 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
             booking.entry_returned = False
             return booking
         if booking.status != BookingStatus.BOOKED:
+            finished = {
+                BookingStatus.ATTENDED: _("This booking is already marked as attended."),
+                BookingStatus.NO_SHOW: _("This booking is already marked as a no-show."),
+            }
             raise BookingError(
-                _("This booking is already marked %(status)s.")
-                % {"status": booking.get_status_display().lower()},
+                finished.get(booking.status, _("This booking can no longer be cancelled.")),
                 code="booking_finished",
             )
         staff = is_staff_action(booking.member, by)

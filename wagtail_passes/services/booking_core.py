@@ -167,10 +167,6 @@ def already_booked(member, by) -> BookingError:
     return BookingError(message, code="already_booked")
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
 def pass_reasons(member, evaluated) -> list[tuple[str, str]]:
     """(pass title, why it cannot pay) for each of the member's passes: the usable ones
     just evaluated, else their most recent expired or cancelled ones (R4)."""
@@ -192,7 +188,8 @@ def no_valid_pass(member, session, evaluated, *, for_staff: bool = False) -> Boo
     waiting_for = {p.product_id for p in evaluated if p.verdict.temporary}
     products = [p for p in products_covering(session) if p.pk not in waiting_for]
     if reasons:
-        listed = "; ".join(f"{title}: {_lower_first(why)}" for title, why in reasons)
+        # The reason keeps its own capital: lowercasing translated words breaks German nouns.
+        listed = "; ".join(f"{title}: {why}" for title, why in reasons)
         if for_staff:
             message = _(
                 "This session needs a valid pass, and none of the member's passes can pay "

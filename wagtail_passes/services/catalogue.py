@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import ProductMixin, Session
+from ..models import ProductMixin, ProductStock, Session
 from ..products.registry import product_models
 from ..rules.coverage import covers
 from ..rules.types import PassTerms
@@ -12,18 +12,22 @@ from .facts import session_facts
 
 
 def products_on_sale(now=None) -> list[ProductMixin]:
-    """Live products anyone can buy now; code-only offers (U6) are private, so left out."""
+    """Live products anyone can buy now; code-only offers (U6) are private, so left out.
+    A constant number of queries: per product type its pages and what they cover, then the
+    stock of every product with a stock limit at once (not one query per product)."""
     now = now or timezone.now()
-    products = []
+    candidates = []
     for model in product_models():
-        products += [
-            p
-            for p in model.objects.live()
-            .filter(is_archived=False)
-            .prefetch_related("programmes", "classes")
-            if p.on_sale(now)
-        ]
-    return products
+        candidates += list(
+            model.objects.live().filter(is_archived=False).prefetch_related("programmes", "classes")
+        )
+    limited = [p.pk for p in candidates if p.stock_limit is not None]
+    sold = (
+        dict(ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold"))
+        if limited
+        else {}
+    )
+    return [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
 
 
 def products_covering(session: Session, now=None) -> list[ProductMixin]:

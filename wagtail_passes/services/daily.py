@@ -6,6 +6,10 @@ Everything goes through ``ledger.refresh_status`` — the rule every write also 
 one pass per transaction under its lock, so running the job twice, or beside bookings,
 changes nothing more.
 
+Then the renewals (N1): renewal orders due today are created and saved cards charged
+(``services.renewal_job``), after the statuses so a pass's window is today's; then the
+expiry reminders (N3, ``services.reminders``).
+
 Run it once a day: ``manage.py passes_daily`` (cron, systemd timer) or the
 ``wagtail_passes.tasks.run_daily_job`` task.
 """
@@ -24,6 +28,8 @@ from ..presentation import local_today
 from .ledger import refresh_status
 from .locking import lock_member_pass
 from .orders import expire_orders
+from .reminders import ReminderReport, send_expiry_reminders
+from .renewal_job import RenewalReport, run_renewals
 
 
 @dataclass
@@ -34,13 +40,20 @@ class DailyReport:
     resumed: list[int] = field(default_factory=list)
     written_off: list[int] = field(default_factory=list)
     orders_expired: int = 0
+    renewals: RenewalReport | None = None
+    reminders: ReminderReport | None = None
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.today.isoformat()}: {len(self.expired)} expired, "
             f"{len(self.on_hold)} put on hold, {len(self.resumed)} active again, "
             f"{len(self.written_off)} written off, {self.orders_expired} unpaid orders expired"
         )
+        if self.renewals is not None:
+            text += ", " + self.renewals.summary()
+        if self.reminders is not None:
+            text += f", {len(self.reminders.sent)} expiry reminders sent"
+        return text
 
 
 def passes_to_check(today: dt.date):
@@ -76,4 +89,7 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
                 report.resumed.append(pk)
     # Unpaid orders whose hold ran out (C5) expire by the clock, not by ``today``.
     report.orders_expired = expire_orders()
+    report.renewals = run_renewals(today)
+    # N3: after the renewals, on the statuses just written.
+    report.reminders = send_expiry_reminders(today)
     return report

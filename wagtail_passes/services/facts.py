@@ -113,6 +113,7 @@ def state_of(member_pass: MemberPass, redemptions: Iterable[Redemption] = ()) ->
         holds=tuple(Hold(starts_on=a, ends_on=b) for a, b in member_pass.hold_periods),
         redemptions=tuple(redemptions),
         extended_days=member_pass.extended_days,
+        starts_on=member_pass.starts_on,
     )
 
 

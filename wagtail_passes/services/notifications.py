@@ -33,6 +33,7 @@ BOOKING_CANCELLED = "booking_cancelled"
 WAITLIST_PROMOTED = "waitlist_promoted"
 SESSION_CANCELLED = "session_cancelled"
 SESSION_MOVED = "session_moved"
+EXPIRY_REMINDER = "expiry_reminder"  # N3: built by services.reminder_email
 
 
 def render_and_send(name: str, member, context: dict) -> bool:
@@ -42,6 +43,12 @@ def render_and_send(name: str, member, context: dict) -> bool:
         logger.info("Not sending %s: member %s has no email address", name, member.pk)
         return False
     with translation.override(member_language(member)), timezone.override(passes_settings.tzinfo):
+        if name == EXPIRY_REMINDER:  # its words are built here, in the member's language
+            from .reminder_email import reminder_context
+
+            context = reminder_context(member, context)
+            if context is None:
+                return False
         subject, text, html = _render(name, member, context)
     message = EmailMultiAlternatives(subject, text, passes_settings.from_email, [member.email])
     message.attach_alternative(html, "text/html")

@@ -25,7 +25,15 @@ from django.utils.translation import gettext as _
 
 from ..audit import log_action
 from ..exceptions import CheckoutError
-from ..models import MemberPass, Order, OrderLine, PassStatus, ProductMixin, Programme
+from ..models import (
+    MemberPass,
+    Order,
+    OrderLine,
+    PassStatus,
+    ProductMixin,
+    Programme,
+    Renewal,
+)
 from ..rules.money import quantize
 from .facts import active_redemptions
 from .locking import lock_member_passes
@@ -51,9 +59,14 @@ def issued_when_placed(product: ProductMixin, provider: str) -> bool:
 
 def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[MemberPass]:
     """One member pass per unit of ``line``, priced at its share of the line, bought when
-    the order was placed. Unpaid passes settle nothing (R2 waits for the payment)."""
+    the order was placed. Unpaid passes settle nothing (R2 waits for the payment).
+
+    N1: the passes renew when the member opted in (``line.auto_renew``). A renewal order's
+    pass continues the pass it renews: it starts on the renewal's day, renews in turn and
+    is recorded as the renewal's new pass (``services.renewals``)."""
     share = quantize(line.total / line.quantity, order.currency)
     reason = _("Order %(reference)s") % {"reference": order.reference}
+    renewal = Renewal.objects.filter(order=order, new_pass__isnull=True).first()
     issued = []
     for _unit in range(line.quantity):
         member_pass = issue_member_pass(
@@ -65,9 +78,15 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
             purchased_at=order.created_at,
             reason=reason,
             settle=paid,
+            auto_renew=line.auto_renew or renewal is not None,
+            starts_on=renewal.starts_on if renewal is not None else None,
         )
         member_pass.order_line = line
         member_pass.save(update_fields=["order_line"])
+        if renewal is not None:
+            renewal.new_pass = member_pass
+            renewal.save(update_fields=["new_pass"])
+            renewal = None  # a renewal order has one line of one pass
         issued.append(member_pass)
     return issued
 

@@ -45,6 +45,7 @@ from ..models import (
     PaymentState,
     ProductMixin,
     ProductStock,
+    Renewal,
     TermsAcceptance,
 )
 from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY
@@ -62,7 +63,7 @@ from .order_passes import (
     pay_line_passes,
     release_unpaid_passes,
 )
-from .permissions import MANAGE_ORDERS, require_member_or_staff, require_staff
+from .permissions import MANAGE_ORDERS, is_self, require_member_or_staff, require_staff
 
 #: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -340,6 +341,8 @@ def place_order(
     token: str = "",
     book_session=None,
     now=None,
+    notify: bool = True,
+    auto_renew: bool = False,
 ) -> Order:
     """C1: an order for ``quantity`` of ``product``, pending payment by ``provider``.
 
@@ -364,6 +367,8 @@ def place_order(
         token=token,
         book_session=book_session,
         now=now,
+        notify=notify,
+        auto_renew=auto_renew,
     )
 
 
@@ -379,12 +384,17 @@ def place_basket(
     registration=None,
     book_session=None,
     now=None,
+    notify: bool = True,
+    auto_renew: bool = False,
 ) -> Order:
     """``place_order`` for several products in one order (a registration, P9).
 
     ``accepted_terms`` is True when the member accepted every line's terms, else the ids
     of the products whose terms they accepted (A5). ``registration`` links the order to the
-    programme registration it pays for (``services.registrations``).
+    programme registration it pays for (``services.registrations``). ``notify=False``
+    leaves the "order received" email to the caller (a renewal sends its own).
+    ``auto_renew`` is the member's opt-in to renewal (N1), kept on the lines of products
+    that allow it.
     Locks: the stock rows by product id, then the discount code's row.
     """
     now = now or timezone.now()
@@ -405,7 +415,7 @@ def place_basket(
         order = _create_order(member, provider, basket.total, now, token, registration, session)
         issued_unpaid = False
         for offer in basket.quotes:
-            line = _write_line(order, offer, holds_stock[offer.product.pk])
+            line = _write_line(order, offer, holds_stock[offer.product.pk], auto_renew)
             if issued_when_placed(offer.product, provider):  # P4: usable while unpaid
                 issue_line_passes(order, line, paid=False)
                 issued_unpaid = True
@@ -418,7 +428,8 @@ def place_basket(
             return _fulfil(
                 order, provider=FREE, provider_id="", amount=Decimal(0), by=None, now=now
             )
-        email_on_commit("order_received", member, order=order)
+        if notify:
+            email_on_commit("order_received", member, order=order)
     return order
 
 
@@ -457,8 +468,9 @@ def _claim_discount(basket: Basket, now) -> Basket:
     return claimed
 
 
-def _write_line(order: Order, offer: Quote, holds_stock: bool) -> OrderLine:
+def _write_line(order: Order, offer: Quote, holds_stock: bool, auto_renew=False) -> OrderLine:
     line = OrderLine.objects.create(
+        auto_renew=bool(auto_renew and offer.product.allow_auto_renew),
         order=order,
         product=offer.product,
         title=offer.product.title,
@@ -694,8 +706,30 @@ def cancel_order(order, by) -> Order:
             raise CheckoutError(
                 _("Only an order awaiting payment can be cancelled."), code="not_pending"
             )
+        if is_self(order.member, by):
+            _refuse_if_committed(order)
         _close(order, OrderState.CANCELLED, by)
     return order
+
+
+def _refuse_if_committed(order: Order) -> None:
+    """N2: cancelling a renewal order is stopping the renewal; a member may not while the
+    commitment is not met (staff may)."""
+    from .renewals import commitment_progress  # renewals place orders through this module
+
+    renewal = Renewal.objects.filter(order=order).select_related("member_pass").first()
+    if renewal is None:
+        return
+    progress = commitment_progress(renewal.member_pass)
+    if not progress.met:
+        raise CheckoutError(
+            _(
+                "This order renews your pass and you committed to %(required)d payments: "
+                "%(progress)s."
+            )
+            % {"required": progress.required, "progress": progress.describe()},
+            code="commitment_not_met",
+        )
 
 
 def expire_orders(now=None) -> int:

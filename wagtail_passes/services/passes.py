@@ -87,9 +87,15 @@ def issue_member_pass(
     reason: str = "",
     assigned: bool = False,
     settle: bool = True,
+    auto_renew: bool = False,
+    starts_on: dt.date | None = None,
 ) -> MemberPass:
     """Create a member pass with its own copy of the product's rules, and its opening
     ledger movement. Later edits of the product page do not change it.
+
+    N1, N2: the product's "renew when" and commitment are copied too; ``auto_renew`` (the
+    member's opt-in at checkout, or a renewal) holds only where the product allows it.
+    ``starts_on`` is a renewal's first day (the day after the pass it renews ends).
 
     Then, in the same transaction, the new pass pays the member's earlier unpaid
     bookings it can pay, oldest session first (R2; ``settle=False`` skips it).
@@ -118,6 +124,10 @@ def issue_member_pass(
             class_ids=sorted(product.classes.values_list("pk", flat=True)),
             allows_additional_attendees=product.allows_additional_attendees,
             member_can_hold=product.member_can_hold,
+            auto_renew=bool(auto_renew and product.allow_auto_renew),
+            renew_when=product.renew_when if product.allow_auto_renew else "",
+            commitment_payments=product.commitment_payments if product.allow_auto_renew else 0,
+            starts_on=starts_on,
             is_paid=paid,
             purchased_at=purchased_at,
             paid_at=now if paid else None,

@@ -1,4 +1,4 @@
-"""``manage.py passes_daily``: the daily job (expiry, holds). Run it once a day."""
+"""``manage.py passes_daily``: the daily job (expiry, holds, renewals). Run it once a day."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from wagtail_passes.services.daily import run_daily
 class Command(BaseCommand):
     help = (
         "Expire member passes past their validity window (writing off what was left) and "
-        "move passes into and out of their holds. Safe to run more than once a day."
+        "move passes into and out of their holds, create the renewal orders that are due and "
+        "charge saved cards for them (N1). Safe to run more than once a day."
     )
 
     def add_arguments(self, parser):

@@ -32,6 +32,7 @@ from ...models import (
     Programme,
     ProgrammeClass,
     ProgrammeProduct,
+    RenewWhen,
     Schedule,
     Session,
     ValidityBasis,
@@ -155,6 +156,8 @@ def demo_products(
                 "period_limit": PeriodLimit.DAY,
                 "period_max_uses": 2,
                 "price": Decimal("120.00"),
+                "allow_auto_renew": True,
+                "renew_when": RenewWhen.EXPIRED,
             },
             [],
         ),
@@ -436,12 +439,15 @@ class Command(BaseCommand):
 
     def _member_history(self, member):
         """Something to look at for a new demo member: a 10-class pass paying for the next
-        yoga class that is at least two days away (so it can still be cancelled)."""
+        yoga class that is at least two days away (so it can still be cancelled), and an
+        "Unlimited month" set to renew whose last day is tomorrow, so ``passes_daily``
+        creates its renewal order (N1)."""
+        self._renewing_pass(member)
         product = registry.product_pages().filter(slug="10-class-pass").first()
         product = product.specific if product is not None else None
         if product is None:
             return
-        issue_member_pass(member, product, paid=True, reason="Demo: bought at the desk")
+        ten = issue_member_pass(member, product, paid=True, reason="Demo: bought at the desk")
         soon = timezone.now() + dt.timedelta(days=2)
         session = (
             Session.objects.upcoming(soon)
@@ -450,7 +456,23 @@ class Command(BaseCommand):
             .first()
         )
         if session is not None:
-            book(member, session)
+            book(member, session, member_pass=ten)
+
+    def _renewing_pass(self, member):
+        page = registry.product_pages().filter(slug="unlimited-month").first()
+        product = page.specific if page is not None else None
+        if product is None or not product.allow_auto_renew:
+            return
+        # Bought 29 days ago for 30 days: its last valid day is tomorrow.
+        bought = timezone.now() - dt.timedelta(days=product.duration_days - 1)
+        issue_member_pass(
+            member,
+            product,
+            paid=True,
+            purchased_at=bought,
+            auto_renew=True,
+            reason="Demo: renews automatically",
+        )
 
     def _urls(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()

@@ -1,0 +1,241 @@
+"""S2 Outstanding payments: amounts due for sessions that have started, and orders
+awaiting payment (overdue ones marked), with the member, what it is for, the amount
+and its age; totals per currency at the top; filter by programme, kind and age;
+download as CSV or XLSX. "Paid at the desk" (an amount due) and "Mark paid" (an order)
+lead to the existing staff actions, which come back here.
+
+Who sees what: amounts due need ``view_booking`` (``can_view_bookings``), orders
+``view_order`` (``can_view_orders``); the report is open to anyone with either and lists
+only what they may see. The action links follow ``change_booking`` and ``change_order``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import django_filters
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+
+from ...models import Booking, Programme
+from ...presentation import EMPTY, format_session_time, person
+from ...services.outstanding import DUE, outstanding, totals_by_currency
+from ...services.permissions import (
+    can_manage_bookings,
+    can_manage_orders,
+    can_view_bookings,
+    can_view_orders,
+)
+from ..order_display import may_mark_paid
+from ..return_to import NEXT
+from .base import PassesReportView
+
+#: "kind" filter values
+KIND_DUE, KIND_ORDER, KIND_OVERDUE = "due", "order", "overdue"
+#: "age" filter value -> at least this many days old
+MIN_AGE = {"7": 7, "30": 30, "90": 90}
+
+
+def can_view_outstanding(user) -> bool:
+    return can_view_bookings(user) or can_view_orders(user)
+
+
+class OutstandingFilterSet(WagtailFilterSet):
+    programme = django_filters.ChoiceFilter(
+        label=_("Programme"),
+        empty_label=_("All programmes"),
+        choices=lambda: [
+            (str(pk), name)
+            for pk, name in Programme.objects.order_by("name").values_list("pk", "name")
+        ],
+        method="ignore",
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"),
+        empty_label=_("Everything owed"),
+        choices=[
+            (KIND_DUE, _("Amounts due")),
+            (KIND_ORDER, _("Orders awaiting payment")),
+            (KIND_OVERDUE, _("Overdue orders")),
+        ],
+        method="ignore",
+    )
+    age = django_filters.ChoiceFilter(
+        label=_("Age"),
+        empty_label=_("Any age"),
+        choices=[
+            ("7", _("7 days or older")),
+            ("30", _("30 days or older")),
+            ("90", _("90 days or older")),
+        ],
+        method="ignore",
+    )
+
+    class Meta:
+        model = Booking
+        fields = []
+
+    def ignore(self, queryset, name, value):
+        # The view reads the cleaned values (services.outstanding builds the list).
+        return queryset
+
+
+@dataclass
+class OutstandingRow:
+    member: str
+    email: str
+    kind: str
+    what: str
+    programme: str
+    amount: str
+    amount_value: Decimal
+    currency: str
+    since: date
+    age_days: int
+    age: str
+    actions: str
+
+
+class OutstandingReportView(PassesReportView):
+    page_title = _("Outstanding payments")
+    header_icon = "warning"
+    index_url_name = "wagtail_passes_reports:outstanding"
+    index_results_url_name = "wagtail_passes_reports:outstanding_results"
+    results_template_name = "wagtail_passes/admin/reports/outstanding_results.html"
+    filterset_class = OutstandingFilterSet
+    verbose_name_plural = _("outstanding payments")
+    export_filename = "outstanding-payments"
+    columns = [
+        Column("member", label=_("Member")),
+        Column("kind", label=_("Kind")),
+        Column("what", label=_("For")),
+        Column("amount", label=_("Amount")),
+        Column("age", label=_("Age")),
+        Column("actions", label=_("Actions")),
+    ]
+    list_export = [
+        "member",
+        "email",
+        "kind",
+        "what",
+        "programme",
+        "amount_value",
+        "currency",
+        "since",
+        "age_days",
+    ]
+    export_headings = {
+        "member": _("Member"),
+        "email": _("Email"),
+        "kind": _("Kind"),
+        "what": _("For"),
+        "programme": _("Programme"),
+        "amount_value": _("Amount"),
+        "currency": _("Currency"),
+        "since": _("Owed since"),
+        "age_days": _("Age (days)"),
+    }
+    custom_value_preprocess = {
+        **PassesReportView.custom_value_preprocess,
+        # A number in the spreadsheet, not text; "12.50" in a CSV.
+        Decimal: {PassesReportView.FORMAT_XLSX: None, PassesReportView.FORMAT_CSV: str},
+    }
+
+    can_view = staticmethod(can_view_outstanding)
+
+    @cached_property
+    def filter_values(self) -> dict:
+        if self.filters is None:
+            return {}
+        self.filters.is_valid()  # invalid values are left out of cleaned_data
+        return getattr(self.filters.form, "cleaned_data", {})
+
+    def get_filtered_queryset(self):
+        user, data = self.request.user, self.filter_values
+        kind = data.get("kind") or ""
+        programme = data.get("programme")
+        return outstanding(
+            dues=can_view_bookings(user) and kind in ("", KIND_DUE),
+            orders=can_view_orders(user) and kind in ("", KIND_ORDER, KIND_OVERDUE),
+            overdue_only=kind == KIND_OVERDUE,
+            programme_id=int(programme) if programme else None,
+            min_age_days=MIN_AGE.get(data.get("age") or ""),
+        )
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["totals"] = [str(total) for total in totals_by_currency(self.object_list)]
+        return context
+
+    @cached_property
+    def return_query(self) -> str:
+        """``next=<this report, as filtered>`` for the action links."""
+        params = self.request.GET.copy()
+        for key in ("export", "_w_filter_fragment"):
+            params.pop(key, None)
+        here = reverse(self.index_url_name)
+        if params:
+            here = f"{here}?{params.urlencode()}"
+        return urlencode({NEXT: here})
+
+    def actions(self, item) -> str:
+        user = self.request.user
+        links = []
+        if item.kind == DUE and can_manage_bookings(user):
+            url = reverse(
+                "wagtail_passes_booking_modeladmin_desk_payment", args=[quote(item.booking.pk)]
+            )
+            links.append((f"{url}?{self.return_query}", gettext("Paid at the desk")))
+        if item.order is not None and can_manage_orders(user) and may_mark_paid(item.order):
+            url = reverse("wagtail_passes_order_modeladmin_mark_paid", args=[quote(item.order.pk)])
+            links.append((f"{url}?{self.return_query}", gettext("Mark paid")))
+        return format_html_join(
+            " ", '<a class="button button-small button-secondary" href="{}">{}</a>', links
+        )
+
+    def what(self, item) -> tuple[str, str]:
+        """What the amount is for, and the programme (as far as it is known)."""
+        if item.kind == DUE:
+            session = item.booking.session
+            return format_session_time(session), str(session.programme_class.programme)
+        titles = ", ".join(line.title for line in item.order.lines.all())
+        text = gettext("Order %(reference)s") % {"reference": item.order.reference}
+        return (f"{text}: {titles}" if titles else text), ""
+
+    def kind_text(self, item) -> str:
+        if item.kind == DUE:
+            return gettext("Amount due")
+        if item.overdue:
+            return gettext("Order, overdue")
+        return gettext("Order awaiting payment")
+
+    def rows(self, items) -> list[OutstandingRow]:
+        rows = []
+        for item in items:
+            what, programme = self.what(item)
+            rows.append(
+                OutstandingRow(
+                    member=person(item.member),
+                    email=item.member.email or EMPTY,
+                    kind=self.kind_text(item),
+                    what=what,
+                    programme=programme or EMPTY,
+                    amount=str(item.amount),
+                    amount_value=item.amount.amount,
+                    currency=item.amount.currency,
+                    since=item.since,
+                    age_days=item.age_days,
+                    age=ngettext("%(n)d day", "%(n)d days", item.age_days) % {"n": item.age_days},
+                    actions=self.actions(item) if not self.is_export else "",
+                )
+            )
+        return rows

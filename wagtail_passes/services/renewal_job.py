@@ -1,0 +1,370 @@
+"""The daily job's renewals (N1): create each renewal order when it is due, then charge the
+member's saved card for it, with bounded retries.
+
+1. **Ordering.** For each pass that renews and is due (``renewals.renewal_due_on`` on or
+   before today) and has no ``Renewal`` yet: under the pass's lock, an order is placed
+   through ``services.orders.place_order`` — the checkout's own path, so the price is the
+   product's price then (A3, A6), the product must still be live and on sale (A2), the
+   stock is counted (A1) and who may buy it is decided again (U5). The member accepted the
+   product's terms when they bought the renewing pass and opted into renewing it: the
+   renewal order records the terms in force as accepted under that agreement (A5). A
+   private offer's access code (U6) is not asked again. The ``Renewal`` row (one per pass,
+   a database constraint) records the order and the new pass's first day. When the order
+   cannot be placed (or the product no longer allows renewing), the pass stops renewing (so
+   the job does not try every day), the member is emailed why, staff are told and the
+   pass's history says so. An unexpected error on one pass is logged and the job goes on.
+2. **Charging.** A renewal whose member has a saved card is charged off-session through
+   ``payments.saved_cards.charge_saved_card`` (which fulfils the order when paid). Each
+   attempt is counted *before* the charge, under the renewal's row lock, so two jobs never
+   charge the same attempt; at most ``RENEWAL_CHARGE_ATTEMPTS`` tries,
+   ``RENEWAL_RETRY_HOURS`` apart. A card needing authentication (SCA) is not retried
+   off-session. On the first failure the member is emailed a link to pay the order and
+   staff are told. Without a saved card the member is emailed the pay link when the
+   order is created.
+
+The order stays pending (and expires as any bank-transfer order, C5) until paid by any path;
+paying it issues the pass that continues the chain (``order_passes.issue_line_passes``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.core.mail import mail_managers
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..audit import log_action
+from ..conf import passes_settings
+from ..exceptions import CheckoutError, PassesError
+from ..models import (
+    LedgerEntry,
+    LedgerKind,
+    MemberPass,
+    MemberProfile,
+    OrderState,
+    PassStatus,
+    Renewal,
+    RenewWhen,
+)
+from ..payments.staff import PAYMENT_FAILED, tell_staff
+from ..presentation import local_today
+from .ledger import refresh_validity
+from .locking import lock_member_pass, lock_member_passes
+from .notifications import email_on_commit
+from .order_passes import unpaid_passes
+from .orders import place_order
+from .renewals import (
+    DAYS_AFTER_LAST_USE,
+    DAYS_BEFORE_EXPIRY,
+    renewal_due_on,
+    renewal_starts_on,
+)
+
+logger = logging.getLogger("wagtail_passes.renewals")
+
+ORDERED = "wagtail_passes.pass.renewal_ordered"
+REFUSED = "wagtail_passes.pass.renewal_refused"
+CHARGE = "wagtail_passes.order.renewal_charge"
+
+#: The outcomes of ``charge_saved_card`` (its contract).
+PAID, DECLINED, SCA, NO_CARD, UNAVAILABLE = (
+    "paid",
+    "declined",
+    "authentication_required",
+    "no_card",
+    "unavailable",
+)
+
+#: A job that did not run for a while (a server down over a weekend) still renews passes
+#: this many days late; older ones are left alone rather than sell a period mostly gone.
+MAX_DAYS_LATE = 7
+
+#: A daily job starts at about the same time each day, a little earlier or later: a retry
+#: due within this much of the run is tried now, not a whole day later.
+CLOCK_SLACK = dt.timedelta(hours=1)
+
+RENEWAL_ORDER_EMAIL = "renewal_order"
+RENEWAL_FAILED_EMAIL = "renewal_payment_failed"
+RENEWAL_REFUSED_EMAIL = "renewal_refused"
+
+
+@dataclass
+class RenewalReport:
+    today: dt.date
+    ordered: list[int] = field(default_factory=list)  # passes renewed (an order created)
+    refused: list[int] = field(default_factory=list)  # passes that could not renew
+    charged: list[int] = field(default_factory=list)  # renewals paid by a saved card
+    charge_failed: list[int] = field(default_factory=list)  # renewals whose charge failed
+    failed: list[int] = field(default_factory=list)  # passes whose renewal broke (logged)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.ordered)} renewal orders, {len(self.refused)} renewals refused, "
+            f"{len(self.charged)} renewals charged, {len(self.charge_failed)} charges failed"
+            + (f", {len(self.failed)} renewal errors (see the log)" if self.failed else "")
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    message: str = ""
+
+
+def due_passes(today: dt.date):
+    """Passes that may be due (``renewal_due_on`` decides): renewing, not renewed yet."""
+    late = dt.timedelta(days=MAX_DAYS_LATE)
+    before, after = dt.timedelta(days=DAYS_BEFORE_EXPIRY), dt.timedelta(days=DAYS_AFTER_LAST_USE)
+    expiring = Q(
+        renew_when=RenewWhen.EXPIRED,
+        valid_until__lte=today + before,
+        valid_until__gte=today + before - late,
+    )
+    used_up = Q(
+        renew_when=RenewWhen.USED_UP,
+        balance__lte=0,
+        last_use_day__lte=today - after,
+        last_use_day__gte=today - after - late,
+    )
+    return (
+        MemberPass.objects.filter(auto_renew=True, renewal__isnull=True)
+        .exclude(status=PassStatus.CANCELLED)
+        .filter(expiring | used_up)
+        .order_by("pk")
+    )
+
+
+def _expired_with_leftovers(member_pass: MemberPass) -> bool:
+    """A "used up" pass whose zero balance is its expiry's write-off, not its use."""
+    return (
+        member_pass.status == PassStatus.EXPIRED
+        and LedgerEntry.objects.filter(
+            member_pass=member_pass, kind=LedgerKind.EXPIRE, amount__lt=0
+        ).exists()
+    )
+
+
+def _is_due(member_pass: MemberPass, today: dt.date) -> bool:
+    due = renewal_due_on(member_pass)
+    if due is None or due > today or (today - due).days > MAX_DAYS_LATE:
+        return False
+    return not (
+        member_pass.renew_when == RenewWhen.USED_UP and _expired_with_leftovers(member_pass)
+    )
+
+
+def _has_saved_card(member) -> bool:
+    profile = MemberProfile.objects.filter(member=member).first()
+    return profile is not None and profile.has_saved_card
+
+
+def _continue_unpaid_passes(order, renewal: Renewal) -> None:
+    """P4: a bank-transfer order may have issued its pass already (unpaid); it is the
+    renewal's new pass, starting where the old one ends."""
+    for member_pass in lock_member_passes(unpaid_passes(order)):
+        member_pass.starts_on = renewal.starts_on
+        member_pass.auto_renew = member_pass.renew_when != ""
+        member_pass.save(update_fields=["starts_on", "auto_renew"])
+        refresh_validity(member_pass)
+        if renewal.new_pass_id is None:
+            renewal.new_pass = member_pass
+            renewal.save(update_fields=["new_pass"])
+
+
+def _stop(member_pass: MemberPass, error: PassesError, report: RenewalReport) -> None:
+    """The renewal order cannot be placed: the pass stops renewing, everyone is told."""
+    member_pass.auto_renew = False
+    member_pass.save(update_fields=["auto_renew"])
+    message = _("Could not renew “%(title)s”: %(reason)s") % {
+        "title": member_pass.title,
+        "reason": error.message,
+    }
+    log_action(member_pass, REFUSED, None, message, code=error.code)
+    email_on_commit(
+        RENEWAL_REFUSED_EMAIL,
+        member_pass.member,
+        title=member_pass.title,
+        reason=str(error.message),
+    )
+    logger.warning("wagtail_passes: %s (pass %s)", message, member_pass.pk)
+    subject = _("A pass could not renew")
+    body = f"{message}\n{member_pass.member} (pass {member_pass.pk})"
+
+    def send():
+        try:
+            mail_managers(subject, body)
+        except Exception:  # a failing mail server must not break the job
+            logger.exception("Telling the managers about pass %s failed", member_pass.pk)
+
+    transaction.on_commit(send)
+    report.refused.append(member_pass.pk)
+
+
+def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport) -> None:
+    """Create the renewal order of one pass, when it is still due under its lock."""
+    with transaction.atomic():
+        member_pass = lock_member_pass(pk)
+        if not _is_due(member_pass, today) or Renewal.objects.filter(member_pass=pk).exists():
+            return  # another run renewed it, or it changed since the list was read
+        product = member_pass.product.specific if member_pass.product_id else None
+        try:
+            if product is None:
+                raise CheckoutError(_("The product no longer exists."), code="no_such_product")
+            if not product.allow_auto_renew:  # staff switched renewing off for the product
+                raise CheckoutError(
+                    _("“%(title)s” no longer renews automatically.") % {"title": product.title},
+                    code="renewal_not_offered",
+                )
+            order = place_order(
+                member_pass.member,
+                product,
+                accepted_terms=True,
+                access_code=product.access_code,
+                now=now,
+                notify=False,
+                auto_renew=True,
+            )
+        except CheckoutError as error:
+            _stop(member_pass, error, report)
+            return
+        card = _has_saved_card(member_pass.member)
+        renewal = Renewal.objects.create(
+            member_pass=member_pass,
+            order=order,
+            starts_on=renewal_starts_on(member_pass),
+            next_charge_at=now if card else None,
+        )
+        _continue_unpaid_passes(order, renewal)
+        log_action(
+            member_pass,
+            ORDERED,
+            None,
+            _("Renewal order %(reference)s created") % {"reference": order.reference},
+            order=order.reference,
+        )
+        email_on_commit(
+            RENEWAL_ORDER_EMAIL,
+            member_pass.member,
+            order=order,
+            title=member_pass.title,
+            card=card,
+        )
+    report.ordered.append(pk)
+
+
+def _charge(order, attempt: int) -> _Outcome:
+    """``charge_saved_card(order, attempt)`` (the attempt keys Stripe's idempotency), imported
+    when needed; a missing module or an error counts as "unavailable" (the member can still
+    pay from the link)."""
+    try:
+        from ..payments.saved_cards import charge_saved_card
+    except ImportError:
+        return _Outcome(UNAVAILABLE, _("Card payments for renewals are not set up."))
+    try:
+        outcome = charge_saved_card(order, attempt)
+    except Exception:  # the job goes on with the next renewal
+        logger.exception("Charging the saved card for order %s failed", order.reference)
+        return _Outcome(UNAVAILABLE, _("The card payment could not be attempted."))
+    return _Outcome(str(outcome.status), str(getattr(outcome, "message", "") or ""))
+
+
+def _claim_attempt(pk: int, now: dt.datetime) -> Renewal | None:
+    """Count one charge attempt under the renewal's lock, before charging, so two jobs
+    never charge the same attempt; None when there is nothing to try."""
+    with transaction.atomic():
+        renewal = (
+            Renewal.objects.select_for_update(of=("self",))
+            .select_related("order", "member_pass")
+            .get(pk=pk)
+        )
+        limit = passes_settings.RENEWAL_CHARGE_ATTEMPTS
+        due = renewal.next_charge_at is not None and renewal.next_charge_at <= now + CLOCK_SLACK
+        if renewal.order.state != OrderState.PENDING or not due or renewal.charge_attempts >= limit:
+            return None
+        renewal.charge_attempts += 1
+        more = renewal.charge_attempts < limit
+        hours = passes_settings.RENEWAL_RETRY_HOURS
+        renewal.next_charge_at = now + dt.timedelta(hours=hours) if more else None
+        renewal.save(update_fields=["charge_attempts", "next_charge_at"])
+    return renewal
+
+
+def _record_failure(renewal: Renewal, outcome: _Outcome, report: RenewalReport) -> None:
+    with transaction.atomic():
+        retry = outcome.status in (DECLINED, UNAVAILABLE)
+        updates = {"last_charge_error": (outcome.message or outcome.status)[:500]}
+        if not retry:  # SCA needs the member; no card: nothing to charge
+            updates["next_charge_at"] = None
+        Renewal.objects.filter(pk=renewal.pk).update(**updates)
+        order = renewal.order
+        log_action(
+            order,
+            CHARGE,
+            None,
+            _("Saved card not charged for order %(reference)s (attempt %(n)d): %(why)s")
+            % {"reference": order.reference, "n": renewal.charge_attempts, "why": outcome.status},
+            outcome=outcome.status,
+            attempt=renewal.charge_attempts,
+        )
+        if renewal.charge_attempts == 1:  # once per renewal: the link does not change
+            email_on_commit(
+                RENEWAL_FAILED_EMAIL,
+                order.member,
+                order=order,
+                title=renewal.member_pass.title,
+                needs_authentication=outcome.status == SCA,
+                reason=outcome.message,
+            )
+            if outcome.status != NO_CARD:
+                tell_staff(
+                    order,
+                    PAYMENT_FAILED,
+                    _("The saved card for renewal order %(reference)s was not charged: %(why)s")
+                    % {"reference": order.reference, "why": outcome.message or outcome.status},
+                    outcome=outcome.status,
+                )
+    report.charge_failed.append(renewal.pk)
+
+
+def charge_due(now: dt.datetime, report: RenewalReport) -> None:
+    """Try the saved card of every pending renewal whose next attempt is due."""
+    pending = Renewal.objects.filter(
+        order__state=OrderState.PENDING,
+        next_charge_at__lte=now + CLOCK_SLACK,
+        charge_attempts__lt=passes_settings.RENEWAL_CHARGE_ATTEMPTS,
+    ).order_by("pk")
+    for pk in pending.values_list("pk", flat=True):
+        renewal = _claim_attempt(pk, now)
+        if renewal is None:
+            continue
+        if not _has_saved_card(renewal.order.member):
+            outcome = _Outcome(NO_CARD, _("No saved card."))
+        else:
+            outcome = _charge(renewal.order, renewal.charge_attempts)
+        if outcome.status == PAID:
+            report.charged.append(renewal.pk)
+        else:
+            _record_failure(renewal, outcome, report)
+
+
+def run_renewals(today: dt.date | None = None, *, now: dt.datetime | None = None) -> RenewalReport:
+    """N1: create the renewal orders due on ``today`` (default: the site's today) and charge
+    saved cards. Idempotent: run twice, it creates and charges nothing more."""
+    if today is not None and (not isinstance(today, dt.date) or isinstance(today, dt.datetime)):
+        raise PassesError("run_renewals takes a date (or None for today).", code="invalid_date")
+    now = now or timezone.now()
+    today = today or local_today()
+    report = RenewalReport(today=today)
+    for pk in due_passes(today).values_list("pk", flat=True):
+        try:
+            renew_pass(pk, today, now, report)
+        except Exception:  # one broken pass must not stop every other renewal; it is logged
+            logger.exception("Renewing member pass %s failed", pk)
+            report.failed.append(pk)
+    charge_due(now, report)
+    return report
