@@ -99,6 +99,7 @@ RUNTIME_DEPENDENCIES = {
     "django-tasks",
     "babel",
     "icalendar",
+    "django-filter",
 }
 
 

@@ -56,3 +56,41 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
         page.goto(f"{live_server.url}{path}")
         expect(page.locator(".passes")).to_be_visible()
         assert_accessible(page, name)
+
+
+def test_renewal_and_settings_pages_have_no_axe_violations(
+    page, live_server, assert_accessible, save_screenshot
+):
+    """N1, N2, N3 on the member's side: the checkout's "Renew automatically" box, My passes
+    with a renewing, committed pass (its opt-out refused with the commitment's words), and the
+    "Payment and emails" page."""
+    monthly = PassPageFactory(
+        title="Monthly",
+        price=Decimal("30.00"),
+        duration_days=30,
+        allow_auto_renew=True,
+        renew_when="expired",
+        commitment_payments=6,
+    )
+    member = UserFactory(username="bea")
+    services.issue_member_pass(member, monthly, paid=True, auto_renew=True)
+    page.set_default_timeout(10_000)
+    log_in(page, live_server, "bea")
+    for path, name in (
+        (f"/passes/checkout/{monthly.pk}/", "checkout of a renewing product"),
+        ("/passes/my/", "my passes with a renewing pass"),
+        ("/passes/my/settings/", "payment and emails"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator(".passes")).to_be_visible()
+        assert_accessible(page, name)
+    page.goto(f"{live_server.url}/passes/my/")
+    expect(page.locator(".passes")).to_contain_text("1 of 6 payments made, 5 to go")
+    save_screenshot(page, "my-passes-renewing")
+    page.goto(f"{live_server.url}/passes/my/settings/")
+    reminders = page.get_by_label("Email me before a pass expires")
+    expect(reminders).to_be_checked()
+    reminders.uncheck()
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.get_by_label("Email me before a pass expires")).not_to_be_checked()
+    save_screenshot(page, "payment-and-emails")

@@ -350,3 +350,14 @@ def test_r1_a_chosen_pass_that_cannot_pay_any_more_is_refused_with_its_reason(
     assert response.status_code == 200 and not Booking.objects.exists()
     assert "Nothing was booked" in text(response)
     assert MemberPass.objects.get(pk=older.pk).balance == Decimal(5)  # no silent fallback
+
+
+def test_cal2_the_result_of_a_booking_cancelled_since_says_so_in_its_heading(
+    logged_in, member, make_session
+):
+    booking = services.book(member, make_session(3))
+    services.cancel_booking(booking)
+    page = logged_in.get(f"/passes/bookings/{booking.pk}/booked/")
+    html = page.content.decode()
+    assert "<h1>Booking cancelled</h1>" in html and "<h1>Booked</h1>" not in html
+    assert "Cancelled: Yoga Flow" in text(page)

@@ -192,9 +192,25 @@ def test_cal3_member_feed_queries_constant(
     for index in range(count):
         BookingFactory(member=member, session=make_session(days=index % 120 - 30, hours=index % 7))
     url = feed_url(member)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # the token, the upcoming and the past bookings
         response = client.get(url)
     assert len(events(parse(response))) == count
+
+
+def test_cal3_a_busy_past_never_crowds_out_the_bookings_to_come(
+    client, member, make_session, monkeypatch
+):
+    """The caps apply to the past and to what is to come separately: with room for 2 past
+    events, 5 past bookings and 2 to come give the 2 latest past ones and both to come."""
+    from wagtail_passes.feeds import views
+
+    monkeypatch.setattr(views, "MEMBER_MAX_PAST", 2)
+    monkeypatch.setattr(views, "MEMBER_MAX_EVENTS", 3)
+    past = [BookingFactory(member=member, session=make_session(days=-d)) for d in (1, 2, 3, 4, 5)]
+    coming = [BookingFactory(member=member, session=make_session(days=d)) for d in (1, 2)]
+    uids = {str(e.get("UID")) for e in events(parse(client.get(feed_url(member))))}
+    expected = {f"booking-{b.pk}@wagtail-passes.invalid" for b in (past[0], past[1], *coming)}
+    assert uids == expected
 
 
 # ---- the include on My bookings ---------------------------------------------------------

@@ -55,6 +55,17 @@ class FakeStripeCards(FakeStripe):
         self.checkout_card = "pm_card_visa"
 
     def _answer(self, method, path, form):
+        customer = form.get("customer")
+        if path == "/v1/checkout/sessions" and customer and customer not in self.customers:
+            # Stripe's answer for a Customer deleted in its dashboard.
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "param": "customer",
+                    "message": f"No such customer: '{customer}'",
+                }
+            }
         if path.startswith("/v1/customers"):
             return self._customer(method, path, form)
         if path.startswith("/v1/payment_methods"):

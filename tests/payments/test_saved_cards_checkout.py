@@ -86,6 +86,41 @@ def test_n1_the_member_s_customer_is_reused_on_the_next_renewing_checkout(cards,
     assert MemberProfile.objects.filter(member=member).count() == 1
 
 
+def test_n1_a_customer_deleted_at_stripe_is_replaced_not_a_dead_end(cards, member, renewing):
+    """Staff deleted the member's Customer in Stripe's dashboard: the next renewing checkout
+    makes a new Customer (under a new idempotency key) instead of failing for ever, and the
+    card saved on the deleted one is forgotten."""
+    _start(_renewing_order(member, renewing))
+    MemberProfile.objects.filter(member=member).update(
+        payment_method_id="pm_gone", card_last4="4242"
+    )
+    cards.customers.clear()  # deleted at Stripe
+    second = _renewing_order(member, renewing)
+    cards.sent.clear()
+
+    response = _start(second)
+
+    assert response.status_code == 303
+    refused, new_customer, created = cards.sent
+    assert refused.form["customer"] == "cus_test_0001"
+    assert new_customer.path == "/v1/customers"
+    assert new_customer.headers["Idempotency-Key"] == (
+        f"wagtail_passes-customer-{member.pk}-after-cus_test_0001"
+    )
+    assert created.form["customer"] == new_customer_id(cards)
+    assert created.headers["Idempotency-Key"] == (
+        f"wagtail_passes-order-{second.pk}-1-{new_customer_id(cards)}"
+    )
+    profile = MemberProfile.objects.get(member=member)
+    assert profile.stripe_customer_id == new_customer_id(cards)
+    assert (profile.payment_method_id, profile.card_last4) == ("", "")
+
+
+def new_customer_id(cards):
+    [customer] = cards.customers
+    return customer
+
+
 def test_n1_order_without_auto_renew_saves_no_card(cards, member, renewing):
     plain = PassPageFactory(title="10-class pass", price=Decimal("90.00"), currency="EUR")
     not_opted_in = place_order(member, renewing, provider="stripe")  # renewable, not chosen

@@ -253,3 +253,59 @@ def test_n2_member_may_cancel_a_renewal_order_once_the_commitment_is_met():
     services.cancel_order(order, mp.member)
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
+
+
+class _Declines:
+    """A saved card that is declined, counting the attempts."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, order, attempt=1, provider=None):
+        from wagtail_passes.payments.saved_cards import ChargeOutcome
+
+        self.calls += 1
+        return ChargeOutcome("declined", "Your card was declined.")
+
+
+def test_n2_staff_stop_after_the_renewal_order_cancels_it_and_charges_nothing(monkeypatch):
+    """Stopping a renewal whose order exists (its card declined once, a retry due the next
+    day): the unpaid order is cancelled, and the retry never charges it."""
+    from wagtail_passes.models import MemberProfile, OrderState
+    from wagtail_passes.payments import saved_cards
+
+    card = _Declines()
+    monkeypatch.setattr(saved_cards, "charge_saved_card", card)
+    mp = renewing_pass(renewing_product(commitment_payments=3), bought=local(2027, 1, 1))
+    MemberProfile.objects.create(member=mp.member, stripe_customer_id="c", payment_method_id="p")
+    with at(local(2027, 1, 29, 9)):
+        run_renewals()
+    renewal = Renewal.objects.get(member_pass=mp)
+    assert card.calls == 1 and renewal.next_charge_at is not None  # a retry is due
+
+    staff_stop_renewal(mp, StaffFactory(), "Moved abroad")
+
+    renewal.refresh_from_db()
+    assert renewal.order.state == OrderState.CANCELLED
+    assert renewal.next_charge_at is None
+    with at(local(2027, 1, 30, 10)):
+        run_renewals()
+    assert card.calls == 1
+
+
+def test_n1_a_stopped_renewal_is_never_charged_even_if_its_order_stays(monkeypatch):
+    """The card job's own guard: a renewal whose pass no longer renews is not charged."""
+    from wagtail_passes.models import MemberPass, MemberProfile
+    from wagtail_passes.payments import saved_cards
+
+    card = _Declines()
+    monkeypatch.setattr(saved_cards, "charge_saved_card", card)
+    mp = renewing_pass(bought=local(2027, 1, 1))
+    MemberProfile.objects.create(member=mp.member, stripe_customer_id="c", payment_method_id="p")
+    with at(local(2027, 1, 29, 9)):
+        run_renewals()
+    assert card.calls == 1
+    MemberPass.objects.filter(pk=mp.pk).update(auto_renew=False)  # stopped some other way
+    with at(local(2027, 1, 30, 10)):
+        run_renewals()
+    assert card.calls == 1

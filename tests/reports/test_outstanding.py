@@ -153,13 +153,13 @@ def test_S2_csv_export_parses_back(admin, debts):
     rows = list(csv.reader(io.StringIO(content)))
     assert rows == [
         ["Member", "Email", "Kind", "For", "Programme", "Amount", "Currency", "Owed since",
-         "Age (days)"],
+         "Age (days)", "Commitment"],
         ["Cat Owes (cat)", "cat@example.com", "Amount due", "Lengths, 1 February 2027, 09:00",
-         "Swim", "8.00", "GBP", "2027-02-01", "37"],
+         "Swim", "8.00", "GBP", "2027-02-01", "37", "—"],
         ["Ann Owes (ann)", "ann@example.com", "Amount due", "Yoga Flow, 1 March 2027, 18:00",
-         "Yoga", "12.00", "EUR", "2027-03-01", "9"],
+         "Yoga", "12.00", "EUR", "2027-03-01", "9", "—"],
         ["Bob Owes (bob)", "bob@example.com", "Amount due", "Yoga Flow, 10 March 2027, 08:00",
-         "Yoga", "24.00", "EUR", "2027-03-10", "0"],
+         "Yoga", "24.00", "EUR", "2027-03-10", "0", "—"],
     ]  # fmt: skip
 
 
@@ -338,3 +338,31 @@ def test_S2_the_filters_refresh_keeps_the_totals(admin, debts):
     totals = soup.find(attrs={"data-passes-totals": True})
     assert [li.get_text() for li in totals.find_all("li")] == ["€90.00"]
     assert who(response) == ["hal"]
+
+
+def test_S2_N2_a_renewal_order_shows_the_commitment_of_the_pass_it_renews(admin, clock):
+    """A 12-payment commitment whose first pass is paid: the pending renewal order is the
+    second payment, so the row says 1 made, 11 to go (counted by hand)."""
+    from wagtail_passes import services
+    from wagtail_passes.models import Renewal
+    from wagtail_passes.services.orders import place_order
+    from wagtail_passes.test.factories import PassPageFactory, UserFactory
+
+    product = PassPageFactory(
+        title="Monthly",
+        duration_days=30,
+        allow_auto_renew=True,
+        renew_when="expired",
+        commitment_payments=12,
+    )
+    member = UserFactory(username="ida", email="ida@example.com")
+    first = services.issue_member_pass(member, product, paid=True, auto_renew=True)
+    order = place_order(member, product, accepted_terms=True, auto_renew=True)
+    Renewal.objects.create(member_pass=first, order=order, starts_on=first.valid_until)
+
+    response = admin.get(URL, {"kind": "order", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    ida = [row for row in rows if row[1] == "ida@example.com"]
+    assert len(ida) == 1 and ida[0][-1] == "1 of 12 payments made, 11 to go"
+    page = admin.get(URL, {"kind": "order"})
+    assert "1 of 12 payments made, 11 to go" in page.content.decode()

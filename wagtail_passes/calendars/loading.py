@@ -228,5 +228,6 @@ class ProductsOnSale:
                     class_ids=frozenset(c.pk for c in product.classes.all()),
                 )
                 self._products.append((product, terms))
-            self._products.sort(key=lambda pair: (pair[0].price, pair[0].title))
+            # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.
+            self._products.sort(key=lambda pair: (pair[0].price_today().amount, pair[0].title))
         return [product for product, terms in self._products if covers(terms, facts)]

@@ -33,7 +33,8 @@ PROGRAMME_MAX_UPCOMING = 500
 PROGRAMME_MAX_PAST = 100
 MEMBER_DAYS_BACK = 60
 MEMBER_DAYS_AHEAD = 366
-MEMBER_MAX_EVENTS = 1000
+MEMBER_MAX_EVENTS = 1000  # bookings still to come
+MEMBER_MAX_PAST = 200  # and past ones
 
 #: The section of My bookings that holds the feed's address.
 FEED_SECTION = "passes-calendar-feed"
@@ -98,16 +99,20 @@ def programme_feed(request, slug: str):
 def _member_bookings(member, now: dt.datetime) -> list[Booking]:
     """The member's bookings from 60 days ago, one per session: the active booking, else
     (for a session still to come) the last cancelled one, so calendars drop it."""
-    bookings = (
-        Booking.objects.filter(
-            member=member,
-            session__start__gte=now - dt.timedelta(days=MEMBER_DAYS_BACK),
-            session__start__lt=now + dt.timedelta(days=MEMBER_DAYS_AHEAD),
-        )
+    mine = (
+        Booking.objects.filter(member=member)
         .filter(~Q(status=BookingStatus.CANCELLED) | Q(session__end__gte=now))
         .select_related("session__programme_class__programme")
-        .order_by("session__start", "session_id", "pk")[:MEMBER_MAX_EVENTS]
     )
+    # The sessions to come first (the reason to subscribe), then the recent past, each
+    # capped: a busy account never loses next week's booking to last month's.
+    upcoming = mine.filter(
+        session__start__gte=now, session__start__lt=now + dt.timedelta(days=MEMBER_DAYS_AHEAD)
+    ).order_by("session__start", "session_id", "pk")[:MEMBER_MAX_EVENTS]
+    past = mine.filter(
+        session__start__gte=now - dt.timedelta(days=MEMBER_DAYS_BACK), session__start__lt=now
+    ).order_by("-session__start", "-session_id", "-pk")[:MEMBER_MAX_PAST]
+    bookings = [*past, *upcoming]
     chosen: dict[int, Booking] = {}
     for booking in bookings:
         held = chosen.get(booking.session_id)

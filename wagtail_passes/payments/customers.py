@@ -49,7 +49,7 @@ def customer_key(member) -> str:
     return f"wagtail_passes-customer-{member.pk}"
 
 
-def ensure_customer(member, client) -> str:
+def ensure_customer(member, client, *, key: str = "") -> str:
     """The member's Stripe Customer id, created at Stripe and stored on their profile the
     first time. ``stripe.StripeError`` when Stripe refuses or cannot be reached."""
     profile = profile_of(member)
@@ -61,7 +61,7 @@ def ensure_customer(member, client) -> str:
             "name": (member.get_full_name() or member.get_username())[:250],
             "metadata": {"wagtail_passes_member": str(member.pk)},
         },
-        options={"idempotency_key": customer_key(member)},
+        options={"idempotency_key": key or customer_key(member)},
     )
     with transaction.atomic():
         profile = lock_profile(member)
@@ -69,6 +69,22 @@ def ensure_customer(member, client) -> str:
             profile.stripe_customer_id = customer.id
             profile.save(update_fields=["stripe_customer_id", "updated_at"])
     return profile.stripe_customer_id
+
+
+def replace_customer(member, client, *, stale: str) -> str:
+    """The member's Customer ``stale`` is gone at Stripe: forget it, and the card saved on
+    it, then make a new one (under another idempotency key, or Stripe would answer with the
+    deleted one again)."""
+    with transaction.atomic():
+        profile = lock_profile(member)
+        if profile.stripe_customer_id == stale:  # else another request replaced it already
+            profile.stripe_customer_id = ""
+            profile.payment_method_id = ""
+            profile.card_brand = profile.card_last4 = ""
+            profile.card_exp_month = profile.card_exp_year = None
+            profile.save()
+    logger.warning("Stripe customer %s of member %s is gone: making a new one", stale, member.pk)
+    return ensure_customer(member, client, key=f"{customer_key(member)}-after-{stale}")
 
 
 def _id(value) -> str:

@@ -27,7 +27,7 @@ from ..conf import passes_settings
 from ..models import Order, OrderState, Payment, PaymentState
 from ..rules.money import to_minor_units
 from .base import PaymentProvider, PaymentUnavailable
-from .customers import ensure_customer, wants_saved_card
+from .customers import ensure_customer, replace_customer, wants_saved_card
 
 logger = logging.getLogger("wagtail_passes.payments")
 
@@ -95,10 +95,22 @@ class StripeProvider(PaymentProvider):
         client = self.client()
         # N1: a renewing order is paid as the member's Stripe Customer, so the card is saved.
         customer = ensure_customer(order.member, client) if wants_saved_card(order) else ""
-        session = client.v1.checkout.sessions.create(
-            params=session_params(order, request, expires_at, customer=customer),
-            options={"idempotency_key": idempotency_key(order, attempt)},
-        )
+        key = idempotency_key(order, attempt)
+        try:
+            session = client.v1.checkout.sessions.create(
+                params=session_params(order, request, expires_at, customer=customer),
+                options={"idempotency_key": key},
+            )
+        except stripe.InvalidRequestError as error:
+            # The customer was deleted at Stripe (in its dashboard): make a new one once,
+            # rather than refuse every renewing checkout of this member from now on.
+            if not customer or getattr(error, "param", None) != "customer":
+                raise
+            customer = replace_customer(order.member, client, stale=customer)
+            session = client.v1.checkout.sessions.create(
+                params=session_params(order, request, expires_at, customer=customer),
+                options={"idempotency_key": f"{key}-{customer}"},
+            )
         with transaction.atomic():
             Payment.objects.create(
                 order=order,

@@ -45,4 +45,5 @@ def products_covering(session: Session, now=None) -> list[ProductMixin]:
         )
         if covers(terms, facts):
             result.append(product)
-    return sorted(result, key=lambda p: (p.price, p.title))
+    # Cheapest first at today's price (A3's pro-rata, not the full one).
+    return sorted(result, key=lambda p: (p.price_today().amount, p.title))

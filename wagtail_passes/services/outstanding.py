@@ -69,7 +69,7 @@ def pending_orders(programme_id: int | None = None):
     register for it, pay amounts due of its sessions or book one of them."""
     orders = (
         Order.objects.filter(state=OrderState.PENDING)
-        .select_related("member")
+        .select_related("member", "renewal__member_pass")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
     )
     if programme_id is not None:

@@ -284,7 +284,13 @@ def _claim_attempt(pk: int, now: dt.datetime) -> Renewal | None:
         )
         limit = passes_settings.RENEWAL_CHARGE_ATTEMPTS
         due = renewal.next_charge_at is not None and renewal.next_charge_at <= now + CLOCK_SLACK
-        if renewal.order.state != OrderState.PENDING or not due or renewal.charge_attempts >= limit:
+        stopped = not renewal.member_pass.auto_renew
+        if (
+            renewal.order.state != OrderState.PENDING
+            or stopped
+            or not due
+            or renewal.charge_attempts >= limit
+        ):
             return None
         renewal.charge_attempts += 1
         more = renewal.charge_attempts < limit
@@ -334,6 +340,8 @@ def _record_failure(renewal: Renewal, outcome: _Outcome, report: RenewalReport) 
 def charge_due(now: dt.datetime, report: RenewalReport) -> None:
     """Try the saved card of every pending renewal whose next attempt is due."""
     pending = Renewal.objects.filter(
+        # A renewal stopped since its order was created is not charged (staff_stop_renewal).
+        member_pass__auto_renew=True,
         order__state=OrderState.PENDING,
         next_charge_at__lte=now + CLOCK_SLACK,
         charge_attempts__lt=passes_settings.RENEWAL_CHARGE_ATTEMPTS,

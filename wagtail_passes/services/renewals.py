@@ -249,7 +249,9 @@ def opt_out(member_pass: MemberPass, member) -> MemberPass:
 
 def staff_stop_renewal(member_pass: MemberPass, by, reason: str) -> MemberPass:
     """S4: staff stop a pass renewing, commitment or not, with a reason; audited. A renewal
-    order already created is left alone (cancel it from the order if it should go)."""
+    order already created and still unpaid is cancelled too, so no card is charged for a
+    renewal staff stopped (when the order cannot be cancelled — its pass already paid for a
+    session under P4 — its card retries stop and it stays for staff to settle)."""
     require_staff(by, MANAGE_PASSES, PassError)
     reason = str(reason or "").strip()
     if not reason:
@@ -278,7 +280,26 @@ def staff_stop_renewal(member_pass: MemberPass, by, reason: str) -> MemberPass:
             payments_made=progress.made,
             payments_required=progress.required,
         )
+    _cancel_pending_renewal_order(member_pass, by)
     return member_pass
+
+
+def _cancel_pending_renewal_order(member_pass: MemberPass, by) -> None:
+    """After the pass's transaction (the order is locked before its passes, never after)."""
+    from ..exceptions import CheckoutError
+    from ..models import OrderState
+    from .orders import cancel_order
+
+    renewal = Renewal.objects.filter(
+        member_pass=member_pass, order__state=OrderState.PENDING
+    ).first()
+    if renewal is None:
+        return
+    Renewal.objects.filter(pk=renewal.pk).update(next_charge_at=None)
+    try:
+        cancel_order(renewal.order, by)
+    except CheckoutError:  # pass_in_use: the order is owed; staff settle it from the order
+        pass
 
 
 def run_renewals(today: dt.date | None = None, *, now: dt.datetime | None = None):

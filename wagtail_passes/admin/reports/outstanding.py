@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 
-from ...models import Booking, Programme
+from ...models import Booking, Programme, Renewal
 from ...presentation import EMPTY, format_session_time, person
 from ...services.outstanding import DUE, outstanding, totals_by_currency
 from ...services.permissions import (
@@ -38,6 +38,7 @@ from ...services.permissions import (
 from ..order_display import may_mark_paid
 from ..return_to import NEXT
 from .base import PassesReportView
+from .commitment import commitment_progress, commitment_text
 
 #: "kind" filter values
 KIND_DUE, KIND_ORDER, KIND_OVERDUE = "due", "order", "overdue"
@@ -103,6 +104,7 @@ class OutstandingRow:
     age_days: int
     age: str
     actions: str
+    commitment: str = ""  # N2, for a renewal order: "3 of 12 payments made, 9 to go"
 
 
 class OutstandingReportView(PassesReportView):
@@ -120,6 +122,7 @@ class OutstandingReportView(PassesReportView):
         Column("what", label=_("For")),
         Column("amount", label=_("Amount")),
         Column("age", label=_("Age")),
+        Column("commitment", label=_("Commitment")),
         Column("actions", label=_("Actions")),
     ]
     list_export = [
@@ -132,6 +135,7 @@ class OutstandingReportView(PassesReportView):
         "currency",
         "since",
         "age_days",
+        "commitment",
     ]
     export_headings = {
         "member": _("Member"),
@@ -143,6 +147,7 @@ class OutstandingReportView(PassesReportView):
         "currency": _("Currency"),
         "since": _("Owed since"),
         "age_days": _("Age (days)"),
+        "commitment": _("Commitment"),
     }
     custom_value_preprocess = {
         **PassesReportView.custom_value_preprocess,
@@ -218,10 +223,24 @@ class OutstandingReportView(PassesReportView):
             return gettext("Order, overdue")
         return gettext("Order awaiting payment")
 
+    @staticmethod
+    def renewed_pass(item):
+        """The pass a renewal order renews (its ``Renewal`` is loaded with the order)."""
+        if item.order is None:
+            return None
+        try:
+            return item.order.renewal.member_pass
+        except Renewal.DoesNotExist:
+            return None
+
     def rows(self, items) -> list[OutstandingRow]:
+        renewed = [p for p in map(self.renewed_pass, items) if p is not None]
+        progress = commitment_progress(renewed)  # N2: one query for the whole page
         rows = []
         for item in items:
             what, programme = self.what(item)
+            renewed_pass = self.renewed_pass(item)
+            commitment = commitment_text(progress.get(renewed_pass.pk)) if renewed_pass else EMPTY
             rows.append(
                 OutstandingRow(
                     member=person(item.member),
@@ -236,6 +255,7 @@ class OutstandingReportView(PassesReportView):
                     age_days=item.age_days,
                     age=ngettext("%(n)d day", "%(n)d days", item.age_days) % {"n": item.age_days},
                     actions=self.actions(item) if not self.is_export else "",
+                    commitment=commitment,
                 )
             )
         return rows
