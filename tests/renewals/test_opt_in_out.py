@@ -139,7 +139,7 @@ def test_n2_progress_for_a_list_in_one_query(django_assert_num_queries):
     other = renewing_pass(renewing_product(commitment_payments=0), bought=local(2027, 1, 1))
     unpaid = services.issue_member_pass(UserFactory(), product, paid=False, auto_renew=True)
     passes = [first, second, third, other, unpaid]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the chains, and which passes were refunded
         progress = commitment_progress_for(passes)
     assert {pk: (p.made, p.required, p.remaining) for pk, p in progress.items()} == {
         first.pk: (1, 12, 11),
@@ -151,6 +151,28 @@ def test_n2_progress_for_a_list_in_one_query(django_assert_num_queries):
     assert progress[third.pk].describe() == "3 of 12 payments made, 9 to go"
     assert progress[third.pk].stop_after() == "You can stop renewing after 9 more payments."
     assert commitment_progress_for([]) == {}
+
+
+def test_n2_a_refunded_renewal_is_not_a_payment_made():
+    """Three passes of a 12-payment chain are paid; the second's order is refunded in full:
+    2 payments made, for the second and the third pass alike (counted by hand)."""
+    from wagtail_passes.models import OrderState
+
+    product = renewing_product(commitment_payments=12)
+    first = renewing_pass(product, bought=local(2027, 1, 1))
+    second = renew_and_pay(first, local(2027, 1, 29, 9))
+    third = renew_and_pay(second, local(2027, 3, 1, 9))
+    order = second.order_line.order
+    services.refund_order(order, StaffFactory(), reason="Charged twice by mistake")
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED
+    progress = commitment_progress_for([first, second, third])
+    assert {pk: p.made for pk, p in progress.items()} == {
+        first.pk: 1,
+        second.pk: 1,
+        third.pk: 2,
+    }
+    assert commitment_progress(third).describe() == "2 of 12 payments made, 10 to go"
 
 
 def test_n2_staff_stop_renewal_despite_the_commitment_audited_with_the_reason():

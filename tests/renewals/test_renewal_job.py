@@ -78,6 +78,25 @@ def test_n1_paid_renewal_starts_the_day_after_the_old_pass_ends():
     assert renewal_due_on(new) == dt.date(2027, 3, 1)
 
 
+def test_n1_a_hold_after_the_renewal_order_moves_the_new_pass_start_no_overlap():
+    """Old: 1-31 January; renewal ordered on 29 January. Staff then hold the old pass
+    30 January - 1 February (3 days): it now ends on 3 February, so the renewal paid later
+    starts on 4 February, not 1 February (which would overlap the old pass by 3 days)."""
+    mp = renewing_pass(bought=local(2027, 1, 1))
+    staff = StaffFactory()
+    with at(local(2027, 1, 29, 9)):
+        run_renewals()
+        (renewal,) = renewals_of(mp)
+        assert renewal.starts_on == dt.date(2027, 2, 1)
+        services.hold_pass(mp, dt.date(2027, 1, 30), dt.date(2027, 2, 1), by=staff, reason="ill")
+        mp.refresh_from_db()
+        assert mp.valid_until == dt.date(2027, 2, 3)
+        services.mark_paid(renewal.order, staff)
+    renewal.refresh_from_db()
+    assert renewal.starts_on == dt.date(2027, 2, 4)
+    assert renewal.new_pass.valid_from == dt.date(2027, 2, 4)
+
+
 def test_n1_the_chain_goes_on_the_renewed_pass_is_not_renewed_twice():
     mp = renewing_pass(bought=local(2027, 1, 1))
     with at(local(2027, 1, 29, 9)):

@@ -67,6 +67,8 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
     share = quantize(line.total / line.quantity, order.currency)
     reason = _("Order %(reference)s") % {"reference": order.reference}
     renewal = Renewal.objects.filter(order=order, new_pass__isnull=True).first()
+    if renewal is not None:
+        _follow_the_renewed_pass(renewal)
     issued = []
     for _unit in range(line.quantity):
         member_pass = issue_member_pass(
@@ -89,6 +91,18 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
             renewal = None  # a renewal order has one line of one pass
         issued.append(member_pass)
     return issued
+
+
+def _follow_the_renewed_pass(renewal: Renewal) -> None:
+    """The renewed pass may end later than when its renewal order was made (a hold or an
+    extension since): the new pass starts the day after it ends *now*, never overlapping."""
+    from .renewals import renewal_starts_on
+
+    renewed = MemberPass.objects.get(pk=renewal.member_pass_id)
+    starts_on = renewal_starts_on(renewed)
+    if starts_on is not None and starts_on != renewal.starts_on:
+        renewal.starts_on = starts_on
+        renewal.save(update_fields=["starts_on"])
 
 
 def unpaid_passes(order: Order) -> list[MemberPass]:

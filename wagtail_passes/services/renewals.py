@@ -19,12 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..audit import log_action
 from ..exceptions import PassError
-from ..models import MemberPass, PassStatus, ProductKind, Renewal, RenewWhen
+from ..models import MemberPass, OrderState, PassStatus, ProductKind, Renewal, RenewWhen
 from .locking import lock_member_pass
 from .permissions import MANAGE_PASSES, require_member_or_staff, require_staff
 
@@ -86,21 +87,35 @@ class CommitmentProgress:
 
 
 def commitment_progress_for(passes: Iterable[MemberPass]) -> dict[int, CommitmentProgress]:
-    """``commitment_progress`` of each pass, by primary key, in one query whatever the
+    """``commitment_progress`` of each pass, by primary key, in two queries whatever the
     number of passes (lists and reports). The chain is read from the ``Renewal`` rows of
-    the passes' members."""
+    the passes' members. A pass whose order was refunded in full is not a payment made:
+    the money went back."""
     passes = list(passes)
     if not passes:
         return {}
+    refunded_order = Q(order_line__order__state=OrderState.REFUNDED)
     rows = Renewal.objects.filter(
         member_pass__member_id__in={p.member_id for p in passes}, new_pass__isnull=False
     ).values_list(
-        "new_pass_id", "member_pass_id", "member_pass__is_paid", "member_pass__commitment_payments"
+        "new_pass_id",
+        "member_pass_id",
+        "member_pass__is_paid",
+        "member_pass__commitment_payments",
+        "member_pass__order_line__order__state",
     )
-    previous = {new: (old, paid, committed) for new, old, paid, committed in rows}
+    previous = {
+        new: (old, paid and state != OrderState.REFUNDED, committed)
+        for new, old, paid, committed, state in rows
+    }
+    refunded = set(
+        MemberPass.objects.filter(refunded_order, pk__in=[p.pk for p in passes]).values_list(
+            "pk", flat=True
+        )
+    )
     result = {}
     for member_pass in passes:
-        made = 1 if member_pass.is_paid else 0
+        made = 1 if member_pass.is_paid and member_pass.pk not in refunded else 0
         required = member_pass.commitment_payments
         seen = {member_pass.pk}
         pk = member_pass.pk
