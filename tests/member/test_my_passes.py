@@ -301,8 +301,40 @@ def test_m1_query_count_does_not_grow_with_the_passes(
     MemberPass.objects.filter(pk=passes[0].pk).update(auto_renew=True)
     member_client.get(MY_PASSES)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = member_client.get(MY_PASSES)
     assert len(soup_of(response).select(".passes-mypass")) == count
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert member_client.get(pass_url(passes[0].pk)).status_code == 200
+
+
+def test_m3_each_current_pass_links_to_book_a_date_for_the_programmes_it_covers(
+    member_client, member, yoga, flow, staff, now
+):
+    """M3 is reached from My passes: a pass of Yoga links to Yoga's "Book a date"; a pass of
+    a class links to that class's programme; a pass valid everywhere to the site's first
+    three programmes by name; a cancelled pass to nothing."""
+    from wagtail_passes.test.factories import ProgrammeClassFactory, ProgrammeFactory
+
+    swim = ProgrammeFactory(name="Aqua", slug="aqua")
+    lengths = ProgrammeClassFactory(programme=swim, name="Lengths")
+    ProgrammeFactory(name="Barre", slug="barre")
+    ProgrammeFactory(name="Zumba", slug="zumba")
+    member_pass(member, PassPageFactory(title="Yoga pass", programmes=[yoga]))
+    member_pass(member, PassPageFactory(title="Lengths pass", classes=[lengths]))
+    member_pass(member, PassPageFactory(title="Any class"))
+    gone = member_pass(member, PassPageFactory(title="Gone", programmes=[yoga]))
+    services.cancel_pass(gone, staff, "test")
+
+    soup = soup_of(member_client.get(MY_PASSES))
+
+    def links(title):
+        card = card_of(soup, title)
+        return [(a.text, a["href"]) for a in card.select(".passes-mypass__book a")]
+
+    yoga_url = f"/passes/programmes/{yoga.slug}/sessions/"
+    assert links("Yoga pass") == [("Yoga", yoga_url)]
+    assert links("Lengths pass") == [("Aqua", "/passes/programmes/aqua/sessions/")]
+    assert [name for name, _url in links("Any class")] == ["Aqua", "Barre", "Yoga"]
+    assert links("Gone") == []
+    assert member_client.get(yoga_url).status_code == 200

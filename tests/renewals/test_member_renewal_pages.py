@@ -171,8 +171,8 @@ def test_n1_n2_my_passes_queries_do_not_grow(
         for i in range(count)
     ]
     member_client.get(MY_PASSES)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = member_client.get(MY_PASSES)
     assert len(soup_of(response).select(".passes-mypass")) == count
-    with django_assert_max_num_queries(10):  # the pass's page: its ledger and bookings too
+    with django_assert_max_num_queries(11):  # the pass's page: its ledger and bookings too
         assert member_client.get(pass_url(passes[-1].pk)).status_code == 200

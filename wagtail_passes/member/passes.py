@@ -21,6 +21,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -32,6 +33,8 @@ from ..models import (
     LedgerKind,
     MemberPass,
     OrderState,
+    Programme,
+    ProgrammeClass,
     RenewWhen,
 )
 from ..presentation import (
@@ -77,6 +80,8 @@ class PassCard:
     stop_after: str = ""  # "You can stop renewing after 9 more payments.", else ""
     can_opt_in: bool = False
     can_opt_out: bool = False
+    # M3: (programme name, its "Book a date" page) for a current pass, at most three.
+    book_links: tuple = ()
 
     @property
     def colour(self) -> str:
@@ -205,6 +210,42 @@ def _card(member_pass, standing_today, today, offers, progress) -> PassCard:
     )
 
 
+#: At most this many "Book a date" links on one pass (a pass valid everywhere, a big site).
+MAX_BOOK_LINKS = 3
+
+
+def book_links_for(passes: list[MemberPass]) -> dict[int, tuple]:
+    """M3: for each pass, (programme name, URL of the programme's "Book a date" page) of
+    the programmes it covers (its own, and its classes'), by name; a pass valid everywhere
+    links to the site's first programmes. At most two queries for the whole list."""
+    if not passes:
+        return {}
+    class_ids = {c for p in passes for c in p.class_ids}
+    of_class = (
+        dict(ProgrammeClass.objects.filter(pk__in=class_ids).values_list("pk", "programme_id"))
+        if class_ids
+        else {}
+    )
+    covered = {
+        p.pk: {*p.programme_ids, *(of_class[c] for c in p.class_ids if c in of_class)}
+        for p in passes
+    }
+    everywhere = any(not p.programme_ids and not p.class_ids for p in passes)
+    rows = Programme.objects.order_by("name", "pk")
+    if not everywhere:
+        rows = rows.filter(pk__in=set().union(*covered.values()))
+    programmes = list(rows.values_list("pk", "name", "slug")[:500])
+    result = {}
+    for member_pass in passes:
+        mine = covered[member_pass.pk]
+        chosen = [(name, slug) for pk, name, slug in programmes if not mine or pk in mine]
+        result[member_pass.pk] = tuple(
+            (name, reverse("wagtail_passes:programme_sessions", args=[slug]))
+            for name, slug in chosen[:MAX_BOOK_LINKS]
+        )
+    return result
+
+
 def pass_cards(passes: list[MemberPass], today=None) -> list[PassCard]:
     """Cards for ``passes`` (from ``own_passes``), standings judged on ``today`` from the
     redemptions of today's week and month, loaded for all of them in one query."""
@@ -220,6 +261,10 @@ def pass_cards(passes: list[MemberPass], today=None) -> list[PassCard]:
         state = state_of(member_pass, redemptions.get(member_pass.pk, ()))
         today_standing = standing(terms_of(member_pass), state, today)
         cards.append(_card(member_pass, today_standing, today, offers, progress))
+    # M3: where to book with each pass that can still be used, two queries for all of them.
+    links = book_links_for([card.member_pass for card in cards if card.standing.is_current])
+    for card in cards:
+        card.book_links = links.get(card.member_pass.pk, ())
     return cards
 
 
