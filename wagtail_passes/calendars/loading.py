@@ -37,7 +37,7 @@ from ..rules.coverage import covers
 from ..rules.dates import local_moment
 from ..rules.eligibility import evaluate as evaluate_rules
 from ..rules.eligibility import redemption_sort_key
-from ..rules.types import PassTerms, SessionFacts
+from ..rules.types import SessionFacts
 from ..services.facts import load_redemptions, nearby_range, state_of, terms_of
 
 
@@ -215,19 +215,9 @@ class ProductsOnSale:
 
     def covering(self, facts: SessionFacts) -> list:
         if self._products is None:
-            from ..services.catalogue import products_on_sale
+            from ..services.catalogue import coverage_terms, products_on_sale
 
-            self._products = []
-            for product in products_on_sale():
-                terms = PassTerms(
-                    kind=product.kind,
-                    quantity=product.quantity,
-                    currency=product.currency,
-                    validity_basis=product.validity_basis,
-                    programme_ids=frozenset(p.pk for p in product.programmes.all()),
-                    class_ids=frozenset(c.pk for c in product.classes.all()),
-                )
-                self._products.append((product, terms))
+            self._products = [(p, coverage_terms(p)) for p in products_on_sale()]
             # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.
             self._products.sort(key=lambda pair: (pair[0].price_today().amount, pair[0].title))
         return [product for product, terms in self._products if covers(terms, facts)]

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
 from ..presentation import format_day, format_month, format_weekday, local_today
-from ..rules.booking_window import booking_window
 from ..rules.dates import format_time_of_day, local_moment
 from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK, CalendarBlock
 from .loading import MemberView, ProductsOnSale, member_view, places_left, sessions_between
@@ -153,14 +152,7 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
         price = mine.price_of(session)
         if price not in prices:
             prices[price] = texts.free if price.is_zero else str(price)
-        window = booking_window(
-            now=now,
-            start=session.start,
-            is_cancelled=session.is_cancelled,
-            opens_days_before=programme.booking_opens_days_before,
-            closes_minutes_before=programme.booking_closes_minutes_before,
-            tz=tz,
-        )
+        window = session.booking_window(now, tz)
         day = begins.date()
         if day not in day_labels:
             day_labels[day] = format_weekday_day(day)

@@ -18,10 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import services
-from ..conf import passes_settings
 from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
-from ..rules.booking_window import booking_window
 from . import once
 from .blocks import LIST
 from .forms import BOOK, WAITLIST, BookingForm
@@ -146,14 +144,7 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
         member=member, session=session, status=WaitlistStatus.WAITING
     ).first()
     left = services.places_left(session)
-    window = booking_window(
-        now=now,
-        start=session.start,
-        is_cancelled=session.is_cancelled,
-        opens_days_before=programme.booking_opens_days_before,
-        closes_minutes_before=programme.booking_closes_minutes_before,
-        tz=passes_settings.tzinfo,
-    )
+    window = session.booking_window(now)
     price = session.effective_unit_price
     context = {
         "session": session,

@@ -33,8 +33,6 @@ from ..models import (
     LedgerKind,
     MemberPass,
     OrderState,
-    Programme,
-    ProgrammeClass,
     RenewWhen,
 )
 from ..presentation import (
@@ -55,6 +53,7 @@ from ..products.registry import index_models, product_models
 from ..rules import standing as words
 from ..rules.standing import Standing, standing
 from ..rules.types import UNLIMITED
+from ..services.catalogue import programmes_covered
 from ..services.facts import load_redemptions, nearby_range, state_of, terms_of
 from ..services.renewals import commitment_progress_for, renewal_due_on
 
@@ -215,35 +214,16 @@ MAX_BOOK_LINKS = 3
 
 
 def book_links_for(passes: list[MemberPass]) -> dict[int, tuple]:
-    """M3: for each pass, (programme name, URL of the programme's "Book a date" page) of
-    the programmes it covers (its own, and its classes'), by name; a pass valid everywhere
-    links to the site's first programmes. At most two queries for the whole list."""
-    if not passes:
-        return {}
-    class_ids = {c for p in passes for c in p.class_ids}
-    of_class = (
-        dict(ProgrammeClass.objects.filter(pk__in=class_ids).values_list("pk", "programme_id"))
-        if class_ids
-        else {}
-    )
-    covered = {
-        p.pk: {*p.programme_ids, *(of_class[c] for c in p.class_ids if c in of_class)}
-        for p in passes
-    }
-    everywhere = any(not p.programme_ids and not p.class_ids for p in passes)
-    rows = Programme.objects.order_by("name", "pk")
-    if not everywhere:
-        rows = rows.filter(pk__in=set().union(*covered.values()))
-    programmes = list(rows.values_list("pk", "name", "slug")[:500])
-    result = {}
-    for member_pass in passes:
-        mine = covered[member_pass.pk]
-        chosen = [(name, slug) for pk, name, slug in programmes if not mine or pk in mine]
-        result[member_pass.pk] = tuple(
+    """M3: for each pass, (programme name, URL of its "Book a date" page) of the programmes
+    it covers (``services.catalogue.programmes_covered``)."""
+    covered = programmes_covered(passes, MAX_BOOK_LINKS)
+    return {
+        pk: tuple(
             (name, reverse("wagtail_passes:programme_sessions", args=[slug]))
-            for name, slug in chosen[:MAX_BOOK_LINKS]
+            for name, slug in programmes
         )
-    return result
+        for pk, programmes in covered.items()
+    }
 
 
 def pass_cards(passes: list[MemberPass], today=None) -> list[PassCard]:

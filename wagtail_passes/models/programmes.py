@@ -37,7 +37,7 @@ from ..presentation import (
     format_weekday_names,
     local,
 )
-from ..rules.booking_window import cancellation_deadline
+from ..rules.booking_window import booking_window, cancellation_deadline
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from .fields import WeekdaysField
 
@@ -377,6 +377,20 @@ class Session(models.Model):
     def member_may_cancel(self, now=None) -> bool:
         """P6: whether a member can still cancel a booking of this session."""
         return (now or timezone.now()) <= self.cancellation_deadline
+
+    def booking_window(self, now=None, tz=None):
+        """P8: whether booking is open at ``now`` (``rules.booking_window``'s verdict). The
+        one call behind the booking service's refusal and every page that shows it; ``tz``
+        saves reading the setting for each session of a calendar."""
+        programme = self.programme_class.programme
+        return booking_window(
+            now=now or timezone.now(),
+            start=self.start,
+            is_cancelled=self.is_cancelled,
+            opens_days_before=programme.booking_opens_days_before,
+            closes_minutes_before=programme.booking_closes_minutes_before,
+            tz=tz or passes_settings.tzinfo,
+        )
 
     @property
     def local_date(self):

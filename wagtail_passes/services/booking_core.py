@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..conf import passes_settings
 from ..exceptions import BookingError
 from ..models import (
     Booking,
@@ -29,7 +28,6 @@ from ..models import (
     WaitlistStatus,
 )
 from ..presentation import pass_end_reason
-from ..rules.booking_window import booking_window
 from .catalogue import products_covering
 from .eligibility import evaluate_member_passes
 from .inputs import check_member
@@ -61,15 +59,7 @@ def occupancy(session: Session, member) -> tuple[int, bool]:
 
 def check_open(session: Session, member, by) -> None:
     """P8; staff may book outside the window and after the start, never when cancelled."""
-    programme = session.programme
-    verdict = booking_window(
-        now=timezone.now(),
-        start=session.start,
-        is_cancelled=session.is_cancelled,
-        opens_days_before=programme.booking_opens_days_before,
-        closes_minutes_before=programme.booking_closes_minutes_before,
-        tz=passes_settings.tzinfo,
-    )
+    verdict = session.booking_window()
     staff_may_override = verdict.code in {"booking_not_open", "booking_closed", "session_started"}
     if not verdict.ok and not (staff_may_override and is_staff_action(member, by)):
         raise BookingError(verdict.message, code=verdict.code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import ProductMixin, ProductStock, Session
+from ..models import ProductMixin, ProductStock, Programme, ProgrammeClass, Session
 from ..products.registry import product_models
 from ..rules.coverage import covers
 from ..rules.types import PassTerms
@@ -30,20 +30,53 @@ def products_on_sale(now=None) -> list[ProductMixin]:
     return [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
 
 
+def coverage_terms(product: ProductMixin) -> PassTerms:
+    """What a pass of ``product`` would cover (U2), for ``rules.coverage.covers``; its
+    programmes and classes prefetched by ``products_on_sale``."""
+    return PassTerms(
+        kind=product.kind,
+        quantity=product.quantity,
+        currency=product.currency,
+        validity_basis=product.validity_basis,
+        programme_ids=frozenset(p.pk for p in product.programmes.all()),
+        class_ids=frozenset(c.pk for c in product.classes.all()),
+    )
+
+
 def products_covering(session: Session, now=None) -> list[ProductMixin]:
     """Live products on sale that would cover ``session`` (U2 with P5), cheapest first."""
     facts = session_facts(session)
     result = []
     for product in products_on_sale(now):
-        terms = PassTerms(
-            kind=product.kind,
-            quantity=product.quantity,
-            currency=product.currency,
-            validity_basis=product.validity_basis,
-            programme_ids=frozenset(p.pk for p in product.programmes.all()),
-            class_ids=frozenset(c.pk for c in product.classes.all()),
-        )
-        if covers(terms, facts):
+        if covers(coverage_terms(product), facts):
             result.append(product)
     # Cheapest first at today's price (A3's pro-rata, not the full one).
     return sorted(result, key=lambda p: (p.price_today().amount, p.title))
+
+
+def programmes_covered(passes, limit: int) -> dict[int, list[tuple[str, str]]]:
+    """(name, slug) of the programmes each pass covers — its own and its classes' — by
+    name, at most ``limit``; a pass valid everywhere gets the site's first ``limit``
+    programmes. For "Book a date" links. At most two queries for the whole list."""
+    passes = list(passes)
+    if not passes:
+        return {}
+    class_ids = {c for p in passes for c in p.class_ids}
+    of_class = (
+        dict(ProgrammeClass.objects.filter(pk__in=class_ids).values_list("pk", "programme_id"))
+        if class_ids
+        else {}
+    )
+    covered = {
+        p.pk: {*p.programme_ids, *(of_class[c] for c in p.class_ids if c in of_class)}
+        for p in passes
+    }
+    everywhere = any(not p.programme_ids and not p.class_ids for p in passes)
+    rows = Programme.objects.order_by("name", "pk")
+    if not everywhere:
+        rows = rows.filter(pk__in=set().union(*covered.values()))
+    programmes = list(rows.values_list("pk", "name", "slug")[:500])
+    return {
+        pk: [(name, slug) for pid, name, slug in programmes if not mine or pid in mine][:limit]
+        for pk, mine in covered.items()
+    }

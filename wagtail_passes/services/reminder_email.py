@@ -13,16 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
-from ..models import MemberPass, PassStatus, Programme, ProgrammeClass, RenewWhen
+from ..models import MemberPass, PassStatus, RenewWhen
 from ..presentation import local_today
 from ..rules.dates import format_weekday
 from ..rules.periods import uses_in_period
 from ..rules.reminders import days_left, ends_when, limit_left, summary, what_is_left
 from ..rules.standing import standing
 from ..rules.types import ENTRIES
+from .catalogue import programmes_covered
 from .facts import load_redemptions, nearby_range, state_of, terms_of
 
 logger = logging.getLogger(__name__)
@@ -93,18 +93,10 @@ def limit_status(member_pass: MemberPass, today: dt.date) -> str:
 def book_links(member_pass: MemberPass) -> list[tuple[str, str]]:
     """(name, absolute URL) of the sessions page of each programme the pass covers, by
     name; [] when it covers every programme or the app's URLs are missing."""
-    class_programmes = ProgrammeClass.objects.filter(pk__in=member_pass.class_ids).values(
-        "programme_id"
-    )
-    programmes = (
-        Programme.objects.filter(Q(pk__in=member_pass.programme_ids) | Q(pk__in=class_programmes))
-        .order_by("name", "pk")
-        .values_list("name", "slug")
-    )
     if not (member_pass.programme_ids or member_pass.class_ids):
         return []
     links = []
-    for name, slug in programmes[:MAX_BOOK_LINKS]:
+    for name, slug in programmes_covered([member_pass], MAX_BOOK_LINKS)[member_pass.pk]:
         url = absolute_url("wagtail_passes:programme_sessions", slug=slug)
         if url:
             links.append((name, url))

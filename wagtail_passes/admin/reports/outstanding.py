@@ -35,10 +35,11 @@ from ...services.permissions import (
     can_view_bookings,
     can_view_orders,
 )
+from ...services.renewals import commitment_progress_for
 from ..order_display import may_mark_paid
 from ..return_to import NEXT
 from .base import PassesReportView
-from .commitment import commitment_progress, commitment_text
+from .commitment import commitment_text
 
 #: "kind" filter values
 KIND_DUE, KIND_ORDER, KIND_OVERDUE = "due", "order", "overdue"
@@ -234,12 +235,12 @@ class OutstandingReportView(PassesReportView):
             return None
 
     def rows(self, items) -> list[OutstandingRow]:
-        renewed = [p for p in map(self.renewed_pass, items) if p is not None]
-        progress = commitment_progress(renewed)  # N2: one query for the whole page
+        renewed = [self.renewed_pass(item) for item in items]
+        # N2: the commitments of the renewal orders' passes, two queries for the whole page.
+        progress = commitment_progress_for([p for p in renewed if p is not None])
         rows = []
-        for item in items:
+        for item, renewed_pass in zip(items, renewed, strict=True):
             what, programme = self.what(item)
-            renewed_pass = self.renewed_pass(item)
             commitment = commitment_text(progress.get(renewed_pass.pk)) if renewed_pass else EMPTY
             rows.append(
                 OutstandingRow(

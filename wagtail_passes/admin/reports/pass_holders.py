@@ -23,9 +23,10 @@ from ...rules.standing import renewal
 from ...services.facts import status_today
 from ...services.pass_holders import pass_holders, products_held
 from ...services.permissions import can_view_passes
+from ...services.renewals import commitment_progress_for
 from ..base import NumericPkURLHelper
 from .base import PassesReportView
-from .commitment import commitment_progress, commitment_text
+from .commitment import commitment_text
 
 member_pass_urls = NumericPkURLHelper(MemberPass)
 
@@ -144,7 +145,7 @@ class PassHoldersReportView(PassesReportView):
         return local_today()
 
     def rows(self, passes) -> list[PassHolderRow]:
-        progress = commitment_progress(passes)
+        progress = commitment_progress_for(passes)
         return [
             PassHolderRow(
                 pk=member_pass.pk,
