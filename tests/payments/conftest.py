@@ -77,3 +77,15 @@ def localstripe(localstripe_server, settings, monkeypatch):
     monkeypatch.setattr(StripeProvider, "http_client", None)
     monkeypatch.setattr(StripeProvider, "api_base", localstripe_server.url)
     return stripe.StripeClient(LOCAL_KEY, base_addresses={"api": localstripe_server.url})
+
+
+@pytest.fixture
+def cards(settings, monkeypatch):
+    """Stripe is ``FakeStripeCards`` (customers, saved cards, PaymentIntents) for this test."""
+    from .fake_stripe_cards import FakeStripeCards
+
+    fake = FakeStripeCards()
+    monkeypatch.setattr(StripeProvider, "http_client", fake)
+    settings.WAGTAIL_PASSES_STRIPE_SECRET_KEY = SECRET_KEY
+    settings.WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return fake

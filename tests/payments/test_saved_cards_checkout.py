@@ -14,21 +14,11 @@ from wagtail_passes.payments.stripe import StripeProvider
 from wagtail_passes.services.orders import place_order
 from wagtail_passes.test.factories import PassPageFactory
 
-from .fake_stripe import SECRET_KEY, WEBHOOK_SECRET, event, post_event
-from .fake_stripe_cards import FakeStripeCards
+from .fake_stripe import event, post_event
 
 pytestmark = pytest.mark.django_db
 
 COMPLETED = "checkout.session.completed"
-
-
-@pytest.fixture
-def cards(settings, monkeypatch):
-    fake = FakeStripeCards()
-    monkeypatch.setattr(StripeProvider, "http_client", fake)
-    settings.WAGTAIL_PASSES_STRIPE_SECRET_KEY = SECRET_KEY
-    settings.WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return fake
 
 
 @pytest.fixture

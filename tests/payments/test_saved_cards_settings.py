@@ -6,26 +6,14 @@ import pytest
 import stripe
 
 from wagtail_passes.models import MemberProfile
-from wagtail_passes.payments.stripe import StripeProvider
 from wagtail_passes.test.factories import UserFactory
 
 from ..member import soup_of, words
-from .fake_stripe import SECRET_KEY, WEBHOOK_SECRET
-from .fake_stripe_cards import FakeStripeCards
 
 pytestmark = pytest.mark.django_db
 
 SETTINGS = "/passes/my/settings/"
 REMOVE = "/passes/my/settings/card/remove/"
-
-
-@pytest.fixture
-def cards(settings, monkeypatch):
-    fake = FakeStripeCards()
-    monkeypatch.setattr(StripeProvider, "http_client", fake)
-    settings.WAGTAIL_PASSES_STRIPE_SECRET_KEY = SECRET_KEY
-    settings.WAGTAIL_PASSES_STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return fake
 
 
 def _save(cards, member, template="pm_card_visa", **extra):

@@ -31,6 +31,7 @@ from ..rules.reminders import days_left, thresholds_to_record
 from ..rules.types import UNLIMITED
 from .locking import lock_member_pass
 from .notifications import EXPIRY_REMINDER, email_on_commit
+from .profiles import wants_expiry_reminders
 
 
 @dataclass
@@ -144,7 +145,5 @@ def _still_due(member_pass: MemberPass, today: dt.date) -> bool:
         and (member_pass.balance > 0 or member_pass.kind == UNLIMITED)
         and member_pass.valid_until is not None
         and member_pass.valid_until >= today
-        and not MemberProfile.objects.filter(
-            member_id=member_pass.member_id, expiry_reminders=False
-        ).exists()
+        and wants_expiry_reminders(member_pass.member_id)
     )

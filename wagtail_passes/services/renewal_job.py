@@ -45,12 +45,12 @@ from ..models import (
     LedgerEntry,
     LedgerKind,
     MemberPass,
-    MemberProfile,
     OrderState,
     PassStatus,
     Renewal,
     RenewWhen,
 )
+from ..payments import saved_cards
 from ..payments.staff import PAYMENT_FAILED, tell_staff
 from ..presentation import local_today
 from .ledger import refresh_validity
@@ -58,6 +58,7 @@ from .locking import lock_member_pass, lock_member_passes
 from .notifications import email_on_commit
 from .order_passes import unpaid_passes
 from .orders import place_order
+from .profiles import profile_of
 from .renewals import (
     DAYS_AFTER_LAST_USE,
     DAYS_BEFORE_EXPIRY,
@@ -71,14 +72,14 @@ ORDERED = "wagtail_passes.pass.renewal_ordered"
 REFUSED = "wagtail_passes.pass.renewal_refused"
 CHARGE = "wagtail_passes.order.renewal_charge"
 
-#: The outcomes of ``charge_saved_card`` (its contract).
-PAID, DECLINED, SCA, NO_CARD, UNAVAILABLE = (
-    "paid",
-    "declined",
-    "authentication_required",
-    "no_card",
-    "unavailable",
+#: The outcomes of ``charge_saved_card``.
+PAID, DECLINED, NO_CARD, UNAVAILABLE = (
+    saved_cards.PAID,
+    saved_cards.DECLINED,
+    saved_cards.NO_CARD,
+    saved_cards.UNAVAILABLE,
 )
+SCA = saved_cards.AUTHENTICATION_REQUIRED
 
 #: A job that did not run for a while (a server down over a weekend) still renews passes
 #: this many days late; older ones are left alone rather than sell a period mostly gone.
@@ -159,7 +160,7 @@ def _is_due(member_pass: MemberPass, today: dt.date) -> bool:
 
 
 def _has_saved_card(member) -> bool:
-    profile = MemberProfile.objects.filter(member=member).first()
+    profile = profile_of(member)
     return profile is not None and profile.has_saved_card
 
 
@@ -258,15 +259,10 @@ def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport)
 
 
 def _charge(order, attempt: int) -> _Outcome:
-    """``charge_saved_card(order, attempt)`` (the attempt keys Stripe's idempotency), imported
-    when needed; a missing module or an error counts as "unavailable" (the member can still
-    pay from the link)."""
+    """``charge_saved_card(order, attempt)`` (the attempt keys Stripe's idempotency); an
+    error counts as "unavailable" (the member can still pay from the link)."""
     try:
-        from ..payments.saved_cards import charge_saved_card
-    except ImportError:
-        return _Outcome(UNAVAILABLE, _("Card payments for renewals are not set up."))
-    try:
-        outcome = charge_saved_card(order, attempt)
+        outcome = saved_cards.charge_saved_card(order, attempt)
     except Exception:  # the job goes on with the next renewal
         logger.exception("Charging the saved card for order %s failed", order.reference)
         return _Outcome(UNAVAILABLE, _("The card payment could not be attempted."))
