@@ -10,3 +10,7 @@ class WagtailPassesConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .payments import get_provider
+        from .services import gateway
+
+        gateway.use(get_provider)  # the services find payment providers through it

@@ -54,6 +54,8 @@ ACTIONS = {
     "wagtail_passes.order.booked": (_("Book after payment"), _("Booked after payment")),
     "wagtail_passes.order.payment_failed": (_("Payment failed"), _("Payment failed")),
     "wagtail_passes.order.refund_failed": (_("Refund failed"), _("Refund failed")),
+    "wagtail_passes.order.money_problem": (_("Payment problem"), _("Payment needs attention")),
+    "wagtail_passes.booking.payment_refunded": (_("Booking payment refunded"), _("Refunded")),
     "wagtail_passes.registration.create": (_("Register"), _("Registered")),
     "wagtail_passes.registration.withdraw": (
         _("Withdraw registration"),

@@ -48,6 +48,10 @@ DEFAULTS = {
     # renewal order, and how many hours it waits between tries. After the last one the
     # order simply waits for the member to pay it from the emailed link.
     "RENEWAL_CHARGE_ATTEMPTS": 3,
+    # A booking paid online (an amount due paid with an order, C6) and cancelled in time:
+    # its money goes back as a "refund" (through the provider that took it, or by staff
+    # for a bank transfer) or as money "credit" for the programme (a member pass).
+    "CANCELLED_BOOKING_MONEY": "refund",
     "RENEWAL_RETRY_HOURS": 24,
     # Expiry reminders (N3): how many days before a pass's last valid day its holder is
     # emailed, once per threshold. [] sends none.

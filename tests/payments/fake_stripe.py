@@ -78,6 +78,13 @@ class FakeStripe(stripe.HTTPClient):
         prefix = "/v1/checkout/sessions"
         if method == "POST" and path == prefix:
             return 200, self._create(form)
+        if method == "GET" and path == prefix:  # Stripe lists sessions by PaymentIntent
+            found = [
+                s
+                for s in self.sessions.values()
+                if s["payment_intent"] == form.get("payment_intent")
+            ]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": prefix}
         session_id = path.removeprefix(prefix + "/").removesuffix("/expire")
         if session_id not in self.sessions:
             return 404, {

@@ -177,10 +177,13 @@ def test_n1_localstripe_a_saved_card_payment_is_refunded_like_any_card_payment(
 ):
     from wagtail_passes.payments.refunds import refund_with_stripe
 
+    from ..committing import committed
+
     _save(localstripe, member)
     outcome = charge_saved_card(order, attempt=1)
 
-    refund_with_stripe(order, superuser, reason="Moving away")
+    with committed():
+        refund_with_stripe(order, superuser, reason="Moving away")
 
     refunds = localstripe.v1.refunds.list(params={"payment_intent": outcome.payment_intent_id})
     assert [(refund.amount, refund.status) for refund in refunds.data] == [(4999, "succeeded")]

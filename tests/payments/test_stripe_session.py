@@ -35,6 +35,10 @@ def test_c2_a6_session_request_in_minor_units_eur(card_order, stripe_on, time_ma
         "client_reference_id": ref,
         "metadata[order_reference]": ref,
         "metadata[order_pk]": str(card_order.pk),
+        # the PaymentIntent names its order too: a refund reported before the payment
+        # still finds it
+        "payment_intent_data[metadata][order_reference]": ref,
+        "payment_intent_data[metadata][order_pk]": str(card_order.pk),
         "success_url": f"https://studio.example.com/passes/orders/{ref}/paid/",
         "cancel_url": f"https://studio.example.com/passes/orders/{ref}/",
     }

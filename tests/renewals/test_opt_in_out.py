@@ -284,7 +284,7 @@ class _Declines:
         self.calls = 0
 
     def __call__(self, order, attempt=1, provider=None):
-        from wagtail_passes.payments.saved_cards import ChargeOutcome
+        from wagtail_passes.services.gateway import ChargeOutcome
 
         self.calls += 1
         return ChargeOutcome("declined", "Your card was declined.")
@@ -294,10 +294,10 @@ def test_n2_staff_stop_after_the_renewal_order_cancels_it_and_charges_nothing(mo
     """Stopping a renewal whose order exists (its card declined once, a retry due the next
     day): the unpaid order is cancelled, and the retry never charges it."""
     from wagtail_passes.models import MemberProfile, OrderState
-    from wagtail_passes.payments import saved_cards
+    from wagtail_passes.services import gateway
 
     card = _Declines()
-    monkeypatch.setattr(saved_cards, "charge_saved_card", card)
+    monkeypatch.setattr(gateway, "charge_saved_card", card)
     mp = renewing_pass(renewing_product(commitment_payments=3), bought=local(2027, 1, 1))
     MemberProfile.objects.create(member=mp.member, stripe_customer_id="c", payment_method_id="p")
     with at(local(2027, 1, 29, 9)):
@@ -318,10 +318,10 @@ def test_n2_staff_stop_after_the_renewal_order_cancels_it_and_charges_nothing(mo
 def test_n1_a_stopped_renewal_is_never_charged_even_if_its_order_stays(monkeypatch):
     """The card job's own guard: a renewal whose pass no longer renews is not charged."""
     from wagtail_passes.models import MemberPass, MemberProfile
-    from wagtail_passes.payments import saved_cards
+    from wagtail_passes.services import gateway
 
     card = _Declines()
-    monkeypatch.setattr(saved_cards, "charge_saved_card", card)
+    monkeypatch.setattr(gateway, "charge_saved_card", card)
     mp = renewing_pass(bought=local(2027, 1, 1))
     MemberProfile.objects.create(member=mp.member, stripe_customer_id="c", payment_method_id="p")
     with at(local(2027, 1, 29, 9)):

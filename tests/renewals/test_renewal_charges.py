@@ -1,7 +1,7 @@
-"""N1: the saved card is charged off-session for a renewal order (the charge itself is
-``payments.saved_cards``, replaced here by a stand-in that answers each outcome); a decline
-or a bank asking for authentication leaves the order pending, emails the member a link to
-pay, tells staff, and retries are bounded."""
+"""N1: the saved card is charged off-session for a renewal order (the charge itself is the
+card provider's, ``services.gateway.charge_saved_card``, replaced here by a stand-in that
+answers each outcome); a decline or a bank asking for authentication leaves the order
+pending, emails the member a link to pay, tells staff, and retries are bounded."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.core import mail
 
 from wagtail_passes import services
 from wagtail_passes.models import MemberProfile, Order, OrderState, Renewal
-from wagtail_passes.payments import saved_cards
+from wagtail_passes.services import gateway
 from wagtail_passes.services.renewals import run_renewals
 
 from .helpers import at, local, renewing_pass
@@ -44,7 +44,7 @@ class FakeCharge:
 def charge(monkeypatch):
     def install(*statuses):
         fake = FakeCharge(*statuses)
-        monkeypatch.setattr(saved_cards, "charge_saved_card", fake)
+        monkeypatch.setattr(gateway, "charge_saved_card", fake)
         return fake
 
     return install

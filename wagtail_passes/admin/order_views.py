@@ -24,9 +24,9 @@ from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificVie
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
 from ..models.orders import PAID_STATES
-from ..payments.refunds import refund_with_stripe, stripe_payment
+from ..payments.refunds import stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
-from ..services import cancel_order, mark_paid, refund_order, refundable
+from ..services import cancel_order, mark_paid, refund, refundable
 from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
 from .base import NumericPkURLHelper
@@ -443,24 +443,50 @@ class RefundOrderView(OrderActionView):
 
     def perform(self, form):
         chosen = form.chosen()
-        refund = refund_with_stripe if self.through_stripe else refund_order
-        return refund(
+        result = refund(
             self.instance,
             self.request.user,
             lines=list(chosen),
             amounts=chosen,
             reason=form.cleaned_data["reason"],
         )
+        if result.repeated:
+            messages.warning(
+                self.request, gettext("This refund was made already; nothing changed.")
+            )
+            return None
+        # Asked of the provider once the request committed (already, outside a request-wide
+        # transaction): read what it answered.
+        result = result.refreshed()
+        refused = [row for row in result.refunds if row.state == RefundState.FAILED]
+        if refused:
+            raise CheckoutError(
+                gettext("%(provider)s did not refund: %(error)s Nothing was refunded.")
+                % {
+                    "provider": provider_text(refused[0].provider),
+                    "error": refused[0].raw.get("refused") or refused[0].raw.get("status", ""),
+                },
+                code="provider_error",
+            )
+        return result
 
     def success_message(self, result):
-        if not result.refunded_now:
-            return gettext("Stripe made the refund; it was recorded already from Stripe's report.")
         facts = {
             "amount": result.amount,
             "order": result.order,
             "member": person(result.order.member),
         }
-        if any(refund.state == RefundState.PENDING for refund in result.refunds):
+        states = {refund.state for refund in result.refunds}
+        if RefundState.REQUESTED in states:
+            message = (
+                gettext(
+                    "%(amount)s refund requested for %(order)s of %(member)s: the payment "
+                    "provider could not be asked yet; it is asked again shortly, and the "
+                    "order's page shows when it is done."
+                )
+                % facts
+            )
+        elif RefundState.PENDING in states:
             message = (
                 gettext(
                     "%(amount)s refund requested for %(order)s of %(member)s: Stripe is still "

@@ -14,9 +14,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderLine, OrderState
-from ..payments import get_provider
+from ..payments import pay_online_provider
 from ..services.booking_after_payment import is_booked
-from ..services.orders import MANUAL, cancel_order
+from ..services.gateway import FREE, MANUAL
+from ..services.orders import cancel_order
+from ..services.payment_state import payment_notices, payment_processing
 from .views import login_first, order_url, see_other
 
 ORDERS_PER_PAGE = 25
@@ -52,6 +54,7 @@ def _order(request, reference: str) -> Order:
 def _order_context(order: Order) -> dict:
     pending_manual = order.state == OrderState.PENDING and order.provider == MANUAL
     lines = list(order.lines.all())
+    payments = list(order.payments.all())
     return {
         "order": order,
         "lines": lines,
@@ -69,18 +72,22 @@ def _order_context(order: Order) -> dict:
         if pending_manual
         else "",
         "pay_at_venue": pending_manual and not passes_settings.BANK_TRANSFER_INSTRUCTIONS,
-        "can_pay_online": _can_pay_online(order),
+        "can_pay_online": _can_pay_online(order, payments),
+        "chose_online": order.provider not in (MANUAL, FREE, ""),
+        "payment_notices": payment_notices(order, payments),
         "site_name": getattr(settings, "WAGTAIL_SITE_NAME", ""),
         "book_session": order.book_session,
         "booked_on_session": is_booked(order),
     }
 
 
-def _can_pay_online(order: Order) -> bool:
-    if order.state != OrderState.PENDING or order.provider in (MANUAL, ""):
+def _can_pay_online(order: Order, payments) -> bool:
+    """C2: any order of the member awaiting payment can be paid online when the site takes
+    online payments, whatever method it was placed with (a renewal order placed for a bank
+    transfer, say), unless a payment of it is already on its way."""
+    if order.state != OrderState.PENDING or payment_processing(order, payments):
         return False
-    provider = get_provider(order.provider)
-    return provider is not None and provider.is_available()
+    return pay_online_provider(order) is not None
 
 
 @require_safe

@@ -1,3 +1,4 @@
+from .attention import IssueKind, PaymentIssue
 from .bookings import Booking, BookingStatus, PaymentMethod, WaitlistEntry, WaitlistStatus
 from .discounts import (
     DiscountCode,
@@ -14,6 +15,7 @@ from .orders import (
     OrderState,
     Payment,
     PaymentEvent,
+    PaymentProblem,
     PaymentState,
     Refund,
     RefundState,
@@ -55,8 +57,11 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderState",
+    "IssueKind",
     "Payment",
     "PaymentEvent",
+    "PaymentIssue",
+    "PaymentProblem",
     "PaymentState",
     "Refund",
     "RefundState",

@@ -235,8 +235,19 @@ class TermsAcceptance(models.Model):
 
 class PaymentState(models.TextChoices):
     PENDING = "pending", _("Pending")
+    # The member finished paying but the bank has not confirmed yet (a bank debit).
+    PROCESSING = "processing", _("Processing")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+class PaymentProblem(models.TextChoices):
+    """Why money that arrived did not simply pay its order (``services.payments``)."""
+
+    SHORT = "short", _("Less than the order's total")
+    CURRENCY = "currency", _("Not in the order's currency")
+    OVERPAID = "overpaid", _("More than the order needed")
+    NOT_HONOURED = "not_honoured", _("The order could not take it")
 
 
 class Payment(models.Model):
@@ -267,6 +278,23 @@ class Payment(models.Model):
         related_name="+",
     )
     raw = models.JSONField(_("provider data"), default=dict, blank=True)
+    intent_id = models.CharField(
+        _("provider's charge id"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "What the provider refunds and reports refunds of (a Stripe PaymentIntent); "
+            "empty while not known."
+        ),
+    )
+    problem = models.CharField(
+        _("problem"),
+        max_length=20,
+        choices=PaymentProblem.choices,
+        blank=True,
+        help_text=_("Set when the money did not simply pay the order; staff were told."),
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -292,6 +320,10 @@ class Payment(models.Model):
 
 
 class RefundState(models.TextChoices):
+    # Written (and committed) before the provider is asked: it reserves the amount, so two
+    # refunds at once can never give back more than was paid. The provider's answer makes
+    # it pending, succeeded or failed.
+    REQUESTED = "requested", _("Requested")
     PENDING = "pending", _("Pending")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
@@ -339,6 +371,16 @@ class Refund(models.Model):
         related_name="+",
     )
     raw = models.JSONField(_("provider data"), default=dict, blank=True)
+    request_key = models.CharField(
+        _("request key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Shared by the rows of one refund request (one provider refund over several "
+            "lines); the provider's idempotency key is made from it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("refund")

@@ -13,13 +13,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..conf import passes_settings
-from . import staff  # noqa: F401  (adds the card payments' audit actions)
 from .base import PaymentProvider
 
 BUILT_IN = {
     "manual": "wagtail_passes.payments.manual.ManualProvider",
     "stripe": "wagtail_passes.payments.stripe.StripeProvider",
+    "free": "wagtail_passes.payments.free.FreeProvider",
 }
+#: Always there, configured or not: staff can always record a payment by hand, and an
+#: order of 0.00 is always paid when placed.
+ALWAYS = ("manual", "free")
 
 
 def _build(entry) -> PaymentProvider:
@@ -49,8 +52,27 @@ def available_providers() -> list[PaymentProvider]:
 
 
 def get_provider(name: str) -> PaymentProvider | None:
-    """The configured provider called ``name`` (available or not), or None."""
+    """The configured provider called ``name`` (available or not), or None; "manual" and
+    "free" always exist. This is the gateway resolver the services use
+    (``services.gateway``, registered in ``apps.WagtailPassesConfig.ready``)."""
     for provider in configured_providers():
         if provider.name == name:
             return provider
+    if name in ALWAYS:
+        return _build(name)
     return None
+
+
+def online_providers() -> list[PaymentProvider]:
+    """The available providers a member pays with online ("Pay by card"), in order."""
+    return [provider for provider in available_providers() if provider.pays_online]
+
+
+def pay_online_provider(order) -> PaymentProvider | None:
+    """The provider a member pays ``order`` with online ("Pay by card"): the one it was
+    placed for when that pays online, else the first available one that does."""
+    providers = online_providers()
+    for provider in providers:
+        if provider.name == order.provider:
+            return provider
+    return providers[0] if providers else None

@@ -1,18 +1,23 @@
-"""The payment provider interface (DESIGN "Payments", C2).
+"""The payment provider base class: a provider is an adapter the services call through the
+gateway interface (``services.gateway``: ``can_settle``, ``refund``, ``charge_saved``), plus
+what the checkout's pages need (``start``, its label, how long an unpaid order is held).
 
-A provider starts paying an order that ``services.orders.place_order`` placed for it; how
-the money then arrives (a webhook, a return page, staff marking it paid) is the provider's
-business, but it always ends in ``services.orders.fulfil_order``, which pays the order once.
+How the money then arrives (a webhook, a return page, staff marking it paid) is the
+provider's business, but it always ends in the services: ``services.payment_state.
+receive_payment`` for money the provider reports, ``services.orders.mark_paid`` for staff.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
 from ..presentation import provider_text
+from ..services.gateway import ChargeOutcome, RefundAnswer, RefundRefused
 
 
 class PaymentUnavailable(Exception):
@@ -25,6 +30,10 @@ class PaymentProvider:
     differs; ``options`` are the ``OPTIONS`` of the provider's settings entry."""
 
     name: str = ""
+    #: The member pays online, from the order page ("Pay by card"): ``start`` sends them.
+    pays_online: bool = False
+    #: Money it took goes back through it (``refund``); else staff give it back by hand.
+    refunds_online: bool = False
 
     def __init__(self, **options):
         self.options = options
@@ -38,11 +47,21 @@ class PaymentProvider:
         """Whether checkout offers it now (configured, reachable)."""
         return True
 
+    def can_settle(self, order) -> bool:
+        """Whether money taken this way may pay ``order``."""
+        return True
+
     def start(self, order, request) -> HttpResponse | None:
-        """Start paying ``order`` (pending, placed for this provider): a response sending
-        the member to pay (a redirect), or None when there is nothing to do online.
-        Raises ``PaymentUnavailable`` when it cannot."""
+        """Start paying ``order`` (pending): a response sending the member to pay (a
+        redirect), or None when there is nothing to do online. Raises
+        ``PaymentUnavailable`` when it cannot."""
         return None
+
+    def refund(self, payment, amount: Decimal, *, key: str, metadata: dict) -> RefundAnswer:
+        raise RefundRefused(_("%(provider)s refunds are made by hand.") % {"provider": self.label})
+
+    def charge_saved(self, order, attempt: int) -> ChargeOutcome:
+        return ChargeOutcome("no_card", _("This payment method keeps no card."))
 
     @property
     def hold(self) -> dt.timedelta:

@@ -1,12 +1,13 @@
 """Bank transfer or pay at the venue (C2): the order stays pending with its reference until
-staff mark it paid (``services.orders.mark_paid``). Always available."""
+staff mark it paid (``services.orders.mark_paid``). Always available; staff give its money
+back by hand and record it (``services.refunds``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from ..conf import passes_settings
-from ..services.orders import MANUAL
+from ..services.gateway import MANUAL
 from .base import PaymentProvider
 
 

@@ -20,16 +20,17 @@ retries, the member's emails and telling staff are the renewals' job, not this m
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import replace
 
 import stripe
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..exceptions import CheckoutError
 from ..models import Order, OrderState, Payment, PaymentState
 from ..rules.money import UnsupportedCurrency, from_minor_units, to_minor_units
-from ..services.orders import fulfil_order
+from ..services import gateway
+from ..services.gateway import ChargeOutcome, PaymentFact
+from ..services.payment_state import receive_payment
 from ..services.profiles import lock_profile, profile_of
 from .stripe import NAME
 
@@ -38,22 +39,14 @@ logger = logging.getLogger("wagtail_passes.payments")
 #: ``metadata["wagtail_passes"]`` of the PaymentIntents made here: the webhook acts only on
 #: those (a Checkout Session's own PaymentIntent is paid through its session's events).
 KIND = "saved_card"
-PAID, DECLINED, AUTHENTICATION_REQUIRED = "paid", "declined", "authentication_required"
-NO_CARD, UNAVAILABLE = "no_card", "unavailable"
+PAID, DECLINED = gateway.CHARGE_PAID, gateway.CHARGE_DECLINED
+AUTHENTICATION_REQUIRED = gateway.CHARGE_AUTHENTICATION_REQUIRED
+NO_CARD, UNAVAILABLE = gateway.CHARGE_NO_CARD, gateway.CHARGE_UNAVAILABLE
 STATUSES = (PAID, DECLINED, AUTHENTICATION_REQUIRED, NO_CARD, UNAVAILABLE)
 #: Decline codes (Stripe's ``error.code``) that mean the bank wants the member present.
 AUTHENTICATION_CODES = ("authentication_required",)
 #: Parameters whose ``InvalidRequestError`` means the saved card is gone at Stripe.
 CARD_PARAMETERS = ("payment_method", "customer")
-#: Refusals of fulfilling a paid order: the money goes back (as in ``sync``).
-REFUSED_AFTER_PAYING = ("stock_gone", "order_cancelled", "product_gone")
-
-
-@dataclass
-class ChargeOutcome:
-    status: str  # one of STATUSES
-    message: str  # for staff and the log, in the active language
-    payment_intent_id: str = ""
 
 
 def charge_key(order: Order, attempt: int) -> str:
@@ -144,35 +137,34 @@ def _earlier_intent(order: Order, client) -> ChargeOutcome | None:
     """A PaymentIntent of an earlier attempt that Stripe had not settled (``processing``):
     asked again before a new one is made, so a slow payment is never charged twice."""
     waiting = Payment.objects.filter(
-        order=order, provider=NAME, state=PaymentState.PENDING, raw__kind=KIND
+        order=order,
+        provider=NAME,
+        state__in=[PaymentState.PENDING, PaymentState.PROCESSING],
+        raw__kind=KIND,
     ).order_by("-pk")
     for payment in waiting:
         intent = client.v1.payment_intents.retrieve(payment.provider_id).to_dict()
         if intent.get("status") in ("succeeded", "processing"):
             return _outcome(order, intent)
-        Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
-            state=PaymentState.FAILED
-        )
+        receive_payment(order, replace(intent_fact(intent), state=gateway.FAILED))
     return None
 
 
 def _record_attempt(order: Order, intent_id: str, state: str, raw: dict) -> None:
-    """The attempt in the order's payments (staff see it; refunds find its PaymentIntent)."""
+    """The attempt in the order's payments, through the services (staff see it; a late
+    success of the same PaymentIntent finds it)."""
     if not intent_id:
         return
-    payment, created = Payment.objects.get_or_create(
+    fact = PaymentFact(
         provider=NAME,
-        provider_id=intent_id,
-        defaults={
-            "order": order,
-            "amount": order.total,
-            "currency": order.currency,
-            "state": state,
-            "raw": raw,
-        },
+        key=intent_id,
+        state=gateway.PROCESSING if state == PaymentState.PENDING else gateway.FAILED,
+        amount=order.total,
+        currency=order.currency,
+        intent=intent_id,
+        raw=raw,
     )
-    if not created and payment.state == PaymentState.PENDING and state != PaymentState.PENDING:
-        Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(state=state)
+    receive_payment(order, fact)
 
 
 def _raw(intent: dict) -> dict:
@@ -284,55 +276,41 @@ def order_for_intent(intent: dict) -> Order | None:
     return Order.objects.filter(pk=int(pk), reference=reference).first()
 
 
+def intent_fact(intent: dict) -> PaymentFact:
+    """What a saved-card PaymentIntent, asked from Stripe, says of its payment."""
+    currency = str(intent.get("currency") or "").upper()[:3]
+    try:
+        amount = from_minor_units(int(intent.get("amount_received") or intent["amount"]), currency)
+    except (KeyError, TypeError, ValueError, UnsupportedCurrency):
+        amount = None
+    status = intent.get("status")
+    state = {"succeeded": gateway.PAID, "processing": gateway.PROCESSING}.get(status, gateway.OPEN)
+    if status in ("canceled", "requires_payment_method"):
+        state = gateway.FAILED
+    return PaymentFact(
+        provider=NAME,
+        key=str(intent.get("id") or ""),
+        state=state,
+        amount=amount,
+        currency=currency,
+        intent=str(intent.get("id") or ""),
+        raw=_raw(intent),
+    )
+
+
 def apply_intent(intent: dict) -> str:
-    """Pay the order of a succeeded saved-card PaymentIntent, once (C3), whoever comes
-    first: ``charge_saved_card`` or the webhook. Answers fulfilled, paid_already,
-    refunded, refund_needed, waiting or unknown_intent."""
+    """Apply a saved-card PaymentIntent to its order (the services decide, once, whoever
+    comes first: ``charge_saved_card`` or the webhook). Answers as the webhook does
+    (``sync.outcome_word``): fulfilled, paid_already, refunded, refund_needed, waiting,
+    short, currency_mismatch, or unknown_intent."""
+    from .sync import outcome_word
+
     order = order_for_intent(intent)
     if order is None:
         return "unknown_intent"
     if intent.get("status") != "succeeded":
         return "waiting"
-    try:
-        amount = from_minor_units(
-            int(intent.get("amount_received") or intent["amount"]),
-            str(intent.get("currency") or "").upper(),
-        )
-    except (KeyError, TypeError, ValueError, UnsupportedCurrency):
-        amount = None
-    raw = _raw(intent)
-    with transaction.atomic():
-        if amount is None or str(intent.get("currency") or "").upper() != order.currency:
-            return _give_back(order, intent, "currency_mismatch")
-        try:
-            paid = fulfil_order(
-                order, provider=NAME, provider_id=raw["payment_intent"], amount=amount, raw=raw
-            )
-        except CheckoutError as error:
-            if error.code in REFUSED_AFTER_PAYING:
-                return _give_back(order, intent, error.code)
-            raise
-        if paid.fulfilled_now:
-            return "fulfilled"
-        if Payment.objects.filter(
-            provider=NAME, provider_id=raw["payment_intent"], state=PaymentState.SUCCEEDED
-        ).exists():
-            return "paid_already"  # by this very PaymentIntent: the other path was first
-        return _give_back(order, intent, "paid_twice")
-
-
-def _give_back(order: Order, intent: dict, reason: str) -> str:
-    """Money that cannot pay the order goes back whole (C5), as for a Checkout Session."""
-    from .sync import _refund_needed
-
-    session_like = {
-        "id": intent["id"],
-        "status": intent.get("status"),
-        "amount_total": intent.get("amount"),
-        "currency": intent.get("currency"),
-        "payment_intent": intent["id"],
-    }
-    return _refund_needed(order, session_like, reason).result
+    return outcome_word(receive_payment(order, intent_fact(intent)))
 
 
 # ---- removing ---------------------------------------------------------------------------

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 import stripe
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
-from ..models import Order, OrderState, Payment, PaymentState
-from ..rules.money import to_minor_units
+from ..models import Order, OrderState, Payment, RefundState
+from ..rules.money import UnsupportedCurrency, from_minor_units, to_minor_units
+from ..services.gateway import ChargeOutcome, ProviderUnavailable, RefundAnswer, RefundRefused
+from ..services.orders import lock_order
+from ..services.payment_state import open_attempts, record_attempt
 from .base import PaymentProvider, PaymentUnavailable
 from .customers import ensure_customer, replace_customer, wants_saved_card
 
@@ -40,6 +45,8 @@ LONGEST_SESSION = dt.timedelta(hours=24)
 
 class StripeProvider(PaymentProvider):
     name = NAME
+    pays_online = True
+    refunds_online = True
     #: A ``stripe.HTTPClient`` to talk through; None: stripe-python's default. Tests set
     #: a recording one (OPTIONS {"http_client": ...} does the same per entry).
     http_client = None
@@ -58,37 +65,58 @@ class StripeProvider(PaymentProvider):
             **({"base_addresses": {"api": api_base}} if api_base else {}),
         )
 
+    # ---- paying: "Pay by card" ------------------------------------------------------------
+
     def start(self, order, request):
-        """Send the member to Stripe: the open session of this order when there is one,
-        else a new one (a new attempt). ``PaymentUnavailable`` when Stripe refuses or
+        """Send the member to Stripe for ``order`` (any order of theirs awaiting payment,
+        whichever method it was placed with), or None when there is nothing to pay now: the
+        order page then says why (paid meanwhile, a payment still processing).
+
+        Decided under the order's row lock, so two clicks at once make one session: first
+        every attempt not over is asked from Stripe again (Stripe's advice: re-fetch, never
+        trust the order of events) — one paid meanwhile pays the order, one processing (a
+        bank debit) is waited for, an open one is sent again; only then is a new session
+        made, with an idempotency key of the order and attempt, so a request repeated after
+        a rollback gets the same session. ``PaymentUnavailable`` when Stripe refuses or
         cannot be reached; the order stays pending."""
         try:
-            session = self.open_session(order) or self.create_session(order, request)
+            with transaction.atomic():
+                order = lock_order(order)
+                if not order.is_pending:
+                    return None
+                session = self._latest_session(order)
+                if session is None:
+                    session = self.create_session(order, request)
+                elif session.get("status") != "open":
+                    return None  # paid or processing: the order page says which
         except stripe.StripeError as error:
             logger.warning(
                 "Stripe refused a Checkout Session for order %s: %r", order.reference, error
             )
             raise PaymentUnavailable(str(error)) from error
-        return HttpResponseRedirect(session.url, status=303)
+        return HttpResponseRedirect(session["url"], status=303)
 
-    # ---- sessions ---------------------------------------------------------------------
+    def _latest_session(self, order) -> dict | None:
+        """The order's attempts not over, asked from Stripe again, latest first: the first
+        that is open, processing or paid (each applied to the order); None when every one
+        is over (expired, failed)."""
+        from .sync import apply_session  # sync reads this module's names
+
+        for payment in open_attempts(order, NAME)[:RECHECKED_ATTEMPTS]:
+            session = self.client().v1.checkout.sessions.retrieve(payment.provider_id).to_dict()
+            apply_session(session)
+            if session.get("status") in ("open", "complete"):
+                return session
+        return None
 
     def open_session(self, order):
-        """The order's latest session if Stripe still has it open, else None (a session
-        found expired is recorded as a failed attempt)."""
-        payment = pending_payments(order).last()
-        if payment is None:
-            return None
-        session = self.client().v1.checkout.sessions.retrieve(payment.provider_id)
-        if session.status == "open":
-            return session
-        if session.status == "expired":
-            Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
-                state=PaymentState.FAILED
-            )
-        return None  # complete: the return page and the webhook take it from here
+        """The order's latest session if Stripe still has it open, else None."""
+        session = self._latest_session(order)
+        return session if session is not None and session.get("status") == "open" else None
 
-    def create_session(self, order, request):
+    def create_session(self, order, request) -> dict:
+        """A new Checkout Session for ``order`` (locked by the caller), recorded as a
+        pending attempt."""
         attempt = Payment.objects.filter(order=order, provider=NAME).count() + 1
         now = timezone.now()
         expires_at = session_end(order, now)
@@ -111,29 +139,127 @@ class StripeProvider(PaymentProvider):
                 params=session_params(order, request, expires_at, customer=customer),
                 options={"idempotency_key": f"{key}-{customer}"},
             )
-        with transaction.atomic():
-            Payment.objects.create(
-                order=order,
-                provider=NAME,
-                provider_id=session.id,
-                amount=order.total,
-                currency=order.currency,
-                state=PaymentState.PENDING,
-                raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
+        record_attempt(
+            order,
+            provider=NAME,
+            key=session.id,
+            amount=order.total,
+            raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
+        )
+        # The order's hold ends with the session (see the module's docstring).
+        Order.objects.filter(
+            pk=order.pk, state=OrderState.PENDING, expires_at__lt=expires_at
+        ).update(expires_at=expires_at)
+        return session.to_dict()
+
+    # ---- the gateway: refunds and saved cards ------------------------------------------------
+
+    def refund(self, payment, amount: Decimal, *, key: str, metadata: dict) -> RefundAnswer:
+        """Give ``amount`` of ``payment`` back to the card, once per ``key``."""
+        try:
+            client = self.client()
+            intent = payment_intent_of(payment, client)
+            refund = client.v1.refunds.create(
+                params={
+                    "payment_intent": intent,
+                    "amount": to_minor_units(amount, payment.currency),
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": key},
             )
-            # The order's hold ends with the session (see the module's docstring).
-            Order.objects.filter(
-                pk=order.pk, state=OrderState.PENDING, expires_at__lt=expires_at
-            ).update(expires_at=expires_at)
-        return session
+        except REFUSED_FOR_GOOD as error:
+            message = getattr(error, "user_message", None) or str(error) or type(error).__name__
+            raise RefundRefused(str(message)) from error
+        except (stripe.StripeError, UnsupportedCurrency) as error:
+            raise ProviderUnavailable(repr(error)) from error
+        return refund_answer(refund)
+
+    def charge_saved(self, order, attempt: int) -> ChargeOutcome:
+        from .saved_cards import charge_saved_card
+
+        return charge_saved_card(order, attempt, provider=self)
+
+
+#: How many of an order's attempts "Pay by card" and the return page ask Stripe about.
+RECHECKED_ATTEMPTS = 3
+#: Refusals of a refund that asking again cannot change: the reservation is released and
+#: staff are told. Anything else (unreachable, rate limited, a 5xx) is asked again later.
+REFUSED_FOR_GOOD = (stripe.InvalidRequestError, stripe.CardError, stripe.IdempotencyError)
+#: Stripe's refund statuses that gave, or will give, nothing back.
+FAILED_STATUSES = ("failed", "canceled")
+#: Refund fields kept with a ``Refund`` row.
+KEPT_REFUND_FIELDS = (
+    "id",
+    "amount",
+    "currency",
+    "status",
+    "charge",
+    "payment_intent",
+    "reason",
+    "failure_reason",
+    "metadata",
+)
+
+
+def refund_state(status) -> str:
+    """Our ``RefundState`` for a Stripe refund's ``status``: ``pending`` and
+    ``requires_action`` (and anything new) are PENDING until Stripe says more."""
+    if status == "succeeded":
+        return RefundState.SUCCEEDED
+    if status in FAILED_STATUSES:
+        return RefundState.FAILED
+    return RefundState.PENDING
+
+
+def refund_answer(refund) -> RefundAnswer:
+    """A Stripe refund object as the services read it."""
+    data = refund.to_dict() if hasattr(refund, "to_dict") else dict(refund)
+    raw = {key: data.get(key) for key in KEPT_REFUND_FIELDS if key in data}
+    if isinstance(raw.get("charge"), dict):  # expanded
+        raw["charge"] = raw["charge"].get("id")
+    currency = str(data.get("currency") or "").upper()
+    try:
+        amount = from_minor_units(int(data.get("amount")), currency)
+    except (TypeError, ValueError, UnsupportedCurrency):
+        amount = None
+    return RefundAnswer(
+        provider_id=str(data.get("id") or ""),
+        state=refund_state(data.get("status")),
+        amount=amount,
+        currency=currency,
+        raw=raw,
+    )
+
+
+def id_of(value) -> str:
+    """An id Stripe sent either as a string or as the expanded object."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    found = getattr(value, "id", None)
+    return found if isinstance(found, str) else ""
+
+
+def payment_intent_of(payment: Payment, client) -> str:
+    """What refunds ``payment``: its PaymentIntent, recorded when it was paid, else asked
+    from Stripe (its Checkout Session's) and kept on the payment."""
+    intent = payment.intent_id or (payment.raw or {}).get("payment_intent")
+    if not intent and str(payment.provider_id).startswith("pi_"):
+        intent = payment.provider_id
+    if not intent:
+        session = client.v1.checkout.sessions.retrieve(payment.provider_id)
+        intent = id_of(session.payment_intent)
+        if not intent:
+            raise RefundRefused(_("Stripe has no card payment for this order to refund."))
+        Payment.objects.filter(pk=payment.pk).update(intent_id=intent)
+        payment.intent_id = intent
+    return str(intent)
 
 
 def pending_payments(order):
-    return (
-        Payment.objects.filter(order=order, provider=NAME, state=PaymentState.PENDING)
-        .exclude(provider_id="")
-        .order_by("pk")
-    )
+    """The order's Checkout Sessions not over yet (open, or processing), oldest first."""
+    return open_attempts(order, NAME).reverse()
 
 
 def idempotency_key(order, attempt: int) -> str:
@@ -171,17 +297,17 @@ def session_params(order, request, expires_at: dt.datetime, customer: str = "") 
     order_page = request.build_absolute_uri(
         reverse("wagtail_passes:order", kwargs={"reference": reference})
     )
-    saving = (
-        {"customer": customer, "payment_intent_data": {"setup_future_usage": "off_session"}}
-        if customer
-        else {}
-    )
+    metadata = {"order_reference": reference, "order_pk": str(order.pk)}
+    intent_data = {"metadata": metadata}
+    if customer:
+        intent_data["setup_future_usage"] = "off_session"
     return {
-        **saving,
+        **({"customer": customer} if customer else {}),
+        "payment_intent_data": intent_data,
         "mode": "payment",
         "line_items": line_items,
         "client_reference_id": reference,
-        "metadata": {"order_reference": reference, "order_pk": str(order.pk)},
+        "metadata": metadata,
         "expires_at": int(expires_at.timestamp()),
         "success_url": request.build_absolute_uri(
             reverse("wagtail_passes:stripe_return", kwargs={"reference": reference})

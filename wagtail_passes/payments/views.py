@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import stripe
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_POST, require_safe
 from ..checkout.orders import _own_orders
 from ..checkout.paying import start_payment
 from ..checkout.views import login_first, order_url, see_other
+from ..exceptions import CheckoutError
 from ..models import OrderState
-from . import get_provider
+from . import get_provider, pay_online_provider
 from .customers import card_for_session
 from .stripe import NAME, pending_payments
 from .sync import apply_session
@@ -37,6 +39,7 @@ def _stripe():
 
 
 @csrf_exempt
+@transaction.non_atomic_requests  # refunds are asked of Stripe once their rows committed
 @require_POST
 def stripe_webhook(request):
     provider = _stripe()
@@ -49,6 +52,9 @@ def stripe_webhook(request):
     except stripe.StripeError as error:  # cannot re-fetch now: Stripe delivers it again later
         logger.warning("Stripe webhook %s left for a retry: %r", event.get("id"), error)
         return HttpResponse("retry later", status=503)
+    except CheckoutError as error:  # a fact the services refuse (it names another order)
+        logger.error("Stripe webhook %s refused: %s", event.get("id"), error.code)
+        return HttpResponse("refused", content_type="text/plain")
     # 200 for every event processed, including the ones whose outcome needs a person
     # (refund_needed, refund_failed, refund_not_recorded): Stripe's answer to a refund it
     # refused will not change when asked again, and a non-2xx answer makes Stripe deliver
@@ -100,13 +106,15 @@ def stripe_return(request, reference: str):
 
 @require_POST
 def order_pay(request, reference: str):
-    """ "Pay by card" for the member's own order awaiting payment (resume payment, C5)."""
+    """ "Pay by card" for any of the member's orders awaiting payment (C2, C5): a card
+    order resumed, a bank-transfer order (a renewal whose card needed the bank's
+    confirmation, say) paid by card instead."""
     if not request.user.is_authenticated:
         return login_first(request)
     order = _own_orders(request).filter(reference=reference).first()
     if order is None:
         raise Http404
-    provider = get_provider(order.provider)
-    if not order.is_pending or provider is None or not provider.is_available():
+    provider = pay_online_provider(order)
+    if not order.is_pending or provider is None:
         return see_other(order_url(order))
     return start_payment(request, order, provider) or see_other(order_url(order))

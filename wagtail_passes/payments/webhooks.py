@@ -17,7 +17,7 @@ from .refunds import apply_refund, record_charge_refunds
 from .saved_cards import KIND as SAVED_CARD
 from .saved_cards import apply_intent, order_for_intent
 from .stripe import NAME, StripeProvider
-from .sync import apply_session, order_for_session, payment_failed
+from .sync import apply_session, order_for_session
 
 #: Seconds a signed event stays acceptable (Stripe's own default): older ones are replays.
 TOLERANCE = 300
@@ -134,8 +134,6 @@ def handle(event: dict, provider: StripeProvider | None = None) -> str:
         if session is not None:
             outcome = apply_session(session, failed=event["type"] == FAILED, card=card)
             order, result, detail = outcome.order, outcome.result, outcome.detail
-            if event["type"] == FAILED and result == "failed":
-                payment_failed(order, session)
         elif intent is not None:
             order, result, detail = order_for_intent(intent), apply_intent(intent), object_id
         elif event["type"] == CHARGE_REFUNDED:

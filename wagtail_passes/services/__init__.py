@@ -34,7 +34,8 @@ from .passes import (
     hold_pass,
     issue_member_pass,
 )
-from .refunds import RefundResult, plan_refund, refund_order, refundable
+from .payment_state import Receipt, receive_payment
+from .refunds import RefundResult, refund, refund_order, refundable
 from .registrations import (
     register,
     registration_offer,
@@ -66,7 +67,9 @@ __all__ = [
     "place_order",
     "quote_dues",
     "quote",
-    "plan_refund",
+    "Receipt",
+    "receive_payment",
+    "refund",
     "refund_order",
     "refundable",
     "RefundResult",

@@ -33,6 +33,8 @@ from .booking_core import (
 )
 from .inputs import check_attendees, check_member
 from .locking import lock_session
+from .orders import lock_order
+from .paid_cancellations import give_money_back, paying_line
 from .permissions import MANAGE_BOOKINGS, require_member_or_staff
 from .waitlist import lock_waiting_passes, promote_locked
 
@@ -86,6 +88,10 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
     """
     require_member_or_staff(booking.member, by, MANAGE_BOOKINGS, BookingError)
     with transaction.atomic():
+        # C6: the order that paid its amount due online, locked before the session.
+        paid_by = paying_line(booking)
+        if paid_by is not None:
+            lock_order(paid_by.order_id)
         session = lock_session(booking.session_id)
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -93,6 +99,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
             .get(pk=booking.pk)
         )
         booking.promoted = []
+        booking.money_back = ""
         if booking.status == BookingStatus.CANCELLED:
             booking.entry_returned = False
             return booking
@@ -118,6 +125,10 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
         lock_waiting_passes(session, [pass_id], exclude_member=booking.member)
         returned = release(booking, by or booking.member, give_back)
         mark_cancelled(booking, by or booking.member)
+        money_back = ""
+        if give_back and paid_by is not None:
+            paid_by.refresh_from_db()
+            money_back = give_money_back(booking, paid_by, by or booking.member)
         if staff:
             log_action(
                 booking,
@@ -128,8 +139,13 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
             )
         booking.promoted = promote_locked(session, exclude_member=booking.member)
     booking.entry_returned = returned  # whether a ledger return was written
+    booking.money_back = money_back  # "refund", "credit" or ""
     notifications.email_on_commit(
-        notifications.BOOKING_CANCELLED, booking.member, booking=booking, returned=returned
+        notifications.BOOKING_CANCELLED,
+        booking.member,
+        booking=booking,
+        returned=returned,
+        money_back=money_back,
     )
     signals.send_on_commit(
         signals.booking_cancelled, Booking, booking=booking, by=by, returned=returned

@@ -48,13 +48,14 @@ from ..models import (
     Renewal,
     TermsAcceptance,
 )
-from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY
+from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY, PAID_STATES
 from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
 from ..rules.money import Money
 from .attendance import pay_booking_lines
 from .booking_after_payment import book_when_committed, session_to_book
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
+from .gateway import FREE, MANUAL, require_can_settle
 from .inputs import check_member
 from .notifications import email_on_commit
 from .order_passes import (
@@ -68,9 +69,6 @@ from .permissions import MANAGE_ORDERS, is_self, require_member_or_staff, requir
 #: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 8
-
-MANUAL = "manual"
-FREE = "free"
 
 
 # ---- what the member would pay ---------------------------------------------------------
@@ -424,10 +422,9 @@ def place_basket(
         if basket.code is not None:
             redeem(order, basket.code, basket.discount_amount)
         log_action(order, "wagtail_passes.order.place", member, _placed_message(order, basket))
+        require_can_settle(provider, order)
         if provider == FREE:
-            return _fulfil(
-                order, provider=FREE, provider_id="", amount=Decimal(0), by=None, now=now
-            )
+            return fulfil_order(order, provider=FREE, amount=Decimal(0), now=now)
         if notify:
             email_on_commit("order_received", member, order=order)
     return order
@@ -571,38 +568,59 @@ def fulfil_order(
     provider: str,
     provider_id: str = "",
     amount: Decimal | None = None,
+    currency: str | None = None,
     by=None,
     raw: dict | None = None,
     now=None,
 ) -> Order:
-    """C3: the order is paid; its member passes are issued, once.
+    """C3: record that ``order`` was paid (``amount`` in ``currency``, default its total in
+    its currency) and issue its member passes, once.
 
-    Safe to call any number of times and from several places at once (a webhook retried,
-    the return page reloaded, staff pressing "mark paid"): the order row is locked and an
-    order already paid is returned unchanged. The returned order's ``fulfilled_now`` says
-    whether this call paid it (False: it was paid already, nothing changed). A payment for
-    an expired order is honoured when stock still allows (C5), else refused with
-    ``stock_gone`` so the caller refunds it.
+    Safe to call any number of times and from several places at once (staff pressing "mark
+    paid" twice): the order row is locked and an order already paid is returned unchanged.
+    The returned order's ``fulfilled_now`` says whether this call paid it (False: it was
+    paid already, nothing was recorded). Strict: what cannot pay the order is refused and
+    nothing is recorded — a cancelled order (``order_cancelled``), a provider that may not
+    settle it (``provider_not_allowed``: the free provider and a priced order), an amount or
+    currency that does not cover it (``amount_mismatch``), an expired order whose stock is
+    gone (``stock_gone``, C5). Money a payment provider reports goes through
+    ``services.payment_state.receive_payment`` instead, which keeps a record of it whatever
+    it is and gives back what the order cannot take.
     """
     now = now or timezone.now()
     with transaction.atomic():
         order = lock_order(order)
-        if order.state in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED, OrderState.REFUNDED):
+        if order.state in PAID_STATES:
             order.fulfilled_now = False
             return order
         if order.state == OrderState.CANCELLED:
             raise CheckoutError(_("This order was cancelled."), code="order_cancelled")
-        if order.state == OrderState.EXPIRED:
-            _retake_stock(order)
-        return _fulfil(
-            order,
-            provider=provider,
-            provider_id=provider_id,
-            amount=order.total if amount is None else amount,
-            by=by,
-            raw=raw,
-            now=now,
+        require_can_settle(provider, order)
+        amount = order.total if amount is None else amount
+        if (currency or order.currency) != order.currency or amount != order.total:
+            raise CheckoutError(
+                _("%(amount)s does not pay this order of %(total)s.")
+                % {
+                    "amount": Money(amount, currency or order.currency),
+                    "total": order.total_money,
+                },
+                code="amount_mismatch",
+            )
+        settle_locked(order, provider=provider, by=by, now=now, amount=amount)
+        _record_payment(
+            order, provider=provider, provider_id=provider_id, amount=amount, by=by, raw=raw
         )
+    return order
+
+
+def settle_locked(order: Order, *, provider: str, by, now, amount: Decimal) -> Order:
+    """The locked, unpaid ``order`` is paid: a lapsed hold takes its stock again (C5), the
+    order becomes paid and its passes are issued (or, under P4, become paid). Refusals
+    (``stock_gone``, ``product_gone``) raise ``CheckoutError``; the caller's transaction
+    (or savepoint) undoes what was written. The payment itself is the caller's to record."""
+    if order.state == OrderState.EXPIRED:
+        _retake_stock(order)
+    return _fulfil(order, provider=provider, amount=amount, by=by, now=now)
 
 
 def _retake_stock(order: Order) -> None:
@@ -630,6 +648,7 @@ def _record_payment(order: Order, *, provider, provider_id, amount, by, raw) -> 
         if provider_id
         else None
     )
+    intent = (raw or {}).get("payment_intent")
     if started is None:
         return Payment.objects.create(
             order=order,
@@ -640,6 +659,7 @@ def _record_payment(order: Order, *, provider, provider_id, amount, by, raw) -> 
             state=PaymentState.SUCCEEDED,
             recorded_by=recorded_by,
             raw=raw or {},
+            intent_id=intent if isinstance(intent, str) else "",
         )
     started.amount, started.state, started.recorded_by = amount, PaymentState.SUCCEEDED, recorded_by
     started.raw = {**started.raw, **(raw or {})}
@@ -647,10 +667,7 @@ def _record_payment(order: Order, *, provider, provider_id, amount, by, raw) -> 
     return started
 
 
-def _fulfil(order: Order, *, provider, provider_id, amount, by, raw=None, now) -> Order:
-    _record_payment(
-        order, provider=provider, provider_id=provider_id, amount=amount, by=by, raw=raw
-    )
+def _fulfil(order: Order, *, provider, amount, by, now) -> Order:
     order.state = OrderState.PAID
     order.paid_at = now
     order.closed_at = None
@@ -768,6 +785,10 @@ def _close(order: Order, state: str, by, now=None) -> None:
     order.state = state
     order.closed_at = now or timezone.now()
     order.save(update_fields=["state", "closed_at"])
+    # C5: money it kept (a payment short of its total) goes back.
+    from .payment_state import give_back_when_closed  # it pays orders through this module
+
+    give_back_when_closed(order)
     action = "cancel" if state == OrderState.CANCELLED else "expire"
     log_action(
         order,

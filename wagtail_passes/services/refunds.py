@@ -1,37 +1,48 @@
-"""Refunds (C4): staff give back what an order, or some of its lines, was paid; a refund
-made at the payment provider (reported by its webhook) is recorded the same way.
+"""Refunds (C4): staff give back what an order, or some of its lines, was paid; money an
+order cannot keep goes back on its own; a refund made at the payment provider (reported by
+its webhook) is recorded the same way.
 
 The rules, decided again under the order's row lock whatever the form showed:
 
-- Only a paid or partially refunded order is refunded (``not_paid``,
+- Only a paid or partially refunded order is refunded by staff (``not_paid``,
   ``already_refunded``).
 - A refund is written per line (one ``Refund`` row each), of at most what was paid for
-  the line (its total) less what was refunded for it already: a second refund after a
-  first never gives back more than was paid (``refund_too_large``). An amount is a
-  decimal above zero in the currency's minor unit (no cents for JPY, no tenth of a cent
-  for EUR): anything else is refused with ``invalid_amount``. A refusal writes nothing.
-- A refund reported by a provider carries the provider's id: the same refund reported
-  twice (a webhook retried) is recorded once; the second call changes nothing.
-- When a line is refunded in full, the unused part of each of its member passes is
-  cancelled through the ledger (a ``cancel`` movement writes off what is left): a pass
-  never used is cancelled whole; a pass used already keeps its used entries in the ledger
-  (the classes attended stay attended) and the rest is cancelled. Staff are refused with
-  ``pass_has_bookings`` while such a pass pays for sessions still to come (cancel those
-  bookings first, as for cancelling a pass); a refund reported by the provider (``by``
-  None) has been made already and is never refused for that: the pass is cancelled and
-  its upcoming bookings stay as they are. A line refunded in part keeps its passes (a
-  goodwill or part refund); staff cancel a pass by hand when they mean to.
-- A line refunded in full gives its stock back (A1); the order becomes "refunded" when
-  every line is refunded in full, else "partially refunded".
+  the line (its total) less what was refunded, or is being refunded, of it: two refunds at
+  once never give back more than was paid (``refund_too_large``). An amount is a decimal
+  above zero in the currency's minor unit: anything else is refused with
+  ``invalid_amount``. A refusal writes nothing.
+- **Intent first.** A refund through a provider that refunds online (Stripe) is written as
+  *requested* and committed before the provider is asked: the row reserves the amount.
+  Once committed, the provider is asked (``send_request``) with an idempotency key made
+  from the request (``Refund.request_key``), so asking again — the tidy job after a crash,
+  a double click — never refunds twice; its answer makes the rows pending, succeeded or
+  failed. A refund the provider refuses releases its reservation (the rows fail, staff
+  are told) and changes nothing else. A refund by hand (bank transfer, cash: ``manual``)
+  is made already when staff record it.
+- What a refund does happens when the money is known to go back (pending or succeeded):
+  when a line is refunded in full its stock is released (A1) and the unused part of its
+  member passes is cancelled through the ledger (a ``cancel`` movement): a pass never used
+  is cancelled whole; a used one keeps its used entries. Staff are refused with
+  ``pass_has_bookings`` while such a pass pays for sessions still to come; a refund
+  already made at the provider is never refused for that. A line refunded in part keeps
+  its passes. A line that paid a booking's amount due (C6) makes that booking owe it
+  again (or, cancelled, no longer shows as paid). The order becomes "refunded" when every
+  line is refunded in full, else "partially refunded".
+- A provider's refund is recorded once (by its id, or by the request key it carries).
+- A staff form carries a one-time token (``request_key``): the same form sent twice
+  records one refund.
 
 Locks are taken in the order of ``services.orders``: the order row, then the stock rows
-by product id, then the member passes by primary key. The audit entry is written in the
-transaction; the member's email and the ``order_refunded`` signal go out once it has
-committed.
+by product id, then sessions and bookings, then the member passes by primary key. The
+audit entry is written in the transaction; the member's email and the ``order_refunded``
+signal go out once it has committed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,33 +57,54 @@ from ..audit import log_action
 from ..exceptions import CheckoutError
 from ..models import (
     Booking,
+    BookingStatus,
+    IssueKind,
     MemberPass,
     Order,
     OrderLine,
     OrderState,
     PassStatus,
+    Payment,
     PaymentState,
     ProductStock,
     Refund,
 )
 from ..models.orders import RefundState
 from ..rules.money import Money, has_valid_precision
-from .locking import lock_member_passes
+from .gateway import MANUAL, ProviderUnavailable, RefundAnswer, RefundRefused, gateway
+from .locking import lock_member_passes, lock_session
 from .notifications import email_on_commit
-from .orders import MANUAL, lock_order
+from .orders import lock_order
 from .passes import write_off_pass
 from .permissions import MANAGE_ORDERS, require_staff
+from .staff_alerts import REFUND_FAILED, REFUND_NEEDED, resolve_issues, tell_staff
 
-#: Refunds that give money back (or will): a failed one gave nothing.
-COUNTED_REFUND_STATES = (RefundState.PENDING, RefundState.SUCCEEDED)
+logger = logging.getLogger("wagtail_passes.payments")
+
+#: Refunds that give money back, or reserve it while the provider is asked: a failed one
+#: gave nothing.
+COUNTED_REFUND_STATES = (RefundState.REQUESTED, RefundState.PENDING, RefundState.SUCCEEDED)
+#: Refunds the provider confirmed it makes (or made): what they do to passes and stock is
+#: done.
+CONFIRMED_REFUND_STATES = (RefundState.PENDING, RefundState.SUCCEEDED)
 REFUNDABLE_STATES = (OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
 PROVIDER_ID_MAX_LENGTH = 200  # the column holds 255; a per-line suffix is added to it
 REASON_MAX_LENGTH = 500
+REQUEST_KEY_MAX_LENGTH = 64
+#: A requested refund is sent again by the tidy job after this long without an answer
+#: (the process asking may have died) ...
+RESEND_AFTER = dt.timedelta(minutes=2)
+#: ... but not once the provider's idempotency keys may have expired (Stripe: 24 hours):
+#: then staff are asked to check it by hand.
+RESEND_UNTIL = dt.timedelta(hours=23)
+#: A refund the provider still reports pending after this long is shown to staff.
+PENDING_TOO_LONG = dt.timedelta(days=10)
 
 
 @dataclass(frozen=True)
 class RefundableLine:
-    """What was paid for a line, what was refunded of it, and what is left."""
+    """What was paid for a line, what was refunded (or is being refunded) of it, and what
+    is left."""
 
     line: OrderLine
     paid: Money
@@ -85,12 +117,14 @@ class RefundableLine:
 
 @dataclass(frozen=True)
 class RefundResult:
-    """What ``refund_order`` did: ``refunds`` written by this call (none: the provider's
-    refund was recorded already and nothing changed) and the passes it cancelled."""
+    """What a refund call did: the ``refunds`` it wrote (none: recorded already, nothing
+    changed) and the passes it cancelled. ``requested`` rows wait for the provider's
+    answer (sent once the transaction commits)."""
 
     order: Order
     refunds: tuple[Refund, ...] = ()
     cancelled_passes: tuple[MemberPass, ...] = ()
+    repeated: bool = False  # the same form (request key) was sent before: nothing changed
 
     @property
     def refunded_now(self) -> bool:
@@ -101,18 +135,25 @@ class RefundResult:
         total = sum((refund.amount for refund in self.refunds), Decimal(0))
         return Money(total, self.order.currency)
 
+    def refreshed(self) -> RefundResult:
+        """The same rows as they are now (after the provider answered)."""
+        rows = tuple(Refund.objects.filter(pk__in=[r.pk for r in self.refunds]).order_by("pk"))
+        order = Order.objects.get(pk=self.order.pk)
+        passes = MemberPass.objects.filter(
+            order_line__in=[r.line_id for r in rows if r.line_id], status=PassStatus.CANCELLED
+        )
+        cancelled = self.cancelled_passes or tuple(passes.order_by("pk"))
+        return RefundResult(order=order, refunds=rows, cancelled_passes=cancelled)
+
+
+# ---- reading ---------------------------------------------------------------------------
+
 
 def refundable(order) -> list[RefundableLine]:
     """Every line of ``order`` with what is left to refund of it, in line order (read
-    without locks, for the admin form; ``refund_order`` decides again under them)."""
+    without locks, for the admin form; the refund services decide again under them)."""
     order = order if isinstance(order, Order) else Order.objects.get(pk=order)
-    refunded = dict(
-        Refund.objects.filter(order=order, state__in=COUNTED_REFUND_STATES, line__isnull=False)
-        .order_by()
-        .values("line_id")
-        .annotate(total=Sum("amount"))
-        .values_list("line_id", "total")
-    )
+    refunded = _line_totals(order, COUNTED_REFUND_STATES)
     currency = order.currency
     return [
         RefundableLine(
@@ -122,6 +163,467 @@ def refundable(order) -> list[RefundableLine]:
         )
         for line in order.lines.all()
     ]
+
+
+def _line_totals(order: Order, states) -> dict[int, Decimal]:
+    return dict(
+        Refund.objects.filter(order=order, state__in=states, line__isnull=False)
+        .order_by()
+        .values("line_id")
+        .annotate(total=Sum("amount"))
+        .values_list("line_id", "total")
+    )
+
+
+def refunds_online(provider: str) -> bool:
+    """Whether money taken by ``provider`` can be given back through it (Stripe), rather
+    than by staff by hand (bank transfer, cash)."""
+    found = gateway(provider)
+    return bool(found is not None and getattr(found, "refunds_online", False))
+
+
+def payment_kept(payment: Payment) -> Decimal:
+    """What is left of ``payment`` after its refunds (given back, or being)."""
+    refunded = payment.refunds.filter(state__in=COUNTED_REFUND_STATES).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return payment.amount - (refunded or Decimal(0))
+
+
+def _paying(order: Order) -> list[Payment]:
+    """The order's payments that still hold money, latest first: line refunds come out of
+    them in that order."""
+    payments = Payment.objects.filter(
+        order=order, state=PaymentState.SUCCEEDED, currency=order.currency
+    ).order_by("-pk")
+    return [payment for payment in payments if payment_kept(payment) > 0]
+
+
+def _clean_key(request_key) -> str:
+    key = str(request_key or "").strip()
+    if len(key) > REQUEST_KEY_MAX_LENGTH:
+        raise CheckoutError(_("This form is not valid; open it again."), code="bad_token")
+    return key
+
+
+def _made_with(order: Order, key: str) -> bool:
+    """Whether refunds were written under the form's one-time ``key`` already (a request
+    through a provider suffixes it with the payment's id)."""
+    if not key:
+        return False
+    return Refund.objects.filter(
+        Q(request_key=key) | Q(request_key__startswith=f"{key}-"), order=order
+    ).exists()
+
+
+# ---- staff refund an order (C4) ---------------------------------------------------------
+
+
+def refund(
+    order,
+    by,
+    *,
+    lines: Iterable | None = None,
+    amounts: Mapping | None = None,
+    reason: str = "",
+    request_key: str = "",
+) -> RefundResult:
+    """C4: staff give back ``order`` (whole, or some of its lines, or part of a line) the
+    way it was paid: through the provider that took the money when it refunds online
+    (Stripe: requested now, sent to the provider once this commits, see the module), else
+    recorded as given back by hand (bank transfer, cash).
+
+    ``lines`` are the order's lines (or their ids) to refund; None is every line with
+    something left. ``amounts`` maps a line (or its id) to the amount to refund of it; a
+    line without one is refunded what is left of it. ``request_key`` is the staff form's
+    one-time token: the same form sent twice refunds once (the second call returns the
+    first's rows with ``refunded_now`` False).
+
+    Refusals (``CheckoutError`` codes, nothing written): ``not_allowed``, ``not_paid``,
+    ``already_refunded``, ``no_such_line``, ``nothing_to_refund``, ``invalid_amount``,
+    ``refund_too_large`` and ``pass_has_bookings``.
+    """
+    require_staff(by, MANAGE_ORDERS, CheckoutError)
+    reason = str(reason or "").strip()[:REASON_MAX_LENGTH]
+    key = _clean_key(request_key)
+    now = timezone.now()
+    with transaction.atomic():
+        order = lock_order(order)
+        if _made_with(order, key):
+            return RefundResult(order=order, repeated=True)
+        _check_state(order)
+        left = {row.line.pk: row for row in refundable(order)}
+        plan = _plan(order, left, lines, amounts, None)
+        done = _fully_refunded_after(order, left, plan)
+        _check_upcoming(
+            MemberPass.objects.filter(order_line__in=done).exclude(status=PassStatus.CANCELLED),
+            now,
+        )
+        rows = _allocate(order, plan, by, reason, key or uuid.uuid4().hex)
+        manual = [row for row in rows if row.state == RefundState.SUCCEEDED]
+        cancelled = _apply(order, manual, by, reason, now) if manual else ()
+        for key_ in {row.request_key for row in rows if row.state == RefundState.REQUESTED}:
+            _send_once_committed(key_)
+    return RefundResult(order=order, refunds=tuple(rows), cancelled_passes=cancelled)
+
+
+def _fully_refunded_after(order, left, plan) -> list[OrderLine]:
+    after = {pk: row.left.amount for pk, row in left.items()}
+    for line, amount in plan:
+        after[line.pk] -= amount
+    everything = all(amount <= 0 for amount in after.values())
+    touched = {line.pk for line, _amount in plan}
+    return [
+        line
+        for line in order.lines.all()
+        if after[line.pk] <= 0 and (everything or line.pk in touched)
+    ]
+
+
+def _allocate(order, plan, by, reason, key) -> list[Refund]:
+    """One row per line and paying payment: each line's amount comes out of the payments
+    that still hold money, latest first. Rows of a payment that refunds online are
+    requested (one request per payment); the others are given back by hand already."""
+    paying = _paying(order)
+    room = {payment.pk: payment_kept(payment) for payment in paying}
+    if sum(room.values(), Decimal(0)) < sum((amount for _l, amount in plan), Decimal(0)):
+        raise CheckoutError(
+            _("Only %(left)s of this order's money is left to refund.")
+            % {"left": Money(sum(room.values(), Decimal(0)), order.currency)},
+            code="refund_too_large",
+        )
+    recorded_by = by if getattr(by, "is_authenticated", False) else None
+    rows = []
+    for line, amount in plan:
+        for payment in paying:
+            share = min(room[payment.pk], amount)
+            if share <= 0:
+                continue
+            room[payment.pk] -= share
+            amount -= share
+            online = refunds_online(payment.provider)
+            rows.append(
+                Refund.objects.create(
+                    order=order,
+                    line=line,
+                    payment=payment,
+                    provider=payment.provider if online else MANUAL,
+                    amount=share,
+                    currency=order.currency,
+                    state=RefundState.REQUESTED if online else RefundState.SUCCEEDED,
+                    reason=reason,
+                    recorded_by=recorded_by,
+                    request_key=f"{key}-{payment.pk}"[:REQUEST_KEY_MAX_LENGTH] if online else key,
+                )
+            )
+            if amount <= 0:
+                break
+    return rows
+
+
+def request_line_refund(order: Order, line: OrderLine, *, reason: str, by=None) -> list[Refund]:
+    """The system gives back what is left of ``line`` (C6: an amount due paid twice, a
+    booking cancelled in time). Called under the order's lock. Money taken online is
+    requested from the provider; money taken by hand is for staff to give back: they are
+    told. Returns the rows requested."""
+    left = {row.line.pk: row for row in refundable(order)}
+    amount = left[line.pk].left.amount
+    if amount <= 0:
+        return []
+    paying = _paying(order)
+    online = [payment for payment in paying if refunds_online(payment.provider)]
+    if not online or sum(payment_kept(p) for p in online) < amount:
+        tell_staff(
+            order,
+            REFUND_NEEDED,
+            _(
+                "Order %(reference)s: give %(amount)s for “%(title)s” back to the member by "
+                "hand (%(reason)s), then record it with Refund."
+            )
+            % {
+                "reference": order.reference,
+                "amount": Money(amount, order.currency),
+                "title": line.title,
+                "reason": reason,
+            },
+            kind=IssueKind.REFUND_NEEDED,
+            amount=amount,
+            line=line.pk,
+        )
+        return []
+    rows = _allocate(order, [(line, amount)], by, reason, uuid.uuid4().hex)
+    for key in {row.request_key for row in rows}:
+        _send_once_committed(key)
+    return rows
+
+
+def request_payment_refund(order: Order, payment: Payment, amount: Decimal, reason: str):
+    """Money of ``payment`` the order cannot keep (paid twice, more than its total, for an
+    order that cannot take it) goes back: a requested refund without a line, sent once
+    the transaction commits. Called under the order's lock. None when the provider does
+    not refund online (staff give it back by hand)."""
+    amount = min(amount, payment_kept(payment))
+    if amount <= 0 or not refunds_online(payment.provider):
+        return None
+    row = Refund.objects.create(
+        order=order,
+        payment=payment,
+        provider=payment.provider,
+        amount=amount,
+        currency=payment.currency,
+        state=RefundState.REQUESTED,
+        reason=_("Refunded automatically: %(why)s.") % {"why": reason},
+        request_key=uuid.uuid4().hex,
+    )
+    _send_once_committed(row.request_key)
+    return row
+
+
+# ---- asking the provider (intent first) --------------------------------------------------
+
+
+def _send_once_committed(key: str) -> None:
+    """Ask the provider once the reservation is committed; now, outside any transaction."""
+    transaction.on_commit(lambda: send_request(key), robust=True)
+
+
+def idempotency_key(request_key: str) -> str:
+    return f"wagtail_passes-refund-{request_key}"
+
+
+def send_request(key: str) -> str:
+    """Ask the provider for the refund requested under ``key`` and record its answer.
+    Returns what happened: ``sent`` (the provider answered; the rows took its state),
+    ``refused`` (the provider refused: the reservation is released and staff are told),
+    ``unavailable`` (the provider could not be asked: the rows stay requested and the tidy
+    job asks again) or ``nothing`` (no requested row under ``key``)."""
+    rows = list(
+        Refund.objects.filter(request_key=key, state=RefundState.REQUESTED)
+        .select_related("payment", "order", "line")
+        .order_by("pk")
+    )
+    if not rows or rows[0].payment is None:
+        return "nothing"
+    order, payment = rows[0].order, rows[0].payment
+    provider = gateway(payment.provider)
+    amount = sum((row.amount for row in rows), Decimal(0))
+    metadata = {
+        "wagtail_passes_refund": key,
+        "order_reference": order.reference,
+        "order_pk": str(order.pk),
+        "lines": ",".join(str(row.line_id) for row in rows if row.line_id),
+    }
+    try:
+        if provider is None:
+            raise ProviderUnavailable(f"no payment provider called {payment.provider!r}")
+        answer = provider.refund(payment, amount, key=idempotency_key(key), metadata=metadata)
+    except RefundRefused as refusal:
+        _refused(order, key, refusal.message)
+        return "refused"
+    except ProviderUnavailable as error:
+        logger.warning("Refund %s of order %s not sent yet: %s", key, order.reference, error)
+        return "unavailable"
+    record_answer(key, answer)
+    return "sent"
+
+
+def record_answer(key: str, answer: RefundAnswer) -> str:
+    """The provider made the refund requested under ``key`` (``answer``): its rows take its
+    id and state; what the refund does is done (pending or succeeded), or the reservation
+    is released (failed). Safe to call again (a webhook reporting the same refund)."""
+    with transaction.atomic():
+        first = Refund.objects.filter(request_key=key).first()
+        if first is None:
+            return "unknown"
+        order = lock_order(first.order_id)
+        rows = list(
+            Refund.objects.select_for_update()
+            .filter(request_key=key, state=RefundState.REQUESTED)
+            .order_by("pk")
+        )
+        if not rows:
+            return "known"
+        several = len(rows) > 1
+        for row in rows:
+            row.provider_id = (
+                f"{answer.provider_id}#{row.line_id or 'p'}" if several else answer.provider_id
+            )[:255]
+            row.state = answer.state
+            row.raw = {**(row.raw or {}), **(answer.raw or {})}
+            row.save(update_fields=["provider_id", "state", "raw"])
+        if answer.state == RefundState.FAILED:
+            _failed(order, rows, str(answer.raw.get("failure_reason") or answer.state))
+            return "failed"
+        _after_confirmed(order, rows)
+    return "recorded"
+
+
+def _after_confirmed(order: Order, rows: list[Refund]) -> None:
+    """What confirmed refund rows do: line refunds are applied, automatic ones emailed."""
+    line_rows = [row for row in rows if row.line_id]
+    if line_rows:
+        by = line_rows[0].recorded_by
+        _apply(order, line_rows, by, line_rows[0].reason, timezone.now(), check=False)
+    for row in rows:
+        if row.line_id is None:
+            email_on_commit(
+                "order_refunded",
+                order.member,
+                order=order,
+                amount=str(row.amount),
+                cancelled_passes=[],
+                automatic=True,
+                why=row.reason,
+            )
+        if row.state == RefundState.SUCCEEDED:
+            resolve_issues(refund=row, resolution=_("Refunded"))
+
+
+def _refused(order: Order, key: str, message: str) -> None:
+    """The provider will not make the refund: the reservation is released (the rows fail),
+    nothing else changed; staff are told."""
+    with transaction.atomic():
+        order = lock_order(order)
+        rows = list(
+            Refund.objects.select_for_update()
+            .filter(request_key=key, state=RefundState.REQUESTED)
+            .order_by("pk")
+        )
+        for row in rows:
+            row.state = RefundState.FAILED
+            row.raw = {**(row.raw or {}), "refused": str(message)[:500]}
+            row.save(update_fields=["state", "raw"])
+        if rows:
+            _failed(order, rows, message, refused=True)
+
+
+def _failed(order: Order, rows: list[Refund], why: str, *, refused: bool = False) -> None:
+    amount = sum((row.amount for row in rows), Decimal(0))
+    if refused:
+        message = _(
+            "The refund of %(amount)s for order %(reference)s was refused by the payment "
+            "provider (%(why)s): nothing was refunded. Refund the member another way, or "
+            "try again."
+        )
+    else:
+        message = _(
+            "The refund of %(amount)s for order %(reference)s failed at the payment provider "
+            "(%(id)s: %(why)s): the money did not go back to the member. Passes cancelled "
+            "for it stay cancelled; refund the member another way or again."
+        )
+    tell_staff(
+        order,
+        REFUND_FAILED,
+        message
+        % {
+            "amount": Money(amount, order.currency),
+            "reference": order.reference,
+            "why": why,
+            "id": rows[0].provider_id.split("#")[0] or "-",
+        },
+        kind=IssueKind.REFUND_FAILED,
+        refund=rows[0],
+        payment=rows[0].payment,
+        amount=amount,
+        refunds=[row.pk for row in rows],
+        refund_id=rows[0].provider_id.split("#")[0],
+    )
+    if not refused and order.state == OrderState.REFUNDED and any(r.line_id for r in rows):
+        # What failed can be refunded again.
+        order.state = OrderState.PARTIALLY_REFUNDED
+        order.save(update_fields=["state"])
+
+
+def update_refund_state(provider: str, refund_id: str, answer: RefundAnswer) -> tuple:
+    """A provider reports a change of one of its refunds (pending -> succeeded, or
+    failed): our rows of it take the state. A failed row stays failed (a provider never
+    revives a failed refund). Returns ``(order, outcome)``: ``refund_failed``,
+    ``refund_updated``, ``refund_known`` (nothing changed), or ``(None, "unknown")``."""
+    rows_of = Refund.objects.filter(
+        Q(provider_id=refund_id) | Q(provider_id__startswith=f"{refund_id}#"), provider=provider
+    )
+    first = rows_of.first()
+    if first is None:
+        return None, "unknown"
+    state = answer.state
+    with transaction.atomic():
+        order = lock_order(first.order_id)
+        rows = [
+            row
+            for row in rows_of.select_for_update().order_by("pk")
+            if row.state != state and row.state != RefundState.FAILED
+        ]
+        if not rows:
+            return order, "refund_known"
+        if state == RefundState.PENDING and all(row.state == RefundState.SUCCEEDED for row in rows):
+            return order, "refund_known"  # a late event of an earlier state
+        for row in rows:
+            row.state = state
+            row.raw = {**(row.raw or {}), **(answer.raw or {})}
+            row.save(update_fields=["state", "raw"])
+        if state == RefundState.FAILED:
+            _failed(order, rows, str(answer.raw.get("failure_reason") or state))
+            return order, "refund_failed"
+        if state == RefundState.SUCCEEDED:
+            for row in rows:
+                resolve_issues(refund=row, resolution=_("Refunded"))
+    return order, "refund_updated"
+
+
+def recorded(provider: str, refund_id: str) -> bool:
+    """A provider's refund is recorded once: as its id, or one row per line of it."""
+    return Refund.objects.filter(
+        Q(provider_id=refund_id) | Q(provider_id__startswith=f"{refund_id}#"),
+        provider=provider,
+    ).exists()
+
+
+def send_waiting_requests(now=None) -> dict:
+    """For the tidy job: requested refunds nobody sent (the process asking died, the
+    provider could not be reached) are sent again, with the same key, once they are a
+    couple of minutes old; ones older than the provider keeps idempotency keys, and
+    refunds the provider keeps pending too long, are shown to staff. Returns counts."""
+    now = now or timezone.now()
+    waiting = Refund.objects.filter(state=RefundState.REQUESTED)
+    keys = (
+        waiting.filter(created_at__lte=now - RESEND_AFTER, created_at__gt=now - RESEND_UNTIL)
+        .order_by("request_key")
+        .values_list("request_key", flat=True)
+        .distinct()
+    )
+    outcomes = {"sent": 0, "refused": 0, "unavailable": 0, "stuck": 0}
+    for key in list(keys):
+        outcome = send_request(key)
+        if outcome in outcomes:
+            outcomes[outcome] += 1
+    stuck = Refund.objects.filter(
+        Q(state=RefundState.REQUESTED, created_at__lte=now - RESEND_UNTIL)
+        | Q(state=RefundState.PENDING, created_at__lte=now - PENDING_TOO_LONG)
+    ).exclude(issues__kind=IssueKind.REFUND_STUCK, issues__resolved_at__isnull=True)
+    for row in stuck.select_related("order").order_by("pk"):
+        with transaction.atomic():
+            tell_staff(
+                row.order,
+                REFUND_FAILED,
+                _(
+                    "The refund of %(amount)s for order %(reference)s (%(state)s since "
+                    "%(when)s) is not confirmed by the payment provider: check it there."
+                )
+                % {
+                    "amount": Money(row.amount, row.currency),
+                    "reference": row.order.reference,
+                    "state": RefundState(row.state).label.lower(),
+                    "when": row.created_at.date().isoformat(),
+                },
+                kind=IssueKind.REFUND_STUCK,
+                refund=row,
+                amount=row.amount,
+            )
+        outcomes["stuck"] += 1
+    return outcomes
+
+
+# ---- a refund made already (by hand, or at the provider) ---------------------------------
 
 
 def refund_order(
@@ -136,122 +638,147 @@ def refund_order(
     provider_id: str = "",
     raw: dict | None = None,
     state: str = RefundState.SUCCEEDED,
+    request_key: str = "",
 ) -> RefundResult:
-    """C4: refund ``order``, whole or some of its lines.
+    """C4: record a refund of ``order`` that was made already: by staff, by hand (bank
+    transfer, cash: ``provider`` "manual", the default), or at a provider, which reported
+    it (``provider`` with its ``provider_id`` and ``raw`` data; ``by`` None).
 
-    ``by`` is staff holding the permission to manage orders, or None for the system (a
-    provider's webhook). ``lines`` are the order's lines (or their ids) to refund; None is
-    every line with something left. ``amounts`` maps a line (or its id) to the amount to
-    refund of it (a ``Decimal`` or its text); a line without an amount is refunded what is
-    left of it, and ``amounts`` without ``lines`` refunds the lines it names. ``total``
-    instead spreads one amount over the lines in order, each up to what is left of it (a
-    provider reports the refund of a payment, not of lines).
+    ``lines`` / ``amounts`` as for ``refund``; ``total`` instead spreads one amount over
+    the lines in order, each up to what is left of it (a provider reports the refund of a
+    payment, not of lines). A refund with a provider id already recorded, or a
+    ``request_key`` used already, changes nothing (``refunded_now`` False). ``state`` is the
+    provider's refund's: succeeded, or pending while the provider has not confirmed it (it
+    counts as given back all the same).
 
-    ``provider`` is "manual" (a refund staff made by bank transfer or in cash: recorded as
-    succeeded) or the provider whose refund it records, with its ``provider_id`` and
-    ``raw`` data. A refund with a provider id already recorded changes nothing (the
-    result's ``refunded_now`` is False). ``state`` is the provider's refund's: succeeded, or
-    pending while the provider has not confirmed it (it counts as given back all the same;
-    the provider's webhook updates it later). A failed refund is never recorded here.
-
-    Refusals (``CheckoutError`` codes, nothing written): ``not_allowed``, ``not_paid``,
-    ``already_refunded``, ``no_such_line``, ``nothing_to_refund``, ``invalid_amount``,
-    ``refund_too_large``, ``invalid_refund`` and ``pass_has_bookings``.
+    Refusals (``CheckoutError`` codes, nothing written): as ``refund``, and
+    ``invalid_refund`` for a provider id that is too long.
     """
     require_staff(by, MANAGE_ORDERS, CheckoutError)
     if amounts is not None and total is not None:
         raise TypeError("give amounts per line or one total, not both")
-    if state not in COUNTED_REFUND_STATES:
+    if state not in CONFIRMED_REFUND_STATES:
         raise ValueError(f"a refund is recorded pending or succeeded, not {state!r}")
     provider = str(provider or MANUAL).strip()
     provider_id = str(provider_id or "").strip()
     if len(provider) > 30 or len(provider_id) > PROVIDER_ID_MAX_LENGTH:
         raise CheckoutError(_("This refund's provider data is not valid."), code="invalid_refund")
     reason = str(reason or "").strip()[:REASON_MAX_LENGTH]
+    key = _clean_key(request_key)
     now = timezone.now()
     with transaction.atomic():
         order = lock_order(order)
-        if provider_id and _recorded(provider, provider_id):
+        if provider_id and recorded(provider, provider_id):
             return RefundResult(order=order)
+        if _made_with(order, key):
+            return RefundResult(order=order, repeated=True)
         _check_state(order)
         left = {row.line.pk: row for row in refundable(order)}
         plan = _plan(order, left, lines, amounts, total)
-        refunds = _write_refunds(order, plan, by, reason, provider, provider_id, raw, state)
-        after = {pk: row.left.amount for pk, row in left.items()}
-        for line, amount in plan:
-            after[line.pk] -= amount
-        everything = all(amount <= 0 for amount in after.values())
-        touched = {line.pk for line, _amount in plan}
-        done = [
-            line
-            for line in order.lines.all()
-            if after[line.pk] <= 0 and (everything or line.pk in touched)
-        ]
-        order.state = OrderState.REFUNDED if everything else OrderState.PARTIALLY_REFUNDED
-        order.save(update_fields=["state"])
-        _release_stock(done)
-        cancelled = _cancel_passes(order, done, by, reason, now)
-        result = RefundResult(order=order, refunds=tuple(refunds), cancelled_passes=cancelled)
-        log_action(
-            order,
-            "wagtail_passes.order.refund",
-            by,
-            _refund_message(order, result, reason, state),
-            amount=str(result.amount.amount),
-            lines=[refund.line_id for refund in refunds],
-            provider=provider,
-            state=str(state),
-            passes_cancelled=[member_pass.pk for member_pass in cancelled],
-        )
-        email_on_commit(
-            "order_refunded",
-            order.member,
-            order=order,
-            amount=str(result.amount.amount),
-            cancelled_passes=[member_pass.title for member_pass in cancelled],
-        )
-        signals.send_on_commit(
-            signals.order_refunded, Order, order=order, refunds=list(refunds), by=by
-        )
-    return result
-
-
-def plan_refund(order, by, *, lines=None, amounts=None) -> list[tuple[OrderLine, Decimal]]:
-    """What ``refund_order(order, by, lines=..., amounts=...)`` would refund now, as
-    (line, amount) pairs, decided under the order's row lock and writing nothing; the same
-    refusals (``CheckoutError``), including ``pass_has_bookings`` for staff. For a refund
-    made at a provider first (Stripe), before it is recorded: the provider is asked for
-    exactly this, then ``refund_order`` records it (and decides again)."""
-    require_staff(by, MANAGE_ORDERS, CheckoutError)
-    with transaction.atomic():
-        order = lock_order(order)
-        _check_state(order)
-        left = {row.line.pk: row for row in refundable(order)}
-        plan = _plan(order, left, lines, amounts, None)
-        if by is not None:
-            after = {pk: row.left.amount for pk, row in left.items()}
-            for line, amount in plan:
-                after[line.pk] -= amount
-            everything = all(amount <= 0 for amount in after.values())
-            touched = {line.pk for line, _amount in plan}
-            done = [
-                line
-                for line in order.lines.all()
-                if after[line.pk] <= 0 and (everything or line.pk in touched)
-            ]
-            _check_upcoming(
-                MemberPass.objects.filter(order_line__in=done).exclude(status=PassStatus.CANCELLED),
-                timezone.now(),
+        payment = order.payments.filter(state=PaymentState.SUCCEEDED).order_by("-pk").first()
+        several = len(plan) > 1
+        recorded_by = by if getattr(by, "is_authenticated", False) else None
+        rows = [
+            Refund.objects.create(
+                order=order,
+                line=line,
+                payment=payment,
+                provider=provider,
+                # One provider refund over several lines: one row each, told apart by line.
+                provider_id=f"{provider_id}#{line.pk}" if provider_id and several else provider_id,
+                amount=amount,
+                currency=order.currency,
+                state=state,
+                reason=reason,
+                recorded_by=recorded_by,
+                raw=raw or {},
+                request_key=key,
             )
-    return plan
+            for line, amount in plan
+        ]
+        cancelled = _apply(order, rows, by, reason, now, check=by is not None)
+    return RefundResult(order=order, refunds=tuple(rows), cancelled_passes=cancelled)
 
 
-def _recorded(provider: str, provider_id: str) -> bool:
-    """A provider's refund is recorded once: as its id, or one row per line of it."""
-    return Refund.objects.filter(
-        Q(provider_id=provider_id) | Q(provider_id__startswith=f"{provider_id}#"),
-        provider=provider,
-    ).exists()
+# ---- what a refund does -----------------------------------------------------------------
+
+
+def _apply(order, rows, by, reason, now, *, check: bool = True) -> tuple[MemberPass, ...]:
+    """What confirmed line refunds ``rows`` do to the locked ``order``: its state, the stock
+    and passes of lines refunded in full, the bookings whose amount due a line paid; then
+    the audit entry, the member's email and the signal. ``check``: refuse staff while a
+    pass to cancel pays for sessions to come."""
+    confirmed = _line_totals(order, CONFIRMED_REFUND_STATES)
+    lines = list(order.lines.all())
+    full = {line.pk for line in lines if confirmed.get(line.pk, Decimal(0)) >= line.total}
+    everything = len(full) == len(lines)
+    order.state = OrderState.REFUNDED if everything else OrderState.PARTIALLY_REFUNDED
+    order.save(update_fields=["state"])
+    touched = {row.line_id for row in rows}
+    done = [line for line in lines if line.pk in full and line.pk in touched]
+    _release_stock(done)
+    _unpay_bookings(order, rows, by)
+    cancelled = _cancel_passes(order, done, by, reason, now, check=check)
+    result = RefundResult(order=order, refunds=tuple(rows), cancelled_passes=cancelled)
+    state = rows[0].state if rows else RefundState.SUCCEEDED
+    log_action(
+        order,
+        "wagtail_passes.order.refund",
+        by,
+        _refund_message(order, result, reason, state),
+        amount=str(result.amount.amount),
+        lines=[refund.line_id for refund in rows],
+        provider=rows[0].provider if rows else MANUAL,
+        state=str(state),
+        passes_cancelled=[member_pass.pk for member_pass in cancelled],
+    )
+    email_on_commit(
+        "order_refunded",
+        order.member,
+        order=order,
+        amount=str(result.amount.amount),
+        cancelled_passes=[member_pass.title for member_pass in cancelled],
+    )
+    signals.send_on_commit(signals.order_refunded, Order, order=order, refunds=list(rows), by=by)
+    return cancelled
+
+
+def _unpay_bookings(order: Order, rows, by) -> None:
+    """C6: a refunded line that paid a booking's amount due gives that booking its debt
+    back: an active booking owes it again; a cancelled one no longer shows as paid."""
+    by_booking = {}
+    for row in rows:
+        if row.line_id and row.line.booking_id:
+            by_booking[row.line.booking_id] = by_booking.get(row.line.booking_id, 0) + row.amount
+    if not by_booking:
+        return
+    sessions = Booking.objects.filter(pk__in=by_booking).values_list("session_id", flat=True)
+    for session_id in sorted(set(sessions)):
+        lock_session(session_id)
+    for booking in (
+        Booking.objects.select_for_update(of=("self",)).filter(pk__in=by_booking).order_by("pk")
+    ):
+        amount = min(by_booking[booking.pk], booking.amount_paid)
+        if amount <= 0:
+            continue
+        booking.amount_paid -= amount
+        if booking.status != BookingStatus.CANCELLED:
+            booking.amount_due += amount
+        if booking.amount_paid <= 0:
+            booking.payment_method = ""
+            booking.amount_paid_at = None
+        booking.save(
+            update_fields=["amount_paid", "amount_due", "payment_method", "amount_paid_at"]
+        )
+        log_action(
+            booking,
+            "wagtail_passes.booking.payment_refunded",
+            by,
+            _("%(amount)s refunded with order %(reference)s")
+            % {"amount": Money(amount, order.currency), "reference": order.reference},
+            amount=str(amount),
+            order=order.reference,
+        )
 
 
 def _check_state(order: Order) -> None:
@@ -364,28 +891,6 @@ def _check_amount(value, currency: str, room: Decimal, title: str = "", line=Non
     return amount
 
 
-def _write_refunds(order, plan, by, reason, provider, provider_id, raw, state) -> list[Refund]:
-    payment = order.payments.filter(state=PaymentState.SUCCEEDED).order_by("-pk").first()
-    several = len(plan) > 1
-    return [
-        Refund.objects.create(
-            order=order,
-            line=line,
-            payment=payment,
-            provider=provider,
-            # One provider refund over several lines: one row each, told apart by line.
-            provider_id=f"{provider_id}#{line.pk}" if provider_id and several else provider_id,
-            amount=amount,
-            currency=order.currency,
-            state=state,
-            reason=reason,
-            recorded_by=by if getattr(by, "is_authenticated", False) else None,
-            raw=raw or {},
-        )
-        for line, amount in plan
-    ]
-
-
 def _release_stock(done: list[OrderLine]) -> None:
     """A1: a line refunded in full no longer counts against its product's stock."""
     held = sorted(
@@ -401,13 +906,13 @@ def _release_stock(done: list[OrderLine]) -> None:
         line.save(update_fields=["holds_stock"])
 
 
-def _cancel_passes(order, done, by, reason, now) -> tuple[MemberPass, ...]:
+def _cancel_passes(order, done, by, reason, now, *, check=True) -> tuple[MemberPass, ...]:
     if not done:
         return ()
     ids = MemberPass.objects.filter(order_line__in=done).exclude(status=PassStatus.CANCELLED)
     locked = lock_member_passes(ids.values_list("pk", flat=True))
     passes = [p for p in locked if p.status != PassStatus.CANCELLED]
-    if by is not None:
+    if check and by is not None:
         _check_upcoming(passes, now)
     why = _("Refund of order %(reference)s") % {"reference": order.reference}
     if reason:

@@ -14,7 +14,8 @@ member's saved card for it, with bounded retries.
    the job does not try every day), the member is emailed why, staff are told and the
    pass's history says so. An unexpected error on one pass is logged and the job goes on.
 2. **Charging.** A renewal whose member has a saved card is charged off-session through
-   ``payments.saved_cards.charge_saved_card`` (which fulfils the order when paid). Each
+   ``gateway.charge_saved_card`` (the card provider; paid money goes through
+   ``payment_state.receive_payment``). Each
    attempt is counted *before* the charge, under the renewal's row lock, so two jobs never
    charge the same attempt; at most ``RENEWAL_CHARGE_ATTEMPTS`` tries,
    ``RENEWAL_RETRY_HOURS`` apart. A card needing authentication (SCA) is not retried
@@ -50,9 +51,8 @@ from ..models import (
     Renewal,
     RenewWhen,
 )
-from ..payments import saved_cards
-from ..payments.staff import PAYMENT_FAILED, tell_staff
 from ..presentation import local_today
+from . import gateway
 from .ledger import refresh_validity
 from .locking import lock_member_pass, lock_member_passes
 from .notifications import email_on_commit
@@ -65,6 +65,7 @@ from .renewals import (
     renewal_due_on,
     renewal_starts_on,
 )
+from .staff_alerts import PAYMENT_FAILED, tell_staff
 
 logger = logging.getLogger("wagtail_passes.renewals")
 
@@ -72,14 +73,10 @@ ORDERED = "wagtail_passes.pass.renewal_ordered"
 REFUSED = "wagtail_passes.pass.renewal_refused"
 CHARGE = "wagtail_passes.order.renewal_charge"
 
-#: The outcomes of ``charge_saved_card``.
-PAID, DECLINED, NO_CARD, UNAVAILABLE = (
-    saved_cards.PAID,
-    saved_cards.DECLINED,
-    saved_cards.NO_CARD,
-    saved_cards.UNAVAILABLE,
-)
-SCA = saved_cards.AUTHENTICATION_REQUIRED
+#: The outcomes of charging a saved card (``gateway.charge_saved_card``).
+PAID, DECLINED = gateway.CHARGE_PAID, gateway.CHARGE_DECLINED
+NO_CARD, UNAVAILABLE = gateway.CHARGE_NO_CARD, gateway.CHARGE_UNAVAILABLE
+SCA = gateway.CHARGE_AUTHENTICATION_REQUIRED
 
 #: A job that did not run for a while (a server down over a weekend) still renews passes
 #: this many days late; older ones are left alone rather than sell a period mostly gone.
@@ -262,7 +259,7 @@ def _charge(order, attempt: int) -> _Outcome:
     """``charge_saved_card(order, attempt)`` (the attempt keys Stripe's idempotency); an
     error counts as "unavailable" (the member can still pay from the link)."""
     try:
-        outcome = saved_cards.charge_saved_card(order, attempt)
+        outcome = gateway.charge_saved_card(order, attempt)
     except Exception:  # the job goes on with the next renewal
         logger.exception("Charging the saved card for order %s failed", order.reference)
         return _Outcome(UNAVAILABLE, _("The card payment could not be attempted."))
