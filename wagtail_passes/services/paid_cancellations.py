@@ -117,7 +117,8 @@ def _as_credit(booking: Booking, amount: Decimal, by) -> MemberPass:
         booking,
         "wagtail_passes.booking.payment_refunded",
         by,
-        _("%(amount)s paid online given back as money credit") % {"amount": Money(amount, currency)},
+        _("%(amount)s paid online given back as money credit")
+        % {"amount": Money(amount, currency)},
         amount=str(amount),
         credit_pass=credit.pk,
     )
