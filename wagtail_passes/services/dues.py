@@ -27,6 +27,7 @@ from ..exceptions import CheckoutError
 from ..models import Booking, BookingStatus, Order, OrderLine, OrderState
 from ..presentation import format_session_time
 from ..rules.money import Money
+from .gateway import require_can_settle
 from .inputs import check_member
 from .notifications import email_on_commit
 from .orders import MANUAL, _check_token, _create_order, _decimal
@@ -169,6 +170,7 @@ def place_dues_order(
                     total=offer.total,
                 )
         order = _create_order(member, provider, offer.total, now, token)
+        require_can_settle(provider, order)  # C2: never a priced order "paid for free"
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,

@@ -187,6 +187,8 @@ def receive_payment(order, fact: PaymentFact, *, by=None, now=None) -> Receipt:
         if fact.state == PAID:
             return _paid(order, payment, fact, by, now)
         if fact.state == PROCESSING:
+            if payment.state == PaymentState.FAILED and payment.pk is not None:
+                return Receipt(order, "failed", payment)  # a failed debit stays failed
             if payment.state != PaymentState.PROCESSING:
                 _keep_fact(payment, fact, PaymentState.PROCESSING)
             return Receipt(order, "processing", payment)
