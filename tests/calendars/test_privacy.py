@@ -84,7 +84,8 @@ def test_a2_private_products_cost_no_query_each(
     yoga.save()
     PassPageFactory(title="Open pass", programmes=[yoga])
     for i in range(private_products):
-        page = PassPageFactory(title=f"Private {i}", programmes=[yoga], stock_limit=50)
+        name = "Private " + "ABCDEF"[i] + " pass"
+        page = PassPageFactory(title=name, programmes=[yoga], stock_limit=50)
         restriction = PageViewRestriction.objects.create(
             page=page, restriction_type=PageViewRestriction.GROUPS
         )
