@@ -2,10 +2,12 @@
 checkout) and for a list read at once (the index, the product list block, the calendar)."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import PageViewRestriction
 
+from wagtail_passes.compat import PAGE_MODEL
 from wagtail_passes.products.visibility import (
     passed_view_restrictions,
     restrictions_by_page,
@@ -45,6 +47,7 @@ def test_a2_restrictions_of_a_list_are_wagtails_for_each_page(teachers):
     )
     under_alias = list(index_alias.get_children())
     everything = [*pages, alias, index_alias, *under_alias]
+    Page = apps.get_model(PAGE_MODEL)  # the site's base page model
     everything = [Page.objects.get(pk=page.pk) for page in everything]
 
     found = restrictions_by_page(everything)
