@@ -24,6 +24,7 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from .compat import PAGE_MODEL
 from .products import registry
+from .products.visibility import visible_to_request, with_privacy_hint
 
 
 def body_blocks() -> list[tuple[str, blocks.Block]]:
@@ -56,8 +57,9 @@ class ProductListBlock(blocks.StructBlock):
 
     Visitors see the chosen products that are live and still sold, in the editor's order;
     one that was unpublished, deleted, archived or whose sale is over is left out without a
-    word. Validation: at least one product (deferred when a draft is saved), no product
-    twice, only product pages.
+    word, and so is one whose page the visitor may not view (A2: editors may choose a
+    private product; only visitors who may view its page see it). Validation: at least one
+    product (deferred when a draft is saved), no product twice, only product pages.
     """
 
     heading = blocks.CharBlock(
@@ -113,15 +115,17 @@ class ProductListBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
-        context["offers"] = product_offers(value.get("products") or [])
+        request = (parent_context or {}).get("request")
+        context["offers"] = product_offers(value.get("products") or [], request=request)
         return context
 
 
-def product_offers(pages, now=None) -> list:
-    """The offers of ``pages`` (chosen page objects or ids) that visitors may see: live,
-    not archived, not past their sale; in the given order, without repeats. A constant
-    number of queries: the live pages, then per page type their specific rows and what
-    they cover, then the stock of those with a stock limit."""
+def product_offers(pages, now=None, *, request=None) -> list:
+    """The offers of ``pages`` (chosen page objects or ids) that the visitor of ``request``
+    (None: an anonymous one) may see: live, on a page they may view (A2, Wagtail's page
+    privacy), not archived, not past their sale; in the given order, without repeats. A
+    constant number of queries: the live pages, their view restrictions, then per page type
+    their specific rows and what they cover, then the stock of those with a stock limit."""
     from .models import ProductStock
     from .rules.selling import ARCHIVED, NO_LONGER_ON_SALE
 
@@ -134,10 +138,10 @@ def product_offers(pages, now=None) -> list:
         return []
     found = {
         page.pk: page
-        for page in registry.product_pages().filter(pk__in=ids).live().specific()
+        for page in with_privacy_hint(registry.product_pages().filter(pk__in=ids).live()).specific()
         if registry.is_product(page)
     }
-    products = [found[pk] for pk in ids if pk in found]
+    products = visible_to_request([found[pk] for pk in ids if pk in found], request)
     for page_type in {type(page) for page in products}:
         same_type = [page for page in products if type(page) is page_type]
         prefetch_related_objects(same_type, "programmes", "classes", "image__renditions")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.models import PageViewRestriction
 
 from wagtail_passes import services
 from wagtail_passes.models import ProgrammeProduct
@@ -38,6 +39,10 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
     ProgrammeProduct.objects.create(
         programme=club, product=guests, role=ProgrammeProduct.Role.OPTIONAL
     )
+    friends = PassPageFactory(title="Friends pass", price=Decimal("20.00"))
+    PageViewRestriction.objects.create(  # A2: its checkout refuses and links to the page
+        page=friends, restriction_type=PageViewRestriction.PASSWORD, password="pw"
+    )
     member = UserFactory(username="ada")
     order = services.place_order(member, guests)
     page.set_default_timeout(10_000)
@@ -52,6 +57,7 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
         (f"/passes/orders/{order.reference}/", "order"),
         ("/passes/orders/", "my orders"),
         ("/passes/dues/", "amounts due"),
+        (f"/passes/checkout/{friends.pk}/", "checkout of a password-protected product"),
     ):
         page.goto(f"{live_server.url}{path}")
         expect(page.locator(".passes")).to_be_visible()

@@ -183,7 +183,7 @@ def test_u5_who_may_buy_is_shown(client, frozen):
 
     assert notes == [
         "Only for new joiners (no earlier bookings).",
-        "Only for members holding an active “Club membership”.",
+        "Only for members holding an active, paid “Club membership” (or one the studio gave them).",
     ]
 
 

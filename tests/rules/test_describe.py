@@ -217,7 +217,7 @@ def test_u5_who_may_buy():
     assert who_may_buy("new_joiners") == ("Only for new joiners (no earlier bookings).",)
     assert who_may_buy("active_members") == ("Only for members who have booked before.",)
     assert who_may_buy("anyone", "Club membership") == (
-        "Only for members holding an active “Club membership”.",
+        "Only for members holding an active, paid “Club membership” (or one the studio gave them).",
     )
     with pytest.raises(ValueError):
         who_may_buy("friends")

@@ -7,7 +7,8 @@
   then each session's verdicts are computed in memory by the same rule functions that
   ``services.evaluate_member_passes`` runs (``rules.eligibility.evaluate``), fed with the
   same facts (``services.facts``) — so the calendar says what booking will do;
-- the products on sale, only when a session needs a pass the member does not hold.
+- the products on sale to the visitor (not those on pages private to others, A2), only
+  when a session needs a pass the member does not hold.
 
 Nothing here writes, locks or decides a booking: ``services.book`` decides again.
 """
@@ -33,6 +34,7 @@ from ..models import (
 )
 from ..models.bookings import ACTIVE_BOOKING
 from ..presentation import local
+from ..products.visibility import passed_view_restrictions
 from ..rules.coverage import covers
 from ..rules.dates import local_moment
 from ..rules.eligibility import evaluate as evaluate_rules
@@ -208,16 +210,23 @@ def member_view(
 
 
 class ProductsOnSale:
-    """The products on sale, read once and only when a session needs them (P3's links)."""
+    """The products on sale to the calendar's visitor, read once and only when a session
+    needs them (P3's links). Those whose page the visitor may not view are left out (A2):
+    ``request`` gives the visitor and the page passwords they entered (None: anonymous)."""
 
-    def __init__(self):
+    def __init__(self, request=None):
         self._products = None
+        self._request = request
 
     def covering(self, facts: SessionFacts) -> list:
         if self._products is None:
             from ..services.catalogue import coverage_terms, products_on_sale
 
-            self._products = [(p, coverage_terms(p)) for p in products_on_sale()]
+            on_sale = products_on_sale(
+                member=getattr(self._request, "user", None),
+                passed_view_restrictions=passed_view_restrictions(self._request),
+            )
+            self._products = [(p, coverage_terms(p)) for p in on_sale]
             # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.
             self._products.sort(key=lambda pair: (pair[0].price_today().amount, pair[0].title))
         return [product for product, terms in self._products if covers(terms, facts)]

@@ -129,7 +129,7 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
     mine = MemberView() if anonymous else member_view(user, sessions, start, end)
     here = params.url(period.view, period.start) if request is not None else ""
     links = Links(back=here)
-    products = ProductsOnSale()
+    products = ProductsOnSale(request)
     tz = passes_settings.tzinfo
     times: dict = {}
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from .. import services
 from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
+from ..products.visibility import passed_view_restrictions
 from . import once
 from .blocks import LIST
 from .forms import BOOK, WAITLIST, BookingForm
@@ -194,7 +195,12 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
             if len(paying) > 1:  # R1 chooses the first; the member may choose another
                 context["pass_choices"] = [(p.pk, pays_words(p, p.verdict)) for p in paying]
         elif programme.require_valid_pass:
-            error = services.no_valid_pass(member, session, evaluated)
+            error = services.no_valid_pass(
+                member,
+                session,
+                evaluated,
+                passed_view_restrictions=passed_view_restrictions(request),
+            )
             context["state"] = "needs_pass"
             context["reasons"] = error.message
             context["products"] = [

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from ..exceptions import CheckoutError
 from ..payments import available_providers
 from ..presentation import local_day
+from ..products.visibility import passed_view_restrictions
 from ..services.orders import terms_text
 from ..services.registrations import (
     RegistrationOffer,
@@ -43,11 +44,11 @@ def register_view(request, slug: str):
     add_ons = source.getlist("add_on")
     code = str(source.get("discount_code", ""))[:100]
     try:
-        offer = _offer(request.user, programme, add_ons, code)
+        offer = _offer(request, programme, add_ons, code)
     except CheckoutError as error:
         if error.code != "not_an_add_on":
             return _refused(request, programme, error)
-        offer, add_ons = _offer(request.user, programme, (), ""), ()
+        offer, add_ons = _offer(request, programme, (), ""), ()
         return _page(request, offer, errors=[error.message])
     if request.method == "POST" and request.POST.get("action") == "register":
         return _register(request, offer, add_ons, code)
@@ -57,15 +58,25 @@ def register_view(request, slug: str):
     return _page(request, offer, discount_code=code, price_note=note)
 
 
-def _offer(member, programme, add_ons, code) -> RegistrationOffer:
-    """The offer with the typed discount code; without it when the code does not apply
-    (the page says why, and the member can fix or drop it)."""
+def _offer(request, programme, add_ons, code) -> RegistrationOffer:
+    """The request's member's offer with the typed discount code; without it when the code
+    does not apply (the page says why, and the member can fix or drop it). The page
+    passwords Wagtail recorded in their session count (A2)."""
+    passed = passed_view_restrictions(request)
     try:
-        return registration_offer(member, programme, add_ons=add_ons, discount_code=code)
+        return registration_offer(
+            request.user,
+            programme,
+            add_ons=add_ons,
+            discount_code=code,
+            passed_view_restrictions=passed,
+        )
     except CheckoutError as error:
         if not code or error.code not in DISCOUNT_REFUSALS:
             raise
-        return registration_offer(member, programme, add_ons=add_ons)
+        return registration_offer(
+            request.user, programme, add_ons=add_ons, passed_view_restrictions=passed
+        )
 
 
 def _total(offer: RegistrationOffer):
@@ -104,7 +115,7 @@ def _page(request, offer: RegistrationOffer, *, errors=(), discount_code="", pri
     )
     code_note = ""
     if discount_code and not (offer.basket and offer.basket.code):
-        code_note = _discount_refusal(request.user, offer, discount_code)
+        code_note = _discount_refusal(request, offer, discount_code)
     context = {
         "programme": offer.programme,
         "offer": offer,
@@ -136,10 +147,14 @@ def _page(request, offer: RegistrationOffer, *, errors=(), discount_code="", pri
     return TemplateResponse(request, "wagtail_passes/checkout/registration.html", context)
 
 
-def _discount_refusal(member, offer: RegistrationOffer, code: str) -> str:
+def _discount_refusal(request, offer: RegistrationOffer, code: str) -> str:
     try:
         registration_offer(
-            member, offer.programme, add_ons=sorted(offer.chosen), discount_code=code
+            request.user,
+            offer.programme,
+            add_ons=sorted(offer.chosen),
+            discount_code=code,
+            passed_view_restrictions=passed_view_restrictions(request),
         )
     except CheckoutError as error:
         return error.message
@@ -172,6 +187,7 @@ def _register(request, offer: RegistrationOffer, add_ons, code: str):
             add_ons=data["add_on"],
             accepted_terms=set(data["accept_terms"]),
             discount_code=data.get("discount_code", ""),
+            passed_view_restrictions=passed_view_restrictions(request),
             seen_total=data["seen_total"],
             provider=provider.name,
             token=token,
@@ -194,7 +210,7 @@ def _refused_on_post(request, offer: RegistrationOffer, error: CheckoutError, co
     if error.code == "awaiting_payment":
         return see_other(order_url(error.details["reference"]))
     try:  # what registering costs now, to confirm again
-        offer = _offer(request.user, offer.programme, sorted(offer.chosen), code)
+        offer = _offer(request, offer.programme, sorted(offer.chosen), code)
     except CheckoutError as again:
         return _refused(request, offer.programme, again)
     if error.code == "price_changed":

@@ -19,6 +19,7 @@ from ..models import RenewWhen
 from ..payments import available_providers
 from ..presentation import local_day
 from ..products.registry import product_pages
+from ..products.visibility import passed_view_restrictions
 from ..services.booking_after_payment import session_to_book
 from ..services.orders import Quote, place_order, quote, terms_text
 from . import once
@@ -46,19 +47,21 @@ def order_url(order_or_reference) -> str:
 
 
 def offer_for_page(
-    member, product_id, *, quantity=1, access_code="", discount_code="", now=None
+    request, product_id, *, quantity=1, access_code="", discount_code="", now=None
 ) -> Quote:
-    """``quote``, except that a missing or wrong access code, or a discount code that does
-    not apply, still gives the price without a discount (the page asks for the code); any
-    other refusal is raised."""
+    """``quote`` for the request's member (with the page passwords Wagtail recorded in
+    their session, A2), except that a missing or wrong access code, or a discount code that
+    does not apply, still gives the price without a discount (the page asks for the code);
+    any other refusal is raised."""
     now = now or timezone.now()
     try:
         return quote(
-            member,
+            request.user,
             product_id,
             quantity=quantity,
             access_code=access_code,
             discount_code=discount_code,
+            passed_view_restrictions=passed_view_restrictions(request),
             now=now,
         )
     except CheckoutError as error:
@@ -75,7 +78,7 @@ def checkout(request, product_id: int):
     if not request.user.is_authenticated:
         return login_first(request)
     try:
-        offer = offer_for_page(request.user, product_id)
+        offer = offer_for_page(request, product_id)
     except CheckoutError as error:
         return refused(request, error)
     if request.method == "POST":
@@ -169,16 +172,22 @@ def _page(
 
 
 def refused(request, error: CheckoutError):
-    """Why this product cannot be bought now (no form)."""
+    """Why this product cannot be bought now (no form). A product whose page the member may
+    not view (A2) is not named: its page is private. When its password would let them buy,
+    the page links to it, where Wagtail asks for the password."""
     page = product_pages().live().filter(pk=request.resolver_match.kwargs.get("product_id"))
     product = page.first()
+    private = error.code == "not_visible"
     context = {
-        "product": product.specific if product is not None else None,
-        "product_url": product.get_url(request) if product is not None else "",
+        "product": product.specific if product is not None and not private else None,
+        "product_url": product.get_url(request) if product is not None and not private else "",
+        "password_url": product.get_url(request)
+        if product is not None and private and error.details.get("password")
+        else "",
         "message": error.message,
         "code": error.code,
     }
-    status = 404 if error.code == "no_such_product" else 200
+    status = {"no_such_product": 404, "not_visible": 403}.get(error.code, 200)
     return TemplateResponse(request, "wagtail_passes/checkout/refused.html", context, status=status)
 
 
@@ -208,6 +217,7 @@ def _place(request, offer: Quote):
             accepted_terms=bool(data.get("accept_terms")),
             access_code=access_code,
             discount_code=data.get("discount_code", ""),
+            passed_view_restrictions=passed_view_restrictions(request),
             seen_total=data["seen_total"],
             provider=provider.name,
             token=token,
@@ -229,7 +239,7 @@ def _refused_on_post(request, offer: Quote, data: dict, error: CheckoutError):
     session, _unbookable = _session_to_book(data.get("book_session"))
     try:  # today's offer for what was asked (the quantity, the codes), to confirm again
         offer = offer_for_page(
-            request.user,
+            request,
             offer.product.pk,
             quantity=data["quantity"],
             access_code=access_code,

@@ -52,7 +52,9 @@ from ..conf import passes_settings
 from ..presentation import local_day, local_today
 from ..products.forms import ProductPageForm
 from ..products.offer import ProductOffer
-from ..rules.describe import describe_product, summarize, who_may_buy
+from ..products.visibility import visible_to_request, with_privacy_hint
+from ..rules.buyers import who_may_buy
+from ..rules.describe import describe_product, summarize
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from ..rules.pricing import pro_rata_price
 from ..rules.selling import SaleState, sale_state
@@ -640,17 +642,22 @@ class ProductIndexMixin(TemplateWithFallback, models.Model):
 
     def products(self) -> list[ProductMixin]:
         """The live products under this page, in the editors' order, with what they cover
-        fetched in one query per page type."""
+        fetched in one query per page type; private ones included (``offers`` is what a
+        visitor is shown)."""
         products = [
-            page for page in self.get_children().live().specific() if isinstance(page, ProductMixin)
+            page
+            for page in with_privacy_hint(self.get_children().live()).specific()
+            if isinstance(page, ProductMixin)
         ]
         for page_type in {type(page) for page in products}:
             same_type = [page for page in products if type(page) is page_type]
             models.prefetch_related_objects(same_type, "programmes", "classes")
         return products
 
-    def offers(self, now: datetime | None = None) -> list[ProductOffer]:
-        products = self.products()
+    def offers(self, now: datetime | None = None, *, request=None) -> list[ProductOffer]:
+        """The offers of the products under this page that the visitor of ``request`` may
+        view (A2, Wagtail's page privacy; None: an anonymous visitor)."""
+        products = visible_to_request(self.products(), request)
         limited = [page.pk for page in products if page.stock_limit is not None]
         sold = dict(
             ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold")
@@ -662,7 +669,7 @@ class ProductIndexMixin(TemplateWithFallback, models.Model):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["offers"] = self.offers()
+        context["offers"] = self.offers(request=request)
         return context
 
 

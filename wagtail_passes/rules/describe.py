@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .buyers import who_may_buy as who_may_buy  # U5's notes, with the checks they describe
 from .dates import format_day, format_short_day
 from .money import Money
 from .types import (
@@ -40,11 +41,6 @@ from .types import (
     UNLIMITED,
     WEEK,
 )
-
-# Who may buy (U5); the same values as the model's BuyerRestriction.
-ANYONE = "anyone"
-NEW_JOINERS = "new_joiners"
-ACTIVE_MEMBERS = "active_members"
 
 
 def join_names(names: Sequence[str]) -> str:
@@ -171,22 +167,6 @@ def summarize(phrases: Sequence[str]) -> str:
     """One sentence of the phrases: "10 entries, no expiry, for all classes"."""
     text = ", ".join(str(phrase) for phrase in phrases)
     return text[:1].upper() + text[1:]
-
-
-def who_may_buy(restriction: str = ANYONE, required_product: str | None = None) -> tuple[str, ...]:
-    """Notes for the visitor about who may buy it (U5); empty when anyone may."""
-    notes = []
-    if restriction == NEW_JOINERS:
-        notes.append(_("Only for new joiners (no earlier bookings)."))
-    elif restriction == ACTIVE_MEMBERS:
-        notes.append(_("Only for members who have booked before."))
-    elif restriction != ANYONE:
-        raise ValueError(f"unknown buyer restriction: {restriction!r}")
-    if required_product:
-        notes.append(
-            _("Only for members holding an active “%(product)s”.") % {"product": required_product}
-        )
-    return tuple(notes)
 
 
 # ---- one member pass in words ------------------------------------------------------

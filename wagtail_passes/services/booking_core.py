@@ -169,14 +169,20 @@ def pass_reasons(member, evaluated) -> list[tuple[str, str]]:
     return [(p.title, pass_end_reason(p)) for p in finished]
 
 
-def no_valid_pass(member, session, evaluated, *, for_staff: bool = False) -> BookingError:
+def no_valid_pass(
+    member, session, evaluated, *, for_staff: bool = False, passed_view_restrictions=()
+) -> BookingError:
     """P3 with R4: the session needs a pass; say for each pass held why it cannot pay,
-    then which products on sale would (leaving out those the member holds a pass of
-    that is only held back for a while)."""
+    then which products on sale to the member would (leaving out those the member holds a
+    pass of that is only held back for a while, and those whose page they may not view, A2:
+    ``passed_view_restrictions`` are the page passwords they entered)."""
     reasons = pass_reasons(member, evaluated)
     # A pass held back for a while (a limit, a hold) is not a reason to buy it again.
     waiting_for = {p.product_id for p in evaluated if p.verdict.temporary}
-    products = [p for p in products_covering(session) if p.pk not in waiting_for]
+    covering = products_covering(
+        session, member=member, passed_view_restrictions=passed_view_restrictions
+    )
+    products = [p for p in covering if p.pk not in waiting_for]
     if reasons:
         # The reason keeps its own capital: lowercasing translated words breaks German nouns.
         listed = "; ".join(f"{title}: {why}" for title, why in reasons)

@@ -1,4 +1,8 @@
-"""Which products are on sale, and which of them would pay for a session (P3's link)."""
+"""Which products are on sale, and which of them would pay for a session (P3's link).
+
+Both are offered to a visitor: products whose page the visitor may not view (A2, Wagtail's
+page privacy) are left out. The visitor is ``member`` (None: anonymous) with the page
+passwords they entered (``passed_view_restrictions``, as for ``services.orders.quote``)."""
 
 from __future__ import annotations
 
@@ -6,20 +10,25 @@ from django.utils import timezone
 
 from ..models import ProductMixin, ProductStock, Programme, ProgrammeClass, Session
 from ..products.registry import product_models
+from ..products.visibility import visible_to_member, with_privacy_hint
 from ..rules.coverage import covers
 from ..rules.types import PassTerms
 from .facts import session_facts
 
 
-def products_on_sale(now=None) -> list[ProductMixin]:
-    """Live products anyone can buy now; code-only offers (U6) are private, so left out.
+def products_on_sale(now=None, *, member=None, passed_view_restrictions=()) -> list[ProductMixin]:
+    """Live products the visitor can buy now; code-only offers (U6) are private, so left
+    out, and so are products whose page the visitor may not view (A2).
     A constant number of queries: per product type its pages and what they cover, then the
-    stock of every product with a stock limit at once (not one query per product)."""
+    stock of every product with a stock limit at once, then the view restrictions of all
+    (not one query per product)."""
     now = now or timezone.now()
     candidates = []
     for model in product_models():
         candidates += list(
-            model.objects.live().filter(is_archived=False).prefetch_related("programmes", "classes")
+            with_privacy_hint(model.objects.live().filter(is_archived=False)).prefetch_related(
+                "programmes", "classes"
+            )
         )
     limited = [p.pk for p in candidates if p.stock_limit is not None]
     sold = (
@@ -27,7 +36,8 @@ def products_on_sale(now=None) -> list[ProductMixin]:
         if limited
         else {}
     )
-    return [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
+    on_sale = [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
+    return visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
 
 
 def coverage_terms(product: ProductMixin) -> PassTerms:
@@ -43,11 +53,17 @@ def coverage_terms(product: ProductMixin) -> PassTerms:
     )
 
 
-def products_covering(session: Session, now=None) -> list[ProductMixin]:
-    """Live products on sale that would cover ``session`` (U2 with P5), cheapest first."""
+def products_covering(
+    session: Session, now=None, *, member=None, passed_view_restrictions=()
+) -> list[ProductMixin]:
+    """Live products on sale to the visitor that would cover ``session`` (U2 with P5),
+    cheapest first."""
     facts = session_facts(session)
     result = []
-    for product in products_on_sale(now):
+    on_sale = products_on_sale(
+        now, member=member, passed_view_restrictions=passed_view_restrictions
+    )
+    for product in on_sale:
         if covers(coverage_terms(product), facts):
             result.append(product)
     # Cheapest first at today's price (A3's pro-rata, not the full one).

@@ -1,7 +1,8 @@
 """Orders: placing one, paying it (fulfilment, C3), cancelling it and letting it expire (C5).
 
 Every rule is decided again here, on the server and under locks, whatever the checkout page
-showed: the product is live and on sale (A2), stock is left (A1), the member may buy it (U5),
+showed: the product is live and on sale (A2), its page is one the member may view (A2,
+Wagtail's page privacy), stock is left (A1), the member may buy it (U5),
 the access code matches (U6), the terms were accepted (A5), the price is today's (A3, A6),
 and a discount code is valid for the product and not used up (A4).
 Refusals raise ``CheckoutError`` with a stable ``code`` and write nothing.
@@ -32,15 +33,10 @@ from ..bounds import MAX_PRICE
 from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import (
-    Booking,
-    BookingStatus,
-    BuyerRestriction,
     DiscountCode,
-    MemberPass,
     Order,
     OrderLine,
     OrderState,
-    PassStatus,
     Payment,
     PaymentState,
     ProductMixin,
@@ -51,9 +47,11 @@ from ..models import (
 from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY, PAID_STATES
 from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
+from ..products.visibility import with_privacy_hint
 from ..rules.money import Money
 from .attendance import pay_booking_lines
 from .booking_after_payment import book_when_committed, session_to_book
+from .buyers import check_buyer, check_visible
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
 from .inputs import check_member
@@ -102,12 +100,13 @@ def _live_product(product_or_id) -> ProductMixin:
         pk = int(pk)
     except (TypeError, ValueError):
         raise CheckoutError(_("This product does not exist."), code="no_such_product") from None
-    page = product_pages().live().filter(pk=pk).first()
+    # Read with whether the site has private pages at all (A2): none, no privacy to check.
+    page = with_privacy_hint(product_pages().live().filter(pk=pk)).specific().first()
     if page is None:
         raise CheckoutError(
             _("This product does not exist or is no longer published."), code="no_such_product"
         )
-    return page.specific
+    return page
 
 
 def _check_quantity(quantity) -> int:
@@ -124,34 +123,6 @@ def _check_quantity(quantity) -> int:
             code="invalid_quantity",
         )
     return quantity
-
-
-def _check_buyer(member, product: ProductMixin) -> None:
-    """U5: who may buy."""
-    if product.buyer_restriction != BuyerRestriction.ANYONE:
-        has_booked = (
-            Booking.objects.filter(member=member).exclude(status=BookingStatus.CANCELLED).exists()
-        )
-        if product.buyer_restriction == BuyerRestriction.NEW_JOINERS and has_booked:
-            raise CheckoutError(
-                _("Only new joiners can buy this: you have booked before."), code="not_new_joiner"
-            )
-        if product.buyer_restriction == BuyerRestriction.ACTIVE_MEMBERS and not has_booked:
-            raise CheckoutError(
-                _("Only members who have booked before can buy this."), code="not_active_member"
-            )
-    if product.required_product_id:
-        holds_it = MemberPass.objects.filter(
-            member=member,
-            product_id=product.required_product_id,
-            status__in=[PassStatus.ACTIVE, PassStatus.ON_HOLD],
-        ).exists()
-        if not holds_it:
-            raise CheckoutError(
-                _("Only holders of “%(required)s” can buy this.")
-                % {"required": product.required_product.title},
-                code="membership_required",
-            )
 
 
 def _check_access_code(product: ProductMixin, access_code) -> None:
@@ -208,19 +179,45 @@ def _sum(amounts, currency: str) -> Money:
     return sum(amounts, Money(Decimal(0), currency))
 
 
-def quote(member, product, *, quantity=1, access_code="", discount_code="", now=None) -> Quote:
+def quote(
+    member,
+    product,
+    *,
+    quantity=1,
+    access_code="",
+    discount_code="",
+    passed_view_restrictions: Collection[int] = (),
+    now=None,
+) -> Quote:
     """What buying ``product`` costs ``member`` now, or the first reason they cannot.
 
     ``discount_code`` (A4) is what the member typed ("" for none): an unknown, inactive,
     used-up code or one not for this product is refused (``unknown_code``,
     ``code_not_active``, ``code_used_up``, ``code_not_for_product``).
+    ``passed_view_restrictions`` (A2) are the ids of the page password restrictions the
+    member entered the password of (Wagtail keeps them in the visitor's session): a product
+    whose page the member may not view is refused with ``not_visible``
+    (``services.buyers.check_visible``).
     Read without locks, for the checkout page; ``place_order`` decides again under them.
     """
     items = [Item(product, quantity, access_code)]
-    return quote_basket(member, items, discount_code=discount_code, now=now).quotes[0]
+    return quote_basket(
+        member,
+        items,
+        discount_code=discount_code,
+        passed_view_restrictions=passed_view_restrictions,
+        now=now,
+    ).quotes[0]
 
 
-def quote_basket(member, items: Sequence[Item], *, discount_code="", now=None) -> Basket:
+def quote_basket(
+    member,
+    items: Sequence[Item],
+    *,
+    discount_code="",
+    passed_view_restrictions: Collection[int] = (),
+    now=None,
+) -> Basket:
     """``quote`` for several products bought together (a programme's registration, P9):
     every line is decided as a single product's would be, the first refusal raised. The
     products must differ and share one currency; a discount code applies to the lines it
@@ -232,11 +229,13 @@ def quote_basket(member, items: Sequence[Item], *, discount_code="", now=None) -
     lines = []
     for item in items:
         product = _live_product(item.product)
+        # A2: before anything else is said about it, a private page's product is not for all.
+        check_visible(member, product, passed_view_restrictions)
         quantity = _check_quantity(item.quantity)
         availability = product.availability(now)
         if not availability.can_buy and availability.code != "code_required":
             raise CheckoutError(availability.message, code=availability.code)
-        _check_buyer(member, product)
+        check_buyer(member, product)
         _check_access_code(product, item.access_code)
         lines.append((product, quantity, product.price_today(local_day(now))))
     _check_lines_agree(lines)
@@ -334,6 +333,7 @@ def place_order(
     accepted_terms: bool = False,
     access_code: str = "",
     discount_code: str = "",
+    passed_view_restrictions: Collection[int] = (),
     seen_total: Decimal | None = None,
     provider: str = MANUAL,
     token: str = "",
@@ -343,6 +343,9 @@ def place_order(
     auto_renew: bool = False,
 ) -> Order:
     """C1: an order for ``quantity`` of ``product``, pending payment by ``provider``.
+
+    ``passed_view_restrictions`` (A2): as for ``quote``, the page passwords the member
+    entered; a product they may not view is refused with ``not_visible``.
 
     ``token`` is the checkout form's one-time token: an order already placed with it is
     refused with ``already_placed`` (its ``details["reference"]`` the order's), so the same
@@ -360,6 +363,7 @@ def place_order(
         [Item(product, quantity, access_code)],
         accepted_terms=accepted_terms,
         discount_code=discount_code,
+        passed_view_restrictions=passed_view_restrictions,
         seen_total=seen_total,
         provider=provider,
         token=token,
@@ -376,6 +380,7 @@ def place_basket(
     *,
     accepted_terms: bool | Collection[int] = False,
     discount_code: str = "",
+    passed_view_restrictions: Collection[int] = (),
     seen_total: Decimal | None = None,
     provider: str = MANUAL,
     token: str = "",
@@ -398,7 +403,13 @@ def place_basket(
     now = now or timezone.now()
     token = _check_token(token)
     session = session_to_book(book_session)
-    basket = quote_basket(member, items, discount_code=discount_code, now=now)
+    basket = quote_basket(
+        member,
+        items,
+        discount_code=discount_code,
+        passed_view_restrictions=passed_view_restrictions,
+        now=now,
+    )
     for offer in basket.quotes:
         _check_terms(offer, accepted_terms)
     if seen_total is not None and Money(_decimal(seen_total), basket.currency) != basket.total:

@@ -37,6 +37,7 @@ from ..models import (
     ProgrammeProduct,
     Registration,
 )
+from ..products.visibility import visible_to_member
 from .inputs import check_member
 from .orders import (
     MANUAL,
@@ -221,10 +222,21 @@ def find_programme(slug) -> Programme:
     return programme
 
 
-def chosen_add_ons(programme: Programme, add_ons) -> list[ProductMixin]:
-    """The add-ons a form sent (product ids), each one of the programme's optional products;
-    anything else is refused."""
-    offered = {product.pk: product for product in optional_products(programme)}
+def add_ons_for(member, programme: Programme, passed_view_restrictions=()) -> list[ProductMixin]:
+    """The programme's add-ons offered to ``member``: those whose page they may view (A2,
+    Wagtail's page privacy; ``passed_view_restrictions`` as for ``services.orders.quote``)."""
+    return visible_to_member(
+        optional_products(programme), member, passed_view_restrictions=passed_view_restrictions
+    )
+
+
+def chosen_add_ons(programme: Programme, add_ons, offered=None) -> list[ProductMixin]:
+    """The add-ons a form sent (product ids), each one of the add-ons ``offered`` (default:
+    the programme's optional products); anything else is refused."""
+    offered = {
+        product.pk: product
+        for product in (optional_products(programme) if offered is None else offered)
+    }
     chosen: dict[int, ProductMixin] = {}
     values = list(add_ons or ())
     if len(values) > MAX_ADD_ONS:
@@ -244,20 +256,39 @@ def chosen_add_ons(programme: Programme, add_ons) -> list[ProductMixin]:
 
 
 def registration_offer(
-    member, programme: Programme, *, add_ons=(), discount_code="", now=None
+    member,
+    programme: Programme,
+    *,
+    add_ons=(),
+    discount_code="",
+    passed_view_restrictions=(),
+    now=None,
 ) -> RegistrationOffer:
     """P9: the registering order as it would be placed now: the mandatory products due,
     locked in, then the chosen add-ons. Refused (``CheckoutError``) when a mandatory product
-    cannot be bought (sold out, off sale, not for this member), or an add-on chosen cannot."""
+    cannot be bought (sold out, off sale, not for this member, its page private to others:
+    A2), or an add-on chosen cannot. Add-ons whose page the member may not view are not
+    offered (``add_ons_for``)."""
     check_member(member, CheckoutError)
     status = registration_status(member, programme)
-    chosen = chosen_add_ons(programme, add_ons)
+    offered = add_ons_for(member, programme, passed_view_restrictions)
+    chosen = chosen_add_ons(programme, add_ons, offered)
     items = [Item(product) for product in status.due] + [Item(product) for product in chosen]
-    basket = quote_basket(member, items, discount_code=discount_code, now=now) if items else None
+    basket = (
+        quote_basket(
+            member,
+            items,
+            discount_code=discount_code,
+            passed_view_restrictions=passed_view_restrictions,
+            now=now,
+        )
+        if items
+        else None
+    )
     return RegistrationOffer(
         status=status,
         basket=basket,
-        add_ons=tuple(optional_products(programme)),
+        add_ons=tuple(offered),
         chosen=frozenset(product.pk for product in chosen),
     )
 
@@ -279,6 +310,7 @@ def register(
     add_ons=(),
     accepted_terms: bool | Collection[int] = False,
     discount_code: str = "",
+    passed_view_restrictions: Collection[int] = (),
     seen_total: Decimal | None = None,
     provider: str = MANUAL,
     token: str = "",
@@ -286,7 +318,8 @@ def register(
 ) -> Registered:
     """P10: register ``member`` for ``programme`` (once), placing the order of its mandatory
     products due and the chosen add-ons (P9) as ``place_basket`` places any order (terms,
-    discount code, the total the member saw, the one-time token).
+    discount code, the total the member saw, the one-time token, the page passwords the
+    member entered: ``passed_view_restrictions``, A2).
 
     A member already registered completes their registration: the order carries what is due
     and the add-ons; with nothing due and no add-on there is nothing to do
@@ -298,7 +331,8 @@ def register(
     with transaction.atomic():
         registration, created = _lock_registration(member, programme)
         status = registration_status(member, programme)
-        chosen = chosen_add_ons(programme, add_ons)
+        offered = add_ons_for(member, programme, passed_view_restrictions)
+        chosen = chosen_add_ons(programme, add_ons, offered)
         items = [Item(product) for product in status.due] + [Item(p) for p in chosen]
         if not items and status.awaiting_payment and not created:
             raise CheckoutError(
@@ -320,6 +354,7 @@ def register(
                 items,
                 accepted_terms=accepted_terms,
                 discount_code=discount_code,
+                passed_view_restrictions=passed_view_restrictions,
                 seen_total=seen_total,
                 provider=provider,
                 token=token,

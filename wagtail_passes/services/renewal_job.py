@@ -5,7 +5,9 @@ member's saved card for it, with bounded retries.
    before today) and has no ``Renewal`` yet: under the pass's lock, an order is placed
    through ``services.orders.place_order`` — the checkout's own path, so the price is the
    product's price then (A3, A6), the product must still be live and on sale (A2), the
-   stock is counted (A1) and who may buy it is decided again (U5). The member accepted the
+   stock is counted (A1) and who may buy it is decided again (U5, and A2's page privacy:
+   a member no longer in a group the page is restricted to no longer renews it; a page
+   password is not asked again, the holder entered it to buy). The member accepted the
    product's terms when they bought the renewing pass and opted into renewing it: the
    renewal order records the terms in force as accepted under that agreement (A5). A
    private offer's access code (U6) is not asked again. The ``Renewal`` row (one per pass,
@@ -52,6 +54,7 @@ from ..models import (
     RenewWhen,
 )
 from ..presentation import local_today
+from ..products.visibility import password_restrictions
 from . import gateway
 from .ledger import refresh_validity
 from .locking import lock_member_pass, lock_member_passes
@@ -223,6 +226,8 @@ def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport)
                 product,
                 accepted_terms=True,
                 access_code=product.access_code,
+                # A2: the holder entered the page's password when they bought it.
+                passed_view_restrictions=password_restrictions(product),
                 now=now,
                 notify=False,
                 auto_renew=True,
