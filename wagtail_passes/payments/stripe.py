@@ -102,7 +102,7 @@ class StripeProvider(PaymentProvider):
         is over (expired, failed)."""
         from .sync import apply_session  # sync reads this module's names
 
-        for payment in open_attempts(order, NAME)[:RECHECKED_ATTEMPTS]:
+        for payment in sessions_of(open_attempts(order, NAME))[:RECHECKED_ATTEMPTS]:
             session = self.client().v1.checkout.sessions.retrieve(payment.provider_id).to_dict()
             apply_session(session)
             if session.get("status") in ("open", "complete"):
@@ -257,9 +257,15 @@ def payment_intent_of(payment: Payment, client) -> str:
     return str(intent)
 
 
+def sessions_of(payments):
+    """Those of ``payments`` that are Checkout Sessions (a saved card's PaymentIntents are
+    asked about by the renewals, not here)."""
+    return payments.filter(provider_id__startswith="cs_")
+
+
 def pending_payments(order):
     """The order's Checkout Sessions not over yet (open, or processing), oldest first."""
-    return open_attempts(order, NAME).reverse()
+    return sessions_of(open_attempts(order, NAME)).reverse()
 
 
 def idempotency_key(order, attempt: int) -> str:
