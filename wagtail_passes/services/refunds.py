@@ -62,6 +62,7 @@ from .notifications import email_on_commit
 from .orders import MANUAL, lock_order
 from .passes import write_off_pass
 from .permissions import MANAGE_ORDERS, require_staff
+from .renewals import lock_pending_renewal_orders
 
 #: Refunds that give money back (or will): a failed one gave nothing.
 COUNTED_REFUND_STATES = (RefundState.PENDING, RefundState.SUCCEEDED)
@@ -189,6 +190,8 @@ def refund_order(
         ]
         order.state = OrderState.REFUNDED if everything else OrderState.PARTIALLY_REFUNDED
         order.save(update_fields=["state"])
+        # N1: the passes cancelled below cancel their renewal orders: locked first.
+        lock_pending_renewal_orders(MemberPass.objects.filter(order_line__in=done))
         _release_stock(done)
         cancelled = _cancel_passes(order, done, by, reason, now)
         result = RefundResult(order=order, refunds=tuple(refunds), cancelled_passes=cancelled)
