@@ -173,9 +173,9 @@ def pass_in_use_error(member_pass: MemberPass) -> CheckoutError:
 
 __all__ = [
     "in_use",
-    "pass_in_use_error",
     "issue_line_passes",
     "issued_when_placed",
+    "pass_in_use_error",
     "pay_line_passes",
     "release_unpaid_passes",
     "unpaid_passes",

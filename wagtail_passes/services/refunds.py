@@ -191,7 +191,9 @@ def refund_order(
         order.state = OrderState.REFUNDED if everything else OrderState.PARTIALLY_REFUNDED
         order.save(update_fields=["state"])
         # N1: the passes cancelled below cancel their renewal orders: locked first.
-        lock_pending_renewal_orders(MemberPass.objects.filter(order_line__in=done))
+        lock_pending_renewal_orders(
+            MemberPass.objects.filter(order_line__in=done).values_list("pk", flat=True)
+        )
         _release_stock(done)
         cancelled = _cancel_passes(order, done, by, reason, now)
         result = RefundResult(order=order, refunds=tuple(refunds), cancelled_passes=cancelled)
