@@ -31,6 +31,14 @@ ACTIONS = {
     "wagtail_passes.pass.stop_renewal": (_("Stop renewal"), _("Renewal stopped by staff")),
     "wagtail_passes.pass.renewal_ordered": (_("Renewal ordered"), _("Renewal order created")),
     "wagtail_passes.pass.renewal_refused": (_("Renewal refused"), _("Could not renew")),
+    "wagtail_passes.pass.renewal_stopped": (
+        _("Renewal stopped with the pass"),
+        _("Renewal stopped: the pass is finished"),
+    ),
+    "wagtail_passes.pass.renewal_moved": (
+        _("Renewal moved"),
+        _("Starts the day after the pass it renews"),
+    ),
     "wagtail_passes.order.renewal_charge": (_("Renewal card charge"), _("Saved card charged")),
     "wagtail_passes.booking.create": (_("Book for a member"), _("Member booked")),
     "wagtail_passes.booking.cancel": (_("Cancel booking"), _("Booking cancelled")),

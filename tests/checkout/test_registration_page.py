@@ -241,3 +241,60 @@ def test_p10_the_amounts_due_page_shows_the_mandatory_product_until_held(
     response = member_client.get(reverse("wagtail_passes:dues"))
     assert soup_of(response).select_one(".passes-registrations-due") is None
     assert "You owe nothing." in words(soup_of(response).select_one(".passes"))
+
+
+# ---- P10 (issue 17, item 19): the page after registering, the order awaiting payment --------
+
+
+def read(element):
+    """The element's text as a reader sees it (links inline, spaces collapsed)."""
+    return " ".join(element.get_text().split())
+
+
+def registered_with_the_add_on(member, swim):
+    from wagtail_passes import services
+
+    return services.register(member, swim, add_ons=[swim.swims.pk]).order
+
+
+def test_p10_while_the_registration_order_awaits_payment_the_page_links_to_pay_it(
+    member_client, member, swim
+):
+    order = registered_with_the_add_on(member, swim)
+
+    page = soup_of(member_client.get(register_url(swim)))
+
+    text = words(page.select_one(".passes"))
+    assert "registering is free" not in text and "Nothing to pay" not in text
+    assert page.select_one("#passes-registration-free") is None
+    awaiting = page.select_one("#passes-registration-awaiting")
+    assert read(awaiting) == (
+        f"Your registration awaits payment of order {order.reference}: pay it to complete it."
+    )
+    assert awaiting.select_one("a")["href"] == order_url(order)
+    # No button to register again for a member whose order is waiting for payment.
+    assert page.select_one("button[value=register]") is None
+
+
+def test_p10_an_add_on_awaiting_payment_is_not_offered_again(member_client, member, swim):
+    order = registered_with_the_add_on(member, swim)
+
+    page = soup_of(member_client.get(register_url(swim)))
+
+    assert page.select("input[name=add_on]") == []
+    assert f"10 swims is awaiting payment in order {order.reference}." in read(
+        page.select_one(".passes")
+    )
+
+
+def test_p10_an_add_on_in_the_order_awaiting_payment_cannot_be_ordered_twice(member, swim):
+    from wagtail_passes import services
+    from wagtail_passes.exceptions import CheckoutError
+
+    registered_with_the_add_on(member, swim)
+
+    with pytest.raises(CheckoutError) as refused:
+        services.register(member, swim, add_ons=[swim.swims.pk])
+
+    assert refused.value.code == "not_an_add_on"
+    assert Order.objects.count() == 1

@@ -57,7 +57,7 @@ def test_n1_inspect_links_the_renewal_order(admin, ann):
         run_renewals()
     order = Renewal.objects.get(member_pass=mp).order
     response = admin.get(admin_url("memberpass", "inspect", mp.pk))
-    assert fields(response)["Renewal"] == f"Renewed with order {order.reference}"
+    assert fields(response)["Renewal"] == f"Renewal order {order.reference} is awaiting payment"
     link = BeautifulSoup(response.content, "html.parser").select_one(".passes-renewal a")
     assert link["href"] == admin_url("order", "inspect", order.pk)
     assert link.get_text() == order.reference

@@ -140,7 +140,7 @@ def test_n1_renewed_pass_links_its_renewal_order(member_client, member, time_mac
     run_renewals()
     order = Renewal.objects.get(member_pass=mp).order
     soup = soup_of(member_client.get(pass_url(mp.pk)))
-    assert facts(soup)["Renewal"] == f"Renewed with order {order.reference}"
+    assert facts(soup)["Renewal"] == f"Renewal order {order.reference} is awaiting payment"
     assert (
         soup.select_one(".passes-mypass__renewal a")["href"] == f"/passes/orders/{order.reference}/"
     )

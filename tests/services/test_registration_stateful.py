@@ -9,7 +9,9 @@ succeeds and what the registering order carries; after every step the services'
 - registered: a registration was made and not withdrawn since (P10: once);
 - held: a paid order carrying the mandatory product that was not refunded since;
 - awaiting payment: an order carrying it still pending;
-- due: neither held nor awaiting payment (shown as such until held).
+- due: neither held nor awaiting payment (shown as such until held);
+- an add-on already in one of the member's orders awaiting payment is not offered again:
+  choosing it is refused (``not_an_add_on``).
 """
 
 import datetime as dt
@@ -47,6 +49,7 @@ class ModelOrder:
     state: str
     has_season: bool
     placed: dt.datetime
+    has_add_on: bool = False
 
 
 class RegistrationMachine(RuleBasedStateMachine):
@@ -88,6 +91,9 @@ class RegistrationMachine(RuleBasedStateMachine):
     def due(self, m):
         return not self.held(m) and not self.awaiting(m)
 
+    def add_on_awaiting(self, m):
+        return any(o.member == m and o.has_add_on and o.state == "pending" for o in self.orders)
+
     def _pick(self, index, states):
         found = [o for o in self.orders if o.state in states]
         return found[index % len(found)] if found else None
@@ -101,6 +107,8 @@ class RegistrationMachine(RuleBasedStateMachine):
         expected = "ok"
         if not has_items and self.registered[m]:
             expected = "awaiting_payment" if self.awaiting(m) else "already_registered"
+        if add_on and self.add_on_awaiting(m):
+            expected = "not_an_add_on"
         try:
             done = services.register(
                 self.members[m],
@@ -122,7 +130,9 @@ class RegistrationMachine(RuleBasedStateMachine):
             [self.guests.pk] if add_on else []
         )
         assert titles == expected_lines
-        self.orders.append(ModelOrder(done.order.pk, m, "pending", carries_season, self.clock))
+        self.orders.append(
+            ModelOrder(done.order.pk, m, "pending", carries_season, self.clock, add_on)
+        )
 
     @rule(m=st.integers(0, 1))
     def buy_season_alone(self, m):

@@ -39,7 +39,13 @@ from ..rules.money import Money
 from ..rules.standing import renewal as renewal_words
 from ..services import adjust_pass, assign_pass, cancel_pass, extend_pass, hold_pass
 from ..services.facts import status_today
-from ..services.renewals import commitment_progress, renewal_due_on, staff_stop_renewal
+from ..services.renewals import (
+    commitment_progress,
+    describe_renewal,
+    renewal_due_on,
+    staff_stop_renewal,
+    stop_renewal_outcome,
+)
 from .display import yes_no
 from .forms_passes import (
     AdjustPassForm,
@@ -107,9 +113,7 @@ class MemberPassInspectView(InspectView):
         member_pass = self.instance
         renewal = self.renewal
         if renewal is not None:
-            status = gettext("Renewed with order %(reference)s") % {
-                "reference": renewal.order.reference
-            }
+            status = describe_renewal(renewal)  # from the renewal order's state
             if renewal.charge_attempts:
                 status += " " + gettext("(card tried %(n)d times; last error: %(error)s)") % {
                     "n": renewal.charge_attempts,
@@ -389,12 +393,21 @@ class CancelPassView(MemberPassActionView):
 
     page_title = _("Cancel pass")
     form_class = CancelPassForm
-    intro = _(
-        "The pass can no longer pay for anything, and what is left on it is written off in "
-        "its ledger. A pass that pays for upcoming sessions cannot be cancelled until those "
-        "bookings are. Refunding the member is a separate step."
-    )
     submit_label = _("Cancel pass")
+
+    @property
+    def intro(self):
+        text = gettext(
+            "The pass can no longer pay for anything, and what is left on it is written off in "
+            "its ledger. A pass that pays for upcoming sessions cannot be cancelled until those "
+            "bookings are. Refunding the member is a separate step."
+        )
+        outcome = stop_renewal_outcome(self.instance)  # N1: what cancelling does to it
+        if self.instance.auto_renew or outcome:
+            text += " " + gettext("It stops renewing.")
+        if outcome:
+            text += " " + outcome
+        return text
 
     def check_action_permitted(self, user):
         return self.permission_helper.user_can_change_obj(user, self.instance)
@@ -423,10 +436,9 @@ class StopRenewalView(MemberPassActionView):
     @property
     def intro(self):
         progress = commitment_progress(self.instance)
-        text = gettext(
-            "The pass will not renew when it is next due. A renewal order already created is "
-            "not cancelled: cancel it from the order if it should go."
-        )
+        text = gettext("The pass will not renew when it is next due.")
+        if outcome := stop_renewal_outcome(self.instance):  # what the stop does to its order
+            text += " " + outcome
         if progress.required and not progress.met:
             text += " " + gettext(
                 "The member committed to %(required)d payments: %(progress)s."

@@ -9,15 +9,16 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ..conf import passes_settings
 from ..exceptions import CheckoutError
-from ..models import MemberPass, Order, OrderLine, OrderState
+from ..models import MemberPass, Order, OrderLine, OrderState, Renewal
 from ..payments import pay_online_provider
 from ..services.booking_after_payment import is_booked
 from ..services.gateway import FREE, MANUAL
-from ..services.orders import cancel_order
+from ..services.orders import cancel_order, cancel_refusal
 from ..services.payment_state import payment_notices, payment_processing
 from .views import login_first, order_url, see_other
 
@@ -90,14 +91,38 @@ def _can_pay_online(order: Order, payments) -> bool:
     return pay_online_provider(order) is not None
 
 
+def _cancelling(order: Order, member) -> dict:
+    """The "Cancel order" button and its confirmation, from the decision ``cancel_order``
+    takes (``cancel_refusal``): offered only when the member may cancel; otherwise why not.
+    Cancelling a renewal order is stopping that renewal (N1), and the words say so."""
+    if order.state != OrderState.PENDING:
+        return {"can_cancel": False, "cancel_refusal": "", "cancel_consequence": ""}
+    refusal = cancel_refusal(order, member)
+    renewal = Renewal.objects.filter(order=order).select_related("member_pass").first()
+    if renewal is not None:
+        consequence = _(
+            "The order will be cancelled and “%(title)s” will not renew: nothing will be owed "
+            "for it. This cannot be undone."
+        ) % {"title": renewal.member_pass.title}
+    else:
+        consequence = _(
+            "The order will be cancelled and nothing will be owed for it. This cannot be "
+            "undone: to buy again, place a new order."
+        )
+    return {
+        "can_cancel": refusal is None,
+        "cancel_refusal": refusal.message if refusal is not None else "",
+        "cancel_consequence": consequence if refusal is None else "",
+    }
+
+
 @require_safe
 def order_detail(request, reference: str):
     if not request.user.is_authenticated:
         return login_first(request)
     order = _order(request, reference)
-    return TemplateResponse(
-        request, "wagtail_passes/orders/order_detail.html", _order_context(order)
-    )
+    context = {**_order_context(order), **_cancelling(order, request.user)}
+    return TemplateResponse(request, "wagtail_passes/orders/order_detail.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -114,5 +139,5 @@ def order_cancel(request, reference: str):
             error = refusal.message
         else:
             return see_other(order_url(order))
-    context = {**_order_context(order), "error": error}
+    context = {**_order_context(order), **_cancelling(order, request.user), "error": error}
     return TemplateResponse(request, "wagtail_passes/orders/order_cancel.html", context)

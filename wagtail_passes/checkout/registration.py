@@ -142,7 +142,9 @@ def _page(request, offer: RegistrationOffer, *, errors=(), discount_code="", pri
             for product in offer.add_ons
         ],
         "just_registered": request.GET.get("registered") == "1" and offer.status.is_registered,
-        "nothing_to_do": offer.status.is_complete and not offer.add_ons,
+        # Registered, nothing due and no add-on left to offer: complete, or its order is
+        # awaiting payment (the page links to it).
+        "nothing_to_do": offer.status.is_registered and not offer.status.due and not offer.add_ons,
     }
     return TemplateResponse(request, "wagtail_passes/checkout/registration.html", context)
 

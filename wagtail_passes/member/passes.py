@@ -7,8 +7,9 @@ passes in the admin). The pages only read; turning renewal on or off (N1) is a P
 ``member.renewal``.
 
 Renewal (N1, N2) on each card: "Renews on <day>" (``services.renewals.renewal_due_on``, the
-day the job creates the order), the renewal order once it exists, the commitment's progress
-and whether the member may turn renewal on or off here.
+day the job creates the order), then, once the renewal order exists, how it stands from that
+order's state ("awaiting payment", "Renewed", "Renewal stopped": ``renewals.renewal_phrase``),
+the commitment's progress and whether the member may turn renewal on or off here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -55,7 +58,7 @@ from ..rules.standing import Standing, standing
 from ..rules.types import UNLIMITED
 from ..services.catalogue import programmes_covered
 from ..services.facts import load_redemptions, nearby_range, state_of, terms_of
-from ..services.renewals import commitment_progress_for, renewal_due_on
+from ..services.renewals import commitment_progress_for, renewal_due_on, renewal_phrase
 
 #: How many product index pages the empty state links to.
 MAX_SHOP_LINKS = 3
@@ -72,7 +75,7 @@ class PassCard:
     progress_value: str
     balance: str
     valid_until: str
-    renewal: str
+    renewal: str  # how it renews; once its renewal order exists, safe HTML linking that order
     awaiting_order: str  # the reference of the order awaiting payment, else ""
     renewal_order: str = ""  # the reference of the order that renews it, else ""
     commitment: str = ""  # "3 of 12 payments made, 9 to go" (N2), else ""
@@ -146,11 +149,22 @@ def _renewal_of(member_pass):
 
 def _renewal_words(member_pass, offer: RenewalOffer | None, renewal) -> str:
     if renewal is not None:
-        return _("Renewed with order %(reference)s") % {"reference": renewal.order.reference}
+        return _linked_renewal(renewal)
     due = renewal_due_on(member_pass)
     if due is not None:
         return _("Renews on %(day)s") % {"day": format_day(due)}
     return words.renewal(member_pass.auto_renew, member_pass.renew_when or (offer and offer.when))
+
+
+def _linked_renewal(renewal) -> str:
+    """How the renewal stands, from its order's state (``renewals.renewal_phrase``: awaiting
+    payment, renewed, stopped, ...), its reference a link to the order."""
+    reference = renewal.order.reference
+    link = format_html(
+        '<a href="{}">{}</a>', reverse("wagtail_passes:order", args=[reference]), reference
+    )
+    phrase = conditional_escape(renewal_phrase(renewal.order.state))
+    return mark_safe(phrase % {"reference": link})  # the words escaped, the link built safe
 
 
 def _renewal_fields(member_pass, is_current: bool, offer, progress) -> dict:

@@ -2,6 +2,10 @@
 
 Past its window a pass expires, with an ``expire`` movement writing off what was left;
 a pass whose hold covers today is *on hold*, and *active* again once the hold is over.
+N1: a pass that renews "when it is used up" and expires with something left never renews:
+it stops renewing and its renewal order awaiting payment is cancelled, in the expiry's
+transaction (``renewals.stop_renewal_if_expired_unused``); one that renews "when it
+expires" keeps its renewal order, made two days before.
 Everything goes through ``ledger.refresh_status`` — the rule every write also applies —
 one pass per transaction under its lock, so running the job twice, or beside bookings,
 changes nothing more.
@@ -30,6 +34,7 @@ from .locking import lock_member_pass
 from .orders import expire_orders
 from .reminders import ReminderReport, send_expiry_reminders
 from .renewal_job import RenewalReport, run_renewals
+from .renewals import lock_pending_renewal_orders, stop_renewal_if_expired_unused
 
 
 @dataclass
@@ -75,12 +80,14 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
     report = DailyReport(today=today)
     for pk in passes_to_check(today).values_list("pk", flat=True):
         with transaction.atomic():
+            lock_pending_renewal_orders([pk])  # an expiry may cancel one: orders first
             member_pass = lock_member_pass(pk)
             before = member_pass.status
             write_off = refresh_status(member_pass, today=today)
             after = member_pass.status
             if after == PassStatus.EXPIRED and before != PassStatus.EXPIRED:
                 report.expired.append(pk)  # refresh_status sent ``pass_expired``
+                stop_renewal_if_expired_unused(member_pass)
             elif write_off is not None:
                 report.written_off.append(pk)
             elif after == PassStatus.ON_HOLD and before != PassStatus.ON_HOLD:

@@ -36,8 +36,9 @@ from ..models import (
 )
 from ..rules.money import quantize
 from .facts import active_redemptions
-from .locking import lock_member_passes
+from .locking import lock_member_pass, lock_member_passes
 from .passes import issue_member_pass, write_off_pass
+from .renewals import follow_renewed_pass
 from .settlement import settle_with
 
 MANUAL = "manual"
@@ -62,13 +63,16 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
     the order was placed. Unpaid passes settle nothing (R2 waits for the payment).
 
     N1: the passes renew when the member opted in (``line.auto_renew``). A renewal order's
-    pass continues the pass it renews: it starts on the renewal's day, renews in turn and
-    is recorded as the renewal's new pass (``services.renewals``)."""
+    pass continues the pass it renews: it starts the day after that pass ends now
+    (``renewals.follow_renewed_pass``, under the renewed pass's lock, so a hold given to it
+    meanwhile waits and then moves this pass too), renews in turn and is recorded as the
+    renewal's new pass (``services.renewals``)."""
     share = quantize(line.total / line.quantity, order.currency)
     reason = _("Order %(reference)s") % {"reference": order.reference}
     renewal = Renewal.objects.filter(order=order, new_pass__isnull=True).first()
     if renewal is not None:
-        _follow_the_renewed_pass(renewal)
+        lock_member_pass(renewal.member_pass_id)  # issued before the new pass: a smaller pk
+        follow_renewed_pass(renewal, strict=False)
     issued = []
     for _unit in range(line.quantity):
         member_pass = issue_member_pass(
@@ -93,18 +97,6 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
     return issued
 
 
-def _follow_the_renewed_pass(renewal: Renewal) -> None:
-    """The renewed pass may end later than when its renewal order was made (a hold or an
-    extension since): the new pass starts the day after it ends *now*, never overlapping."""
-    from .renewals import renewal_starts_on
-
-    renewed = MemberPass.objects.get(pk=renewal.member_pass_id)
-    starts_on = renewal_starts_on(renewed)
-    if starts_on is not None and starts_on != renewal.starts_on:
-        renewal.starts_on = starts_on
-        renewal.save(update_fields=["starts_on"])
-
-
 def unpaid_passes(order: Order) -> list[MemberPass]:
     """The order's passes issued unpaid (P4) and not cancelled, by primary key."""
     return list(
@@ -116,12 +108,23 @@ def unpaid_passes(order: Order) -> list[MemberPass]:
 
 def pay_line_passes(order: Order, line: OrderLine, *, now=None) -> bool:
     """C3 under P4: the line's unpaid passes become paid and settle the member's earlier
-    unpaid bookings (R2). False when the line has none (issue them now instead)."""
+    unpaid bookings (R2). False when the line has none (issue them now instead).
+
+    N1: a renewal order's pass, issued when the order was placed, starts again where the
+    pass it renews ends now (a hold or an extension given to it since), as when the pass is
+    issued at payment (``renewals.follow_renewed_pass``)."""
     waiting = [p for p in unpaid_passes(order) if p.order_line_id == line.pk]
     if not waiting:
         return False
     now = now or timezone.now()
-    for member_pass in lock_member_passes(waiting):
+    renewal = Renewal.objects.filter(order=order).first()
+    renewed = [renewal.member_pass_id] if renewal is not None else []
+    locked = [p for p in lock_member_passes([*renewed, *waiting]) if p.pk not in renewed]
+    if renewal is not None:
+        follow_renewed_pass(renewal, strict=False)
+        for member_pass in locked:
+            member_pass.refresh_from_db()  # its window as moved
+    for member_pass in locked:
         member_pass.is_paid, member_pass.paid_at = True, now
         member_pass.save(update_fields=["is_paid", "paid_at"])
         log_action(
@@ -151,22 +154,28 @@ def release_unpaid_passes(order: Order, by, reason: str) -> None:
         return
     locked = lock_member_passes(waiting)
     if used := in_use(locked):
-        raise CheckoutError(
-            _(
-                "The pass “%(title)s” from this order has been booked with: the order must be "
-                "paid, or those bookings cancelled first."
-            )
-            % {"title": used[0].title},
-            code="pass_in_use",
-        )
+        raise pass_in_use_error(used[0])
     for member_pass in locked:
         write_off_pass(member_pass, by, reason)
+
+
+def pass_in_use_error(member_pass: MemberPass) -> CheckoutError:
+    """P4: the order of ``member_pass`` (issued unpaid) is owed: it pays for a session."""
+    return CheckoutError(
+        _(
+            "The pass “%(title)s” from this order has been booked with: the order must be "
+            "paid, or those bookings cancelled first."
+        )
+        % {"title": member_pass.title},
+        code="pass_in_use",
+    )
 
 
 __all__ = [
     "in_use",
     "issue_line_passes",
     "issued_when_placed",
+    "pass_in_use_error",
     "pay_line_passes",
     "release_unpaid_passes",
     "unpaid_passes",

@@ -34,6 +34,7 @@ from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import (
     DiscountCode,
+    MemberPass,
     Order,
     OrderLine,
     OrderState,
@@ -57,12 +58,16 @@ from .gateway import FREE, MANUAL, require_can_settle
 from .inputs import check_member
 from .notifications import email_on_commit
 from .order_passes import (
+    in_use,
     issue_line_passes,
     issued_when_placed,
+    pass_in_use_error,
     pay_line_passes,
     release_unpaid_passes,
+    unpaid_passes,
 )
 from .permissions import MANAGE_ORDERS, is_self, require_member_or_staff, require_staff
+from .renewals import commitment_progress, lock_pending_renewal_orders, open_renewal
 
 #: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -341,6 +346,7 @@ def place_order(
     now=None,
     notify: bool = True,
     auto_renew: bool = False,
+    renews: MemberPass | None = None,
 ) -> Order:
     """C1: an order for ``quantity`` of ``product``, pending payment by ``provider``.
 
@@ -371,6 +377,7 @@ def place_order(
         now=now,
         notify=notify,
         auto_renew=auto_renew,
+        renews=renews,
     )
 
 
@@ -389,6 +396,7 @@ def place_basket(
     now=None,
     notify: bool = True,
     auto_renew: bool = False,
+    renews: MemberPass | None = None,
 ) -> Order:
     """``place_order`` for several products in one order (a registration, P9).
 
@@ -397,7 +405,9 @@ def place_basket(
     programme registration it pays for (``services.registrations``). ``notify=False``
     leaves the "order received" email to the caller (a renewal sends its own).
     ``auto_renew`` is the member's opt-in to renewal (N1), kept on the lines of products
-    that allow it.
+    that allow it. ``renews`` is the member pass a renewal order continues (N1, the renewal
+    job): its ``Renewal`` is recorded with the order, before any pass is issued, so the
+    order's pass — issued now when it is free or under P4 — starts where that pass ends.
     Locks: the stock rows by product id, then the discount code's row.
     """
     now = now or timezone.now()
@@ -422,6 +432,8 @@ def place_basket(
         }
         basket = _claim_discount(basket, now)
         order = _create_order(member, provider, basket.total, now, token, registration, session)
+        if renews is not None:
+            open_renewal(order, renews)
         issued_unpaid = False
         for offer in basket.quotes:
             line = _write_line(order, offer, holds_stock[offer.product.pk], auto_renew)
@@ -726,38 +738,47 @@ def mark_paid(order, by, *, reference: str = "") -> Order:
 
 
 def cancel_order(order, by) -> Order:
-    """The member (their own) or staff cancel an unpaid order; its stock is released."""
+    """The member (their own) or staff cancel an unpaid order; its stock is released.
+    Refused for the reasons ``cancel_refusal`` gives."""
     with transaction.atomic():
         order = lock_order(order)
         require_member_or_staff(order.member, by, MANAGE_ORDERS, CheckoutError)
-        if order.state != OrderState.PENDING:
-            raise CheckoutError(
-                _("Only an order awaiting payment can be cancelled."), code="not_pending"
-            )
-        if is_self(order.member, by):
-            _refuse_if_committed(order)
+        refusal = cancel_refusal(order, by)
+        if refusal is not None:
+            raise refusal
         _close(order, OrderState.CANCELLED, by)
     return order
 
 
-def _refuse_if_committed(order: Order) -> None:
-    """N2: cancelling a renewal order is stopping the renewal; a member may not while the
-    commitment is not met (staff may)."""
-    from .renewals import commitment_progress  # renewals place orders through this module
+def cancel_refusal(order: Order, by) -> CheckoutError | None:
+    """Why ``by`` may not cancel ``order`` now, or None when they may: the one decision
+    behind ``cancel_order`` and the "Cancel order" button of the member's order page.
 
-    renewal = Renewal.objects.filter(order=order).select_related("member_pass").first()
-    if renewal is None:
-        return
-    progress = commitment_progress(renewal.member_pass)
-    if not progress.met:
-        raise CheckoutError(
-            _(
-                "This order renews your pass and you committed to %(required)d payments: "
-                "%(progress)s."
-            )
-            % {"required": progress.required, "progress": progress.describe()},
-            code="commitment_not_met",
+    - only an order awaiting payment (``not_pending``);
+    - N2: cancelling a renewal order is stopping the renewal; a member may not while the
+      commitment is not met (staff may) (``commitment_not_met``);
+    - P4: not while a pass issued unpaid by the order pays for a session: the order is owed
+      (``pass_in_use``; staff cancel those bookings first, or mark it paid)."""
+    if order.state != OrderState.PENDING:
+        return CheckoutError(
+            _("Only an order awaiting payment can be cancelled."), code="not_pending"
         )
+    if is_self(order.member, by):
+        renewal = Renewal.objects.filter(order=order).select_related("member_pass").first()
+        progress = commitment_progress(renewal.member_pass) if renewal is not None else None
+        if progress is not None and not progress.met:
+            return CheckoutError(
+                _(
+                    "This order renews your pass and you committed to %(required)d payments: "
+                    "%(progress)s."
+                )
+                % {"required": progress.required, "progress": progress.describe()},
+                code="commitment_not_met",
+            )
+    used = in_use(unpaid_passes(order))
+    if used:
+        return pass_in_use_error(used[0])
+    return None
 
 
 def expire_orders(now=None) -> int:
@@ -784,6 +805,9 @@ def expire_orders(now=None) -> int:
 
 
 def _close(order: Order, state: str, by, now=None) -> None:
+    # N1: the unpaid passes written off below stop renewing, cancelling their renewal
+    # orders awaiting payment: those order rows are locked first, in the one lock order.
+    lock_pending_renewal_orders(unpaid_passes(order))
     if order.state in HOLDING_STATES:
         _release_stock(order)
         order.lines.filter(holds_stock=True).update(holds_stock=False)

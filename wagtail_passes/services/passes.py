@@ -47,6 +47,11 @@ from .permissions import (
     require_member_or_staff,
     require_staff,
 )
+from .renewals import (
+    follow_renewed_pass_of,
+    lock_pending_renewal_orders,
+    stop_renewal_of_finished,
+)
 from .settlement import settle_with
 
 #: Bounds that keep every date computable (a hold or extension to year 9999 overflowed).
@@ -195,7 +200,11 @@ def _check_hold_dates(member_pass: MemberPass, start, end) -> None:
 def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason: str = "") -> Hold:
     """V7: the pass cannot pay for sessions from ``start`` to ``end`` (inclusive), and its
     expiry moves out by the hold's length. Refused when it would overlap another hold or
-    a session already booked with the pass."""
+    a session already booked with the pass.
+
+    N1: the pass that renews it (when its renewal exists) then starts the day after its new
+    end, and the rest of the chain with it; refused with ``renewal_has_bookings`` when that
+    pass pays for a session on a day it would lose."""
     staff = by is None or can_manage_passes(by)  # None: the system
     if not staff:
         if by.pk is None or by.pk != member_pass.member_id:
@@ -236,6 +245,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
             [*member_pass.hold_ranges, [start.isoformat(), end.isoformat()]]
         )
         refresh_validity(member_pass, by=by)
+        follow_renewed_pass_of(member_pass, by=by)
         if by is not None and staff and by.pk != member_pass.member_id:
             log_action(
                 member_pass,
@@ -324,7 +334,8 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
 def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> LedgerEntry:
     """S4: move the end of the pass's validity window out by ``days``, as an ``extend``
     movement in its ledger. An expired pass whose new window reaches today is active
-    again, and what its expiry wrote off comes back."""
+    again, and what its expiry wrote off comes back. N1: the pass that renews it moves
+    with it, as for a hold (``hold_pass``)."""
     require_staff(by, MANAGE_PASSES, PassError)
     if type(days) is not int or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise PassError(
@@ -351,6 +362,7 @@ def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> Led
             reason=reason
             or ngettext("Extended by %(n)d day", "Extended by %(n)d days", days) % {"n": days},
         )
+        follow_renewed_pass_of(member_pass, by=by)
         log_action(
             member_pass,
             "wagtail_passes.pass.extend",
@@ -369,12 +381,14 @@ def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> Led
 def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
     """S4: cancel a member pass: a ``cancel`` movement writes off what is left and it can
     never pay again. Refused while it pays for sessions that have not started (cancel
-    those bookings first). Refunding the member is a separate step."""
+    those bookings first). Refunding the member is a separate step. N1: it stops renewing,
+    and its renewal order awaiting payment is cancelled with it (``write_off_pass``)."""
     require_staff(by, MANAGE_PASSES, PassError)
     reason = (reason or "").strip()
     if not reason:
         raise PassError(_("Say why you cancel this pass."), code="reason_required")
     with transaction.atomic():
+        lock_pending_renewal_orders([member_pass])  # order rows before the pass
         member_pass = lock_member_pass(member_pass)
         if member_pass.status == PassStatus.CANCELLED:
             raise PassError(_("This pass is already cancelled."), code="already_cancelled")
@@ -397,7 +411,12 @@ def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
 def write_off_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
     """Cancel a member pass whose row lock the caller holds: a ``cancel`` movement writes
     off what is left (its used entries stay in the ledger as they are), logged, with its
-    signal once committed. The callers decide who may and when (``cancel_pass``, refunds)."""
+    signal once committed. The callers decide who may and when (``cancel_pass``, refunds,
+    an unpaid order cancelled or expired).
+
+    N1: a cancelled pass never renews: its renewal stops and its renewal order awaiting
+    payment is cancelled, in the same transaction (``renewals.stop_renewal_of_finished``).
+    Callers lock that order before the pass (``renewals.lock_pending_renewal_orders``)."""
     member_pass.status = PassStatus.CANCELLED
     entry = record_movement(
         member_pass, LedgerKind.CANCEL, -member_pass.balance, by=by, reason=reason
@@ -410,6 +429,7 @@ def write_off_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
         reason=reason,
     )
     signals.send_on_commit(signals.pass_cancelled, MemberPass, member_pass=member_pass, by=by)
+    stop_renewal_of_finished(member_pass, by, _("the pass was cancelled"))
     return entry
 
 

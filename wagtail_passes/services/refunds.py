@@ -77,6 +77,7 @@ from .notifications import email_on_commit
 from .orders import lock_order
 from .passes import write_off_pass
 from .permissions import MANAGE_ORDERS, require_staff
+from .renewals import lock_pending_renewal_orders
 from .staff_alerts import REFUND_FAILED, REFUND_NEEDED, resolve_issues, tell_staff
 
 logger = logging.getLogger("wagtail_passes.payments")
@@ -716,6 +717,10 @@ def _apply(order, rows, by, reason, now, *, check: bool = True) -> tuple[MemberP
     order.save(update_fields=["state"])
     touched = {row.line_id for row in rows}
     done = [line for line in lines if line.pk in full and line.pk in touched]
+    # N1: the passes cancelled below cancel their pending renewal orders: locked first.
+    lock_pending_renewal_orders(
+        MemberPass.objects.filter(order_line__in=done).values_list("pk", flat=True)
+    )
     _release_stock(done)
     _unpay_bookings(order, rows, by)
     cancelled = _cancel_passes(order, done, by, reason, now, check=check)

@@ -205,10 +205,30 @@ class RegistrationOffer:
     basket: Basket | None  # None: nothing to pay (nothing due, no add-on chosen)
     add_ons: tuple[ProductMixin, ...] = ()  # every add-on on offer
     chosen: frozenset[int] = field(default_factory=frozenset)  # the add-ons in the basket
+    # Add-ons in one of the member's orders awaiting payment: not offered again.
+    add_ons_awaiting: tuple[AwaitingPayment, ...] = ()
 
     @property
     def programme(self) -> Programme:
         return self.status.programme
+
+    @property
+    def awaiting_orders(self) -> tuple[Order, ...]:
+        """The member's orders awaiting payment that carry this registration's products
+        (mandatory or add-on), oldest first: paying them is what is left to do."""
+        waiting = [*self.status.awaiting_payment, *self.add_ons_awaiting]
+        orders = {item.order.pk: item.order for item in waiting}
+        return tuple(sorted(orders.values(), key=lambda order: (order.created_at, order.pk)))
+
+    @property
+    def payment_words(self) -> str:
+        """What the page says about paying when there is no order to place now (no basket):
+        "" when an order awaits payment (the page links to it instead) or the member is
+        registered already; that registering is free otherwise. From the state it describes
+        (P10), never a sentence that says the opposite of what happens."""
+        if self.basket is not None or self.awaiting_orders or self.status.is_registered:
+            return ""
+        return _("Nothing to pay: registering is free.")
 
     def is_locked(self, product) -> bool:
         """The line is one of the programme's mandatory products (it cannot be removed)."""
@@ -222,12 +242,31 @@ def find_programme(slug) -> Programme:
     return programme
 
 
-def add_ons_for(member, programme: Programme, passed_view_restrictions=()) -> list[ProductMixin]:
-    """The programme's add-ons offered to ``member``: those whose page they may view (A2,
-    Wagtail's page privacy; ``passed_view_restrictions`` as for ``services.orders.quote``)."""
-    return visible_to_member(
+def add_ons_for(member, programme: Programme, passed_view_restrictions=()):
+    """The programme's add-ons ``member`` may choose now, and those they have in an order
+    awaiting payment already (``AwaitingPayment``: not offered again until that order is
+    paid, cancelled or expired). Only add-ons whose page the member may view are offered
+    (A2, Wagtail's page privacy; ``passed_view_restrictions`` as for
+    ``services.orders.quote``)."""
+    products = visible_to_member(
         optional_products(programme), member, passed_view_restrictions=passed_view_restrictions
     )
+    if getattr(member, "pk", None) is None or not products:
+        return products, ()
+    lines = (
+        OrderLine.objects.filter(
+            order__member=member,
+            order__state=OrderState.PENDING,
+            product_id__in=[product.pk for product in products],
+        )
+        .select_related("order")
+        .order_by("order__created_at", "order_id")
+    )
+    waiting = {}
+    for line in lines:
+        waiting.setdefault(line.product_id, line.order)
+    awaiting = tuple(AwaitingPayment(p, waiting[p.pk]) for p in products if p.pk in waiting)
+    return [p for p in products if p.pk not in waiting], awaiting
 
 
 def chosen_add_ons(programme: Programme, add_ons, offered=None) -> list[ProductMixin]:
@@ -267,11 +306,12 @@ def registration_offer(
     """P9: the registering order as it would be placed now: the mandatory products due,
     locked in, then the chosen add-ons. Refused (``CheckoutError``) when a mandatory product
     cannot be bought (sold out, off sale, not for this member, its page private to others:
-    A2), or an add-on chosen cannot. Add-ons whose page the member may not view are not
-    offered (``add_ons_for``)."""
+    A2), or an add-on chosen cannot. Add-ons whose page the member may not view, or already
+    in one of the member's orders awaiting payment, are not offered (``add_ons_for``);
+    choosing one is refused with ``not_an_add_on``."""
     check_member(member, CheckoutError)
     status = registration_status(member, programme)
-    offered = add_ons_for(member, programme, passed_view_restrictions)
+    offered, awaiting = add_ons_for(member, programme, passed_view_restrictions)
     chosen = chosen_add_ons(programme, add_ons, offered)
     items = [Item(product) for product in status.due] + [Item(product) for product in chosen]
     basket = (
@@ -290,6 +330,7 @@ def registration_offer(
         basket=basket,
         add_ons=tuple(offered),
         chosen=frozenset(product.pk for product in chosen),
+        add_ons_awaiting=awaiting,
     )
 
 
@@ -331,7 +372,7 @@ def register(
     with transaction.atomic():
         registration, created = _lock_registration(member, programme)
         status = registration_status(member, programme)
-        offered = add_ons_for(member, programme, passed_view_restrictions)
+        offered, _awaiting = add_ons_for(member, programme, passed_view_restrictions)
         chosen = chosen_add_ons(programme, add_ons, offered)
         items = [Item(product) for product in status.due] + [Item(p) for p in chosen]
         if not items and status.awaiting_payment and not created:

@@ -11,7 +11,10 @@ member's saved card for it, with bounded retries.
    product's terms when they bought the renewing pass and opted into renewing it: the
    renewal order records the terms in force as accepted under that agreement (A5). A
    private offer's access code (U6) is not asked again. The ``Renewal`` row (one per pass,
-   a database constraint) records the order and the new pass's first day. When the order
+   a database constraint) records the order and the new pass's first day; it is written
+   with the order (``place_order(renews=...)``), before the order issues any pass (a free
+   renewal is paid at once, a P4 one issues its pass unpaid), so that pass always
+   continues the chain. When the order
    cannot be placed (or the product no longer allows renewing), the pass stops renewing (so
    the job does not try every day), the member is emailed why, staff are told and the
    pass's history says so. An unexpected error on one pass is logged and the job goes on.
@@ -23,7 +26,9 @@ member's saved card for it, with bounded retries.
    ``RENEWAL_RETRY_HOURS`` apart. A card needing authentication (SCA) is not retried
    off-session. On the first failure the member is emailed a link to pay the order and
    staff are told. Without a saved card the member is emailed the pay link when the
-   order is created.
+   order is created. A renewal whose pass no longer renews or was cancelled (refunded,
+   written off) is never charged: cancelling a pass cancels its renewal order as well
+   (``renewals.stop_renewal_of_finished``), and the charge re-checks both under the lock.
 
 The order stays pending (and expires as any bank-transfer order, C5) until paid by any path;
 paying it issues the pass that continues the chain (``order_passes.issue_line_passes``).
@@ -45,8 +50,6 @@ from ..audit import log_action
 from ..conf import passes_settings
 from ..exceptions import CheckoutError, PassesError
 from ..models import (
-    LedgerEntry,
-    LedgerKind,
     MemberPass,
     OrderState,
     PassStatus,
@@ -56,17 +59,15 @@ from ..models import (
 from ..presentation import local_today
 from ..products.visibility import password_restrictions
 from . import gateway
-from .ledger import refresh_validity
-from .locking import lock_member_pass, lock_member_passes
+from .locking import lock_member_pass
 from .notifications import email_on_commit
-from .order_passes import unpaid_passes
 from .orders import place_order
 from .profiles import profile_of
 from .renewals import (
     DAYS_AFTER_LAST_USE,
     DAYS_BEFORE_EXPIRY,
+    expired_unused,
     renewal_due_on,
-    renewal_starts_on,
 )
 from .staff_alerts import PAYMENT_FAILED, tell_staff
 
@@ -140,41 +141,16 @@ def due_passes(today: dt.date):
     )
 
 
-def _expired_with_leftovers(member_pass: MemberPass) -> bool:
-    """A "used up" pass whose zero balance is its expiry's write-off, not its use."""
-    return (
-        member_pass.status == PassStatus.EXPIRED
-        and LedgerEntry.objects.filter(
-            member_pass=member_pass, kind=LedgerKind.EXPIRE, amount__lt=0
-        ).exists()
-    )
-
-
 def _is_due(member_pass: MemberPass, today: dt.date) -> bool:
     due = renewal_due_on(member_pass)
     if due is None or due > today or (today - due).days > MAX_DAYS_LATE:
         return False
-    return not (
-        member_pass.renew_when == RenewWhen.USED_UP and _expired_with_leftovers(member_pass)
-    )
+    return not expired_unused(member_pass)
 
 
 def _has_saved_card(member) -> bool:
     profile = profile_of(member)
     return profile is not None and profile.has_saved_card
-
-
-def _continue_unpaid_passes(order, renewal: Renewal) -> None:
-    """P4: a bank-transfer order may have issued its pass already (unpaid); it is the
-    renewal's new pass, starting where the old one ends."""
-    for member_pass in lock_member_passes(unpaid_passes(order)):
-        member_pass.starts_on = renewal.starts_on
-        member_pass.auto_renew = member_pass.renew_when != ""
-        member_pass.save(update_fields=["starts_on", "auto_renew"])
-        refresh_validity(member_pass)
-        if renewal.new_pass_id is None:
-            renewal.new_pass = member_pass
-            renewal.save(update_fields=["new_pass"])
 
 
 def _stop(member_pass: MemberPass, error: PassesError, report: RenewalReport) -> None:
@@ -231,18 +207,14 @@ def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport)
                 now=now,
                 notify=False,
                 auto_renew=True,
+                renews=member_pass,  # the Renewal is recorded before any pass is issued
             )
         except CheckoutError as error:
             _stop(member_pass, error, report)
             return
         card = _has_saved_card(member_pass.member)
-        renewal = Renewal.objects.create(
-            member_pass=member_pass,
-            order=order,
-            starts_on=renewal_starts_on(member_pass),
-            next_charge_at=now if card else None,
-        )
-        _continue_unpaid_passes(order, renewal)
+        if card and order.state == OrderState.PENDING:  # a free renewal is paid already
+            Renewal.objects.filter(order=order).update(next_charge_at=now)
         log_action(
             member_pass,
             ORDERED,
@@ -282,7 +254,10 @@ def _claim_attempt(pk: int, now: dt.datetime) -> Renewal | None:
         )
         limit = passes_settings.RENEWAL_CHARGE_ATTEMPTS
         due = renewal.next_charge_at is not None and renewal.next_charge_at <= now + CLOCK_SLACK
-        stopped = not renewal.member_pass.auto_renew
+        # A renewal stopped, or whose pass was cancelled, is never charged (N1).
+        stopped = (
+            not renewal.member_pass.auto_renew or renewal.member_pass.status == PassStatus.CANCELLED
+        )
         if (
             renewal.order.state != OrderState.PENDING
             or stopped
@@ -337,13 +312,18 @@ def _record_failure(renewal: Renewal, outcome: _Outcome, report: RenewalReport) 
 
 def charge_due(now: dt.datetime, report: RenewalReport) -> None:
     """Try the saved card of every pending renewal whose next attempt is due."""
-    pending = Renewal.objects.filter(
-        # A renewal stopped since its order was created is not charged (staff_stop_renewal).
-        member_pass__auto_renew=True,
-        order__state=OrderState.PENDING,
-        next_charge_at__lte=now + CLOCK_SLACK,
-        charge_attempts__lt=passes_settings.RENEWAL_CHARGE_ATTEMPTS,
-    ).order_by("pk")
+    pending = (
+        Renewal.objects.filter(
+            # A renewal stopped since its order was created, or whose pass was cancelled
+            # (refunded, written off), is not charged; ``_claim_attempt`` decides again.
+            member_pass__auto_renew=True,
+            order__state=OrderState.PENDING,
+            next_charge_at__lte=now + CLOCK_SLACK,
+            charge_attempts__lt=passes_settings.RENEWAL_CHARGE_ATTEMPTS,
+        )
+        .exclude(member_pass__status=PassStatus.CANCELLED)
+        .order_by("pk")
+    )
     for pk in pending.values_list("pk", flat=True):
         renewal = _claim_attempt(pk, now)
         if renewal is None:
