@@ -375,3 +375,23 @@ def test_c3_staff_recording_less_than_the_total_is_refused(member, product):
     order.refresh_from_db()
     assert order.state == OrderState.PENDING
     assert not Payment.objects.filter(order=order).exists()
+
+
+def test_c3_a_member_cannot_cancel_an_order_whose_bank_debit_is_on_its_way(
+    client, member_client, card_order, stripe_on
+):
+    session = _session(card_order, stripe_on)
+    stripe_on.pay(session["id"], payment_status="unpaid")
+    _deliver(client, COMPLETED, session)
+
+    page = _text(member_client.get(f"/passes/orders/{card_order.reference}/"))
+    response = member_client.post(f"/passes/orders/{card_order.reference}/cancel/")
+
+    assert "cannot be cancelled now" in page
+    assert response.status_code == 200
+    card_order.refresh_from_db()
+    assert card_order.state == OrderState.PENDING
+    with pytest.raises(CheckoutError) as refused:
+        services.cancel_order(card_order, card_order.member)
+    assert refused.value.code == "payment_processing"
+    services.cancel_order(card_order, StaffFactory(permissions=["change_order"]))  # staff may

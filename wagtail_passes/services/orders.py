@@ -758,7 +758,9 @@ def cancel_refusal(order: Order, by) -> CheckoutError | None:
     - N2: cancelling a renewal order is stopping the renewal; a member may not while the
       commitment is not met (staff may) (``commitment_not_met``);
     - P4: not while a pass issued unpaid by the order pays for a session: the order is owed
-      (``pass_in_use``; staff cancel those bookings first, or mark it paid)."""
+      (``pass_in_use``; staff cancel those bookings first, or mark it paid);
+    - C3: a member, not while a payment of it is processing (a bank debit on its way:
+      ``payment_processing``); staff may (the money then goes back on its own)."""
     if order.state != OrderState.PENDING:
         return CheckoutError(
             _("Only an order awaiting payment can be cancelled."), code="not_pending"
@@ -778,6 +780,15 @@ def cancel_refusal(order: Order, by) -> CheckoutError | None:
     used = in_use(unpaid_passes(order))
     if used:
         return pass_in_use_error(used[0])
+    if is_self(order.member, by) and order.payments.filter(state=PaymentState.PROCESSING).exists():
+        # C3: a bank debit is on its way; cancelling now would only send it back.
+        return CheckoutError(
+            _(
+                "Your payment of this order is being confirmed by your bank, so it cannot be "
+                "cancelled now; contact the studio if you need to."
+            ),
+            code="payment_processing",
+        )
     return None
 
 
