@@ -46,7 +46,7 @@ AUTHENTICATION_CODES = ("authentication_required",)
 #: Parameters whose ``InvalidRequestError`` means the saved card is gone at Stripe.
 CARD_PARAMETERS = ("payment_method", "customer")
 #: Refusals of fulfilling a paid order: the money goes back (as in ``sync``).
-REFUSED_AFTER_PAYING = ("stock_gone", "order_cancelled", "product_gone")
+REFUSED_AFTER_PAYING = ("stock_gone", "code_gone", "order_cancelled", "product_gone")
 
 
 @dataclass

@@ -28,7 +28,7 @@ logger = logging.getLogger("wagtail_passes.payments")
 #: Raw session fields kept on the payment (no customer details beyond what staff need).
 KEPT_FIELDS = ("id", "status", "payment_status", "amount_total", "currency", "payment_intent")
 #: Refusals of a paid session's fulfilment: the money must go back.
-REFUSED_AFTER_PAYING = ("stock_gone", "order_cancelled", "product_gone")
+REFUSED_AFTER_PAYING = ("stock_gone", "code_gone", "order_cancelled", "product_gone")
 
 
 @dataclass(frozen=True)

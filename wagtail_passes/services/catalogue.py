@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import ProductMixin, ProductStock, Programme, ProgrammeClass, Session
+from ..models import ProductMixin, Programme, ProgrammeClass, Session
+from ..models.holds import units_taken
 from ..products.registry import product_models
 from ..rules.coverage import covers
 from ..rules.types import PassTerms
@@ -21,13 +22,8 @@ def products_on_sale(now=None) -> list[ProductMixin]:
         candidates += list(
             model.objects.live().filter(is_archived=False).prefetch_related("programmes", "classes")
         )
-    limited = [p.pk for p in candidates if p.stock_limit is not None]
-    sold = (
-        dict(ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold"))
-        if limited
-        else {}
-    )
-    return [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
+    taken = units_taken([p.pk for p in candidates if p.stock_limit is not None], now)
+    return [p for p in candidates if p.availability(now, sold=taken.get(p.pk, 0)).can_buy]
 
 
 def coverage_terms(product: ProductMixin) -> PassTerms:

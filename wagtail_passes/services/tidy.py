@@ -1,0 +1,37 @@
+"""The tidy job (C5): the frequent housekeeping that cannot wait for the daily job.
+
+Unpaid orders whose hold ran out expire and their members are emailed. What they held
+stopped counting the moment the hold ran out (``models.holds``): the job brings the stored
+state and the emails in line, it frees nothing itself. Run it every few minutes:
+``manage.py passes_tidy`` (cron, systemd timer) or the ``wagtail_passes.tasks.run_tidy_job``
+task. Each step is idempotent and works one row per transaction, so running it twice, or
+beside checkouts and the daily job, changes nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .orders import expire_orders
+
+
+@dataclass
+class TidyReport:
+    at: dt.datetime
+    orders_expired: int = 0
+
+    def summary(self) -> str:
+        when = self.at.isoformat(timespec="seconds")
+        return f"{when}: {self.orders_expired} unpaid orders expired"
+
+
+def run_tidy(now: dt.datetime | None = None) -> TidyReport:
+    """Run every tidy step at ``now`` (default: the current time). Add further steps here,
+    each with its count on the report and in ``summary``."""
+    report = TidyReport(at=now or timezone.now())
+    report.orders_expired = expire_orders(report.at)
+    # Next step: retry the refunds waiting to be sent.
+    return report
