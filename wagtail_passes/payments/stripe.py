@@ -9,7 +9,9 @@ only then fulfil the order (``sync.apply_session``).
 30 minutes to 24 hours from now. A shorter hold (the default 30 minutes is already "less
 than 30 minutes" a moment later) is lengthened to 31 minutes from now, and the order's own
 hold with it, so that both end together; a longer hold than 24 hours keeps its length and
-the session ends after 24 hours (the member can resume paying with a new session).
+the session ends after 24 hours (the member can resume paying with a new session). An order
+whose hold ran out takes back its stock and discount code use first
+(``services.holds.extend_hold``), or no session is made and the member is told why.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import datetime as dt
 import logging
 
 import stripe
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
 from ..conf import passes_settings
-from ..models import Order, OrderState, Payment, PaymentState
+from ..models import Payment, PaymentState
 from ..rules.money import to_minor_units
+from ..services.holds import extend_hold
 from .base import PaymentProvider, PaymentUnavailable
 from .customers import ensure_customer, replace_customer, wants_saved_card
 
@@ -92,6 +94,10 @@ class StripeProvider(PaymentProvider):
         attempt = Payment.objects.filter(order=order, provider=NAME).count() + 1
         now = timezone.now()
         expires_at = session_end(order, now)
+        # The order's hold ends with the session (see the module's docstring); a hold that
+        # ran out takes its stock and discount code back first, or the member is told
+        # (``stock_gone``, ``code_gone``) before paying anything.
+        extend_hold(order, expires_at, now)
         client = self.client()
         # N1: a renewing order is paid as the member's Stripe Customer, so the card is saved.
         customer = ensure_customer(order.member, client) if wants_saved_card(order) else ""
@@ -111,20 +117,15 @@ class StripeProvider(PaymentProvider):
                 params=session_params(order, request, expires_at, customer=customer),
                 options={"idempotency_key": f"{key}-{customer}"},
             )
-        with transaction.atomic():
-            Payment.objects.create(
-                order=order,
-                provider=NAME,
-                provider_id=session.id,
-                amount=order.total,
-                currency=order.currency,
-                state=PaymentState.PENDING,
-                raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
-            )
-            # The order's hold ends with the session (see the module's docstring).
-            Order.objects.filter(
-                pk=order.pk, state=OrderState.PENDING, expires_at__lt=expires_at
-            ).update(expires_at=expires_at)
+        Payment.objects.create(
+            order=order,
+            provider=NAME,
+            provider_id=session.id,
+            amount=order.total,
+            currency=order.currency,
+            state=PaymentState.PENDING,
+            raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
+        )
         return session
 
 

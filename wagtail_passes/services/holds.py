@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import CheckoutError
-from ..models import DiscountRedemption, Order, ProductMixin, ProductStock
+from ..models import DiscountRedemption, Order, OrderState, ProductMixin, ProductStock
 from ..models.holds import hold_lapsed, units_taken
 from .discounts import lock_code
 
@@ -57,6 +58,23 @@ def reclaim_lapsed_hold(order: Order, now: dt.datetime) -> None:
     _reclaim_code(order, now)
 
 
+def extend_hold(order, until: dt.datetime, now: dt.datetime | None = None) -> Order:
+    """C5: the member resumes paying an unpaid order (a new card session that ends at
+    ``until``): its hold runs at least until then. An order whose hold already ran out takes
+    back its stock and its code use first (``stock_gone``, ``code_gone`` when it cannot:
+    nothing is taken, nothing charged). Any other state is returned unchanged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=getattr(order, "pk", order))
+        if order.state != OrderState.PENDING:
+            return order
+        reclaim_lapsed_hold(order, now)
+        if order.expires_at is not None and order.expires_at < until:
+            order.expires_at = until
+            order.save(update_fields=["expires_at"])
+    return order
+
+
 def _retake_stock(order: Order, now: dt.datetime) -> None:
     lines = [line for line in order.lines.select_related("product") if line.product_id]
     for line in sorted(lines, key=lambda line: line.product_id):
@@ -65,7 +83,8 @@ def _retake_stock(order: Order, now: dt.datetime) -> None:
             holds_stock = take_stock(product, line.quantity, now, excluding=order)
         except CheckoutError:
             raise CheckoutError(
-                _("This order expired and “%(title)s” has sold out since.") % {"title": line.title},
+                _("The hold on this order ran out and “%(title)s” has sold out since.")
+                % {"title": line.title},
                 code="stock_gone",
             ) from None
         if line.holds_stock != holds_stock:
@@ -83,7 +102,10 @@ def _reclaim_code(order: Order, now: dt.datetime) -> None:
     code = lock_code(redemption.code)
     if code.max_uses is not None and code.uses(now, excluding=order) >= code.max_uses:
         raise CheckoutError(
-            _("This order expired and the discount code “%(code)s” it used has been used up since.")
+            _(
+                "The hold on this order ran out and its discount code “%(code)s” has been "
+                "used up since."
+            )
             % {"code": code.code},
             code="code_gone",
         )
@@ -106,4 +128,4 @@ def schedule_hold_end(order: Order) -> None:
     transaction.on_commit(lambda: deferred.enqueue(order.pk), robust=True)
 
 
-__all__ = ["lock_stock", "reclaim_lapsed_hold", "schedule_hold_end", "take_stock"]
+__all__ = ["extend_hold", "lock_stock", "reclaim_lapsed_hold", "schedule_hold_end", "take_stock"]
