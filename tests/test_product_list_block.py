@@ -14,12 +14,12 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 
 from tests.page_types import BasePage
 from wagtail_passes.blocks import ProductChooserBlock, ProductListBlock
-from wagtail_passes.models import ProductStock
 from wagtail_passes.products import registry
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
     ProductIndexPageFactory,
+    sell,
 )
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_render_skips_products_no_longer_available(block, index):
 
 def test_render_says_why_a_product_cannot_be_bought_yet(block, index):
     sold_out = PassPageFactory(parent=index, title="Last ones", stock_limit=5)
-    ProductStock.objects.create(product_id=sold_out.pk, sold=5)
+    sell(sold_out, 5)
     html = render(block, value(block, sold_out))
     assert "Sold out." in html
     assert "/passes/checkout/" not in html

@@ -7,6 +7,7 @@ django-tasks-db) the backport's own ``django_tasks.backends.database.DatabaseBac
 """
 
 import contextlib
+import datetime as dt
 import signal
 
 import pytest
@@ -102,3 +103,28 @@ def test_booking_email_is_queued_then_sent_by_the_worker(backend):
     assert mail.outbox[0].subject.startswith("Booked:")
     queued.refresh_from_db()
     assert queued.status in {"SUCCESSFUL", "SUCCEEDED"}
+
+
+def test_c5_a_card_order_expires_by_the_worker_once_its_hold_ends(backend, time_machine):
+    """The queue can defer: placing a card order enqueues its expiry for the hold's end
+    (``run_after``); the worker leaves it until then, then expires the order and emails."""
+    from wagtail_passes.models import Order, OrderState
+    from wagtail_passes.test.factories import PassPageFactory
+
+    member, product = UserFactory(), PassPageFactory()
+    mail.outbox.clear()
+
+    with tasks_in_database(backend) as queue:
+        order = services.place_order(member, product, provider="stripe")
+        deferred = queue.objects.get(task_path="wagtail_passes.tasks.expire_order_at_hold_end")
+        assert deferred.run_after == order.expires_at
+
+        run_worker_once()  # the "order received" email; the hold still runs
+        assert Order.objects.get(pk=order.pk).state == OrderState.PENDING
+        time_machine.move_to(order.expires_at + dt.timedelta(seconds=1))
+        run_worker_once()
+
+    assert Order.objects.get(pk=order.pk).state == OrderState.EXPIRED
+    assert [m.subject for m in mail.outbox][-1] == f"Order {order.reference} expired"
+    deferred.refresh_from_db()
+    assert deferred.status in {"SUCCESSFUL", "SUCCEEDED"}

@@ -126,7 +126,7 @@ def product_offers(pages, now=None, *, request=None) -> list:
     privacy), not archived, not past their sale; in the given order, without repeats. A
     constant number of queries: the live pages, their view restrictions, then per page type
     their specific rows and what they cover, then the stock of those with a stock limit."""
-    from .models import ProductStock
+    from .models.holds import units_taken
     from .rules.selling import ARCHIVED, NO_LONGER_ON_SALE
 
     ids = []
@@ -145,14 +145,9 @@ def product_offers(pages, now=None, *, request=None) -> list:
     for page_type in {type(page) for page in products}:
         same_type = [page for page in products if type(page) is page_type]
         prefetch_related_objects(same_type, "programmes", "classes", "image__renditions")
-    limited = [page.pk for page in products if page.stock_limit is not None]
-    sold = (
-        dict(ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold"))
-        if limited
-        else {}
-    )
     now = now or timezone.now()
-    offers = [page.offer(now, sold=sold.get(page.pk, 0)) for page in products]
+    taken = units_taken([page.pk for page in products if page.stock_limit is not None], now)
+    offers = [page.offer(now, sold=taken.get(page.pk, 0)) for page in products]
     return [
         offer for offer in offers if offer.availability.code not in (ARCHIVED, NO_LONGER_ON_SALE)
     ]

@@ -66,3 +66,24 @@ def send_expiry_reminders_task(day: str | None = None) -> str:
     from .services.reminders import send_expiry_reminders
 
     return send_expiry_reminders(dt.date.fromisoformat(day) if day else None).summary()
+
+
+@task()
+def run_tidy_job() -> str:
+    """The tidy job (``services.tidy.run_tidy``: unpaid orders whose hold ran out expire)
+    as a task, for a scheduler that enqueues one every few minutes. Returns its summary."""
+    from .services.tidy import run_tidy
+
+    return run_tidy().summary()
+
+
+@task()
+def expire_order_at_hold_end(order_id: int) -> bool:
+    """Expire one unpaid order once its hold has ended (C5), enqueued with ``run_after``
+    when it is placed, where the backend can defer tasks (``services.holds``). True when it
+    expired; False when it was paid, cancelled or deleted meanwhile, or is owed (P4)."""
+    from .services.orders import expire_order
+
+    if not Order.objects.filter(pk=order_id).exists():
+        return False
+    return expire_order(order_id)

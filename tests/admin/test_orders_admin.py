@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from wagtail_passes import services
-from wagtail_passes.models import MemberPass, Order, OrderState, Payment, ProductStock
+from wagtail_passes.models import MemberPass, Order, OrderLine, OrderState, Payment
 from wagtail_passes.test.factories import (
     PassPageFactory,
     StaffFactory,
@@ -50,7 +50,7 @@ def form_errors(response):
 
 
 def sold(product):
-    return ProductStock.objects.filter(product_id=product.pk).values_list("sold", flat=True).first()
+    return product.sold_count()
 
 
 def snapshot():
@@ -58,7 +58,7 @@ def snapshot():
         list(Order.objects.order_by("pk").values()),
         list(Payment.objects.order_by("pk").values()),
         list(MemberPass.objects.order_by("pk").values()),
-        list(ProductStock.objects.order_by("pk").values()),
+        list(OrderLine.objects.order_by("pk").values()),
     )
 
 

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
 
 from wagtail_passes import services
-from wagtail_passes.models import MemberPass, Order, ProductStock, Refund
+from wagtail_passes.models import MemberPass, Order, OrderLine, Refund
 from wagtail_passes.test.factories import PassPageFactory, StaffFactory, UserFactory
 
 from . import admin_url, row_cells
@@ -40,7 +40,7 @@ def snapshot():
         list(Order.objects.order_by("pk").values()),
         list(Refund.objects.order_by("pk").values()),
         list(MemberPass.objects.order_by("pk").values()),
-        list(ProductStock.objects.order_by("pk").values()),
+        list(OrderLine.objects.order_by("pk").values()),
     )
 
 

@@ -8,8 +8,8 @@ from django.test import override_settings
 from wagtail.models import Site
 
 from tests.host_layout import host_layout
-from wagtail_passes.models import Order, ProductStock
-from wagtail_passes.test.factories import PassPageFactory, ProductIndexPageFactory
+from wagtail_passes.models import Order
+from wagtail_passes.test.factories import PassPageFactory, ProductIndexPageFactory, sell
 
 from . import checkout_url, soup_of, words
 
@@ -115,7 +115,7 @@ def test_u6_access_code_field_only_when_the_product_needs_one(member_client):
 def test_a1_a2_product_that_cannot_be_bought_shows_why_and_no_form(member_client, fields, message):
     product = PassPageFactory(**fields)
     if "stock_limit" in fields:
-        ProductStock.objects.create(product_id=product.pk, sold=1)
+        sell(product)
 
     response = member_client.get(checkout_url(product))
 

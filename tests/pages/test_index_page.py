@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 
-from wagtail_passes.models import ProductStock
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
     ProductIndexPageFactory,
     ProgrammeClassFactory,
     ProgrammeFactory,
+    sell,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_index_lists_live_products_with_summary_and_price(client):
 def test_a1_a2_index_says_why_a_product_cannot_be_bought(client):
     index = ProductIndexPageFactory()
     sold_out = PassPageFactory(parent=index, stock_limit=1)
-    ProductStock.objects.create(product=sold_out, sold=1)
+    sell(sold_out)
     PassPageFactory(parent=index, is_archived=True)
     PassPageFactory(parent=index, access_code="SECRET")
 

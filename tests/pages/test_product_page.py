@@ -11,12 +11,12 @@ from django.urls import reverse
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 
-from wagtail_passes.models import ProductStock
 from wagtail_passes.test.factories import (
     CreditPackPageFactory,
     PassPageFactory,
     ProgrammeClassFactory,
     ProgrammeFactory,
+    sell,
 )
 
 pytestmark = pytest.mark.django_db
@@ -271,7 +271,7 @@ def test_a1_available_product_has_a_buy_button_to_checkout(client, frozen):
 
 def test_a1_sold_out_hides_buy_button(client, frozen):
     page = PassPageFactory(stock_limit=3)
-    ProductStock.objects.create(product=page, sold=3)
+    sell(page, 3)
 
     soup = visit(client, page)
 
@@ -282,7 +282,7 @@ def test_a1_sold_out_hides_buy_button(client, frozen):
 
 def test_a1_stock_left_keeps_buy_button(client, frozen):
     page = PassPageFactory(stock_limit=3)
-    ProductStock.objects.create(product=page, sold=2)
+    sell(page, 2)
 
     soup = visit(client, page)
 

@@ -18,7 +18,6 @@ from wagtail_passes.models import (
     Order,
     OrderState,
     Payment,
-    ProductStock,
     TermsAcceptance,
 )
 from wagtail_passes.services.orders import REFERENCE_ALPHABET
@@ -48,7 +47,7 @@ def nothing_written():
 
 
 def sold(product):
-    return ProductStock.objects.filter(product_id=product.pk).values_list("sold", flat=True).first()
+    return product.sold_count()
 
 
 # ---- placing an order (C1, A6) -----------------------------------------------------------

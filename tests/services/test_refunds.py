@@ -13,7 +13,7 @@ from wagtail.models import ModelLogEntry
 
 from wagtail_passes import services, signals
 from wagtail_passes.exceptions import CheckoutError
-from wagtail_passes.models import LedgerEntry, MemberPass, Order, ProductStock, Refund
+from wagtail_passes.models import LedgerEntry, MemberPass, Order, OrderLine, Refund
 from wagtail_passes.test.factories import (
     PassPageFactory,
     ProgrammeClassFactory,
@@ -33,7 +33,7 @@ def refused(code, call, *args, **kwargs):
 
 
 def sold(product):
-    return ProductStock.objects.get(product_id=product.pk).sold
+    return product.sold_count()
 
 
 def paid_order(product=None, *, quantity=1, member=None, staff=None):
@@ -53,7 +53,7 @@ def snapshot(order):
         list(Refund.objects.values_list("pk", flat=True)),
         list(passes_of(order).values_list("status", "balance")),
         LedgerEntry.objects.count(),
-        list(ProductStock.objects.values_list("sold", flat=True)),
+        list(OrderLine.objects.order_by("pk").values_list("holds_stock", flat=True)),
         ModelLogEntry.objects.filter(action="wagtail_passes.order.refund").count(),
     )
 

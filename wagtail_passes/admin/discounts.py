@@ -1,8 +1,8 @@
 """Discount codes (A4): staff create, edit and delete them; checkout applies them.
 
 The list shows how often each code is used now — a fresh count of the orders holding it
-(awaiting payment or paid), never a stored counter. A code some order used cannot be
-deleted (untick "active" instead): its uses stay with the orders.
+(paid, or awaiting payment with its hold still running), never a stored counter. A code some
+order used cannot be deleted (untick "active" instead): its uses stay with the orders.
 
 Permissions are the model's own: ``wagtail_passes.add_discountcode``,
 ``change_discountcode``, ``delete_discountcode`` and ``view_discountcode``.
@@ -10,7 +10,7 @@ Permissions are the model's own: ``wagtail_passes.add_discountcode``,
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -18,7 +18,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectL
 
 from ..bounds import ModelBoundsFormMixin
 from ..models import DiscountCode, DiscountCodeProduct, normalise_code
-from ..models.orders import HOLDING_STATES
 from ..models.products import ProductChooserPanel
 from ..presentation import EMPTY, format_short_moment
 from ..products.registry import product_pages
@@ -93,21 +92,13 @@ class DiscountCodeAdmin(PassesModelAdmin):
     )
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                current_uses=Count(
-                    "redemptions", filter=Q(redemptions__order__state__in=HOLDING_STATES)
-                )
-            )
-            .prefetch_related(
-                Prefetch(
-                    "product_links",
-                    queryset=DiscountCodeProduct.objects.select_related("product").order_by(
-                        "product__title"
-                    ),
-                )
+        # Uses as the checkout counts them (``DiscountCode.uses``), one subquery for the list.
+        return DiscountCode.with_uses(super().get_queryset(request)).prefetch_related(
+            Prefetch(
+                "product_links",
+                queryset=DiscountCodeProduct.objects.select_related("product").order_by(
+                    "product__title"
+                ),
             )
         )
 

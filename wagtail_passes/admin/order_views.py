@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.admin.utils import quote, unquote
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -23,6 +24,7 @@ from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificVie
 
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
+from ..models.holds import hold_lapsed
 from ..models.orders import PAID_STATES
 from ..payments.refunds import stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
@@ -315,11 +317,11 @@ class MarkPaidView(OrderActionView):
             lines.append(self.already_paid_text(order))
         elif order.state == OrderState.CANCELLED:
             lines.append(gettext("A cancelled order cannot be marked paid."))
-        elif order.state == OrderState.EXPIRED:
+        elif hold_lapsed(order, timezone.now()):
             lines.append(
                 gettext(
-                    "Its hold ran out: it is fulfilled if stock still allows; if not, you are "
-                    "told and nothing changes."
+                    "Its hold ran out: it is fulfilled if its stock and its discount code's "
+                    "use can still be taken; if not, you are told and nothing changes."
                 )
             )
         return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from ..exceptions import CheckoutError
 from ..payments.base import PaymentUnavailable
 
 
@@ -19,7 +20,13 @@ def start_payment(request, order, provider):
             "The card payment could not be started just now. Your order %(reference)s is "
             "saved and awaiting payment: try again in a moment."
         ) % {"reference": order.reference}
-        context = {"order": order, "message": message, "can_retry": order.is_pending}
-        return TemplateResponse(
-            request, "wagtail_passes/orders/payment_problem.html", context, status=200
-        )
+        return _problem(request, order, message, can_retry=order.is_pending)
+    except CheckoutError as refusal:  # C5: its hold ran out and its stock or code went since
+        return _problem(request, order, refusal.message, can_retry=False)
+
+
+def _problem(request, order, message: str, *, can_retry: bool):
+    context = {"order": order, "message": message, "can_retry": can_retry}
+    return TemplateResponse(
+        request, "wagtail_passes/orders/payment_problem.html", context, status=200
+    )

@@ -4,10 +4,11 @@ A code is stored in upper case without surrounding spaces (``normalise_code``), 
 "  spring " typed at checkout finds ``SPRING``; the database refuses anything else.
 
 How often a code was used is never a counter: it is a fresh count of its redemptions whose
-order still holds it (pending, paid, partially refunded — like stock, A1). A cancelled or
-expired order keeps its redemption row as history but no longer counts; an expired order
-paid later counts again. ``services.orders`` counts under the code row's lock, so the limit
-holds whatever the concurrency.
+order holds it at that moment (``models.holds``: paid, or awaiting payment with its hold still
+running — like stock, A1). A cancelled or expired order, or one whose hold ran out, keeps its
+redemption row as history but no longer counts; a late payment counts again only when it can
+re-claim a use (``services.holds``). ``services.orders`` counts under the code row's lock, so
+the limit holds whatever the concurrency.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -25,7 +27,8 @@ from ..bounds import DATE_VALIDATORS, MAX_DISCOUNT_USES, MAX_PRICE
 from ..compat import PAGE_MODEL
 from ..rules import discounts as rules
 from ..rules.money import CURRENCY_CHOICES, Money, has_valid_precision
-from .orders import HOLDING_STATES, Order
+from .holds import holding
+from .orders import Order
 from .programmes import PRICE_FIELD
 
 CODE_MIN_LENGTH = 3
@@ -171,9 +174,26 @@ class DiscountCode(ClusterableModel):
         links = self.product_links.all()
         return not links.exists() or links.filter(product_id=product.pk).exists()
 
-    def uses(self) -> int:
-        """Orders using it now (those still holding it), counted afresh."""
-        return self.redemptions.filter(order__state__in=HOLDING_STATES).count()
+    def uses(self, now=None, *, excluding: Order | None = None) -> int:
+        """Orders using it at ``now`` (those holding it, ``models.holds``), counted afresh;
+        ``excluding`` leaves one order out (its own late payment)."""
+        redemptions = self.redemptions.filter(holding(now or timezone.now(), through="order"))
+        if excluding is not None:
+            redemptions = redemptions.exclude(order_id=excluding.pk)
+        return redemptions.count()
+
+    @classmethod
+    def with_uses(cls, codes: QuerySet, now=None) -> QuerySet:
+        """``codes`` annotated with ``current_uses`` (``uses`` for each, in the same query)."""
+        holders = (
+            DiscountRedemption.objects.filter(code=OuterRef("pk"))
+            .filter(holding(now or timezone.now(), through="order"))
+            .order_by()
+            .values("code")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return codes.annotate(current_uses=Coalesce(Subquery(holders), Value(0)))
 
 
 class DiscountCodeProduct(models.Model):

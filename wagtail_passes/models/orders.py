@@ -6,7 +6,10 @@ An order is written only by ``services.orders``; its state moves one way:
        │
        ├──► cancelled   (the member or staff, before paying)
        └──► expired     (its hold ran out unpaid; a payment arriving later is still honoured
-                         when stock allows, C5)
+                         when its stock and discount code use can be taken again, C5)
+
+An unpaid order stops holding its stock and its discount code the moment its hold runs out,
+before it is marked expired (``models.holds``).
 
 Prices are copied onto the lines when the order is placed: a later price change of the product
 changes nothing for an order already placed, and the amount charged is the amount the member
@@ -37,8 +40,8 @@ class OrderState(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
 
-#: States in which the order's lines hold their stock (A1).
-HOLDING_STATES = (OrderState.PENDING, OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
+# Whether an order holds its stock and discount code depends on the clock as well as its
+# state (a pending order's hold runs out): see ``models.holds.holding``.
 PAID_STATES = (OrderState.PAID, OrderState.REFUNDED, OrderState.PARTIALLY_REFUNDED)
 
 
@@ -167,7 +170,10 @@ class OrderLine(models.Model):
     holds_stock = models.BooleanField(
         _("holds stock"),
         default=False,
-        help_text=_("The line counts towards its product's stock limit."),
+        help_text=_(
+            "The line counts towards its product's stock limit while its order holds it "
+            "(paid, or awaiting payment with its hold still running)."
+        ),
     )
     # N1: the member opted into auto-renewal at checkout; the passes it issues renew.
     auto_renew = models.BooleanField(_("renew automatically"), default=False)

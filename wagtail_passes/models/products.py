@@ -9,8 +9,10 @@ builds its own page types from the mixins and its base page. Everything else fin
 page types through ``products.registry``. Anything that points at a product uses
 ``compat.PAGE_MODEL``.
 
-Counters that change on every sale (stock) live in ``ProductStock``, never on the page: a
-page revision published later would otherwise write an old count back.
+Stock is never a counter: the units taken are counted afresh from the orders that hold them
+at the moment asked (``models.holds``), so a hold stops counting the instant it runs out.
+``ProductStock`` is the row locked to sell, kept off the page: a page revision published
+later must not race a sale.
 """
 
 from __future__ import annotations
@@ -524,20 +526,21 @@ class ProductMixin(TemplateWithFallback, models.Model):
             today=today or local_today(),
         )
 
-    def sold_count(self) -> int:
-        """Units sold so far (A1); 0 before the first sale."""
+    def sold_count(self, now: datetime | None = None) -> int:
+        """Units taken at ``now`` (A1): sold, or held by an unpaid order whose hold still
+        runs (``models.holds``); 0 before the first sale."""
         if self.pk is None:
             return 0
-        sold = ProductStock.objects.filter(product_id=self.pk).values_list("sold", flat=True)
-        return sold.first() or 0
+        return units_taken_of([self.pk], now or timezone.now()).get(self.pk, 0)
 
     def availability(self, now: datetime | None = None, *, sold: int | None = None) -> SaleState:
-        """Whether it can be bought now, and if not why (A1, A2, U6). ``sold`` saves the
-        stock query when the caller already knows it."""
+        """Whether it can be bought now, and if not why (A1, A2, U6). ``sold`` (units taken,
+        ``sold_count``) saves the stock query when the caller already knows it."""
+        now = now or timezone.now()
         if sold is None:
-            sold = self.sold_count() if self.stock_limit is not None else 0
+            sold = self.sold_count(now) if self.stock_limit is not None else 0
         return sale_state(
-            now=now or timezone.now(),
+            now=now,
             tz=passes_settings.tzinfo,
             is_archived=self.is_archived,
             sale_starts_at=self.sale_starts_at,
@@ -658,14 +661,9 @@ class ProductIndexMixin(TemplateWithFallback, models.Model):
         """The offers of the products under this page that the visitor of ``request`` may
         view (A2, Wagtail's page privacy; None: an anonymous visitor)."""
         products = visible_to_request(self.products(), request)
-        limited = [page.pk for page in products if page.stock_limit is not None]
-        sold = dict(
-            ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold")
-            if limited
-            else ()
-        )
         now = now or timezone.now()
-        return [page.offer(now, sold=sold.get(page.pk, 0)) for page in products]
+        taken = units_taken_of([page.pk for page in products if page.stock_limit is not None], now)
+        return [page.offer(now, sold=taken.get(page.pk, 0)) for page in products]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -674,7 +672,8 @@ class ProductIndexMixin(TemplateWithFallback, models.Model):
 
 
 class ProductStock(models.Model):
-    """Units sold of a product with a stock limit; its row is locked to sell (A1)."""
+    """The row locked to sell a product with a stock limit (A1): whoever takes stock locks
+    it, then counts the units taken afresh (``models.holds.units_taken``)."""
 
     product = models.OneToOneField(
         PAGE_MODEL,
@@ -682,13 +681,20 @@ class ProductStock(models.Model):
         on_delete=models.CASCADE,
         related_name="passes_stock",
     )
-    sold = models.PositiveIntegerField(_("sold"), default=0)
 
     class Meta:
         verbose_name = _("product stock")
 
     def __str__(self) -> str:
-        return _("%(product)s: %(sold)s sold") % {"product": self.product, "sold": self.sold}
+        return _("Stock of %(product)s") % {"product": self.product}
+
+
+def units_taken_of(product_ids, now: datetime) -> dict[int, int]:
+    """``models.holds.units_taken`` (imported when called: ``holds`` reads the member
+    passes, whose module imports this one)."""
+    from .holds import units_taken
+
+    return units_taken(product_ids, now)
 
 
 class ProgrammeProduct(models.Model):

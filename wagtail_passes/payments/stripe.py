@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
-from ..models import Order, OrderState, Payment, RefundState
+from ..models import Payment, RefundState
 from ..rules.money import UnsupportedCurrency, from_minor_units, to_minor_units
 from ..services.gateway import ChargeOutcome, ProviderUnavailable, RefundAnswer, RefundRefused
+from ..services.holds import extend_hold
 from ..services.orders import lock_order
 from ..services.payment_state import open_attempts, record_attempt
 from .base import PaymentProvider, PaymentUnavailable
@@ -120,6 +121,10 @@ class StripeProvider(PaymentProvider):
         attempt = Payment.objects.filter(order=order, provider=NAME).count() + 1
         now = timezone.now()
         expires_at = session_end(order, now)
+        # The order's hold ends with the session (see the module's docstring); a hold that
+        # ran out takes its stock and discount code back first, or the member is told
+        # (``stock_gone``, ``code_gone``) before paying anything.
+        extend_hold(order, expires_at, now)
         client = self.client()
         # N1: a renewing order is paid as the member's Stripe Customer, so the card is saved.
         customer = ensure_customer(order.member, client) if wants_saved_card(order) else ""
@@ -146,10 +151,6 @@ class StripeProvider(PaymentProvider):
             amount=order.total,
             raw={"attempt": attempt, "expires_at": session.expires_at, "url": session.url},
         )
-        # The order's hold ends with the session (see the module's docstring).
-        Order.objects.filter(
-            pk=order.pk, state=OrderState.PENDING, expires_at__lt=expires_at
-        ).update(expires_at=expires_at)
         return session.to_dict()
 
     # ---- the gateway: refunds and saved cards ------------------------------------------------

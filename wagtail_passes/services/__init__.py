@@ -18,6 +18,7 @@ from .orders import (
     Item,
     Quote,
     cancel_order,
+    expire_order,
     expire_orders,
     fulfil_order,
     mark_paid,
@@ -46,6 +47,7 @@ from .reminders import ReminderReport, send_expiry_reminders
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
+from .tidy import TidyReport, run_tidy
 from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "registration_status",
     "withdraw_registration",
     "cancel_order",
+    "expire_order",
     "expire_orders",
     "fulfil_order",
     "mark_paid",
@@ -102,6 +105,8 @@ __all__ = [
     "record_desk_payment",
     "reset_feed_token",
     "run_daily",
+    "run_tidy",
+    "TidyReport",
     "settle_unpaid",
     "update_session",
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import ProductMixin, ProductStock, Programme, ProgrammeClass, Session
+from ..models import ProductMixin, Programme, ProgrammeClass, Session
+from ..models.holds import units_taken
 from ..products.registry import product_models
 from ..products.visibility import visible_to_member, with_privacy_hint
 from ..rules.coverage import covers
@@ -30,13 +31,8 @@ def products_on_sale(now=None, *, member=None, passed_view_restrictions=()) -> l
                 "programmes", "classes"
             )
         )
-    limited = [p.pk for p in candidates if p.stock_limit is not None]
-    sold = (
-        dict(ProductStock.objects.filter(product_id__in=limited).values_list("product_id", "sold"))
-        if limited
-        else {}
-    )
-    on_sale = [p for p in candidates if p.availability(now, sold=sold.get(p.pk, 0)).can_buy]
+    taken = units_taken([p.pk for p in candidates if p.stock_limit is not None], now)
+    on_sale = [p for p in candidates if p.availability(now, sold=taken.get(p.pk, 0)).can_buy]
     return visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
 
 

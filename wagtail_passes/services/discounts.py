@@ -2,9 +2,11 @@
 takes off. ``services.orders`` asks here twice: once without locks for the quote, once
 under the code row's lock when placing the order (``claim``).
 
-The use limit is a fresh count of the redemptions of orders that still hold the code
-(pending ones included, like stock): counted under the code row's lock, so two members
-cannot both take the last use. A cancelled or expired order stops counting at once.
+The use limit is a fresh count of the redemptions of orders that hold the code at that
+moment (``models.holds``: paid, or awaiting payment with the hold still running, like
+stock): counted under the code row's lock, so two members cannot both take the last use. A
+cancelled or expired order, or one whose hold ran out, stops counting at once; a late
+payment re-claims its use or is refused (``services.holds``).
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ def apply_to_lines(code: DiscountCode, lines, now) -> list[Money | None]:
                 "The discount code “%(code)s” does not apply to anything in this order."
             ) % {"code": code.code}
         raise CheckoutError(message, code="code_not_for_product")
-    if code.max_uses is not None and code.uses() >= code.max_uses:
+    if code.max_uses is not None and code.uses(now) >= code.max_uses:
         raise CheckoutError(
             _("The discount code “%(code)s” has been used up.") % {"code": code.code},
             code="code_used_up",

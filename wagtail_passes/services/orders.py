@@ -41,11 +41,11 @@ from ..models import (
     Payment,
     PaymentState,
     ProductMixin,
-    ProductStock,
     Renewal,
     TermsAcceptance,
 )
-from ..models.orders import HOLDING_STATES, MAX_LINE_QUANTITY, PAID_STATES
+from ..models.holds import holding
+from ..models.orders import MAX_LINE_QUANTITY, PAID_STATES
 from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
 from ..products.visibility import with_privacy_hint
@@ -55,6 +55,7 @@ from .booking_after_payment import book_when_committed, session_to_book
 from .buyers import check_buyer, check_visible
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
+from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
 from .inputs import check_member
 from .notifications import email_on_commit
 from .order_passes import (
@@ -304,32 +305,6 @@ def _hold_until(provider: str, now: dt.datetime) -> dt.datetime | None:
     return now + dt.timedelta(minutes=passes_settings.CARD_HOLD_MINUTES)
 
 
-def _take_stock(product: ProductMixin, quantity: int) -> bool:
-    """A1: count ``quantity`` against the product's stock limit under its row lock; False
-    (and nothing taken) when not enough is left. Products without a limit take nothing."""
-    if product.stock_limit is None:
-        return False
-    ProductStock.objects.get_or_create(product_id=product.pk)
-    stock = ProductStock.objects.select_for_update().get(product_id=product.pk)
-    if stock.sold + quantity > product.stock_limit:
-        raise CheckoutError(
-            _("Sold out: no more “%(title)s” left.") % {"title": product.title}, code="sold_out"
-        )
-    stock.sold += quantity
-    stock.save(update_fields=["sold"])
-    return True
-
-
-def _release_stock(order: Order) -> None:
-    """Give back what the order's lines hold (its state no longer holds stock)."""
-    lines = [line for line in order.lines.all() if line.holds_stock and line.product_id]
-    for line in sorted(lines, key=lambda line: line.product_id):
-        stock = ProductStock.objects.select_for_update().filter(product_id=line.product_id).first()
-        if stock is not None:
-            stock.sold = max(stock.sold - line.quantity, 0)
-            stock.save(update_fields=["sold"])
-
-
 def place_order(
     member,
     product,
@@ -427,13 +402,14 @@ def place_basket(
     provider = FREE if basket.total.is_zero else provider
     with transaction.atomic():
         holds_stock = {
-            offer.product.pk: _take_stock(offer.product, offer.quantity)
+            offer.product.pk: take_stock(offer.product, offer.quantity, now)
             for offer in sorted(basket.quotes, key=lambda offer: offer.product.pk)
         }
         basket = _claim_discount(basket, now)
         order = _create_order(member, provider, basket.total, now, token, registration, session)
         if renews is not None:
             open_renewal(order, renews)
+        schedule_hold_end(order)
         issued_unpaid = False
         for offer in basket.quotes:
             line = _write_line(order, offer, holds_stock[offer.product.pk], auto_renew)
@@ -605,10 +581,11 @@ def fulfil_order(
     paid already, nothing was recorded). Strict: what cannot pay the order is refused and
     nothing is recorded — a cancelled order (``order_cancelled``), a provider that may not
     settle it (``provider_not_allowed``: the free provider and a priced order), an amount or
-    currency that does not cover it (``amount_mismatch``), an expired order whose stock is
-    gone (``stock_gone``, C5). Money a payment provider reports goes through
-    ``services.payment_state.receive_payment`` instead, which keeps a record of it whatever
-    it is and gives back what the order cannot take.
+    currency that does not cover it (``amount_mismatch``), an order whose hold ran out
+    (expired, or not yet) and whose stock or discount code's use cannot be taken again
+    (``stock_gone``, ``code_gone``: C5, ``services.holds``). Money a payment provider
+    reports goes through ``services.payment_state.receive_payment`` instead, which keeps a
+    record of it whatever it is and gives back what the order cannot take.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -637,29 +614,13 @@ def fulfil_order(
 
 
 def settle_locked(order: Order, *, provider: str, by, now, amount: Decimal) -> Order:
-    """The locked, unpaid ``order`` is paid: a lapsed hold takes its stock again (C5), the
-    order becomes paid and its passes are issued (or, under P4, become paid). Refusals
-    (``stock_gone``, ``product_gone``) raise ``CheckoutError``; the caller's transaction
-    (or savepoint) undoes what was written. The payment itself is the caller's to record."""
-    if order.state == OrderState.EXPIRED:
-        _retake_stock(order)
+    """The locked, unpaid ``order`` is paid: a lapsed hold takes its stock and its discount
+    code's use again (C5, ``services.holds``), the order becomes paid and its passes are
+    issued (or, under P4, become paid). Refusals (``stock_gone``, ``code_gone``,
+    ``product_gone``) raise ``CheckoutError``; the caller's transaction (or savepoint) undoes
+    what was written. The payment itself is the caller's to record."""
+    reclaim_lapsed_hold(order, now)
     return _fulfil(order, provider=provider, amount=amount, by=by, now=now)
-
-
-def _retake_stock(order: Order) -> None:
-    lines = [line for line in order.lines.all() if line.product_id]
-    for line in sorted(lines, key=lambda line: line.product_id):
-        product = line.product.specific if line.product else None
-        if product is None or product.stock_limit is None:
-            continue
-        try:
-            line.holds_stock = _take_stock(product, line.quantity)
-        except CheckoutError:
-            raise CheckoutError(
-                _("This order expired and “%(title)s” has sold out since.") % {"title": line.title},
-                code="stock_gone",
-            ) from None
-        line.save(update_fields=["holds_stock"])
 
 
 def _record_payment(order: Order, *, provider, provider_id, amount, by, raw) -> Payment:
@@ -793,36 +754,46 @@ def cancel_refusal(order: Order, by) -> CheckoutError | None:
 
 
 def expire_orders(now=None) -> int:
-    """C5: every unpaid order whose hold has run out expires and releases its stock. Run by
-    the daily job; each order in its own transaction, so one failure stops nothing else."""
+    """C5: every unpaid order whose hold has run out expires (its stock and code stopped
+    counting when the hold ran out, ``models.holds``) and its member is emailed. Run by the
+    tidy job every few minutes and by the daily job; each order in its own transaction, so
+    one failure stops nothing else. Orders owed under P4 (a pass of theirs paid for a
+    session) still hold: they stay pending. Returns how many expired."""
     now = now or timezone.now()
-    due = Order.objects.filter(state=OrderState.PENDING, expires_at__lte=now).values_list(
-        "pk", flat=True
+    due = (
+        Order.objects.filter(state=OrderState.PENDING, expires_at__lte=now)
+        .exclude(holding(now))
+        .values_list("pk", flat=True)
     )
-    expired = 0
-    for pk in list(due):
-        try:
-            with transaction.atomic():
-                order = lock_order(pk)
-                if order.state != OrderState.PENDING or order.expires_at > now:
-                    continue  # paid or cancelled meanwhile
-                _close(order, OrderState.EXPIRED, None, now=now)
-        except CheckoutError as refusal:
-            if refusal.code != "pass_in_use":
-                raise
-            continue  # P4: its pass paid for a session, so it is owed: it stays pending
-        expired += 1
-    return expired
+    return sum(expire_order(pk, now) for pk in list(due))
+
+
+def expire_order(order, now=None) -> bool:
+    """C5: ``order`` expires if it is still unpaid and its hold has run out at ``now``
+    (the task enqueued for its hold's end, ``services.holds.schedule_hold_end``). False
+    when it was paid or cancelled meanwhile, its hold still runs, or it is owed (P4)."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            order = lock_order(order)
+            if order.state != OrderState.PENDING or not order.expires_at or order.expires_at > now:
+                return False
+            _close(order, OrderState.EXPIRED, None, now=now)
+    except CheckoutError as refusal:
+        if refusal.code != "pass_in_use":
+            raise
+        return False  # P4: its pass paid for a session, so it is owed: it stays pending
+    return True
 
 
 def _close(order: Order, state: str, by, now=None) -> None:
     # N1: the unpaid passes written off below stop renewing, cancelling their renewal
     # orders awaiting payment: those order rows are locked first, in the one lock order.
     lock_pending_renewal_orders(unpaid_passes(order))
-    if order.state in HOLDING_STATES:
-        _release_stock(order)
-        order.lines.filter(holds_stock=True).update(holds_stock=False)
-    release_unpaid_passes(  # P4: after the stock rows, in the one lock order
+    # Its stock stopped counting with its state (``models.holds``); its lines no longer take
+    # part in their products' stock unless a late payment takes it again (C5).
+    order.lines.filter(holds_stock=True).update(holds_stock=False)
+    release_unpaid_passes(  # P4: member passes after the order row, in the one lock order
         order,
         by,
         _("Order %(reference)s %(state)s")

@@ -56,7 +56,7 @@ from .refunds import COUNTED_REFUND_STATES, request_payment_refund
 from .staff_alerts import MONEY_PROBLEM, PAYMENT_FAILED, tell_staff
 
 #: Refusals of fulfilment that mean the money must go back (the order cannot take it).
-NOT_HONOURED = ("stock_gone", "order_cancelled", "product_gone", "code_used_up")
+NOT_HONOURED = ("stock_gone", "order_cancelled", "product_gone", "code_gone")
 
 
 @dataclass

@@ -32,10 +32,11 @@ The rules, decided again under the order's row lock whatever the form showed:
 - A staff form carries a one-time token (``request_key``): the same form sent twice
   records one refund.
 
-Locks are taken in the order of ``services.orders``: the order row, then the stock rows
-by product id, then sessions and bookings, then the member passes by primary key. The
-audit entry is written in the transaction; the member's email and the ``order_refunded``
-signal go out once it has committed.
+Locks are taken in the order of ``services.orders``: the order row, then sessions and
+bookings, then the member passes by primary key (giving stock back takes no stock lock: stock
+taken is counted afresh from the lines, ``models.holds``). The audit entry is written in the
+transaction; the member's email and the ``order_refunded`` signal go out once it has
+committed.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ from ..models import (
     PassStatus,
     Payment,
     PaymentState,
-    ProductStock,
     Refund,
 )
 from ..models.orders import RefundState
@@ -897,18 +897,13 @@ def _check_amount(value, currency: str, room: Decimal, title: str = "", line=Non
 
 
 def _release_stock(done: list[OrderLine]) -> None:
-    """A1: a line refunded in full no longer counts against its product's stock."""
-    held = sorted(
-        (line for line in done if line.holds_stock and line.product_id),
-        key=lambda line: line.product_id,
+    """A1: a line refunded in full no longer counts against its product's stock (the
+    count is read afresh from the lines, ``models.holds``)."""
+    OrderLine.objects.filter(pk__in=[line.pk for line in done], holds_stock=True).update(
+        holds_stock=False
     )
-    for line in held:
-        stock = ProductStock.objects.select_for_update().filter(product_id=line.product_id).first()
-        if stock is not None:
-            stock.sold = max(stock.sold - line.quantity, 0)
-            stock.save(update_fields=["sold"])
+    for line in done:
         line.holds_stock = False
-        line.save(update_fields=["holds_stock"])
 
 
 def _cancel_passes(order, done, by, reason, now, *, check=True) -> tuple[MemberPass, ...]:

@@ -264,6 +264,16 @@ def member_pass(member=None, product=None, *, paid=True, purchased_at=None, **pr
     return issue_member_pass(member or UserFactory(), product, paid=paid, purchased_at=purchased_at)
 
 
+def sell(product, quantity: int = 1, *, member=None):
+    """``quantity`` units of ``product`` sold to ``member`` (a new one by default): an order
+    placed and paid through the services, so the product's stock limit counts them (A1).
+    Returns the paid order."""
+    from ..services import fulfil_order, place_order
+
+    order = place_order(member or UserFactory(), product, quantity=quantity, accepted_terms=True)
+    return fulfil_order(order, provider="manual")
+
+
 class DiscountCodeFactory(factory.django.DjangoModelFactory):
     """A discount code (A4): 10 % off every product, no limit, no dates.
 

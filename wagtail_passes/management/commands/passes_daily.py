@@ -12,8 +12,9 @@ from wagtail_passes.services.daily import run_daily
 class Command(BaseCommand):
     help = (
         "Expire member passes past their validity window (writing off what was left) and "
-        "move passes into and out of their holds, create the renewal orders that are due and "
-        "charge saved cards for them (N1). Safe to run more than once a day."
+        "move passes into and out of their holds, expire unpaid orders whose hold ran out (as "
+        "passes_tidy does), create the renewal orders that are due and charge saved cards for "
+        "them (N1). Safe to run more than once a day."
     )
 
     def add_arguments(self, parser):

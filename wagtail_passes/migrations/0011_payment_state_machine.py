@@ -22,7 +22,7 @@ def copy_payment_intents(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_passes', '0009_renewals_and_reminders'),
+        ('wagtail_passes', '0010_stock_counted_from_holding_orders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
