@@ -253,7 +253,12 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 20), cents=st.sampled_from([100, 1000, 4000, 9000]))
     def dashboard_refund(self, index, cents):
-        charges = [c for c in self.fake.charges.values() if c["amount_refunded"] < c["amount"]]
+        paid = {f"ch_{s['id']}" for s in self._sessions(payment_status="paid")}
+        charges = [
+            c
+            for c in self.fake.charges.values()
+            if c["id"] in paid and c["amount_refunded"] < c["amount"]
+        ]
         if charges:
             charge = charges[index % len(charges)]
             status, refund = self.fake.refund(

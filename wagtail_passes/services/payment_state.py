@@ -270,7 +270,7 @@ def _problem_words(code: str) -> str:
         "more_than_total": _("more than the order's total arrived"),
         "order_cancelled": _("the order was cancelled"),
         "stock_gone": _("the order's hold ran out and its product sold out since"),
-        "code_used_up": _("the order's hold ran out and its discount code was used up since"),
+        "code_gone": _("the order's hold ran out and its discount code was used up since"),
         "product_gone": _("a product of the order no longer exists"),
         "order_closed": _("the order was closed unpaid"),
     }.get(code, code)
