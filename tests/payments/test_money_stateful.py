@@ -2,9 +2,10 @@
 do, with Stripe's events delivered late, twice and in any order, checked after every step.
 
 Rules: place an order (card or bank transfer, with or without a one-use discount code, a
-product with one place left); "Pay by card" (which asks Stripe about the last attempts
-first); a second session opened in another tab; the member paying a session (at once, or
-by a bank debit that succeeds or fails later); the return page; Stripe's events (each of
+product with one place left); a pass that renews bought by card (its card saved), the daily
+job renewing it and charging the saved card, the card starting to decline; "Pay by card"
+(which asks Stripe about the last attempts first); a second session opened in another tab;
+the member paying a session (at once, or by a bank debit that succeeds or fails later); the return page; Stripe's events (each of
 them, any number of times, in any order); staff marking an order paid; the clock passing
 holds and the tidy job expiring them; staff refunds (whole, part, and two reserved before
 either is sent); refunds made in Stripe's dashboard; what waits for after a commit (refund
@@ -21,6 +22,8 @@ Invariants, from an independent reading of the rows and of the fake Stripe's own
 - the units a product holds stay within its stock limit (A1), and the paid orders with the
   one-use code never exceed its limit (A4);
 - every pass's balance is the sum of its ledger (R3);
+- the renewal order of a pass cancelled while it waited is never charged or paid, and a
+  renewal's new pass never overlaps the pass it renews (N1);
 - Stripe never gave back more than was charged, and, once everything waiting has been sent
   and every event delivered, our refunds of each payment are exactly Stripe's (C4).
 
@@ -53,10 +56,12 @@ from wagtail_passes.models import (
     DiscountRedemption,
     LedgerEntry,
     MemberPass,
+    MemberProfile,
     Order,
     Payment,
     PaymentIssue,
     Refund,
+    Renewal,
 )
 from wagtail_passes.payments.stripe import StripeProvider
 from wagtail_passes.payments.views import stripe_return
@@ -69,7 +74,8 @@ from wagtail_passes.test.factories import (
     UserFactory,
 )
 
-from .fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event
+from .fake_stripe import SECRET_KEY, WEBHOOK_SECRET, event
+from .fake_stripe_cards import FakeStripeCards
 
 EXAMPLES = int(os.environ.get("PASSES_EXAMPLES", "25"))
 
@@ -92,7 +98,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.atomic.__enter__()
         self.traveller = time_machine.travel(timezone.now(), tick=False)
         self.clock = self.traveller.start()
-        self.fake = FakeStripe()
+        self.fake = FakeStripeCards()
         StripeProvider.http_client = self.fake
         self.staff = StaffFactory(permissions=["change_order", "view_order"])
         self.members = [UserFactory() for _ in range(2)]
@@ -100,6 +106,15 @@ class MoneyMachine(RuleBasedStateMachine):
             PassPageFactory(title="Last place", price=Decimal("40.00"), stock_limit=1),
             PassPageFactory(title="Ten classes", price=Decimal("90.00")),
         ]
+        self.renewing = PassPageFactory(
+            title="Five days",
+            price=Decimal("30.00"),
+            validity_basis="purchase",
+            duration_days=5,
+            allow_auto_renew=True,
+            renew_when="expired",
+        )
+        self.stopped = {}  # renewal order pk -> its card charges when its pass was cancelled
         self.code = DiscountCodeFactory(code="ONCE", value=Decimal(50), max_uses=1)
         self.events = []  # every event Stripe has sent, deliverable again
         self.deferred = []  # what waits for a commit (refund requests, emails)
@@ -268,6 +283,47 @@ class MoneyMachine(RuleBasedStateMachine):
                 self._emit("charge.refunded", charge)
                 self._emit("refund.created", refund)
 
+    # ---- renewals (N1) -----------------------------------------------------------------------
+
+    @rule(member=st.integers(0, 1))
+    def buy_renewing_by_card(self, member):
+        """A pass that renews, bought by card: the card is saved for its renewals."""
+        order = self._run(
+            services.place_order,
+            self.members[member],
+            self.renewing,
+            provider="stripe",
+            auto_renew=True,
+        )
+        if order is None or order.state != "pending":
+            return
+        request = RequestFactory().get("/", HTTP_HOST="studio.example.com")
+        self._run(StripeProvider().start, order, request)
+        attempt = Payment.objects.filter(order=order).order_by("-pk").first()
+        if attempt is not None and self.fake.sessions[attempt.provider_id]["status"] == "open":
+            session = self.fake.pay(attempt.provider_id)
+            self._emit("checkout.session.completed", session)
+
+    @rule(member=st.integers(0, 1))
+    def saved_card_starts_declining(self, member):
+        profile = MemberProfile.objects.filter(member=self.members[member]).first()
+        if profile is not None and profile.stripe_customer_id:
+            method = self.fake.card("pm_card_chargeCustomerFail", profile.stripe_customer_id)
+            MemberProfile.objects.filter(pk=profile.pk).update(payment_method_id=method)
+
+    @rule(days=st.integers(1, 4))
+    def days_pass_and_the_daily_job_runs(self, days):
+        """The daily job: passes expire, renewal orders are made, saved cards charged."""
+        self.clock.shift(dt.timedelta(days=days))
+        self._run(services.run_daily)
+
+    def _charges_for(self, order):
+        return sum(
+            1
+            for intent in self.fake.intents.values()
+            if (intent.get("metadata") or {}).get("order_pk") == str(order.pk)
+        )
+
     # ---- staff and the clock ---------------------------------------------------------------
 
     @rule(index=st.integers(0, 20))
@@ -290,11 +346,18 @@ class MoneyMachine(RuleBasedStateMachine):
         if order is not None:
             self._run(services.cancel_order, order, self.staff)
 
-    @rule(index=st.integers(0, 20))
-    def cancel_pass(self, index):
-        member_pass = self._pick(MemberPass.objects.exclude(status="cancelled"), index)
+    @rule(index=st.integers(0, 20), renewing=st.booleans())
+    def cancel_pass(self, index, renewing):
+        """Staff cancel a pass; often one whose renewal order waits for its card (item 16)."""
+        passes = MemberPass.objects.exclude(status="cancelled")
+        if renewing:
+            passes = passes.filter(renewal__order__state="pending")
+        member_pass = self._pick(passes, index)
         if member_pass is not None:
-            self._run(services.cancel_pass, member_pass, self.staff, "changed plans")
+            waiting = Renewal.objects.filter(member_pass=member_pass, order__state="pending")
+            cancelled = self._run(services.cancel_pass, member_pass, self.staff, "changed plans")
+            for renewal in waiting.select_related("order") if cancelled is not None else ():
+                self.stopped[renewal.order_id] = self._charges_for(renewal.order)
 
     @rule(minutes=st.sampled_from([5, 20, 40, 60 * 24 * 8]))
     def time_passes(self, minutes):
@@ -339,6 +402,12 @@ class MoneyMachine(RuleBasedStateMachine):
         self._agrees_with_stripe()
 
     def _agrees_with_stripe(self):
+        for intent in self.fake.intents.values():
+            if (intent.get("metadata") or {}).get("wagtail_passes") != "saved_card":
+                continue
+            payment = Payment.objects.filter(provider_id=intent["id"]).first()
+            assert payment is not None
+            assert (payment.state == "succeeded") == (intent["status"] == "succeeded")
         for session in self.fake.sessions.values():
             payment = Payment.objects.filter(provider_id=session["id"]).first()
             paid_at_stripe = session["payment_status"] == "paid"
@@ -423,6 +492,24 @@ class MoneyMachine(RuleBasedStateMachine):
                 total=Sum("amount")
             )["total"] or Decimal(0)
             assert member_pass.balance == total
+
+    @invariant()
+    def a_cancelled_pass_never_renews(self):
+        """N1: the renewal order of a pass cancelled while it waited is never charged or
+        paid afterwards."""
+        for order_pk, charges_then in self.stopped.items():
+            order = Order.objects.get(pk=order_pk)
+            assert order.state not in PAID_STATES, order.reference
+            assert self._charges_for(order) == charges_then, order.reference
+
+    @invariant()
+    def renewed_passes_never_overlap(self):
+        for renewal in Renewal.objects.filter(new_pass__isnull=False).select_related(
+            "member_pass", "new_pass"
+        ):
+            old, new = renewal.member_pass, renewal.new_pass
+            if old.valid_until and new.valid_from and new.status != "cancelled":
+                assert new.valid_from > old.valid_until, (old.pk, new.pk)
 
     @invariant()
     def stripe_never_gives_back_more_than_it_took(self):

@@ -205,21 +205,7 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
 def _record_on_payment(order: Order, payment: Payment, answer) -> bool:
     """A dashboard refund of money the order did not keep (paid twice, short, for an order
     that cannot take it): a refund of the payment, without a line."""
-    with transaction.atomic():
-        order = refund_service.lock_order(order)
-        if refund_service.recorded(NAME, answer.provider_id):
-            return True
-        Refund.objects.create(
-            order=order,
-            payment=payment,
-            provider=NAME,
-            provider_id=answer.provider_id,
-            amount=answer.amount,
-            currency=order.currency,
-            state=answer.state,
-            reason=_("Refunded in Stripe"),
-            raw=answer.raw,
-        )
+    refund_service.record_payment_refund(order, payment, answer, _("Refunded in Stripe"))
     return True
 
 

@@ -571,6 +571,50 @@ def update_refund_state(provider: str, refund_id: str, answer: RefundAnswer) -> 
     return order, "refund_updated"
 
 
+def record_payment_refund(order, payment: Payment, answer: RefundAnswer, reason: str) -> Refund:
+    """A refund made at the provider (its dashboard) of money the order did not keep (paid
+    twice, more than needed, short, for an order that could not take it): recorded on the
+    payment alone, once. A refund of the same money requested here and not answered yet
+    shrinks by what this one gave back (it is released when nothing is left of it), so
+    what is given back, or being, never exceeds the payment."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if recorded(payment.provider, answer.provider_id):
+            return Refund.objects.filter(provider_id=answer.provider_id).first()
+        row = Refund.objects.create(
+            order=order,
+            payment=payment,
+            provider=payment.provider,
+            provider_id=answer.provider_id[:255],
+            amount=answer.amount,
+            currency=order.currency,
+            state=answer.state,
+            reason=reason,
+            raw=answer.raw,
+        )
+        overflow = -payment_kept(payment)
+        waiting = Refund.objects.select_for_update().filter(
+            payment=payment, line__isnull=True, state=RefundState.REQUESTED
+        )
+        for request in waiting.order_by("-pk"):
+            if overflow <= 0:
+                break
+            if request.amount <= overflow:
+                overflow -= request.amount
+                request.state = RefundState.FAILED
+                request.raw = {**(request.raw or {}), "covered_by": answer.provider_id}
+                request.save(update_fields=["state", "raw"])
+                # What it was asked for went back in the dashboard: settled.
+                resolve_issues(
+                    refund=request, resolution=_("Refunded in the provider's dashboard")
+                )
+            else:
+                request.amount -= overflow
+                request.save(update_fields=["amount"])
+                overflow = Decimal(0)
+    return row
+
+
 def recorded(provider: str, refund_id: str) -> bool:
     """A provider's refund is recorded once: as its id, or one row per line of it."""
     return Refund.objects.filter(
