@@ -31,6 +31,7 @@ from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
 from .base import NumericPkURLHelper
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
+from .once import OneTimeFormMixin
 from .order_display import (
     may_cancel,
     may_mark_paid,
@@ -213,9 +214,11 @@ class OrderInspectView(InspectView):
 # ---- staff actions ---------------------------------------------------------------
 
 
-class OrderActionView(InstanceSpecificView, FormView):
+class OrderActionView(OneTimeFormMixin, InstanceSpecificView, FormView):
     """GET shows the form and what it will do; a valid POST calls :meth:`perform`. A
-    ``CheckoutError`` becomes a form error; success returns to the order's page."""
+    ``CheckoutError`` becomes a form error; success returns to the order's page. Each
+    form moves money, so it carries a one-time token (``admin/once.py``): sent twice, it
+    acts once."""
 
     template_name = "wagtail_passes/admin/sessions/action_form.html"
     intro = ""
@@ -298,6 +301,7 @@ class MarkPaidView(OrderActionView):
 
     page_title = _("Mark paid")
     form_class = MarkPaidForm
+    done_already = _("This payment was recorded already; nothing changed.")
     submit_label = _("Mark paid")
     intro = _(
         "Record that the member paid this order by bank transfer or at the venue. The "
@@ -354,6 +358,7 @@ class CancelOrderView(OrderActionView):
 
     page_title = _("Cancel order")
     form_class = CancelOrderForm
+    done_already = _("This order was cancelled already; nothing changed.")
     submit_label = _("Cancel order")
     intro = _(
         "The order can no longer be paid, what it held of the products' stock is released "
@@ -380,6 +385,7 @@ class RefundOrderView(OrderActionView):
 
     page_title = _("Refund")
     form_class = RefundOrderForm
+    done_already = _("This refund was recorded already; nothing changed.")
     submit_label = _("Refund")
     intro = _(
         "Give money back to the member: a card payment through Stripe is refunded to the "
@@ -449,11 +455,12 @@ class RefundOrderView(OrderActionView):
             lines=list(chosen),
             amounts=chosen,
             reason=form.cleaned_data["reason"],
+            # The form's one-time token: decided again under the order's lock, so the same
+            # form sent twice refunds once even where the token's claim cannot see both.
+            request_key=self.sent_token,
         )
         if result.repeated:
-            messages.warning(
-                self.request, gettext("This refund was made already; nothing changed.")
-            )
+            messages.warning(self.request, self.done_already)
             return None
         # Asked of the provider once the request committed (already, outside a request-wide
         # transaction): read what it answered.

@@ -49,6 +49,7 @@ from .forms_passes import (
     HoldPassForm,
     StopRenewalForm,
 )
+from .once import OneTimeFormMixin
 
 # ---- list and inspect ------------------------------------------------------------
 
@@ -175,9 +176,11 @@ class MemberPassInspectView(InspectView):
 # ---- staff actions ---------------------------------------------------------------
 
 
-class PassActionView(WMABaseView, FormView):
+class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
     """GET shows the form; a valid POST calls :meth:`perform`. A ``PassError`` becomes
-    a form error (the service's transaction left everything as it was)."""
+    a form error (the service's transaction left everything as it was). Each form changes
+    what a member holds, so it carries a one-time token (``admin/once.py``): "extend by
+    30 days" sent twice extends once."""
 
     template_name = "wagtail_passes/admin/member_passes/action_form.html"
     intro = ""
@@ -198,6 +201,11 @@ class PassActionView(WMABaseView, FormView):
     @cached_property
     def cancel_url(self):
         return self.index_url
+
+    @property
+    def return_url(self):
+        """Where the same form sent twice at once leads."""
+        return self.cancel_url
 
     def form_valid(self, form):
         try:
@@ -228,6 +236,7 @@ class AssignPassView(PassActionView):
 
     page_title = _("Assign a pass")
     form_class = AssignPassForm
+    done_already = _("This pass was assigned already; nothing changed.")
     intro = _(
         "The member gets their own copy of the product's rules, at no charge. The ledger "
         "records that you assigned it, and why."
@@ -285,6 +294,7 @@ class HoldPassView(MemberPassActionView):
 
     page_title = _("Put on hold")
     form_class = HoldPassForm
+    done_already = _("This hold was recorded already; nothing changed.")
     intro = _(
         "The pass cannot pay for sessions from the first to the last day of the hold, and "
         "its expiry moves out by the hold's days. Sessions already booked with it in that "
@@ -321,6 +331,7 @@ class AdjustPassView(MemberPassActionView):
 
     page_title = _("Adjust balance")
     form_class = AdjustPassForm
+    done_already = _("This adjustment was made already; nothing changed.")
     intro = _(
         "The change is a new movement in the pass's ledger, with your name and reason. "
         "The balance can never go below 0."
@@ -355,6 +366,7 @@ class ExtendPassView(MemberPassActionView):
 
     page_title = _("Extend")
     form_class = ExtendPassForm
+    done_already = _("This extension was made already; nothing changed.")
     intro = _(
         "The days are added to the last valid day, as a movement in the pass's ledger with "
         "your name. An expired pass whose new last day is today or later can be used again, "
@@ -389,6 +401,7 @@ class CancelPassView(MemberPassActionView):
 
     page_title = _("Cancel pass")
     form_class = CancelPassForm
+    done_already = _("This pass was cancelled already; nothing changed.")
     intro = _(
         "The pass can no longer pay for anything, and what is left on it is written off in "
         "its ledger. A pass that pays for upcoming sessions cannot be cancelled until those "
@@ -418,6 +431,7 @@ class StopRenewalView(MemberPassActionView):
 
     page_title = _("Stop renewal")
     form_class = StopRenewalForm
+    done_already = _("This renewal was stopped already; nothing changed.")
     submit_label = _("Stop renewal")
 
     @property
