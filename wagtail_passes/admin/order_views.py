@@ -22,13 +22,23 @@ from wagtail.admin import messages
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
-from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
+from ..models import (
+    MemberPass,
+    Order,
+    OrderState,
+    PassStatus,
+    PaymentIssue,
+    PaymentProblem,
+    PaymentState,
+    RefundState,
+)
 from ..models.orders import PAID_STATES
 from ..payments.refunds import stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
 from ..services import cancel_order, mark_paid, refund, refundable
 from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
+from .attention import issue_rows
 from .base import NumericPkURLHelper
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
 from .once import OneTimeFormMixin
@@ -153,6 +163,13 @@ class OrderInspectView(InspectView):
             for acceptance in line.terms_acceptances.all()
         ]
 
+    def issue_rows(self):
+        """The order's payments needing attention that are still open, at the top."""
+        issues = (
+            PaymentIssue.objects.open().filter(order=self.instance).order_by("created_at", "pk")
+        )
+        return issue_rows(issues, self.request.user, back=self.request.get_full_path())
+
     def payment_rows(self):
         return [
             {
@@ -160,6 +177,7 @@ class OrderInspectView(InspectView):
                 "provider_id": payment.provider_id or EMPTY,
                 "amount": money_text(payment.amount, payment.currency),
                 "state": PaymentState(payment.state).label,
+                "problem": PaymentProblem(payment.problem).label if payment.problem else EMPTY,
                 "recorded_at": format_short_moment(payment.created_at),
                 "recorded_by": person(payment.recorded_by),
                 "note": (payment.raw or {}).get("note") or EMPTY,
@@ -201,6 +219,7 @@ class OrderInspectView(InspectView):
     def get_context_data(self, **kwargs):
         lines = list(self.instance.lines.prefetch_related("terms_acceptances"))
         return super().get_context_data(
+            issue_rows=self.issue_rows(),
             line_rows=self.line_rows(lines),
             terms_rows=self.terms_rows(lines),
             payment_rows=self.payment_rows(),
