@@ -406,3 +406,18 @@ def test_c6_desk_payment_sent_twice_is_recorded_once(admin, owing):
     )
     owing.refresh_from_db()
     assert owing.amount_due == 0 and owing.amount_paid == Decimal("12.00")
+
+
+def test_c4_a_form_opened_before_many_others_is_out_of_date(admin, paid):
+    """The session keeps the tokens of the last ``KEEP`` forms shown: an older one is out
+    of date and changes nothing."""
+    url = admin_url("order", "refund", paid.pk)
+    oldest = form_token(admin.get(url))
+    for _ in range(once.KEEP):
+        admin.get(url)
+    before = snapshot()
+
+    response = admin.post(url, refund_data(paid, token=oldest))
+
+    assert non_field_errors(response) == [OUT_OF_DATE]
+    assert snapshot() == before

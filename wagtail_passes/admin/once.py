@@ -41,8 +41,9 @@ from ..services.form_tokens import claim_form_token, release_form_token
 #: The name of the hidden field that carries the token.
 FIELD = "form_token"
 SESSION_KEY = "wagtail_passes_admin_tokens"
-#: Tokens kept per session: enough for many admin forms open in tabs at once.
-KEEP = 50
+#: Tokens kept per session: enough for the forms of a busy desk open in tabs at once, and
+#: small enough for a session kept in a cookie (about 90 bytes each).
+KEEP = 20
 #: The longest token accepted (issued ones are 32 characters).
 MAX_LENGTH = 64
 RETIRED = "-"
