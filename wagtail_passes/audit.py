@@ -63,6 +63,10 @@ ACTIONS = {
     "wagtail_passes.order.payment_failed": (_("Payment failed"), _("Payment failed")),
     "wagtail_passes.order.refund_failed": (_("Refund failed"), _("Refund failed")),
     "wagtail_passes.order.money_problem": (_("Payment problem"), _("Payment needs attention")),
+    "wagtail_passes.order.issue_resolved": (
+        _("Payment problem resolved"),
+        _("Payment problem resolved"),
+    ),
     "wagtail_passes.booking.payment_refunded": (_("Booking payment refunded"), _("Refunded")),
     "wagtail_passes.registration.create": (_("Register"), _("Registered")),
     "wagtail_passes.registration.withdraw": (

@@ -30,7 +30,7 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
-from . import admin_url
+from . import admin_url, post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +222,7 @@ def test_out_of_range_values_get_a_field_error_and_change_nothing(admin, world, 
     for model, action, pk, data, field in forms(world):
         url = admin_url(model, action, pk) if pk is not None else admin_url(model, action)
         before = snapshot()
-        response = admin.post(url, data)
+        response = post_form(admin, url, data)
         assert response.status_code == 200, (url, data, response.status_code)
         form = response.context.get("book_form") or response.context["form"]
         assert field in form.errors, (url, data, form.errors)

@@ -33,7 +33,7 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
-from . import admin_url, listed, row_cells, sidebar_menu, staff_client
+from . import admin_url, listed, post_form, row_cells, sidebar_menu, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +265,8 @@ def test_inspect_of_money_credit_shows_amounts_in_its_currency(admin, superuser)
 def test_k6_assign_pass_from_admin_is_logged(admin, ann, superuser):
     product = PassPageFactory(title="Trial", price=Decimal("25.00"), quantity=Decimal(3))
 
-    response = admin.post(
+    response = post_form(
+        admin,
         ASSIGN_URL,
         {"member": ann.pk, "product": product.pk, "paid": "on", "reason": "Welcome gift"},
     )
@@ -287,7 +288,7 @@ def test_k6_assign_pass_from_admin_is_logged(admin, ann, superuser):
 def test_k6_assign_may_leave_it_unpaid(admin, ann):
     product = CreditPackPageFactory()
 
-    response = admin.post(ASSIGN_URL, {"member": ann.pk, "product": product.pk})
+    response = post_form(admin, ASSIGN_URL, {"member": ann.pk, "product": product.pk})
 
     assert response.status_code == 302
     assert MemberPass.objects.get(member=ann).is_paid is False
@@ -335,7 +336,7 @@ def test_k6_bad_assign_input_is_refused_and_nothing_is_issued(admin, ann, data, 
         data = {"member": UserFactory(is_active=False).pk}
     post = {"member": ann.pk, "product": product.pk, "paid": "on", **data}
 
-    response = admin.post(ASSIGN_URL, post)
+    response = post_form(admin, ASSIGN_URL, post)
 
     assert any(message in error for error in form_errors(response)[field])
     assert message in response.content.decode()
@@ -348,7 +349,8 @@ def test_k6_bad_assign_input_is_refused_and_nothing_is_issued(admin, ann, data, 
 def test_v7_hold_from_admin_moves_expiry(admin, ten_entries, superuser):
     assert ten_entries.valid_until == in_days(30)
 
-    response = admin.post(
+    response = post_form(
+        admin,
         hold_url(ten_entries),
         {"starts_on": in_days(5), "ends_on": in_days(9), "reason": "Broken wrist"},
     )
@@ -374,7 +376,9 @@ def test_v7_overlapping_hold_shows_the_service_message_and_creates_nothing(
     hold_pass(ten_entries, in_days(5), in_days(9), by=superuser)
     ten_entries.refresh_from_db()
 
-    response = admin.post(hold_url(ten_entries), {"starts_on": in_days(8), "ends_on": in_days(12)})
+    response = post_form(
+        admin, hold_url(ten_entries), {"starts_on": in_days(8), "ends_on": in_days(12)}
+    )
 
     [error] = form_errors(response)["starts_on"]
     assert error.startswith("It is already on hold from")
@@ -389,7 +393,9 @@ def test_v7_hold_over_booked_sessions_shows_the_service_message_and_creates_noth
     start = dt.datetime.combine(in_days(3), dt.time(12), tzinfo=passes_settings.tzinfo)
     redeem(ten_entries, SessionFactory(start=start), cost=Decimal(1), attendees=1)
 
-    response = admin.post(hold_url(ten_entries), {"starts_on": in_days(1), "ends_on": in_days(5)})
+    response = post_form(
+        admin, hold_url(ten_entries), {"starts_on": in_days(1), "ends_on": in_days(5)}
+    )
 
     [error] = form_errors(response)["starts_on"]
     assert error == (
@@ -413,7 +419,7 @@ def test_v7_hold_over_booked_sessions_shows_the_service_message_and_creates_noth
 def test_v7_bad_hold_dates_are_refused_next_to_the_field(admin, ten_entries, data, field, message):
     post = {"starts_on": "2031-01-10", "ends_on": "2031-01-12", **data}
 
-    response = admin.post(hold_url(ten_entries), post)
+    response = post_form(admin, hold_url(ten_entries), post)
 
     assert message in form_errors(response)[field]
     assert not Hold.objects.exists()
@@ -431,7 +437,7 @@ def test_v7_hold_form_shows_on_get_and_changes_nothing(admin, ten_entries):
 
 
 def test_r3_adjust_from_admin_is_a_ledger_movement(admin, ten_entries, superuser):
-    response = admin.post(adjust_url(ten_entries), {"amount": "-3", "reason": "Paid in cash"})
+    response = post_form(admin, adjust_url(ten_entries), {"amount": "-3", "reason": "Paid in cash"})
 
     assert response.status_code == 302
     assert response["Location"] == inspect_url(ten_entries)
@@ -450,7 +456,7 @@ def test_r3_adjust_from_admin_is_a_ledger_movement(admin, ten_entries, superuser
 
 @pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
 def test_r3_adjust_requires_reason(admin, ten_entries, reason):
-    response = admin.post(adjust_url(ten_entries), {"amount": "2", "reason": reason})
+    response = post_form(admin, adjust_url(ten_entries), {"amount": "2", "reason": reason})
 
     assert form_errors(response)["reason"] == ["Say why you adjust this pass."]
     assert ten_entries.ledger.count() == 1
@@ -458,7 +464,7 @@ def test_r3_adjust_requires_reason(admin, ten_entries, reason):
 
 
 def test_r3_adjust_below_zero_is_refused_and_balance_unchanged(admin, ten_entries):
-    response = admin.post(adjust_url(ten_entries), {"amount": "-11", "reason": "Oops"})
+    response = post_form(admin, adjust_url(ten_entries), {"amount": "-11", "reason": "Oops"})
 
     [error] = form_errors(response)["amount"]
     assert error == "That would leave -1 on the pass; the balance cannot go below 0."
@@ -478,7 +484,7 @@ def test_r3_adjust_below_zero_is_refused_and_balance_unchanged(admin, ten_entrie
     ids=["not-a-number", "zero", "fraction-of-an-entry", "too-precise"],
 )
 def test_r3_bad_adjust_amounts_are_refused_next_to_the_field(admin, ten_entries, amount, message):
-    response = admin.post(adjust_url(ten_entries), {"amount": amount, "reason": "Because"})
+    response = post_form(admin, adjust_url(ten_entries), {"amount": amount, "reason": "Because"})
 
     assert message in form_errors(response)["amount"]
     assert ten_entries.ledger.count() == 1
@@ -487,7 +493,7 @@ def test_r3_bad_adjust_amounts_are_refused_next_to_the_field(admin, ten_entries,
 def test_r3_unlimited_pass_cannot_be_adjusted(admin):
     unlimited = member_pass(kind=ProductKind.UNLIMITED, quantity=None, duration_days=30)
 
-    response = admin.post(adjust_url(unlimited), {"amount": "1", "reason": "Because"})
+    response = post_form(admin, adjust_url(unlimited), {"amount": "1", "reason": "Because"})
 
     assert form_errors(response)["__all__"] == ["An unlimited pass has no balance to adjust."]
     assert unlimited.ledger.count() == 1
@@ -496,7 +502,7 @@ def test_r3_unlimited_pass_cannot_be_adjusted(admin):
 def test_r3_adjust_money_credit_in_its_currency(admin):
     wallet = member_pass(kind=ProductKind.MONEY, quantity=Decimal("50.00"), currency="EUR")
 
-    response = admin.post(adjust_url(wallet), {"amount": "-12.50", "reason": "Workshop"})
+    response = post_form(admin, adjust_url(wallet), {"amount": "-12.50", "reason": "Workshop"})
 
     assert response.status_code == 302
     wallet.refresh_from_db()
@@ -603,9 +609,11 @@ def test_change_permission_holds_and_adjusts_but_does_not_assign(ten_entries):
     assert hold_url(ten_entries) in page and adjust_url(ten_entries) in page
     assert ASSIGN_URL not in client.get(INDEX_URL).content.decode()
     assert denied(client.get(ASSIGN_URL))
-    response = client.post(adjust_url(ten_entries), {"amount": "1", "reason": "Goodwill"})
+    response = post_form(client, adjust_url(ten_entries), {"amount": "1", "reason": "Goodwill"})
     assert response["Location"] == inspect_url(ten_entries)
-    response = client.post(hold_url(ten_entries), {"starts_on": in_days(2), "ends_on": in_days(3)})
+    response = post_form(
+        client, hold_url(ten_entries), {"starts_on": in_days(2), "ends_on": in_days(3)}
+    )
     assert response["Location"] == inspect_url(ten_entries)
     assert MemberPass.objects.get(pk=ten_entries.pk).balance == 11
     assert Hold.objects.count() == 1
@@ -616,7 +624,9 @@ def test_add_permission_assigns(ann):
     client = staff_client("view_memberpass", "add_memberpass")
 
     assert ASSIGN_URL in client.get(INDEX_URL).content.decode()
-    response = client.post(ASSIGN_URL, {"member": ann.pk, "product": product.pk, "paid": "on"})
+    response = post_form(
+        client, ASSIGN_URL, {"member": ann.pk, "product": product.pk, "paid": "on"}
+    )
 
     given = MemberPass.objects.get(member=ann)
     assert response["Location"] == inspect_url(given)

@@ -20,7 +20,7 @@ from wagtail_passes.test.factories import (
     UserFactory,
 )
 
-from . import admin_url, listed, row_cells, sidebar_menu
+from . import admin_url, listed, post_form, row_cells, sidebar_menu
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +249,9 @@ def test_c3_mark_paid_issues_the_passes_once_and_a_second_post_changes_nothing(
     order = order_of(ann, ten_classes, quantity=2)
     assert admin.get(mark_paid_url(order)).status_code == 200
 
-    response = admin.post(mark_paid_url(order), {"reference": "IBAN transfer 7", "confirm": "on"})
+    response = post_form(
+        admin, mark_paid_url(order), {"reference": "IBAN transfer 7", "confirm": "on"}
+    )
 
     assert response.status_code == 302 and response["Location"] == inspect_url(order)
     assert messages_of(response) == [
@@ -266,7 +268,7 @@ def test_c3_mark_paid_issues_the_passes_once_and_a_second_post_changes_nothing(
     assert MemberPass.objects.filter(member=ann, order_line__order=order).count() == 2
     before = snapshot()
 
-    again = admin.post(mark_paid_url(order), {"confirm": "on"})
+    again = post_form(admin, mark_paid_url(order), {"confirm": "on"})
 
     assert again.status_code == 302
     message = messages_of(again)[-1]  # the first POST's message was never shown
@@ -278,7 +280,7 @@ def test_mark_paid_needs_the_confirmation(admin, ann, ten_classes):
     order = order_of(ann, ten_classes)
     before = snapshot()
 
-    response = admin.post(mark_paid_url(order), {"reference": "x"})
+    response = post_form(admin, mark_paid_url(order), {"reference": "x"})
 
     assert form_errors(response) == {
         "confirm": ["Tick this to confirm that the payment has arrived."]
@@ -291,7 +293,7 @@ def test_mark_paid_refuses_a_cancelled_order_as_a_form_error(admin, ann, ten_cla
     services.cancel_order(order, by=ann)
     before = snapshot()
 
-    response = admin.post(mark_paid_url(order), {"confirm": "on"})
+    response = post_form(admin, mark_paid_url(order), {"confirm": "on"})
 
     assert form_errors(response) == {"__all__": ["This order was cancelled."]}
     assert snapshot() == before
@@ -301,7 +303,7 @@ def test_mark_paid_note_too_long_is_a_field_error(admin, ann, ten_classes):
     order = order_of(ann, ten_classes)
     before = snapshot()
 
-    response = admin.post(mark_paid_url(order), {"reference": "x" * 501, "confirm": "on"})
+    response = post_form(admin, mark_paid_url(order), {"reference": "x" * 501, "confirm": "on"})
 
     assert "reference" in form_errors(response)
     assert snapshot() == before
@@ -315,7 +317,7 @@ def test_c5_cancel_releases_the_stock(admin, ann):
     order = order_of(ann, product, quantity=2)
     assert sold(product) == 2
 
-    response = admin.post(cancel_url(order), {})
+    response = post_form(admin, cancel_url(order))
 
     assert response.status_code == 302 and response["Location"] == inspect_url(order)
     assert messages_of(response) == [f"Order {order.reference} of Ann Lee (ann) cancelled."]
@@ -331,7 +333,7 @@ def test_cancelling_a_paid_order_is_refused_as_a_form_error(admin, ann):
     services.mark_paid(order, by=None)
     before = snapshot()
 
-    response = admin.post(cancel_url(order), {})
+    response = post_form(admin, cancel_url(order))
 
     assert form_errors(response) == {
         "__all__": ["Only an order awaiting payment can be cancelled."]
@@ -378,7 +380,7 @@ def test_change_order_permission_may_mark_paid(client, ann, ten_classes):
     order = order_of(ann, ten_classes)
     user = staff(client, "change_order")
 
-    response = client.post(mark_paid_url(order), {"confirm": "on"})
+    response = post_form(client, mark_paid_url(order), {"confirm": "on"})
 
     assert response.status_code == 302
     order.refresh_from_db()

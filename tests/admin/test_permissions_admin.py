@@ -22,6 +22,7 @@ PASSES_MENU = [
     "Bookings",
     "Member passes",
     "Orders",
+    "Payments needing attention",
     "Registrations",
     "Discount codes",
     "Pass holders",  # the reports (S1, S2) follow the lists

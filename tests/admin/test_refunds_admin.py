@@ -13,7 +13,7 @@ from wagtail_passes import services
 from wagtail_passes.models import MemberPass, Order, OrderLine, Refund
 from wagtail_passes.test.factories import PassPageFactory, StaffFactory, UserFactory
 
-from . import admin_url, row_cells
+from . import admin_url, post_form, row_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,8 @@ def test_c4_refund_the_whole_order_from_its_page(admin, paid):
     assert form.status_code == 200
     assert "paid €90.00, refunded €0.00, left €90.00" in text_of(form)
 
-    response = admin.post(
-        refund_url(paid), {f"line_{line.pk}": "on", "reason": "Moved away", "confirm": "on"}
+    response = post_form(
+        admin, refund_url(paid), {f"line_{line.pk}": "on", "reason": "Moved away", "confirm": "on"}
     )
 
     assert response.status_code == 302
@@ -90,8 +90,10 @@ def test_c4_refund_the_whole_order_from_its_page(admin, paid):
 def test_c4_refund_part_of_a_line(admin, paid):
     line = paid.lines.get()
 
-    response = admin.post(
-        refund_url(paid), {f"line_{line.pk}": "on", f"amount_{line.pk}": "20", "confirm": "on"}
+    response = post_form(
+        admin,
+        refund_url(paid),
+        {f"line_{line.pk}": "on", f"amount_{line.pk}": "20", "confirm": "on"},
     )
 
     assert response.status_code == 302
@@ -115,8 +117,10 @@ def test_c4_a_refused_amount_is_an_error_next_to_its_line(admin, paid, amount, e
     line = paid.lines.get()
     before = snapshot()
 
-    response = admin.post(
-        refund_url(paid), {f"line_{line.pk}": "on", f"amount_{line.pk}": amount, "confirm": "on"}
+    response = post_form(
+        admin,
+        refund_url(paid),
+        {f"line_{line.pk}": "on", f"amount_{line.pk}": amount, "confirm": "on"},
     )
 
     assert form_errors(response) == {f"amount_{line.pk}": [error]}
@@ -127,8 +131,8 @@ def test_c4_refund_needs_a_line_and_the_tick(admin, paid):
     line = paid.lines.get()
     before = snapshot()
 
-    no_tick = admin.post(refund_url(paid), {f"line_{line.pk}": "on"})
-    no_line = admin.post(refund_url(paid), {"confirm": "on"})
+    no_tick = post_form(admin, refund_url(paid), {f"line_{line.pk}": "on"})
+    no_line = post_form(admin, refund_url(paid), {"confirm": "on"})
 
     assert "confirm" in form_errors(no_tick)
     assert form_errors(no_line) == {"__all__": ["Choose at least one line to refund."]}
@@ -143,7 +147,7 @@ def test_c4_an_unpaid_order_offers_no_refund(admin):
 
     assert "Only a paid order can be refunded." in text_of(page)
     assert page.context["can_submit"] is False
-    response = admin.post(refund_url(order), {"confirm": "on"})
+    response = post_form(admin, refund_url(order), {"confirm": "on"})
     assert form_errors(response) == {"__all__": ["Only a paid order can be refunded."]}
     assert snapshot() == before
 
@@ -160,5 +164,5 @@ def test_c4_refund_needs_the_change_order_permission(client, paid):
 
     user = StaffFactory(permissions=["change_order"])
     client.force_login(user)
-    assert client.post(refund_url(paid), data).status_code == 302
+    assert post_form(client, refund_url(paid), data).status_code == 302
     assert Refund.objects.get().recorded_by == user

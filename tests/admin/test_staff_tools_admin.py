@@ -30,7 +30,7 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
-from . import admin_url, edit_form_data, staff_client
+from . import admin_url, edit_form_data, post_form, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_s4_extend_from_the_admin(admin, ann, superuser):
     url = admin_url("memberpass", "extend", mp.pk)
     assert url in admin.get(admin_url("memberpass", "inspect", mp.pk)).content.decode()
 
-    response = admin.post(url, {"days": "14", "reason": "Broken wrist"})
+    response = post_form(admin, url, {"days": "14", "reason": "Broken wrist"})
 
     assert response["Location"] == admin_url("memberpass", "inspect", mp.pk)
     mp.refresh_from_db()
@@ -95,9 +95,9 @@ def test_s4_cancel_a_pass_from_the_admin(admin, ann):
     mp = member_pass(ann, title="Ten classes")
     url = admin_url("memberpass", "cancel", mp.pk)
 
-    refused = admin.post(url, {"reason": ""})
+    refused = post_form(admin, url, {"reason": ""})
     assert form_errors(refused)["reason"] == ["Say why you cancel this pass."]
-    response = admin.post(url, {"reason": "Refunded at the desk"})
+    response = post_form(admin, url, {"reason": "Refunded at the desk"})
 
     assert message_of(response) == "“Ten classes” of Ann Lee (ann) cancelled."
     mp.refresh_from_db()
@@ -111,7 +111,7 @@ def test_s4_cancel_refused_while_it_pays_for_upcoming_sessions(admin, ann):
     mp = member_pass(ann)
     services.book(ann, session_in(48))
 
-    response = admin.post(admin_url("memberpass", "cancel", mp.pk), {"reason": "why"})
+    response = post_form(admin, admin_url("memberpass", "cancel", mp.pk), {"reason": "why"})
 
     assert "cancel those bookings first" in form_errors(response)["__all__"][0]
     mp.refresh_from_db()
@@ -149,7 +149,7 @@ def test_c6_paid_at_the_desk_from_the_register(admin, ann, superuser):
     url = admin_url("booking", "desk_payment", booking.pk)
     assert url in register
 
-    response = admin.post(url, {"method": "card_terminal", "note": "receipt 118"})
+    response = post_form(admin, url, {"method": "card_terminal", "note": "receipt 118"})
 
     assert message_of(response) == "Ann Lee (ann) paid €12.00 (card terminal at the desk)."
     booking.refresh_from_db()
@@ -168,7 +168,7 @@ def test_c6_paid_at_the_desk_from_the_register(admin, ann, superuser):
 def test_c6_paid_at_the_desk_refuses_nonsense(admin, ann):
     booking = services.book(ann, session_in(48))
     url = admin_url("booking", "desk_payment", booking.pk)
-    response = admin.post(url, {"method": "bitcoin"})
+    response = post_form(admin, url, {"method": "bitcoin"})
     assert "Select a valid choice" in form_errors(response)["method"][0]
     booking.refresh_from_db()
     assert booking.amount_due == Decimal("12.00")
@@ -309,7 +309,7 @@ def test_member_chooser_is_for_staff_who_assign_or_book():
 
 def test_s5_staff_actions_show_in_the_passs_history(admin, ann, superuser):
     mp = member_pass(ann, title="Ten classes")
-    admin.post(admin_url("memberpass", "adjust", mp.pk), {"amount": "-2", "reason": "desk"})
+    post_form(admin, admin_url("memberpass", "adjust", mp.pk), {"amount": "-2", "reason": "desk"})
     inspect = admin.get(admin_url("memberpass", "inspect", mp.pk)).content.decode()
     history_url = admin_url("memberpass", "history", mp.pk)
     assert history_url in inspect

@@ -19,7 +19,7 @@ from wagtail_passes.exceptions import CheckoutError
 from wagtail_passes.models import MemberPass, Order, OrderState, Payment, ProductStock
 from wagtail_passes.test.factories import PassPageFactory, StaffFactory, UserFactory
 
-from ..admin import admin_url
+from ..admin import admin_url, form_token
 
 pytestmark = [
     pytest.mark.postgres,
@@ -134,8 +134,10 @@ def test_c3_two_staff_posting_mark_paid_at_once_in_the_admin(concurrently):
         clients.append(client)
     url = admin_url("order", "mark_paid", order.pk)
 
+    tokens = {client: form_token(client.get(url)) for client in clients}
+
     def post(client):
-        response = client.post(url, {"confirm": "on"})
+        response = client.post(url, {"confirm": "on", "form_token": tokens[client]})
         assert response.status_code == 302
         return [str(message).strip() for message in get_messages(response.wsgi_request)]
 

@@ -31,7 +31,7 @@ from wagtail_passes.services.orders import Item, fulfil_order, place_basket
 from wagtail_passes.services.refunds import refundable
 from wagtail_passes.test.factories import PassPageFactory
 
-from ..admin import admin_url
+from ..admin import admin_url, post_form
 from .fake_stripe import event, post_event
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_c4_localstripe_refund_through_the_admin(localstripe, client, member, su
     client.force_login(superuser)
     url = admin_url("order", "refund", order.pk)
 
-    response = client.post(url, {f"line_{first.pk}": "on", "confirm": "on"})
+    response = post_form(client, url, {f"line_{first.pk}": "on", "confirm": "on"})
 
     assert response.status_code == 302
     [message] = [str(m) for m in get_messages(response.wsgi_request)]

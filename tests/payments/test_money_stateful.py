@@ -5,11 +5,12 @@ Rules: place an order (card or bank transfer, with or without a one-use discount
 product with one place left); a pass that renews bought by card (its card saved), the daily
 job renewing it and charging the saved card, the card starting to decline; "Pay by card"
 (which asks Stripe about the last attempts first); a second session opened in another tab;
-the member paying a session (at once, or by a bank debit that succeeds or fails later); the return page; Stripe's events (each of
-them, any number of times, in any order); staff marking an order paid; the clock passing
-holds and the tidy job expiring them; staff refunds (whole, part, and two reserved before
-either is sent); refunds made in Stripe's dashboard; what waits for after a commit (refund
-requests sent to Stripe, emails) run late; staff cancelling passes and orders.
+the member paying a session (at once, or by a bank debit that succeeds or fails later); the
+return page; Stripe's events (each of them, any number of times, in any order); staff
+marking an order paid; the clock passing holds and the tidy job expiring them; staff refunds
+(whole, part, and two reserved before either is sent); refunds made in Stripe's dashboard;
+what waits for after a commit (refund requests sent to Stripe, emails) run late; staff
+cancelling passes (often one whose renewal waits for its card) and orders.
 
 Invariants, from an independent reading of the rows and of the fake Stripe's own ledger
 (never from the services' own answers):

@@ -28,7 +28,7 @@ from wagtail_passes.services.orders import Item, expire_orders, place_basket, pl
 from wagtail_passes.services.refunds import refundable, send_waiting_requests
 from wagtail_passes.test.factories import PassPageFactory, UserFactory
 
-from ..admin import admin_url
+from ..admin import admin_url, form_token, post_form
 from .fake_stripe import event, post_event
 
 pytestmark = pytest.mark.django_db
@@ -207,12 +207,14 @@ def test_c4_admin_refund_of_a_card_order_goes_through_stripe(
     assert "the refund is made through Stripe" in page
 
     stripe_on.fail_next(400, "invalid_request_error", "Stripe says no.")
-    refused = client.post(url, {f"line_{line.pk}": "on", "confirm": "on"})
+    refused = post_form(client, url, {f"line_{line.pk}": "on", "confirm": "on"})
     assert refused.status_code == 200
     assert "Stripe says no. Nothing was refunded." in refused.content.decode()
     assert Refund.objects.get().state == RefundState.FAILED  # its reservation, released
 
-    response = client.post(url, {f"line_{line.pk}": "on", "confirm": "on"})
+    # Sent again from the page that said so: a new token, so a new request to Stripe.
+    again = {f"line_{line.pk}": "on", "confirm": "on", "form_token": form_token(refused)}
+    response = client.post(url, again)
 
     assert response.status_code == 302
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
@@ -486,8 +488,10 @@ def test_c4_admin_says_a_pending_stripe_refund_is_requested_not_done(
     client.force_login(superuser)
     line = two_lines.lines.get()
 
-    response = client.post(
-        admin_url("order", "refund", two_lines.pk), {f"line_{line.pk}": "on", "confirm": "on"}
+    response = post_form(
+        client,
+        admin_url("order", "refund", two_lines.pk),
+        {f"line_{line.pk}": "on", "confirm": "on"},
     )
 
     [message] = [str(m) for m in get_messages(response.wsgi_request)]

@@ -14,7 +14,7 @@ from wagtail_passes.models import Renewal
 from wagtail_passes.services.renewals import run_renewals
 from wagtail_passes.test.factories import UserFactory
 
-from ..admin import admin_url, staff_client
+from ..admin import admin_url, post_form, staff_client
 from .helpers import at, local, renewing_pass, renewing_product
 
 pytestmark = pytest.mark.django_db
@@ -71,13 +71,13 @@ def test_n2_staff_stop_renewal_from_the_admin_despite_the_commitment(admin, ann,
     assert "The member committed to 12 payments: 1 of 12 payments made, 11 to go." in (
         page.content.decode()
     )
-    refused = admin.post(url, {"reason": "  "})
+    refused = post_form(admin, url, {"reason": "  "})
     assert refused.status_code == 200
     assert refused.context["form"].errors["reason"] == ["Say why the renewal is stopped."]
     mp.refresh_from_db()
     assert mp.auto_renew is True
 
-    response = admin.post(url, {"reason": "Moved abroad"})
+    response = post_form(admin, url, {"reason": "Moved abroad"})
     assert response.status_code == 302
     assert response["Location"] == admin_url("memberpass", "inspect", mp.pk)
     [message] = get_messages(response.wsgi_request)
@@ -93,7 +93,7 @@ def test_n2_staff_stop_renewal_from_the_admin_despite_the_commitment(admin, ann,
     # Done: the button is gone and a second POST is refused with a clear message.
     inspect = admin.get(admin_url("memberpass", "inspect", mp.pk)).content.decode()
     assert url not in inspect
-    again = admin.post(url, {"reason": "again"})
+    again = post_form(admin, url, {"reason": "again"})
     assert again.context["form"].errors["__all__"] == ["This pass does not renew."]
 
 

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from wagtail_passes.models import Booking, BookingStatus, Order, OrderState, Session
 from wagtail_passes.services.outstanding import outstanding, outstanding_totals
 
-from ..admin import sidebar_menu
+from ..admin import form_token, post_form, sidebar_menu
 from .conftest import UTC, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +202,9 @@ def test_S2_paid_at_the_desk_from_the_list_comes_back_to_it(admin, debts):
     form = admin.get(link)
     assert form.status_code == 200
     assert f'name="next" value="{URL}?kind=due"' in form.content.decode()
-    response = admin.post(urlsplit(link).path, {"method": "cash", "note": "", "next": back})
+    token = form_token(form)
+    data = {"method": "cash", "note": "", "next": back, "form_token": token}
+    response = admin.post(urlsplit(link).path, data)
 
     assert response.status_code == 302
     assert response["Location"] == back
@@ -216,7 +218,9 @@ def test_S2_mark_paid_from_the_list_comes_back_to_it(admin, debts):
     links = action_links(admin.get(URL))
     (link,) = [url for url in links["Mark paid"] if f"/mark_paid/{order.pk}/" in url]
 
-    response = admin.post(urlsplit(link).path, {"confirm": "on", "next": URL})
+    token = form_token(admin.get(link))
+    data = {"confirm": "on", "next": URL, "form_token": token}
+    response = admin.post(urlsplit(link).path, data)
 
     assert response.status_code == 302, response.context["form"].errors
     assert response["Location"] == URL
@@ -229,7 +233,9 @@ def test_S2_a_next_address_off_the_site_is_ignored(admin, debts):
     booking = debts["bookings"]["bob"]
     url = reverse("wagtail_passes_booking_modeladmin_desk_payment", args=[booking.pk])
 
-    response = admin.post(url, {"method": "cash", "note": "", "next": "https://evil.example/"})
+    response = post_form(
+        admin, url, {"method": "cash", "note": "", "next": "https://evil.example/"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse(

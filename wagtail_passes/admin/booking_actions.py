@@ -35,6 +35,7 @@ from .booking_display import (
     session_text,
 )
 from .forms_bookings import AttendanceForm, CancelBookingForm, DeskPaymentForm
+from .once import OneTimeFormMixin
 from .session_register import BookingActionView, BookingView, SessionView
 
 # ---- actions on one booking ------------------------------------------------------
@@ -150,11 +151,13 @@ class CancelBookingView(BookingView, BookingActionView):
         )
 
 
-class DeskPaymentView(BookingView, BookingActionView):
-    """C6: the member paid the booking's amount due at the desk."""
+class DeskPaymentView(OneTimeFormMixin, BookingView, BookingActionView):
+    """C6: the member paid the booking's amount due at the desk. The form carries a
+    one-time token (``admin/once.py``): sent twice, it records one payment."""
 
     page_title = _("Paid at the desk")
     form_class = DeskPaymentForm
+    done_already = _("This payment at the desk was recorded already; nothing changed.")
     submit_label = _("Record payment")
 
     def check_action_permitted(self, user):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.options import ModelAdminGroup
 
+from .attention import PaymentIssueAdmin
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
 from .discounts import DiscountCodeAdmin
@@ -29,6 +30,7 @@ class PassesAdminGroup(ModelAdminGroup):
         BookingAdmin,
         MemberPassAdmin,
         OrderAdmin,
+        PaymentIssueAdmin,
         RegistrationAdmin,
         DiscountCodeAdmin,
     )

@@ -23,7 +23,16 @@ from wagtail.admin import messages
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
-from ..models import MemberPass, Order, OrderState, PassStatus, PaymentState, RefundState
+from ..models import (
+    MemberPass,
+    Order,
+    OrderState,
+    PassStatus,
+    PaymentIssue,
+    PaymentProblem,
+    PaymentState,
+    RefundState,
+)
 from ..models.holds import hold_lapsed
 from ..models.orders import PAID_STATES
 from ..payments.refunds import stripe_payment
@@ -31,8 +40,10 @@ from ..presentation import EMPTY, format_short_moment, person, provider_text
 from ..services import cancel_order, mark_paid, refund, refundable
 from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
+from .attention import issue_rows
 from .base import NumericPkURLHelper
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
+from .once import OneTimeFormMixin
 from .order_display import (
     may_cancel,
     may_mark_paid,
@@ -154,6 +165,13 @@ class OrderInspectView(InspectView):
             for acceptance in line.terms_acceptances.all()
         ]
 
+    def issue_rows(self):
+        """The order's payments needing attention that are still open, at the top."""
+        issues = (
+            PaymentIssue.objects.open().filter(order=self.instance).order_by("created_at", "pk")
+        )
+        return issue_rows(issues, self.request.user, back=self.request.get_full_path())
+
     def payment_rows(self):
         return [
             {
@@ -161,6 +179,7 @@ class OrderInspectView(InspectView):
                 "provider_id": payment.provider_id or EMPTY,
                 "amount": money_text(payment.amount, payment.currency),
                 "state": PaymentState(payment.state).label,
+                "problem": PaymentProblem(payment.problem).label if payment.problem else EMPTY,
                 "recorded_at": format_short_moment(payment.created_at),
                 "recorded_by": person(payment.recorded_by),
                 "note": (payment.raw or {}).get("note") or EMPTY,
@@ -202,6 +221,7 @@ class OrderInspectView(InspectView):
     def get_context_data(self, **kwargs):
         lines = list(self.instance.lines.prefetch_related("terms_acceptances"))
         return super().get_context_data(
+            issue_rows=self.issue_rows(),
             line_rows=self.line_rows(lines),
             terms_rows=self.terms_rows(lines),
             payment_rows=self.payment_rows(),
@@ -215,9 +235,11 @@ class OrderInspectView(InspectView):
 # ---- staff actions ---------------------------------------------------------------
 
 
-class OrderActionView(InstanceSpecificView, FormView):
+class OrderActionView(OneTimeFormMixin, InstanceSpecificView, FormView):
     """GET shows the form and what it will do; a valid POST calls :meth:`perform`. A
-    ``CheckoutError`` becomes a form error; success returns to the order's page."""
+    ``CheckoutError`` becomes a form error; success returns to the order's page. Each
+    form moves money, so it carries a one-time token (``admin/once.py``): sent twice, it
+    acts once."""
 
     template_name = "wagtail_passes/admin/sessions/action_form.html"
     intro = ""
@@ -300,6 +322,7 @@ class MarkPaidView(OrderActionView):
 
     page_title = _("Mark paid")
     form_class = MarkPaidForm
+    done_already = _("This payment was recorded already; nothing changed.")
     submit_label = _("Mark paid")
     intro = _(
         "Record that the member paid this order by bank transfer or at the venue. The "
@@ -356,6 +379,7 @@ class CancelOrderView(OrderActionView):
 
     page_title = _("Cancel order")
     form_class = CancelOrderForm
+    done_already = _("This order was cancelled already; nothing changed.")
     submit_label = _("Cancel order")
     intro = _(
         "The order can no longer be paid, what it held of the products' stock is released "
@@ -382,6 +406,7 @@ class RefundOrderView(OrderActionView):
 
     page_title = _("Refund")
     form_class = RefundOrderForm
+    done_already = _("This refund was recorded already; nothing changed.")
     submit_label = _("Refund")
     intro = _(
         "Give money back to the member: a card payment through Stripe is refunded to the "
@@ -451,11 +476,12 @@ class RefundOrderView(OrderActionView):
             lines=list(chosen),
             amounts=chosen,
             reason=form.cleaned_data["reason"],
+            # The form's one-time token: decided again under the order's lock, so the same
+            # form sent twice refunds once even where the token's claim cannot see both.
+            request_key=self.sent_token,
         )
         if result.repeated:
-            messages.warning(
-                self.request, gettext("This refund was made already; nothing changed.")
-            )
+            messages.warning(self.request, self.done_already)
             return None
         # Asked of the provider once the request committed (already, outside a request-wide
         # transaction): read what it answered.

@@ -55,6 +55,7 @@ from .forms_passes import (
     HoldPassForm,
     StopRenewalForm,
 )
+from .once import OneTimeFormMixin
 
 # ---- list and inspect ------------------------------------------------------------
 
@@ -179,9 +180,11 @@ class MemberPassInspectView(InspectView):
 # ---- staff actions ---------------------------------------------------------------
 
 
-class PassActionView(WMABaseView, FormView):
+class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
     """GET shows the form; a valid POST calls :meth:`perform`. A ``PassError`` becomes
-    a form error (the service's transaction left everything as it was)."""
+    a form error (the service's transaction left everything as it was). Each form changes
+    what a member holds, so it carries a one-time token (``admin/once.py``): "extend by
+    30 days" sent twice extends once."""
 
     template_name = "wagtail_passes/admin/member_passes/action_form.html"
     intro = ""
@@ -202,6 +205,11 @@ class PassActionView(WMABaseView, FormView):
     @cached_property
     def cancel_url(self):
         return self.index_url
+
+    @property
+    def return_url(self):
+        """Where the same form sent twice at once leads."""
+        return self.cancel_url
 
     def form_valid(self, form):
         try:
@@ -232,6 +240,7 @@ class AssignPassView(PassActionView):
 
     page_title = _("Assign a pass")
     form_class = AssignPassForm
+    done_already = _("This pass was assigned already; nothing changed.")
     intro = _(
         "The member gets their own copy of the product's rules, at no charge. The ledger "
         "records that you assigned it, and why."
@@ -289,6 +298,7 @@ class HoldPassView(MemberPassActionView):
 
     page_title = _("Put on hold")
     form_class = HoldPassForm
+    done_already = _("This hold was recorded already; nothing changed.")
     intro = _(
         "The pass cannot pay for sessions from the first to the last day of the hold, and "
         "its expiry moves out by the hold's days. Sessions already booked with it in that "
@@ -325,6 +335,7 @@ class AdjustPassView(MemberPassActionView):
 
     page_title = _("Adjust balance")
     form_class = AdjustPassForm
+    done_already = _("This adjustment was made already; nothing changed.")
     intro = _(
         "The change is a new movement in the pass's ledger, with your name and reason. "
         "The balance can never go below 0."
@@ -359,6 +370,7 @@ class ExtendPassView(MemberPassActionView):
 
     page_title = _("Extend")
     form_class = ExtendPassForm
+    done_already = _("This extension was made already; nothing changed.")
     intro = _(
         "The days are added to the last valid day, as a movement in the pass's ledger with "
         "your name. An expired pass whose new last day is today or later can be used again, "
@@ -393,6 +405,7 @@ class CancelPassView(MemberPassActionView):
 
     page_title = _("Cancel pass")
     form_class = CancelPassForm
+    done_already = _("This pass was cancelled already; nothing changed.")
     submit_label = _("Cancel pass")
 
     @property
@@ -431,6 +444,7 @@ class StopRenewalView(MemberPassActionView):
 
     page_title = _("Stop renewal")
     form_class = StopRenewalForm
+    done_already = _("This renewal was stopped already; nothing changed.")
     submit_label = _("Stop renewal")
 
     @property

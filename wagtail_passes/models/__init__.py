@@ -8,6 +8,7 @@ from .discounts import (
     normalise_code,
 )
 from .feeds import CalendarFeed
+from .form_tokens import FormToken
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .orders import (
     Order,
@@ -48,6 +49,7 @@ __all__ = [
     "DiscountCodeProduct",
     "DiscountKind",
     "DiscountRedemption",
+    "FormToken",
     "Hold",
     "LedgerEntry",
     "LedgerKind",

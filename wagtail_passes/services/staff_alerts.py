@@ -4,7 +4,9 @@ Four places, all from the transaction that found the problem:
 
 - the order's history in Wagtail's audit log (the admin's order page and Reports → Site
   history), with an entry staff can filter on;
-- "Payments needing attention" (``PaymentIssue``), open until the money is settled;
+- "Payments needing attention" (``PaymentIssue``), open until the money is settled: the
+  system closes an issue when the refund it asked for succeeds (``resolve_issues``), staff
+  close one with a note (``resolve_issue``, audited on the order);
 - the error log (``wagtail_passes.payments``, level ERROR);
 - an email to the site's ``MANAGERS`` (Django's ``mail_managers``), sent once the
   transaction commits; nothing is sent when ``MANAGERS`` is empty, and a failing mail
@@ -22,7 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit
-from ..models import IssueKind, PaymentIssue
+from ..exceptions import CheckoutError
+from ..models import IssueKind, Order, PaymentIssue
+from .permissions import MANAGE_ORDERS, require_staff
 
 logger = logging.getLogger("wagtail_passes.payments")
 
@@ -30,6 +34,9 @@ PAYMENT_FAILED = "wagtail_passes.order.payment_failed"
 REFUND_FAILED = "wagtail_passes.order.refund_failed"
 REFUND_NEEDED = "wagtail_passes.order.refund_needed"
 MONEY_PROBLEM = "wagtail_passes.order.money_problem"
+ISSUE_RESOLVED = "wagtail_passes.order.issue_resolved"
+#: The longest note staff keep with a resolved issue (``PaymentIssue.resolution``).
+RESOLUTION_MAX_LENGTH = 500
 
 
 def tell_staff(
@@ -89,12 +96,66 @@ def resolve_issues(*, refund=None, payment=None, kinds=None, resolution: str, by
     )
 
 
+def count_open_issues() -> int:
+    """How many payments need attention now (one query)."""
+    return PaymentIssue.objects.open().count()
+
+
+def resolve_issue(issue, by, note: str) -> PaymentIssue:
+    """Staff looked at a payment needing attention and settled it (refunded by hand, asked
+    the member, checked with the provider): the issue is closed with their ``note``, and
+    the order's history says so.
+
+    Refusals (``CheckoutError`` codes, nothing written): ``not_allowed`` (``by`` may not
+    manage orders), ``note_required`` (an empty note), ``note_too_long`` and
+    ``issue_resolved`` (resolved already, by staff or by the system)."""
+    require_staff(by, MANAGE_ORDERS, CheckoutError)
+    note = str(note or "").strip()
+    if not note:
+        raise CheckoutError(_("Say what was done about it, in a few words."), code="note_required")
+    if len(note) > RESOLUTION_MAX_LENGTH:
+        raise CheckoutError(
+            _("Keep the note under %(max)d characters.") % {"max": RESOLUTION_MAX_LENGTH},
+            code="note_too_long",
+        )
+    pk = getattr(issue, "pk", issue)
+    with transaction.atomic():
+        # The order's row first (the lock order of every money service), then the issue.
+        order_id = PaymentIssue.objects.values_list("order_id", flat=True).get(pk=pk)
+        order = Order.objects.select_for_update().get(pk=order_id)
+        issue = PaymentIssue.objects.select_for_update().get(pk=pk)
+        if not issue.is_open:
+            raise CheckoutError(_("This problem was resolved already."), code="issue_resolved")
+        issue.resolved_at = timezone.now()
+        issue.resolved_by = by if getattr(by, "is_authenticated", False) else None
+        issue.resolution = note
+        issue.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit.log_action(
+            order,
+            ISSUE_RESOLVED,
+            by,
+            _("Order %(reference)s: “%(problem)s” resolved: %(note)s")
+            % {
+                "reference": order.reference,
+                "problem": issue.get_kind_display(),
+                "note": note,
+            },
+            issue=issue.pk,
+            kind=issue.kind,
+            note=note,
+        )
+    return issue
+
+
 __all__ = [
+    "ISSUE_RESOLVED",
     "IssueKind",
     "MONEY_PROBLEM",
     "PAYMENT_FAILED",
     "REFUND_FAILED",
     "REFUND_NEEDED",
+    "count_open_issues",
+    "resolve_issue",
     "resolve_issues",
     "tell_staff",
 ]

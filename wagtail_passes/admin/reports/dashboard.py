@@ -6,7 +6,9 @@ currency (a link to the outstanding payments report).
 Each part shows only to those who may see what it counts: sessions to whoever may see
 the registers (``can_view_bookings``), expiring passes to ``can_view_passes``, the
 outstanding total to whoever may see the outstanding report (amounts due with
-``can_view_bookings``, orders with ``can_view_orders``). Without any, no panel.
+``can_view_bookings``, orders with ``can_view_orders``), and how many payments need
+attention (a link to their list, shown when there are any) to whoever may see orders.
+Without any, no panel.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ...presentation import format_time, local, local_today
 from ...services.outstanding import outstanding_totals
 from ...services.pass_holders import count_expiring
 from ...services.permissions import can_view_bookings, can_view_orders, can_view_passes
+from ...services.staff_alerts import count_open_issues
+from ..attention import issue_urls
 from ..booking_display import register_url
 
 #: "Passes expiring" counts the passes whose last valid day is within this many days.
@@ -81,6 +85,9 @@ class PassesTodayPanel(Component):
             context["expiring_url"] = (
                 reverse("wagtail_passes_reports:pass_holders") + f"?expiring={EXPIRING_DAYS}"
             )
+        if can_view_orders(user):
+            context["attention"] = count_open_issues()  # one query, none or many
+            context["attention_url"] = issue_urls.index_url
         if can_view_bookings(user) or can_view_orders(user):
             totals = outstanding_totals(dues=can_view_bookings(user), orders=can_view_orders(user))
             context["outstanding"] = [str(total) for total in totals]
