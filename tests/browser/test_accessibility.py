@@ -11,6 +11,7 @@ from wagtail.models import PageViewRestriction
 
 from wagtail_passes import services
 from wagtail_passes.models import ProgrammeProduct
+from wagtail_passes.services.gateway import PAID, PaymentFact
 from wagtail_passes.test.factories import PassPageFactory, ProgrammeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +46,13 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
     )
     member = UserFactory(username="ada")
     order = services.place_order(member, guests)
+    short = services.place_order(member, season)  # C3, A6: money short of the total arrived
+    services.receive_payment(
+        short,
+        PaymentFact(
+            provider="manual", key="transfer-1", state=PAID, amount=Decimal("1.00"), currency="EUR"
+        ),
+    )
     page.set_default_timeout(10_000)
 
     page.goto(f"{live_server.url}{season.url}")
@@ -55,6 +63,7 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
         (f"/passes/checkout/{season.pk}/", "checkout"),
         ("/passes/programmes/swim-club/register/", "registration"),
         (f"/passes/orders/{order.reference}/", "order"),
+        (f"/passes/orders/{short.reference}/", "order paid short (its payment notice)"),
         ("/passes/orders/", "my orders"),
         ("/passes/dues/", "amounts due"),
         (f"/passes/checkout/{friends.pk}/", "checkout of a password-protected product"),

@@ -281,27 +281,31 @@ def _end_state(order):
 
 @pytest.mark.parametrize(
     "order_of_events",
-    list(itertools.permutations(["completed", "charge.refunded", "refund.updated"])),
+    list(itertools.permutations(["completed", "charge.refunded"]))
+    + list(itertools.permutations(["completed", "charge.refunded", "refund.updated"])),
 )
 def test_c4_c5_events_about_one_refunded_payment_converge_in_any_order(
     client, member, product, stripe_on, order_of_events
 ):
+    """Item 5: paid, then refunded in full in Stripe's dashboard at once; Stripe's events of
+    it (each with its own id) arrive in any order, each twice. The refund reported before
+    its payment is not dropped: never a usable pass for money that went back."""
     order = place_order(member, product, provider="stripe")
     session = _session(order, stripe_on)
     stripe_on.pay(session["id"])
     charge = f"ch_{session['id']}"
-    stripe_on.refund(charge, 9000)  # refunded in Stripe's dashboard at once
+    stripe_on.refund(charge, 9000)
     refund = next(iter(stripe_on.refunds.values()))
-    deliveries = {
-        "completed": (COMPLETED, session),
-        "charge.refunded": ("charge.refunded", stripe_on.charges[charge]),
-        "refund.updated": ("refund.updated", refund),
+    events = {
+        "completed": event(COMPLETED, session),
+        "charge.refunded": event("charge.refunded", stripe_on.charges[charge]),
+        "refund.updated": event("refund.updated", refund),
     }
 
-    for name in order_of_events + order_of_events:  # each twice, as Stripe may
-        assert _deliver(client, *deliveries[name]).status_code == 200
+    for name in order_of_events + order_of_events:  # the same event again is a duplicate
+        with committed():
+            assert post_event(client, events[name]).status_code == 200
 
-    # Never a usable pass for money that went back, whatever came first.
     assert _end_state(order) == (
         OrderState.REFUNDED,
         [(PassStatus.CANCELLED, True)],
