@@ -43,7 +43,7 @@ def test_a4_c5_a_late_card_payment_whose_code_went_is_refunded(
     late.refresh_from_db()
     assert late.state == OrderState.PENDING and late.paid_at is None
     assert not MemberPass.objects.filter(order_line__order=late).exists()
-    assert Payment.objects.get(order=late).raw["refund_needed"] == "code_gone"
+    assert Payment.objects.get(order=late).problem == "not_honoured"
     assert PaymentEvent.objects.get().payload["wagtail_passes"] == {
         "outcome": "refunded",
         "detail": "code_gone",

@@ -17,7 +17,7 @@ from wagtail_passes.models import OrderState, Renewal
 from wagtail_passes.services.renewals import run_renewals, staff_stop_renewal
 from wagtail_passes.test.factories import StaffFactory
 
-from ..admin import admin_url
+from ..admin import admin_url, post_form
 from ..member import soup_of, words
 from .helpers import local, renewing_pass
 
@@ -122,7 +122,7 @@ def test_n1_stop_renewal_form_says_the_pending_renewal_order_is_cancelled_with_i
 
     assert f"Its renewal order {order.reference}, awaiting payment, is cancelled with it." in page
     assert "is not cancelled" not in page
-    admin.post(admin_url("memberpass", "stop_renewal", old.pk), {"reason": "Moved abroad"})
+    post_form(admin, admin_url("memberpass", "stop_renewal", old.pk), {"reason": "Moved abroad"})
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED  # what the form said
 

@@ -201,7 +201,7 @@ def test_a4_the_discount_list_counts_the_uses_as_checkout_does(time_machine):
 
 
 def test_c5_staff_mark_paid_on_a_lapsed_order_whose_code_went_is_refused(admin_client):
-    from tests.admin import admin_url
+    from tests.admin import admin_url, post_form
 
     DiscountCodeFactory(code="ONCE", max_uses=1)
     product = PassPageFactory()
@@ -211,7 +211,7 @@ def test_c5_staff_mark_paid_on_a_lapsed_order_whose_code_went_is_refused(admin_c
 
     page = admin_client.get(admin_url("order", "mark_paid", a.pk))
     assert "Its hold ran out" in page.content.decode()
-    response = admin_client.post(admin_url("order", "mark_paid", a.pk), {"confirm": "on"})
+    response = post_form(admin_client, admin_url("order", "mark_paid", a.pk), {"confirm": "on"})
 
     assert response.status_code == 200
     [message] = response.context["form"].errors["__all__"]
