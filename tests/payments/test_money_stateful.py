@@ -67,7 +67,7 @@ from wagtail_passes.models import (
 from wagtail_passes.payments.stripe import StripeProvider
 from wagtail_passes.payments.views import stripe_return
 from wagtail_passes.payments.webhooks import handle
-from wagtail_passes.services.refunds import send_waiting_requests
+from wagtail_passes.services.refund_requests import send_waiting_requests
 from wagtail_passes.test.factories import (
     DiscountCodeFactory,
     PassPageFactory,
@@ -181,21 +181,22 @@ class MoneyMachine(RuleBasedStateMachine):
     def checkout_by_card(self, member, product, code, slow):
         """The whole happy path in one step: an order placed for a card, "Pay by card", the
         member pays on Stripe's page (Stripe's events wait to be delivered)."""
-        order = self._run(
-            services.place_order,
-            self.members[member],
-            self.products[product],
-            provider="stripe",
-            discount_code=code,
+        self._buy_by_card(
+            self.members[member], self.products[product], slow=slow, discount_code=code
         )
+
+    def _buy_by_card(self, member, product, *, slow=False, **options):
+        """Place a card order, "Pay by card", and the member pays on Stripe's page."""
+        order = self._run(services.place_order, member, product, provider="stripe", **options)
         if order is None or order.state != "pending":
             return
         request = RequestFactory().get("/", HTTP_HOST="studio.example.com")
         self._run(StripeProvider().start, order, request)
         attempt = Payment.objects.filter(order=order).order_by("-pk").first()
         if attempt is not None and self.fake.sessions[attempt.provider_id]["status"] == "open":
-            session = self.fake.sessions[attempt.provider_id]
-            self.fake.pay(session["id"], payment_status="unpaid" if slow else "paid")
+            session = self.fake.pay(
+                attempt.provider_id, payment_status="unpaid" if slow else "paid"
+            )
             self._emit("checkout.session.completed", session)
 
     @rule(index=st.integers(0, 20))
@@ -289,21 +290,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(member=st.integers(0, 1))
     def buy_renewing_by_card(self, member):
         """A pass that renews, bought by card: the card is saved for its renewals."""
-        order = self._run(
-            services.place_order,
-            self.members[member],
-            self.renewing,
-            provider="stripe",
-            auto_renew=True,
-        )
-        if order is None or order.state != "pending":
-            return
-        request = RequestFactory().get("/", HTTP_HOST="studio.example.com")
-        self._run(StripeProvider().start, order, request)
-        attempt = Payment.objects.filter(order=order).order_by("-pk").first()
-        if attempt is not None and self.fake.sessions[attempt.provider_id]["status"] == "open":
-            session = self.fake.pay(attempt.provider_id)
-            self._emit("checkout.session.completed", session)
+        self._buy_by_card(self.members[member], self.renewing, auto_renew=True)
 
     @rule(member=st.integers(0, 1))
     def saved_card_starts_declining(self, member):

@@ -25,7 +25,8 @@ from wagtail_passes.models import (
 from wagtail_passes.payments.refunds import refund_with_stripe
 from wagtail_passes.payments.stripe import StripeProvider
 from wagtail_passes.services.orders import Item, expire_orders, place_basket, place_order
-from wagtail_passes.services.refunds import refundable, send_waiting_requests
+from wagtail_passes.services.refund_requests import send_waiting_requests
+from wagtail_passes.services.refunds import refundable
 from wagtail_passes.test.factories import PassPageFactory, UserFactory
 
 from ..admin import admin_url, form_token, post_form

@@ -6,13 +6,13 @@ requested, committed, then asked of Stripe with an idempotency key made from the
 whatever arrives first:
 
 - a refund we asked for carries its request's key (``metadata["wagtail_passes_refund"]``):
-  its rows take Stripe's id and state (``services.refunds.record_answer``), even when the
+  its rows take Stripe's id and state (``services.refund_requests.record_answer``), even when the
   process that asked died before recording the answer;
 - a refund made in Stripe's dashboard is recorded on its order: spread over the lines of
   the payment that paid the order (``services.refunds.refund_order`` with ``total``), or,
   for money the order did not keep (paid twice, more than needed), on that payment alone;
 - a change of state (``refund.updated``: pending -> succeeded, or failed) updates our rows
-  (``services.refunds.update_refund_state``);
+  (``services.refund_requests.update_refund_state``);
 - **a refund reported before its payment** (``charge.refunded`` for a payment whose
   ``checkout.session.completed`` has not arrived yet): the payment is asked from Stripe
   first and applied, then the refund; so events about one payment reach the same end
@@ -31,6 +31,7 @@ from ..exceptions import CheckoutError
 from ..models import IssueKind, Order, Payment, PaymentState, Refund
 from ..models.orders import RefundState
 from ..rules.money import Money
+from ..services import refund_requests
 from ..services import refunds as refund_service
 from ..services.refunds import RefundResult
 from ..services.staff_alerts import REFUND_NEEDED, tell_staff
@@ -132,11 +133,11 @@ def record_charge_refunds(charge_id: str, client) -> tuple[Order | None, str]:
 def _record_one(order: Order, payment: Payment, refund) -> str:
     answer = refund_answer(refund)
     if refund_service.recorded(NAME, answer.provider_id):
-        _order, outcome = refund_service.update_refund_state(NAME, answer.provider_id, answer)
+        _order, outcome = refund_requests.update_refund_state(NAME, answer.provider_id, answer)
         return "known" if outcome == "refund_known" else "updated"
     key = str((answer.raw.get("metadata") or {}).get(METADATA_KEY) or "")
     if key and Refund.objects.filter(request_key=key).exists():
-        return "recorded" if refund_service.record_answer(key, answer) == "recorded" else "known"
+        return "recorded" if refund_requests.record_answer(key, answer) == "recorded" else "known"
     if answer.state == RefundState.FAILED:
         return "known"  # made in the dashboard and failed: it gave nothing back
     return "recorded" if _record_dashboard_refund(order, payment, answer) else "refused"
@@ -205,7 +206,7 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
 def _record_on_payment(order: Order, payment: Payment, answer) -> bool:
     """A dashboard refund of money the order did not keep (paid twice, short, for an order
     that cannot take it): a refund of the payment, without a line."""
-    refund_service.record_payment_refund(order, payment, answer, _("Refunded in Stripe"))
+    refund_requests.record_payment_refund(order, payment, answer, _("Refunded in Stripe"))
     return True
 
 
@@ -217,7 +218,7 @@ def apply_refund(refund_id: str, client) -> tuple[Order | None, str]:
     refund = client.v1.refunds.retrieve(refund_id)
     answer = refund_answer(refund)
     if refund_service.recorded(NAME, answer.provider_id):
-        order, outcome = refund_service.update_refund_state(NAME, answer.provider_id, answer)
+        order, outcome = refund_requests.update_refund_state(NAME, answer.provider_id, answer)
         return order, outcome
     charge = id_of(refund.charge)
     if not charge:

@@ -32,7 +32,7 @@ from ..models import Booking, LedgerKind, MemberPass, OrderLine, PaymentMethod, 
 from ..models.orders import PAID_STATES
 from ..rules.money import Money
 from .ledger import record_movement
-from .refunds import request_line_refund
+from .refund_requests import request_line_refund
 
 REFUND, CREDIT = "refund", "credit"
 CHOICES = (REFUND, CREDIT)

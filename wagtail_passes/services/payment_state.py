@@ -22,7 +22,7 @@ row lock, so whatever arrives twice, late or out of order ends in the same state
 *requested* in the same transaction as the decision, reserving the amount; only once that
 transaction has committed is the provider asked (with an idempotency key made from the
 row), and its answer recorded. If the process dies in between, the tidy job asks again
-with the same key (``refunds.send_waiting_requests``), and the provider's own refund
+with the same key (``refund_requests.send_waiting_requests``), and the provider's own refund
 report finds the row by that key.
 """
 
@@ -52,7 +52,8 @@ from ..rules.money import Money
 from .gateway import FAILED, OPEN, PAID, PROCESSING, PaymentFact
 from .notifications import email_on_commit
 from .orders import lock_order, settle_locked
-from .refunds import COUNTED_REFUND_STATES, request_payment_refund
+from .refund_requests import request_payment_refund
+from .refunds import COUNTED_REFUND_STATES
 from .staff_alerts import MONEY_PROBLEM, PAYMENT_FAILED, tell_staff
 
 #: Refusals of fulfilment that mean the money must go back (the order cannot take it).
@@ -337,7 +338,7 @@ def give_back_when_closed(order: Order) -> list[Refund]:
 def give_back_unneeded_lines(order: Order, receipt: Receipt) -> None:
     """C6: lines the paid order marked ``refund_needed`` (their booking was paid another way
     or cancelled before this payment arrived) go back on their own."""
-    from .refunds import request_line_refund
+    from .refund_requests import request_line_refund
 
     for line in order.lines.filter(refund_needed=True).order_by("pk"):
         if Refund.objects.filter(line=line, state__in=COUNTED_REFUND_STATES).exists():

@@ -5,7 +5,7 @@ stopped counting the moment the hold ran out (``models.holds``): the job brings 
 state and the emails in line, it frees nothing itself. Then refunds requested but never
 answered by the payment provider (the process asking died, the provider could not be
 reached) are asked again with the same idempotency key, and refunds left unconfirmed too
-long are shown to staff (``refunds.send_waiting_requests``). Run it every few minutes:
+long are shown to staff (``refund_requests.send_waiting_requests``). Run it every few minutes:
 ``manage.py passes_tidy`` (cron, systemd timer) or the ``wagtail_passes.tasks.run_tidy_job``
 task. Each step is idempotent and works one row per transaction, so running it twice, or
 beside checkouts and the daily job, changes nothing more.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from .orders import expire_orders
-from .refunds import send_waiting_requests
+from .refund_requests import send_waiting_requests
 
 
 @dataclass
