@@ -18,6 +18,7 @@ from wagtail_passes.models import (
     Order,
     OrderLine,
     OrderState,
+    PaymentIssue,
     PaymentMethod,
 )
 from wagtail_passes.test.factories import (
@@ -168,6 +169,9 @@ def test_c6_desk_payment_or_cancellation_before_the_order_is_paid_needs_a_refund
     assert (earlier.amount_paid, earlier.payment_method) == (Decimal("12.00"), "cash")
     later.refresh_from_db()
     assert (later.status, later.amount_due) == (BookingStatus.CANCELLED, Decimal("0.00"))
+    # Paid by hand: the money cannot go back by itself; staff are told, per line.
+    needed = PaymentIssue.objects.open().filter(order=order, kind="refund_needed")
+    assert sorted(needed.values_list("amount", flat=True)) == [Decimal("12.00")] * 2
 
 
 def test_c6_a_booking_is_in_one_pending_order_until_it_is_cancelled_or_expires(member, two_dues):

@@ -254,7 +254,7 @@ def _paid(order: Order, payment: Payment, fact: PaymentFact, by, now) -> Receipt
         order.refresh_from_db()
         return _give_back_everything(order, refusal.code)
     receipt = Receipt(order, "fulfilled", payment)
-    give_back_unneeded_lines(order, receipt)
+    receipt.refunds += give_back_unneeded_lines(order)
     extra = kept - order.total
     if extra > 0:
         over = _give_back(order, payment, extra, PaymentProblem.OVERPAID, "more_than_total")
@@ -335,21 +335,23 @@ def give_back_when_closed(order: Order) -> list[Refund]:
     return _give_back_everything(order, "order_closed").refunds
 
 
-def give_back_unneeded_lines(order: Order, receipt: Receipt) -> None:
+def give_back_unneeded_lines(order: Order) -> list[Refund]:
     """C6: lines the paid order marked ``refund_needed`` (their booking was paid another way
-    or cancelled before this payment arrived) go back on their own."""
+    or cancelled before this payment arrived) go back on their own: requested from the
+    provider that took the money, or, taken by hand, staff are told."""
     from .refund_requests import request_line_refund
 
+    requested = []
     for line in order.lines.filter(refund_needed=True).order_by("pk"):
         if Refund.objects.filter(line=line, state__in=COUNTED_REFUND_STATES).exists():
             continue
-        refunds = request_line_refund(
+        requested += request_line_refund(
             order,
             line,
             reason=_("“%(title)s” was paid another way or cancelled before this payment")
             % {"title": line.title},
         )
-        receipt.refunds += refunds
+    return requested
 
 
 def _short(order: Order, payment: Payment, kept: Decimal) -> Receipt:
