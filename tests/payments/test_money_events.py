@@ -399,3 +399,23 @@ def test_c3_a_member_cannot_cancel_an_order_whose_bank_debit_is_on_its_way(
         services.cancel_order(card_order, card_order.member)
     assert refused.value.code == "payment_processing"
     services.cancel_order(card_order, StaffFactory(permissions=["change_order"]))  # staff may
+
+
+def test_c3_c5_an_order_paid_whose_webhook_never_came_is_paid_not_expired(
+    member, product, stripe_on, time_machine
+):
+    """Before a hold is let go, the open attempts are asked of Stripe again: the member paid
+    and closed the browser, Stripe's webhook was lost; the tidy job pays the order."""
+    order = place_order(member, product, provider="stripe")
+    session = _session(order, stripe_on)
+    stripe_on.pay(session["id"])
+    order.refresh_from_db()
+    time_machine.move_to(order.expires_at + dt.timedelta(minutes=1), tick=False)
+
+    with committed():
+        expired = services.expire_orders()
+
+    assert expired == 0
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert _passes(order) == [("active", True)]

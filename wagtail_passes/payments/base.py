@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import passes_settings
 from ..presentation import provider_text
-from ..services.gateway import ChargeOutcome, RefundAnswer, RefundRefused
+from ..services.gateway import ChargeOutcome, PaymentFact, RefundAnswer, RefundRefused
 
 
 class PaymentUnavailable(Exception):
@@ -62,6 +62,9 @@ class PaymentProvider:
 
     def charge_saved(self, order, attempt: int) -> ChargeOutcome:
         return ChargeOutcome("no_card", _("This payment method keeps no card."))
+
+    def fetch(self, payment) -> PaymentFact | None:
+        return None  # nothing to ask: staff record these payments themselves
 
     @property
     def hold(self) -> dt.timedelta:

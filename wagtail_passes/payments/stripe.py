@@ -28,7 +28,13 @@ from django.utils.translation import gettext as _
 from ..conf import passes_settings
 from ..models import Payment, RefundState
 from ..rules.money import UnsupportedCurrency, from_minor_units, to_minor_units
-from ..services.gateway import ChargeOutcome, ProviderUnavailable, RefundAnswer, RefundRefused
+from ..services.gateway import (
+    ChargeOutcome,
+    PaymentFact,
+    ProviderUnavailable,
+    RefundAnswer,
+    RefundRefused,
+)
 from ..services.holds import extend_hold
 from ..services.orders import lock_order
 from ..services.payment_state import open_attempts, record_attempt
@@ -179,6 +185,21 @@ class StripeProvider(PaymentProvider):
         from .saved_cards import charge_saved_card
 
         return charge_saved_card(order, attempt, provider=self)
+
+    def fetch(self, payment) -> PaymentFact | None:
+        """The payment's Checkout Session, or a saved card's PaymentIntent, asked again."""
+        from .saved_cards import intent_fact
+        from .sync import session_fact
+
+        key = str(payment.provider_id or "")
+        try:
+            if key.startswith("cs_"):
+                return session_fact(self.client().v1.checkout.sessions.retrieve(key).to_dict())
+            if key.startswith("pi_"):
+                return intent_fact(self.client().v1.payment_intents.retrieve(key).to_dict())
+        except stripe.StripeError as error:
+            raise ProviderUnavailable(repr(error)) from error
+        return None
 
 
 #: How many of an order's attempts "Pay by card" and the return page ask Stripe about.

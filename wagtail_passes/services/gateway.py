@@ -106,6 +106,11 @@ class Gateway(Protocol):
     def charge_saved(self, order, attempt: int) -> ChargeOutcome:
         """Charge the member's saved card for ``order`` (renewals, N1)."""
 
+    def fetch(self, payment) -> PaymentFact | None:
+        """What the provider says now of ``payment`` (an attempt it started), asked again:
+        never what an event or a browser said. None when it keeps no state of it. Raises
+        ``ProviderUnavailable`` when it cannot be asked."""
+
 
 _resolver: Callable[[str], Gateway | None] | None = None
 

@@ -49,7 +49,7 @@ from ..models import (
 )
 from ..models.orders import PAID_STATES, RefundState
 from ..rules.money import Money
-from .gateway import FAILED, OPEN, PAID, PROCESSING, PaymentFact
+from .gateway import FAILED, OPEN, PAID, PROCESSING, PaymentFact, ProviderUnavailable, gateway
 from .notifications import email_on_commit
 from .orders import lock_order, settle_locked
 from .refund_requests import request_payment_refund
@@ -403,6 +403,31 @@ def _currency_problem(order: Order, payment: Payment, fact: PaymentFact) -> Rece
         payment=payment,
     )
     return Receipt(order, "currency", payment)
+
+
+# ---- asking again -----------------------------------------------------------------------
+
+
+def ask_about_open_attempts(order) -> list[Receipt]:
+    """C3, C5: before an order's hold is let go, every attempt at paying it that is not over
+    is asked of its provider again (a webhook may have been lost and the member may have
+    closed the browser): a payment made meanwhile pays the order instead of letting it
+    expire. A provider that cannot be asked now is skipped (its webhook still counts)."""
+    receipts = []
+    attempts = Payment.objects.filter(
+        order=order, state__in=[PaymentState.PENDING, PaymentState.PROCESSING]
+    ).exclude(provider_id="")
+    for payment in attempts.order_by("pk"):
+        provider = gateway(payment.provider)
+        if provider is None or not provider.is_available() or not hasattr(provider, "fetch"):
+            continue  # not set up now, or a host's provider written before ``fetch``
+        try:
+            fact = provider.fetch(payment)
+        except ProviderUnavailable:
+            continue
+        if fact is not None and fact.state != OPEN:
+            receipts.append(receive_payment(order, fact))
+    return receipts
 
 
 # ---- what the member reads ---------------------------------------------------------------
