@@ -325,7 +325,7 @@ def test_c4_refund_events_shuffled_with_the_admins_own_refund_record_each_once(
     assert two_lines.state == OrderState.PARTIALLY_REFUNDED
 
 
-def test_c4_a_refund_that_cannot_be_recorded_is_logged_and_answered_200(
+def test_c4_a_dashboard_refund_beyond_the_lines_is_recorded_on_the_payment_and_told(
     client, superuser, two_lines, stripe_on, caplog, committed
 ):
     session_id = _paid_by_card(client, two_lines, stripe_on)
@@ -337,9 +337,16 @@ def test_c4_a_refund_that_cannot_be_recorded_is_logged_and_answered_200(
 
     response = post_event(client, _refunded_event(stripe_on, charge_id))
 
-    assert (response.status_code, response.content) == (200, b"refund_not_recorded")
+    # The money went back all the same: recorded (on the payment, no line), staff told.
+    assert (response.status_code, response.content) == (200, b"refund_recorded")
     assert "re_test_0002" in caplog.text and "already_refunded" in caplog.text
-    assert Refund.objects.filter(order=two_lines).count() == 1
+    extra = Refund.objects.get(provider_id="re_test_0002")
+    assert (extra.line, extra.amount, extra.payment.provider_id) == (
+        None,
+        Decimal("10.00"),
+        session_id,
+    )
+    assert PaymentIssue.objects.open().get(order=two_lines).kind == "refund_needed"
 
 
 def test_c4_a_charge_of_no_order_of_ours_is_answered_200(client, stripe_on):

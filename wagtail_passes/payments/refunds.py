@@ -145,8 +145,9 @@ def _record_one(order: Order, payment: Payment, refund) -> str:
 
 def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
     """A refund made in Stripe's dashboard: on the order's lines when it gives back money
-    that paid them, else on the payment alone (money the order did not keep). False, and
-    staff are told, when it cannot be recorded."""
+    that paid them, else on the payment alone (money the order did not keep, or more than
+    the lines have left: staff are told). False, and staff are told, when it cannot be
+    recorded at all (another currency)."""
     if answer.amount is None or answer.currency != order.currency:
         tell_staff(
             order,
@@ -180,12 +181,17 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
                 state=answer.state,
             )
     except CheckoutError as error:
+        # More than the lines have left (their money is refunded, or being refunded,
+        # already; a dispute): the money went back all the same, so it is recorded on the
+        # payment (a refund of it still waiting shrinks), and staff check the order.
+        _record_on_payment(order, payment, answer)
         tell_staff(
             order,
             REFUND_NEEDED,
             _(
-                "Stripe refunded %(amount)s of order %(reference)s (%(id)s), but it cannot be "
-                "recorded: %(error)s Check the order."
+                "Stripe refunded %(amount)s of order %(reference)s (%(id)s), more than its "
+                "lines had left to refund (%(error)s): recorded on the payment. Check the "
+                "order."
             )
             % {
                 "amount": Money(answer.amount, answer.currency),
@@ -199,7 +205,6 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
             refund_id=answer.provider_id,
             code=error.code,
         )
-        return False
     return True
 
 

@@ -350,10 +350,11 @@ def update_refund_state(provider: str, refund_id: str, answer: RefundAnswer) -> 
 
 def record_payment_refund(order, payment: Payment, answer: RefundAnswer, reason: str) -> Refund:
     """A refund made at the provider (its dashboard) of money the order did not keep (paid
-    twice, more than needed, short, for an order that could not take it): recorded on the
-    payment alone, once. A refund of the same money requested here and not answered yet
-    shrinks by what this one gave back (it is released when nothing is left of it), so
-    what is given back, or being, never exceeds the payment."""
+    twice, more than needed, short, for an order that could not take it; or more than its
+    lines had left): recorded on the payment alone, once. A refund of the same payment
+    requested here and not answered yet shrinks by what this one gave back beyond the
+    payment (it is released when nothing is left of it), so what is given back, or being,
+    never exceeds the payment."""
     with transaction.atomic():
         order = lock_order(order)
         if recorded(payment.provider, answer.provider_id):
@@ -371,7 +372,7 @@ def record_payment_refund(order, payment: Payment, answer: RefundAnswer, reason:
         )
         overflow = -payment_kept(payment)
         waiting = Refund.objects.select_for_update().filter(
-            payment=payment, line__isnull=True, state=RefundState.REQUESTED
+            payment=payment, state=RefundState.REQUESTED
         )
         for request in waiting.order_by("-pk"):
             if overflow <= 0:
