@@ -419,3 +419,22 @@ def test_c3_c5_an_order_paid_whose_webhook_never_came_is_paid_not_expired(
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     assert _passes(order) == [("active", True)]
+
+
+def test_c4_a_dashboard_refund_is_recorded_on_the_payment_whose_charge_it_refunded(
+    client, card_order, stripe_on
+):
+    """Two payments of one order (the second went back): a refund made in Stripe's dashboard
+    of the first is recorded on the first, whatever came last."""
+    first = _session(card_order, stripe_on)
+    second = _session(card_order, stripe_on, new=True)
+    for session in (first, second):
+        stripe_on.pay(session["id"])
+        _deliver(client, COMPLETED, session)  # the second is refunded automatically
+    stripe_on.refund(f"ch_{first['id']}", 500)
+
+    _deliver(client, "charge.refunded", stripe_on.charges[f"ch_{first['id']}"])
+
+    dashboard = Refund.objects.get(provider_id=next(reversed(stripe_on.refunds)))
+    assert dashboard.payment.provider_id == first["id"]
+    assert dashboard.amount == Decimal("5.00")

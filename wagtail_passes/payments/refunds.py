@@ -179,6 +179,7 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
                 provider_id=answer.provider_id,
                 raw=answer.raw,
                 state=answer.state,
+                payment=payment,  # the payment whose charge Stripe refunded
             )
     except CheckoutError as error:
         # More than the lines have left (their money is refunded, or being refunded,

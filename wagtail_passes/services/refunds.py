@@ -298,6 +298,7 @@ def refund_order(
     raw: dict | None = None,
     state: str = RefundState.SUCCEEDED,
     request_key: str = "",
+    payment: Payment | None = None,
 ) -> RefundResult:
     """C4: record a refund of ``order`` that was made already: by staff, by hand (bank
     transfer, cash: ``provider`` "manual", the default), or at a provider, which reported
@@ -308,7 +309,8 @@ def refund_order(
     payment, not of lines). A refund with a provider id already recorded, or a
     ``request_key`` used already, changes nothing (``refunded_now`` False). ``state`` is the
     provider's refund's: succeeded, or pending while the provider has not confirmed it (it
-    counts as given back all the same).
+    counts as given back all the same). ``payment`` is the payment the refund gave back (a
+    provider's refund of a charge); without it, the order's latest payment.
 
     Refusals (``CheckoutError`` codes, nothing written): as ``refund``, and
     ``invalid_refund`` for a provider id that is too long.
@@ -334,7 +336,8 @@ def refund_order(
         _check_state(order)
         left = {row.line.pk: row for row in refundable(order)}
         plan = _plan(order, left, lines, amounts, total)
-        payment = order.payments.filter(state=PaymentState.SUCCEEDED).order_by("-pk").first()
+        if payment is None or payment.order_id != order.pk:  # the latest, when not told
+            payment = order.payments.filter(state=PaymentState.SUCCEEDED).order_by("-pk").first()
         several = len(plan) > 1
         recorded_by = by if getattr(by, "is_authenticated", False) else None
         rows = [
