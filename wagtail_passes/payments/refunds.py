@@ -43,7 +43,9 @@ logger = logging.getLogger("wagtail_passes.payments")
 METADATA_KEY = "wagtail_passes_refund"
 
 __all__ = [
+    "RefundResult",
     "apply_refund",
+    "payment_of_intent",
     "record_charge_refunds",
     "refund_state",
     "refund_with_stripe",
@@ -232,5 +234,3 @@ def apply_refund(refund_id: str, client) -> tuple[Order | None, str]:
         return None, "unknown_refund"
     return record_charge_refunds(charge, client)
 
-
-__all__ += ["RefundResult", "payment_of_intent"]

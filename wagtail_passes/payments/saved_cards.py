@@ -130,7 +130,7 @@ def _paying_intent(order: Order) -> str:
         .order_by("-pk")
         .first()
     )
-    return str((payment.raw or {}).get("payment_intent") or "") if payment else ""
+    return payment.intent_id if payment else ""
 
 
 def _earlier_intent(order: Order, client) -> ChargeOutcome | None:

@@ -116,11 +116,6 @@ class StripeProvider(PaymentProvider):
                 return session
         return None
 
-    def open_session(self, order):
-        """The order's latest session if Stripe still has it open, else None."""
-        session = self._latest_session(order)
-        return session if session is not None and session.get("status") == "open" else None
-
     def create_session(self, order, request) -> dict:
         """A new Checkout Session for ``order`` (locked by the caller), recorded as a
         pending attempt."""

@@ -53,7 +53,7 @@ from .gateway import FAILED, OPEN, PAID, PROCESSING, PaymentFact, ProviderUnavai
 from .notifications import email_on_commit
 from .orders import lock_order, settle_locked
 from .refund_requests import request_payment_refund
-from .refunds import COUNTED_REFUND_STATES
+from .refunds import COUNTED_REFUND_STATES, payment_kept
 from .staff_alerts import MONEY_PROBLEM, PAYMENT_FAILED, tell_staff
 
 #: Refusals of fulfilment that mean the money must go back (the order cannot take it).
@@ -85,35 +85,29 @@ class Receipt:
 # ---- reading ---------------------------------------------------------------------------
 
 
-def money_kept(order: Order, payment: Payment | None = None) -> Decimal:
-    """What was received for ``order`` (or just ``payment``) in the order's currency, less
-    what was refunded or is being refunded of it."""
+def money_kept(order: Order) -> Decimal:
+    """What was received for ``order`` in its currency, less what was refunded or is being
+    refunded of it (one payment's: ``refunds.payment_kept``)."""
     payments = Payment.objects.filter(
         order=order, state=PaymentState.SUCCEEDED, currency=order.currency
     )
     refunds = Refund.objects.filter(
         order=order, state__in=COUNTED_REFUND_STATES, currency=order.currency
     )
-    if payment is not None:
-        payments = payments.filter(pk=payment.pk)
-        refunds = refunds.filter(payment=payment)
     received = payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     given_back = refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     return received - given_back
 
 
-def open_attempts(order: Order, provider: str):
-    """The provider's attempts at paying ``order`` that are not over (the member may still
-    pay, or has paid and the bank has not confirmed), latest first."""
-    return (
-        Payment.objects.filter(
-            order=order,
-            provider=provider,
-            state__in=[PaymentState.PENDING, PaymentState.PROCESSING],
-        )
-        .exclude(provider_id="")
-        .order_by("-pk")
-    )
+def open_attempts(order: Order, provider: str | None = None):
+    """The attempts at paying ``order`` (of ``provider``, or of any) that are not over (the
+    member may still pay, or has paid and the bank has not confirmed), latest first."""
+    attempts = Payment.objects.filter(
+        order=order, state__in=[PaymentState.PENDING, PaymentState.PROCESSING]
+    ).exclude(provider_id="")
+    if provider is not None:
+        attempts = attempts.filter(provider=provider)
+    return attempts.order_by("-pk")
 
 
 # ---- recording -------------------------------------------------------------------------
@@ -321,7 +315,7 @@ def _give_back_everything(order: Order, code: str) -> Receipt:
         order=order, state=PaymentState.SUCCEEDED, currency=order.currency
     ).order_by("pk")
     for payment in paying:
-        kept = money_kept(order, payment)
+        kept = payment_kept(payment)
         if kept > 0:
             given = _give_back(order, payment, kept, PaymentProblem.NOT_HONOURED, code)
             receipt.payment = payment
@@ -414,10 +408,7 @@ def ask_about_open_attempts(order) -> list[Receipt]:
     closed the browser): a payment made meanwhile pays the order instead of letting it
     expire. A provider that cannot be asked now is skipped (its webhook still counts)."""
     receipts = []
-    attempts = Payment.objects.filter(
-        order=order, state__in=[PaymentState.PENDING, PaymentState.PROCESSING]
-    ).exclude(provider_id="")
-    for payment in attempts.order_by("pk"):
+    for payment in open_attempts(order):
         provider = gateway(payment.provider)
         if provider is None or not provider.is_available() or not hasattr(provider, "fetch"):
             continue  # not set up now, or a host's provider written before ``fetch``
