@@ -79,7 +79,7 @@ def test_demo_twice_changes_nothing(settings):
     first = counts()
     call_command("passes_demo", "--logins")
     assert counts() == first
-    assert get_user_model().objects.count() == 2
+    assert get_user_model().objects.count() == 3
 
 
 def test_demo_refuses_printed_logins_without_debug(settings):
@@ -150,7 +150,7 @@ def test_demo_logins_twice_keeps_the_demo_logins_as_they_are(settings, capsys):
     call_command("passes_demo", "--logins")
 
     assert (user_state(admin), user_state(member)) == before
-    assert User.objects.count() == 2 and counts() == first
+    assert User.objects.count() == 3 and counts() == first
     out = capsys.readouterr().out
     assert "Admin login: admin / passes-admin" in out
     assert "Member login: member / passes-member" in out
@@ -262,3 +262,15 @@ def test_demo_restores_a_deleted_product_only(capsys):
     assert "Demo products: 1 new" in capsys.readouterr().out
     assert PassPage.objects.filter(slug="trial-class").count() == 1
     assert ProductIndexPage.objects.count() == 1
+
+
+def test_demo_front_desk_login_is_in_the_front_desk_group(settings):
+    settings.DEBUG = True
+    call_command("passes_demo", "--logins")
+
+    desk = get_user_model().objects.get(username="desk")
+
+    assert not desk.is_superuser
+    assert [group.name for group in desk.groups.all()] == ["Front desk"]
+    assert desk.has_perm("wagtail_passes.sell_at_desk")
+    assert not desk.has_perm("wagtail_passes.change_order")

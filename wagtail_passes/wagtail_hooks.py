@@ -7,6 +7,7 @@ from wagtail_modeladmin.options import modeladmin_register
 
 from . import audit
 from .admin import PassesAdminGroup
+from .admin.desk import urls as desk_urls
 from .admin.member_chooser import member_chooser_viewset
 from .admin.reports import urls as report_urls
 from .admin.reports.dashboard import add_passes_panel
@@ -28,6 +29,12 @@ def register_member_chooser():
 def register_report_urls():
     """S1, S2: the reports, under /admin/passes-reports/."""
     return [path("passes-reports/", include(report_urls, namespace="wagtail_passes_reports"))]
+
+
+@hooks.register("register_admin_urls")
+def register_desk_urls():
+    """The front desk (member profile, check-in, desk sales, exports), under /admin/passes-desk/."""
+    return [path("passes-desk/", include(desk_urls, namespace="wagtail_passes_desk"))]
 
 
 @hooks.register("construct_homepage_panels")

@@ -87,6 +87,12 @@ PROGRAMME_OUT_OF_RANGE = {
         BEYOND_THE_DATABASE,
         f"{LESS_OR_EQUAL} 720.",
     ),
+    "checkin_over_a_day": ("checkin_opens_minutes", "1441", f"{LESS_OR_EQUAL} 1440."),
+    "checkin_beyond_the_database": (
+        "checkin_opens_minutes",
+        BEYOND_THE_DATABASE,
+        f"{LESS_OR_EQUAL} 1440.",
+    ),
     "capacity_zero": ("default_capacity", "0", AT_LEAST_1),
     "capacity_over_10000": ("default_capacity", "10001", f"{LESS_OR_EQUAL} 10000."),
     "capacity_huge": ("default_capacity", HUGE, f"{LESS_OR_EQUAL} 10000."),
@@ -346,5 +352,6 @@ def test_number_inputs_of_the_programme_form_carry_their_limits(admin):
 
     assert limits("default_capacity") == ("1", "10000")
     assert limits("cancellation_cutoff_hours") == ("0", "720")
+    assert limits("checkin_opens_minutes") == ("0", "1440")
     assert limits("booking_closes_minutes_before") == ("0", "10080")
     assert limits("booking_opens_days_before") == ("0", "730")

@@ -38,6 +38,7 @@ def programme_data(*, pools=(), classes=(), **overrides):
         "booking_opens_days_before": "30",
         "booking_closes_minutes_before": "0",
         "cancellation_cutoff_hours": "24",
+        "checkin_opens_minutes": "30",
         "default_capacity": "12",
         "link_pools": inline_formset([{"id": "", "name": name} for name in pools]),
         "classes": inline_formset([class_row(**row) for row in classes]),

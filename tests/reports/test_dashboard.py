@@ -126,8 +126,8 @@ def test_S1_S2_panel_is_hidden_without_any_view_permission(clock, holders, debts
 
 
 def test_S1_S2_panel_parts_follow_permissions(clock, holders, debts):
-    passes_only = panel(staff_client("view_memberpass").get(HOME))
-    orders_only = panel(staff_client("view_order").get(HOME))
+    passes_only = panel(staff_client("view_memberpass", "view_reports").get(HOME))
+    orders_only = panel(staff_client("view_order", "view_reports").get(HOME))
 
     assert passes_only.find(attrs={"data-passes-expiring": True}) is not None
     assert passes_only.find(attrs={"data-passes-outstanding": True}) is None
@@ -144,3 +144,11 @@ def test_S1_S2_panel_says_when_nothing_is_owed_and_no_session_is_today(clock, ad
     assert "No sessions today." in section.get_text()
     assert "nothing is owed" in section.get_text()
     assert "0 passes expire in the next 7 days" in " ".join(section.get_text().split())
+
+
+def test_S1_S2_panel_totals_need_the_reports_permission(clock, holders, debts):
+    desk = panel(staff_client("view_memberpass", "view_order", "view_booking").get(HOME))
+
+    assert desk.find(attrs={"data-passes-expiring": True}) is None
+    assert desk.find(attrs={"data-passes-outstanding": True}) is None
+    assert "Today's sessions" in desk.get_text()

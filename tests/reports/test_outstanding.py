@@ -244,7 +244,7 @@ def test_S2_a_next_address_off_the_site_is_ignored(admin, debts):
 
 
 def test_S2_action_links_follow_the_change_permissions(clock, debts):
-    viewer = staff_client("view_booking", "view_order")
+    viewer = staff_client("view_booking", "view_order", "view_reports")
 
     response = viewer.get(URL)
 
@@ -257,7 +257,7 @@ def test_S2_action_links_follow_the_change_permissions(clock, debts):
 
 
 def test_S2_needs_a_view_permission_on_bookings_or_orders(clock, debts):
-    nobody = staff_client("view_memberpass")
+    nobody = staff_client("view_memberpass", "view_reports")
 
     assert nobody.get(URL).status_code in (302, 403)
     assert nobody.get(URL, {"export": "xlsx"}).status_code in (302, 403)
@@ -265,8 +265,8 @@ def test_S2_needs_a_view_permission_on_bookings_or_orders(clock, debts):
 
 
 def test_S2_shows_only_what_the_user_may_see(clock, debts):
-    orders_only = staff_client("view_order", "change_order")
-    bookings_only = staff_client("view_booking", "change_booking")
+    orders_only = staff_client("view_order", "change_order", "view_reports")
+    bookings_only = staff_client("view_booking", "change_booking", "view_reports")
 
     orders = orders_only.get(URL)
     bookings = bookings_only.get(URL)
@@ -278,8 +278,15 @@ def test_S2_shows_only_what_the_user_may_see(clock, debts):
     assert list(action_links(bookings)) == ["Paid at the desk"]
 
 
+def test_S2_needs_the_reports_permission(clock, debts):
+    desk = staff_client("view_booking", "view_order", "change_booking", "sell_at_desk")
+
+    assert desk.get(URL).status_code in (302, 403)
+    assert desk.get(URL, {"export": "xlsx"}).status_code in (302, 403)
+
+
 def test_S2_is_an_item_of_the_passes_menu(clock, debts):
-    allowed = staff_client("view_order")
+    allowed = staff_client("view_order", "view_reports")
     home = reverse("wagtailadmin_home")
 
     assert "Outstanding payments" in sidebar_menu(allowed.get(home))["Passes"]

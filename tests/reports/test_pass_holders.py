@@ -332,8 +332,8 @@ def test_S1_commitment_column_shows_payments_made_and_to_go(admin, holders):
 
 
 def test_S1_needs_the_view_member_pass_permission(clock, holders):
-    without = staff_client("view_booking", "view_order")
-    allowed = staff_client("view_memberpass")
+    without = staff_client("view_booking", "view_order", "view_reports")
+    allowed = staff_client("view_memberpass", "view_reports")
 
     assert without.get(URL).status_code in (302, 403)
     assert without.get(URL, {"export": "csv"}).status_code in (302, 403)
@@ -341,9 +341,19 @@ def test_S1_needs_the_view_member_pass_permission(clock, holders):
     assert allowed.get(URL).status_code == 200
 
 
+def test_S1_needs_the_reports_permission(clock, holders):
+    desk = staff_client("view_memberpass", "view_booking", "view_order")
+
+    assert desk.get(URL).status_code in (302, 403)
+    assert desk.get(URL, {"export": "csv"}).status_code in (302, 403)
+    assert "Pass holders" not in sidebar_menu(desk.get(reverse("wagtailadmin_home"))).get(
+        "Passes", []
+    )
+
+
 def test_S1_is_an_item_of_the_passes_menu_for_those_who_may_see_it(clock, holders):
-    allowed = staff_client("view_memberpass")
-    without = staff_client("view_booking")
+    allowed = staff_client("view_memberpass", "view_reports")
+    without = staff_client("view_booking", "view_reports")
     home = reverse("wagtailadmin_home")
 
     assert "Pass holders" in sidebar_menu(allowed.get(home))["Passes"]

@@ -58,6 +58,7 @@ class ProgrammeAdmin(PassesModelAdmin):
                     FieldPanel("booking_opens_days_before"),
                     FieldPanel("booking_closes_minutes_before"),
                     FieldPanel("cancellation_cutoff_hours"),
+                    FieldPanel("checkin_opens_minutes"),
                     FieldPanel("default_capacity"),
                 ],
                 heading=_("Attendance settings"),

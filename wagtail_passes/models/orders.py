@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..compat import PAGE_MODEL
 from ..rules.money import CURRENCY_CHOICES, Money
+from .bookings import PaymentMethod
 from .programmes import PRICE_FIELD
 
 #: Units of one product in one order (the Buy button sends 1).
@@ -107,11 +108,25 @@ class Order(models.Model):
         related_name="orders",
         help_text=_("The programme registration this order pays for."),
     )
+    # A sale at the front desk (C2, C6): who sold it. Such an order never expires: unpaid,
+    # it is money the member owes.
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sold at the desk by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("sell_at_desk", _("Can sell at the desk and take payments")),
+            ("view_reports", _("Can see the passes reports")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="wagtail_passes_order_total_not_negative"
@@ -177,6 +192,9 @@ class OrderLine(models.Model):
     )
     # N1: the member opted into auto-renewal at checkout; the passes it issues renew.
     auto_renew = models.BooleanField(_("renew automatically"), default=False)
+    # A desk sale at a price staff changed: the product's price then, and why it changed.
+    list_price = models.DecimalField(_("list price"), null=True, blank=True, **PRICE_FIELD)
+    price_reason = models.CharField(_("why the price changed"), max_length=255, blank=True)
     refund_needed = models.BooleanField(
         _("refund needed"),
         default=False,
@@ -293,6 +311,10 @@ class Payment(models.Model):
             "What the provider refunds and reports refunds of (a Stripe PaymentIntent); "
             "empty while not known."
         ),
+    )
+    # How money recorded by staff was taken (cash, card terminal, transfer, other).
+    method = models.CharField(
+        _("paid by"), max_length=16, choices=PaymentMethod.choices, blank=True
     )
     problem = models.CharField(
         _("problem"),

@@ -24,6 +24,7 @@ from ..bounds import (
     MAX_BOOKING_CLOSES_MINUTES,
     MAX_BOOKING_OPENS_DAYS,
     MAX_CANCELLATION_CUTOFF_HOURS,
+    MAX_CHECKIN_OPENS_MINUTES,
     MAX_CREDIT_COST,
     MAX_SCHEDULE_YEARS,
     MAX_SESSION_MINUTES,
@@ -107,6 +108,15 @@ class Programme(ClusterableModel):
         validators=[MaxValueValidator(MAX_CANCELLATION_CUTOFF_HOURS)],
         help_text=_(
             "Members can cancel until this many hours before the start (at most 720, 30 days)."
+        ),
+    )
+    checkin_opens_minutes = models.PositiveIntegerField(
+        _("check-in opens (minutes before start)"),
+        default=30,
+        validators=[MaxValueValidator(MAX_CHECKIN_OPENS_MINUTES)],
+        help_text=_(
+            "How many minutes before the start the front desk can check members in (at most "
+            "1440, a day). No-shows can be marked only once the session has started."
         ),
     )
     default_capacity = models.PositiveIntegerField(

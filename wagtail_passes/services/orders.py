@@ -67,7 +67,13 @@ from .order_passes import (
     release_unpaid_passes,
     unpaid_passes,
 )
-from .permissions import MANAGE_ORDERS, is_self, require_member_or_staff, require_staff
+from .permissions import (
+    MANAGE_ORDERS,
+    SELL_AT_DESK,
+    is_self,
+    require_member_or_staff,
+    require_staff,
+)
 from .renewals import commitment_progress, lock_pending_renewal_orders, open_renewal
 
 #: Letters members can read out and type without confusing them (no 0/O, 1/I/L, U).
@@ -693,7 +699,7 @@ def _fulfil(order: Order, *, provider, amount, by, now) -> Order:
 
 def mark_paid(order, by, *, reference: str = "") -> Order:
     """Staff record a bank transfer or a payment at the venue (C2): the order is fulfilled."""
-    require_staff(by, MANAGE_ORDERS, CheckoutError)
+    require_staff(by, SELL_AT_DESK, CheckoutError, MANAGE_ORDERS)
     return fulfil_order(
         order, provider=MANUAL, provider_id="", by=by, raw={"note": str(reference)[:500]}
     )

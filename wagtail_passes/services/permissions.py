@@ -24,6 +24,8 @@ ASSIGN_PASSES = "wagtail_passes.add_memberpass"
 MANAGE_SESSIONS = "wagtail_passes.change_session"
 MANAGE_ORDERS = "wagtail_passes.change_order"
 MANAGE_REGISTRATIONS = "wagtail_passes.change_registration"
+SELL_AT_DESK = "wagtail_passes.sell_at_desk"
+VIEW_REPORTS = "wagtail_passes.view_reports"
 
 
 def is_staff(user, permission: str) -> bool:
@@ -54,9 +56,10 @@ def require_member_or_staff(member, by, permission: str, error_class=PassesError
     )
 
 
-def require_staff(by, permission: str, error_class=PassesError) -> None:
-    """Refuse ``by`` unless it is the system or staff."""
-    if by is None or is_staff(by, permission):
+def require_staff(by, permission: str, error_class=PassesError, *alternatives: str) -> None:
+    """Refuse ``by`` unless it is the system or staff holding ``permission`` (or one of
+    the ``alternatives``)."""
+    if by is None or any(is_staff(by, p) for p in (permission, *alternatives)):
         return
     raise error_class(_("Only staff can do this."), code="not_allowed", permission=permission)
 
@@ -124,8 +127,22 @@ def can_view_orders(user) -> bool:
 
 
 def can_manage_orders(user) -> bool:
-    """Mark an order paid (C2) and cancel an unpaid one (C5)."""
+    """Cancel an unpaid order (C5), refund a paid one (C4), resolve payments needing
+    attention; and all a desk seller may do."""
     return is_staff(user, MANAGE_ORDERS)
+
+
+def can_sell_at_desk(user) -> bool:
+    """Sell a product at the desk and take a payment: "Mark paid" (C2, C6). The front desk
+    holds ``sell_at_desk``; whoever may change orders may too."""
+    return is_staff(user, SELL_AT_DESK) or is_staff(user, MANAGE_ORDERS)
+
+
+def can_view_reports(user) -> bool:
+    """The reports (S1 pass holders, S2 outstanding payments) and the home panel's
+    expiring passes and outstanding totals. Each report also needs the permission to see
+    what it lists."""
+    return is_staff(user, VIEW_REPORTS)
 
 
 def can_choose_members(user) -> bool:

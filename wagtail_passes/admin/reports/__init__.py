@@ -8,9 +8,9 @@ docs/decisions.md. ``wagtail_hooks.py`` registers the URLs and the home panel; t
 
 from django.utils.translation import gettext_lazy as _
 
-from ...services.permissions import can_view_passes
 from .base import ReportMenuItem
 from .outstanding import can_view_outstanding
+from .pass_holders import can_view_pass_holders
 
 
 def report_menu_items(order: int) -> list[ReportMenuItem]:
@@ -19,7 +19,7 @@ def report_menu_items(order: int) -> list[ReportMenuItem]:
         ReportMenuItem(
             _("Pass holders"),
             "wagtail_passes_reports:pass_holders",
-            can_view_passes,
+            can_view_pass_holders,
             icon_name="tag",
             order=order,
         ),

@@ -24,7 +24,12 @@ from ...models import BookingStatus, Session
 from ...presentation import format_time, local, local_today
 from ...services.outstanding import outstanding_totals
 from ...services.pass_holders import count_expiring
-from ...services.permissions import can_view_bookings, can_view_orders, can_view_passes
+from ...services.permissions import (
+    can_view_bookings,
+    can_view_orders,
+    can_view_passes,
+    can_view_reports,
+)
 from ...services.staff_alerts import count_open_issues
 from ..attention import issue_urls
 from ..booking_display import register_url
@@ -79,7 +84,7 @@ class PassesTodayPanel(Component):
         context = {"today": local_today()}
         if can_view_bookings(user):
             context["sessions"] = self.sessions()
-        if can_view_passes(user):
+        if can_view_reports(user) and can_view_passes(user):
             context["expiring"] = count_expiring(EXPIRING_DAYS)
             context["expiring_days"] = EXPIRING_DAYS
             context["expiring_url"] = (
@@ -88,7 +93,7 @@ class PassesTodayPanel(Component):
         if can_view_orders(user):
             context["attention"] = count_open_issues()  # one query, none or many
             context["attention_url"] = issue_urls.index_url
-        if can_view_bookings(user) or can_view_orders(user):
+        if can_view_reports(user) and (can_view_bookings(user) or can_view_orders(user)):
             totals = outstanding_totals(dues=can_view_bookings(user), orders=can_view_orders(user))
             context["outstanding"] = [str(total) for total in totals]
             context["outstanding_url"] = reverse("wagtail_passes_reports:outstanding")

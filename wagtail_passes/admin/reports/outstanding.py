@@ -34,6 +34,7 @@ from ...services.permissions import (
     can_manage_orders,
     can_view_bookings,
     can_view_orders,
+    can_view_reports,
 )
 from ...services.renewals import commitment_progress_for
 from ..order_display import may_mark_paid
@@ -48,7 +49,7 @@ MIN_AGE = {"7": 7, "30": 30, "90": 90}
 
 
 def can_view_outstanding(user) -> bool:
-    return can_view_bookings(user) or can_view_orders(user)
+    return can_view_reports(user) and (can_view_bookings(user) or can_view_orders(user))
 
 
 class OutstandingFilterSet(WagtailFilterSet):

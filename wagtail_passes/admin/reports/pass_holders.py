@@ -22,7 +22,7 @@ from ...presentation import EMPTY, local_today, pass_balance, pass_valid_until, 
 from ...rules.standing import renewal
 from ...services.facts import status_today
 from ...services.pass_holders import pass_holders, products_held
-from ...services.permissions import can_view_passes
+from ...services.permissions import can_view_passes, can_view_reports
 from ...services.renewals import commitment_progress_for
 from ..base import NumericPkURLHelper
 from .base import PassesReportView
@@ -32,6 +32,10 @@ member_pass_urls = NumericPkURLHelper(MemberPass)
 
 #: "expiring" filter value -> days from today (today included)
 EXPIRING_WITHIN = {"7": 7, "30": 30}
+
+
+def can_view_pass_holders(user) -> bool:
+    return can_view_reports(user) and can_view_passes(user)
 
 
 class PassHoldersFilterSet(WagtailFilterSet):
@@ -124,7 +128,7 @@ class PassHoldersReportView(PassesReportView):
         "commitment": _("Commitment"),
     }
 
-    can_view = staticmethod(can_view_passes)
+    can_view = staticmethod(can_view_pass_holders)
 
     def get_filtered_queryset(self):
         data = {}

@@ -41,10 +41,12 @@ from ...presentation import local_today
 from ...products import registry
 from ...rules.money import Money
 from ...services import book, generate_sessions, issue_member_pass
+from ...services.staff_roles import ensure_front_desk_group
 
 DEMO_LOGINS = {
     "admin": ("admin", "passes-admin"),
     "member": ("member", "passes-member"),
+    "front desk": ("desk", "passes-desk"),
 }
 
 # programme slug -> (fields, classes); each class: (name, fields, pool name, schedules)
@@ -433,6 +435,8 @@ class Command(BaseCommand):
                 user.is_active = True
                 user.set_password(password)
                 user.save()
+                if role == "front desk":
+                    user.groups.add(ensure_front_desk_group()[0])
                 if role == "member":
                     self._member_history(user)
             self.stdout.write(f"{role.capitalize()} login: {username} / {password}")
