@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +31,8 @@ from ..admin import admin_url, form_token, post_form, sidebar_menu
 pytestmark = pytest.mark.django_db
 
 SELL_URL = reverse("wagtail_passes_desk:sell")
+#: The sale form, whatever the number of products on sale (measured; see the test).
+FORM_QUERIES = 14
 OUTSTANDING_URL = reverse("wagtail_passes_reports:outstanding")
 
 
@@ -359,3 +363,37 @@ def test_k6_assign_gives_a_complimentary_pass_and_points_to_the_desk(admin, ann,
     assert given.is_paid and given.price == 0
     page = soup(admin.get(admin_url("memberpass", "inspect", given.pk)))
     assert "Complimentary, given by admin" in page.get_text(" ", strip=True)
+
+
+# ---- query counts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("products", [1, 8])
+def test_c2_the_sale_form_reads_a_constant_number_of_queries(
+    admin, ann, products, django_assert_num_queries
+):
+    on_sale = [PassPageFactory(stock_limit=50) for _ in range(products)]
+    PassPageFactory(is_archived=True)
+    admin.get(SELL_URL)  # the session and its first token exist
+
+    with django_assert_num_queries(FORM_QUERIES):
+        response = admin.get(SELL_URL, {"member": ann.pk, "product": on_sale[0].pk})
+
+    assert len(response.context["form"].fields["product"].choices) == products + 1
+
+
+def test_c2_the_order_page_with_a_discount_and_a_desk_price_reads_a_constant_number(
+    admin, ann, ten_classes, django_assert_num_queries
+):
+    DiscountCodeFactory(code="SPRING10")
+    online = services.place_order(ann, ten_classes, discount_code="SPRING10")
+    desk_sale = services.sell_at_desk(
+        ann, [DeskLine(ten_classes, 2, "80", "Loyal")], None, paid=True, method="cash"
+    )
+    counts = []
+    for order in (online, desk_sale):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get(admin_url("order", "inspect", order.pk)).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1], counts

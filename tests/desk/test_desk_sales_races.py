@@ -14,6 +14,7 @@ from wagtail_passes.services.desk_sales import DeskLine
 from wagtail_passes.test.factories import PassPageFactory, StaffFactory, UserFactory
 
 from ..admin import form_token
+from ..concurrency.conftest import concurrently  # noqa: F401 (the threads fixture)
 from ..concurrency.test_admin_form_races import send, twin_clients
 from ..concurrency.test_order_races import STAGGER, check_refusals, staggered
 
@@ -23,7 +24,7 @@ SELL_URL = reverse("wagtail_passes_desk:sell")
 SOLD_ALREADY = "This sale was made already; nothing changed."
 
 
-def race_one_sale_form(concurrently, staff, member, product, step):
+def race_one_sale_form(run_together, staff, member, product, step):
     first, second = twin_clients(staff)
     data = {
         "member": member.pk,
@@ -36,7 +37,7 @@ def race_one_sale_form(concurrently, staff, member, product, step):
     before = Order.objects.filter(member=member).count()
 
     results = staggered(
-        concurrently,
+        run_together,
         partial(send, first, SELL_URL, data),
         partial(send, second, SELL_URL, data),
         step=step,
@@ -50,7 +51,7 @@ def race_one_sale_form(concurrently, staff, member, product, step):
     return said
 
 
-def test_c2_the_same_sale_form_sent_twice_at_once_sells_once(concurrently):
+def test_c2_the_same_sale_form_sent_twice_at_once_sells_once(concurrently):  # noqa: F811
     staff = StaffFactory(permissions=["sell_at_desk", "view_order"])
     product = PassPageFactory(price=Decimal("90.00"))
     member = UserFactory()
@@ -60,7 +61,7 @@ def test_c2_the_same_sale_form_sent_twice_at_once_sells_once(concurrently):
         assert "sent twice at the same time" in other or other == SOLD_ALREADY, said
 
 
-def test_c2_without_the_claim_the_orders_token_still_sells_once(concurrently):
+def test_c2_without_the_claim_the_orders_token_still_sells_once(concurrently):  # noqa: F811
     """Every claim granted: both requests reach the service, and the order's unique token
     (the form's) lets one order through; the other is told it was sold already."""
     staff = StaffFactory(permissions=["sell_at_desk", "view_order"])
@@ -72,7 +73,7 @@ def test_c2_without_the_claim_the_orders_token_still_sells_once(concurrently):
             assert SOLD_ALREADY in said, said
 
 
-def test_a1_two_desks_selling_the_last_unit_sell_it_once(concurrently):
+def test_a1_two_desks_selling_the_last_unit_sell_it_once(concurrently):  # noqa: F811
     staff = StaffFactory(permissions=["sell_at_desk"])
     for step in range(len(STAGGER)):
         product = PassPageFactory(stock_limit=1)

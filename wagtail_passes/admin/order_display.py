@@ -63,6 +63,8 @@ def held_or_paid_text(order: Order) -> str:
         return _("Paid %(when)s") % {"when": format_short_moment(order.paid_at)}
     if order.state == OrderState.PENDING and order.expires_at:
         return _("Held until %(when)s") % {"when": format_short_moment(order.expires_at)}
+    if order.state == OrderState.PENDING:  # a desk sale not paid yet: it never expires
+        return _("Owed, does not expire")
     if order.closed_at:
         return format_short_moment(order.closed_at)
     return EMPTY
