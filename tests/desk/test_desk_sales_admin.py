@@ -281,6 +281,12 @@ def test_c2_the_front_desk_sells_and_marks_paid_but_is_not_offered_cancel_or_ref
     assert order.state == OrderState.PAID
 
 
+def test_c2_the_front_desk_may_search_members_to_sell_to(desk):
+    chooser = reverse("passes_member_chooser:choose")
+
+    assert desk.get(chooser).status_code == 200
+
+
 def test_c2_without_sell_at_desk_the_form_and_menu_item_are_not_offered(client, ann):
     viewer = StaffFactory(permissions=["view_order", "add_memberpass"])
     client.force_login(viewer)
