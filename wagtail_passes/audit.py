@@ -54,6 +54,7 @@ ACTIONS = {
     "wagtail_passes.session.change": (_("Change session"), _("Session changed")),
     "wagtail_passes.session.cancel": (_("Cancel session"), _("Session cancelled")),
     "wagtail_passes.order.place": (_("Place order"), _("Order placed")),
+    "wagtail_passes.order.desk_sale": (_("Sell at the desk"), _("Sold at the desk")),
     "wagtail_passes.order.paid": (_("Order paid"), _("Order paid")),
     "wagtail_passes.order.refund_needed": (_("Refund needed"), _("Refund needed")),
     "wagtail_passes.order.cancel": (_("Cancel order"), _("Order cancelled")),

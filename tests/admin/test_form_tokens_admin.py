@@ -116,7 +116,7 @@ def forms(paid, pending, owing, ten_entries, ann):
         ),
         "c2_mark_paid": (
             admin_url("order", "mark_paid", pending.pk),
-            {"reference": "transfer 7", "confirm": "on"},
+            {"method": "bank_transfer", "reference": "transfer 7", "confirm": "on"},
             "This payment was recorded already; nothing changed.",
         ),
         "c5_cancel_order": (
@@ -131,7 +131,7 @@ def forms(paid, pending, owing, ten_entries, ann):
         ),
         "s4_assign": (
             admin_url("memberpass", "assign"),
-            {"member": ann.pk, "product": product.pk, "paid": "on", "reason": "gift"},
+            {"member": ann.pk, "product": product.pk, "reason": "gift"},
             "This pass was assigned already; nothing changed.",
         ),
         "s4_adjust": (

@@ -285,16 +285,17 @@ def test_k6_assign_pass_from_admin_is_logged(admin, ann, superuser):
     assert message.message.strip() == "“Trial” assigned to Ann Lee (ann)."
 
 
-def test_k6_assign_may_leave_it_unpaid(admin, ann):
+def test_k6_an_assigned_pass_is_always_complimentary(admin, ann):
     product = CreditPackPageFactory()
 
-    response = post_form(admin, ASSIGN_URL, {"member": ann.pk, "product": product.pk})
+    response = post_form(admin, ASSIGN_URL, {"member": ann.pk, "product": product.pk, "paid": ""})
 
     assert response.status_code == 302
-    assert MemberPass.objects.get(member=ann).is_paid is False
+    given = MemberPass.objects.get(member=ann)
+    assert given.is_paid is True and given.price == 0
 
 
-def test_k6_assign_form_offers_live_products_and_ticks_paid(admin):
+def test_k6_assign_form_offers_live_products(admin):
     live = PassPageFactory(title="On the site")
     draft = PassPageFactory(title="Draft", live=False)
 
@@ -304,7 +305,7 @@ def test_k6_assign_form_offers_live_products_and_ticks_paid(admin):
     assert live.pk in [getattr(value, "value", value) for value in choices]
     assert "Draft" not in response.content.decode()
     assert draft.pk not in [getattr(value, "value", value) for value in choices]
-    assert response.context["form"]["paid"].value() is True
+    assert "paid" not in response.context["form"].fields  # K6: always complimentary
 
 
 @pytest.mark.parametrize(

@@ -250,7 +250,9 @@ def test_c3_mark_paid_issues_the_passes_once_and_a_second_post_changes_nothing(
     assert admin.get(mark_paid_url(order)).status_code == 200
 
     response = post_form(
-        admin, mark_paid_url(order), {"reference": "IBAN transfer 7", "confirm": "on"}
+        admin,
+        mark_paid_url(order),
+        {"method": "bank_transfer", "reference": "IBAN transfer 7", "confirm": "on"},
     )
 
     assert response.status_code == 302 and response["Location"] == inspect_url(order)
@@ -260,15 +262,16 @@ def test_c3_mark_paid_issues_the_passes_once_and_a_second_post_changes_nothing(
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     [payment] = order.payments.all()
-    assert (payment.provider, payment.amount, payment.raw) == (
+    assert (payment.provider, payment.amount, payment.raw, payment.method) == (
         "manual",
         Decimal("180.00"),
         {"note": "IBAN transfer 7"},
+        "bank_transfer",
     )
     assert MemberPass.objects.filter(member=ann, order_line__order=order).count() == 2
     before = snapshot()
 
-    again = post_form(admin, mark_paid_url(order), {"confirm": "on"})
+    again = post_form(admin, mark_paid_url(order), {"method": "cash", "confirm": "on"})
 
     assert again.status_code == 302
     message = messages_of(again)[-1]  # the first POST's message was never shown
@@ -283,7 +286,8 @@ def test_mark_paid_needs_the_confirmation(admin, ann, ten_classes):
     response = post_form(admin, mark_paid_url(order), {"reference": "x"})
 
     assert form_errors(response) == {
-        "confirm": ["Tick this to confirm that the payment has arrived."]
+        "method": ["Choose how the member paid."],
+        "confirm": ["Tick this to confirm that the payment has arrived."],
     }
     assert snapshot() == before
 
@@ -293,7 +297,7 @@ def test_mark_paid_refuses_a_cancelled_order_as_a_form_error(admin, ann, ten_cla
     services.cancel_order(order, by=ann)
     before = snapshot()
 
-    response = post_form(admin, mark_paid_url(order), {"confirm": "on"})
+    response = post_form(admin, mark_paid_url(order), {"method": "cash", "confirm": "on"})
 
     assert form_errors(response) == {"__all__": ["This order was cancelled."]}
     assert snapshot() == before
@@ -303,7 +307,9 @@ def test_mark_paid_note_too_long_is_a_field_error(admin, ann, ten_classes):
     order = order_of(ann, ten_classes)
     before = snapshot()
 
-    response = post_form(admin, mark_paid_url(order), {"reference": "x" * 501, "confirm": "on"})
+    response = post_form(
+        admin, mark_paid_url(order), {"method": "cash", "reference": "x" * 501, "confirm": "on"}
+    )
 
     assert "reference" in form_errors(response)
     assert snapshot() == before
@@ -380,12 +386,13 @@ def test_change_order_permission_may_mark_paid(client, ann, ten_classes):
     order = order_of(ann, ten_classes)
     user = staff(client, "change_order")
 
-    response = post_form(client, mark_paid_url(order), {"confirm": "on"})
+    response = post_form(client, mark_paid_url(order), {"method": "cash", "confirm": "on"})
 
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     assert order.payments.get().recorded_by == user
+    assert order.payments.get().method == "cash"
 
 
 def test_no_add_edit_or_delete_by_hand(admin, ann, ten_classes):

@@ -25,6 +25,7 @@ PASSES_MENU = [
     "Payments needing attention",
     "Registrations",
     "Discount codes",
+    "Sell at the desk",  # the front desk (C2, C6)
     "Pass holders",  # the reports (S1, S2) follow the lists
     "Outstanding payments",
 ]

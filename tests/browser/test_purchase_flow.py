@@ -101,6 +101,7 @@ def test_c1_c3_visitor_signs_up_buys_by_bank_transfer_staff_mark_paid_pass_books
         staff.get_by_role("link", name="Orders").click()
         staff.get_by_role("link", name=reference).first.click()
         staff.get_by_role("link", name="Mark paid").first.click()
+        staff.get_by_label("Bank transfer", exact=True).check()
         staff.get_by_label("Note").fill("Bank statement 14 March")
         staff.get_by_label(re.compile("The payment has arrived")).check()
         shot(staff, tmp_path, "05-admin-mark-paid")

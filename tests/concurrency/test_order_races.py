@@ -137,7 +137,8 @@ def test_c3_two_staff_posting_mark_paid_at_once_in_the_admin(concurrently):
     tokens = {client: form_token(client.get(url)) for client in clients}
 
     def post(client):
-        response = client.post(url, {"confirm": "on", "form_token": tokens[client]})
+        data = {"method": "cash", "confirm": "on", "form_token": tokens[client]}
+        response = client.post(url, data)
         assert response.status_code == 302
         return [str(message).strip() for message in get_messages(response.wsgi_request)]
 

@@ -80,12 +80,12 @@ def test_u5_cancelled_unpaid_membership_never_bought_the_members_only_product(cl
     assert not MemberPass.objects.filter(member=member, product=members_only).exists()
 
 
-def test_u5_a_membership_staff_assigned_unpaid_counts_one_awaiting_its_transfer_does_not(club):
+def test_u5_a_membership_staff_gave_counts_one_awaiting_its_transfer_does_not(club):
     membership, members_only = club
     ordered, given = UserFactory(), UserFactory()
     services.place_order(ordered, membership)
-    assigned = services.assign_pass(given, membership, StaffFactory(), paid=False)
-    assert assigned.is_paid is False
+    assigned = services.assign_pass(given, membership, StaffFactory())
+    assert assigned.is_paid is True  # K6: complimentary
 
     assert refusal(services.place_order, ordered, members_only).code == "membership_required"
     assert services.place_order(given, members_only).state == "pending"

@@ -219,7 +219,7 @@ def test_S2_mark_paid_from_the_list_comes_back_to_it(admin, debts):
     (link,) = [url for url in links["Mark paid"] if f"/mark_paid/{order.pk}/" in url]
 
     token = form_token(admin.get(link))
-    data = {"confirm": "on", "next": URL, "form_token": token}
+    data = {"method": "cash", "confirm": "on", "next": URL, "form_token": token}
     response = admin.post(urlsplit(link).path, data)
 
     assert response.status_code == 302, response.context["form"].errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms_bookings import DESK_METHODS
 from .forms_passes import PassActionForm
 
 #: The longest note kept with a payment (``services.orders.mark_paid`` keeps 500).
@@ -17,8 +18,17 @@ NOTE_MAX_LENGTH = 500
 
 
 class MarkPaidForm(PassActionForm):
-    """C2: staff record that the bank transfer (or the payment at the venue) arrived."""
+    """C2, C6: staff record that the member paid: how (cash, card terminal, bank transfer,
+    other) and a note; the service records who."""
 
+    error_fields = {"invalid_method": "method"}
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=DESK_METHODS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the member paid.")},
+    )
     reference = forms.CharField(
         label=_("Note"),
         required=False,

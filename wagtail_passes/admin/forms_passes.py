@@ -41,7 +41,8 @@ class ProductChoiceField(forms.ModelChoiceField):
 
 
 class AssignPassForm(PassActionForm):
-    """K6: give a product to a member by hand."""
+    """K6: give a product to a member by hand, free of charge (complimentary). A pass the
+    member pays for is sold at the desk instead."""
 
     error_fields = {"not_a_product": "product"}
 
@@ -52,17 +53,11 @@ class AssignPassForm(PassActionForm):
         empty_label=_("Choose a pass or credit pack"),
         help_text=_("Any live pass or credit pack, also one that is no longer on sale."),
     )
-    paid = forms.BooleanField(
-        label=_("Counts as paid"),
-        required=False,
-        initial=True,
-        help_text=_("Untick when the member still has to pay for it."),
-    )
     reason = forms.CharField(
-        label=_("Why"),
+        label=_("Why it is given free"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Kept in the pass's ledger with your name."),
+        help_text=_("A prize or a trial, for example. Kept in the pass's ledger with your name."),
     )
 
     def __init__(self, *args, **kwargs):

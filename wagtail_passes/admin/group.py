@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.options import ModelAdminGroup
 
+from ..services.permissions import can_sell_at_desk
 from .attention import PaymentIssueAdmin
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
@@ -14,6 +15,7 @@ from .orders import OrderAdmin
 from .programmes import ProgrammeAdmin
 from .registrations import RegistrationAdmin
 from .reports import report_menu_items
+from .reports.base import ReportMenuItem
 from .schedules import ScheduleAdmin
 from .sessions import SessionAdmin
 
@@ -38,4 +40,12 @@ class PassesAdminGroup(ModelAdminGroup):
     def get_submenu_items(self):
         # The models' lists, then the reports (S1, S2), each shown to who may see it.
         items = super().get_submenu_items()
+        items.append(sell_at_desk_menu_item(order=len(items) + 1))
         return items + report_menu_items(order=len(items) + 1)
+
+
+def sell_at_desk_menu_item(order: int) -> ReportMenuItem:
+    """C2, C6: "Sell at the desk", for whoever may sell there."""
+    return ReportMenuItem(
+        _("Sell at the desk"), "wagtail_passes_desk:sell", can_sell_at_desk, "tag", order
+    )

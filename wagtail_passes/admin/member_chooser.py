@@ -1,9 +1,10 @@
 """Choosing a member in the admin: Wagtail's chooser modal over the site's users,
 searched by name, username or email.
 
-Used by "Assign a pass" and "Book a member". Only staff who may assign passes or
-manage bookings can open it (it lists members' names and addresses). The widget is
-not registered for other forms, so the host's own user fields are left alone.
+Used by "Assign a pass", "Book a member" and "Sell at the desk". Only staff who may
+assign passes, manage bookings or sell at the desk can open it (it lists members' names
+and addresses). The widget is not registered for other forms, so the host's own user
+fields are left alone.
 """
 
 from __future__ import annotations

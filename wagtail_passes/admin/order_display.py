@@ -1,7 +1,8 @@
 """Who may act on orders, and orders in words, for the admin screens.
 
 The list, an order's page and its history need ``view_order`` (or ``change_order``);
-"Mark paid", "Cancel order" and "Refund" need ``change_order`` (``services.permissions``).
+"Mark paid" needs ``sell_at_desk`` (the front desk takes payments) or ``change_order``;
+"Cancel order" and "Refund" need ``change_order`` (``services.permissions``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ from ..models import Order, OrderState
 from ..models.orders import PAID_STATES
 from ..presentation import EMPTY, format_short_moment
 from ..rules.money import Money
-from ..services.permissions import can_manage_orders, can_view_orders
+from ..services.permissions import can_manage_orders, can_sell_at_desk, can_view_orders
 from .display import ReadOnlyPermissionHelper
 
 
 class OrderPermissionHelper(ReadOnlyPermissionHelper):
-    """View (or change) to see; change to mark paid and cancel. Orders are never created,
-    edited or deleted through a generic form, superusers included."""
+    """View (or change) to see; the desk (or change) to mark paid; change to cancel and
+    refund. Orders are never created, edited or deleted through a generic form,
+    superusers included."""
 
     can_view = staticmethod(can_view_orders)
 
     def user_can_manage(self, user):
+        """Cancel an unpaid order, refund a paid one (C4, C5)."""
         return can_manage_orders(user)
+
+    def user_can_mark_paid(self, user):
+        """Record a payment taken by hand (C2, C6): the front desk too."""
+        return can_sell_at_desk(user)
 
 
 def money_text(amount, currency: str) -> str:
@@ -56,6 +63,8 @@ def held_or_paid_text(order: Order) -> str:
         return _("Paid %(when)s") % {"when": format_short_moment(order.paid_at)}
     if order.state == OrderState.PENDING and order.expires_at:
         return _("Held until %(when)s") % {"when": format_short_moment(order.expires_at)}
+    if order.state == OrderState.PENDING:  # a desk sale not paid yet: it never expires
+        return _("Owed, does not expire")
     if order.closed_at:
         return format_short_moment(order.closed_at)
     return EMPTY

@@ -11,6 +11,7 @@ run in a transaction); success returns to the order's page with a message.
 from __future__ import annotations
 
 from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from ..models import (
     OrderState,
     PassStatus,
     PaymentIssue,
+    PaymentMethod,
     PaymentProblem,
     PaymentState,
     RefundState,
@@ -96,7 +98,10 @@ class OrderInspectView(InspectView):
         self.instance_pk = unquote(instance_pk)
         self.pk_quoted = quote(self.instance_pk)
         self.instance = get_object_or_404(
-            Order.objects.select_related("member", "registration__programme"), pk=self.instance_pk
+            Order.objects.select_related(
+                "member", "sold_by", "registration__programme", "discount_redemption__code"
+            ),
+            pk=self.instance_pk,
         )
 
     def get_page_title(self):
@@ -118,16 +123,23 @@ class OrderInspectView(InspectView):
             (_("Payment method"), provider_text(order.provider)),
             (_("Total"), money_text(order.total, order.currency)),
             (_("Placed"), format_short_moment(order.created_at)),
-            (
-                _("Held until"),
-                format_short_moment(order.expires_at) if order.expires_at else EMPTY,
-            ),
+            (_("Held until"), self.held_until(order)),
             (_("Paid at"), format_short_moment(order.paid_at) if order.paid_at else EMPTY),
             (_("Cancelled or expired at"), closed),
         ]
+        if order.sold_by_id:
+            rows.insert(5, (_("Sold at the desk by"), person(order.sold_by)))
         if order.registration_id:
             rows.append((_("Registration"), self.registration_value(order.registration)))
         return [{"label": label, "value": value} for label, value in rows]
+
+    @staticmethod
+    def held_until(order) -> str:
+        if order.expires_at:
+            return format_short_moment(order.expires_at)
+        if order.state == OrderState.PENDING:  # a desk sale owed: it never expires
+            return gettext("Does not expire: the member owes it")
+        return EMPTY
 
     def registration_value(self, registration):
         """The programme the order registers for, linked to the registration's page for
@@ -138,19 +150,49 @@ class OrderInspectView(InspectView):
         return format_html('<a href="{}">{}</a>', url, registration.programme)
 
     def line_rows(self, lines):
+        """Each line at its price before any discount, then the discount it got as a row of
+        its own ("Discount SPRING10  − €5.00"); a desk sale's changed price says the list
+        price and why."""
         order = self.instance
-        return [
-            {
-                "title": line.title,
-                "quantity": line.quantity,
-                "unit_price": money_text(line.unit_price, order.currency),
-                "discount": money_text(line.discount, order.currency) if line.discount else EMPTY,
-                "total": money_text(line.total, order.currency),
-                "booking_id": line.booking_id,
-                "refund_needed": line.refund_needed,
-            }
-            for line in lines
-        ]
+        rows = []
+        for line in lines:
+            changed = line.list_price is not None and line.list_price != line.unit_price
+            rows.append(
+                {
+                    "title": line.title,
+                    "quantity": line.quantity,
+                    "unit_price": money_text(line.unit_price, order.currency),
+                    "total": money_text(line.total + line.discount, order.currency),
+                    "booking_id": line.booking_id,
+                    "refund_needed": line.refund_needed,
+                    "price_change": (
+                        gettext("Sold at %(price)s instead of the list price of %(list)s: %(why)s")
+                        % {
+                            "price": money_text(line.unit_price, order.currency),
+                            "list": money_text(line.list_price, order.currency),
+                            "why": line.price_reason or EMPTY,
+                        }
+                        if changed
+                        else ""
+                    ),
+                }
+            )
+            if line.discount:
+                rows.append(
+                    {
+                        "is_discount": True,
+                        "title": self.discount_title(),
+                        "total": "− " + money_text(line.discount, order.currency),
+                    }
+                )
+        return rows
+
+    def discount_title(self) -> str:
+        try:
+            code = self.instance.discount_redemption.code.code
+        except ObjectDoesNotExist:
+            return gettext("Discount")
+        return gettext("Discount %(code)s") % {"code": code}
 
     def terms_rows(self, lines):
         return [
@@ -175,7 +217,12 @@ class OrderInspectView(InspectView):
     def payment_rows(self):
         return [
             {
-                "provider": provider_text(payment.provider),
+                # How staff took it (cash, card terminal...), else the provider.
+                "provider": (
+                    PaymentMethod(payment.method).label
+                    if payment.method
+                    else provider_text(payment.provider)
+                ),
                 "provider_id": payment.provider_id or EMPTY,
                 "amount": money_text(payment.amount, payment.currency),
                 "state": PaymentState(payment.state).label,
@@ -223,6 +270,7 @@ class OrderInspectView(InspectView):
         return super().get_context_data(
             issue_rows=self.issue_rows(),
             line_rows=self.line_rows(lines),
+            order_total=money_text(self.instance.total, self.instance.currency),
             terms_rows=self.terms_rows(lines),
             payment_rows=self.payment_rows(),
             refund_rows=self.refund_rows(),
@@ -317,17 +365,24 @@ class OrderActionView(OneTimeFormMixin, InstanceSpecificView, FormView):
 
 
 class MarkPaidView(OrderActionView):
-    """C2/C3: the transfer arrived; the order is paid and its member passes are issued,
-    once. A second POST (a double click, another tab) changes nothing and says so."""
+    """C2/C3/C6: the member paid (cash, card terminal, bank transfer...); the order is paid
+    and its member passes are issued (or become paid), once. The payment records how and
+    who took it. A second POST (a double click, another tab) changes nothing and says so.
+    Offered to the front desk (``sell_at_desk``) as well as to order managers."""
 
     page_title = _("Mark paid")
     form_class = MarkPaidForm
     done_already = _("This payment was recorded already; nothing changed.")
     submit_label = _("Mark paid")
     intro = _(
-        "Record that the member paid this order by bank transfer or at the venue. The "
-        "member passes are issued at once and the member is emailed."
+        "Record that the member paid this order: how they paid, and a note such as the "
+        "transfer's reference or a receipt number. You are recorded as who took the "
+        "payment. The member passes are issued (or become paid) at once and the member "
+        "is emailed."
     )
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_mark_paid(user)
 
     @property
     def can_submit(self):
@@ -358,8 +413,10 @@ class MarkPaidView(OrderActionView):
     def perform(self, form):
         # The service decides under the order's row lock: of two clicks at once exactly one
         # marks it paid, and the other learns (``fulfilled_now``) that it already was.
-        reference = form.cleaned_data["reference"]
-        order = mark_paid(self.instance, self.request.user, reference=reference)
+        data = form.cleaned_data
+        order = mark_paid(
+            self.instance, self.request.user, method=data["method"], reference=data["reference"]
+        )
         if not order.fulfilled_now:
             messages.warning(self.request, self.already_paid_text(order))
             return None

@@ -7,7 +7,8 @@ show them; the actions call ``services.mark_paid``, ``services.cancel_order`` an
 ``services.refund_order``.
 
 Permissions: the list, the order's page and its history need ``view_order`` (or
-``change_order``); the actions need ``change_order``.
+``change_order``); "Mark paid" needs ``sell_at_desk`` (or ``change_order``); "Cancel
+order" and "Refund" need ``change_order``.
 """
 
 from __future__ import annotations
@@ -45,15 +46,29 @@ class OrderButtonHelper(ButtonHelper):
     """Inspect per order; on the order's page also "Mark paid", "Cancel order" and
     "Refund" (while the order's state allows them) and "History"."""
 
+    #: (action, label, title, offered for the order, who may: a permission helper method)
     TOOLS = (
         (
             "mark_paid",
             _("Mark paid"),
             _("The payment arrived: issue the member passes"),
             may_mark_paid,
+            "user_can_mark_paid",
         ),
-        ("cancel", _("Cancel order"), _("Cancel it and release the stock it holds"), may_cancel),
-        ("refund", _("Refund"), _("Give back what was paid, whole or in part"), may_refund),
+        (
+            "cancel",
+            _("Cancel order"),
+            _("Cancel it and release the stock it holds"),
+            may_cancel,
+            "user_can_manage",
+        ),
+        (
+            "refund",
+            _("Refund"),
+            _("Give back what was paid, whole or in part"),
+            may_refund,
+            "user_can_manage",
+        ),
     )
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
@@ -61,21 +76,19 @@ class OrderButtonHelper(ButtonHelper):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if "inspect" not in exclude:  # the list: inspect only
             return buttons
-        if self.permission_helper.user_can_manage(self.request.user):
-            pk = quote(obj.pk)
-            for action, label, title, offered in self.TOOLS:
-                if action not in exclude and offered(obj):
-                    classnames = ["button-secondary", *(classnames_add or [])]
-                    buttons.append(
-                        {
-                            "url": self.url_helper.get_action_url(action, pk),
-                            "label": label,
-                            "classname": self.finalise_classname(
-                                classnames, classnames_exclude or []
-                            ),
-                            "title": title,
-                        }
-                    )
+        pk = quote(obj.pk)
+        for action, label, title, offered, may in self.TOOLS:
+            allowed = getattr(self.permission_helper, may)(self.request.user)
+            if allowed and action not in exclude and offered(obj):
+                classnames = ["button-secondary", *(classnames_add or [])]
+                buttons.append(
+                    {
+                        "url": self.url_helper.get_action_url(action, pk),
+                        "label": label,
+                        "classname": self.finalise_classname(classnames, classnames_exclude or []),
+                        "title": title,
+                    }
+                )
         buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
         return buttons
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -39,6 +40,7 @@ from ..rules.money import Money
 from ..rules.standing import renewal as renewal_words
 from ..services import adjust_pass, assign_pass, cancel_pass, extend_pass, hold_pass
 from ..services.facts import status_today
+from ..services.permissions import can_sell_at_desk
 from ..services.renewals import (
     commitment_progress,
     describe_renewal,
@@ -86,6 +88,10 @@ class MemberPassInspectView(InspectView):
         paid = yes_no(member_pass.is_paid)
         if member_pass.paid_at:
             paid = f"{paid} ({format_short_moment(member_pass.paid_at)})"
+        if member_pass.is_paid and member_pass.assigned_by_id:  # K6: given free
+            paid = gettext("Complimentary, given by %(staff)s") % {
+                "staff": person(member_pass.assigned_by)
+            }
         rows = [
             (_("Member"), person(member_pass.member)),
             (_("Product"), member_pass.product.title if member_pass.product else EMPTY),
@@ -236,16 +242,30 @@ class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
 
 
 class AssignPassView(PassActionView):
-    """K6: give any product to a member by hand, logged in the ledger with who and why."""
+    """K6: give any product to a member by hand, free of charge (complimentary), logged
+    in the ledger with who and why. Points to "Sell at the desk" for a pass the member
+    pays for."""
 
     page_title = _("Assign a pass")
     form_class = AssignPassForm
     done_already = _("This pass was assigned already; nothing changed.")
-    intro = _(
-        "The member gets their own copy of the product's rules, at no charge. The ledger "
-        "records that you assigned it, and why."
-    )
     submit_label = _("Assign")
+
+    @property
+    def intro(self):
+        text = gettext(
+            "The member gets their own copy of the product's rules, free of charge: the pass "
+            "is complimentary. The ledger records that you gave it, and why."
+        )
+        if not can_sell_at_desk(self.request.user):
+            return text
+        return format_html(
+            '{} {} <a href="{}">{}</a>',
+            text,
+            gettext("For a pass the member pays for, now or later:"),
+            reverse("wagtail_passes_desk:sell"),
+            gettext("Sell at the desk"),
+        )
 
     def check_action_permitted(self, user):
         return self.permission_helper.user_can_assign(user)
@@ -256,11 +276,7 @@ class AssignPassView(PassActionView):
     def perform(self, form):
         data = form.cleaned_data
         return assign_pass(
-            data["member"],
-            data["product"],
-            by=self.request.user,
-            paid=data["paid"],
-            reason=data["reason"],
+            data["member"], data["product"], by=self.request.user, reason=data["reason"]
         )
 
     def member_pass_of(self, result):

@@ -10,6 +10,7 @@ from .attendance import mark_attendance, record_desk_payment
 from .booking import book, cancel_booking
 from .booking_core import no_valid_pass, places_left, places_taken
 from .daily import DailyReport, run_daily
+from .desk_sales import DeskLine, DeskQuote, quote_desk_sale, sell_at_desk
 from .dues import place_dues_order, quote_dues
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
 from .feeds import member_feed_token, reset_feed_token
@@ -67,6 +68,10 @@ __all__ = [
     "fulfil_order",
     "mark_paid",
     "place_dues_order",
+    "DeskLine",
+    "DeskQuote",
+    "quote_desk_sale",
+    "sell_at_desk",
     "place_order",
     "quote_dues",
     "quote",

@@ -39,6 +39,7 @@ from ..models import (
     OrderLine,
     OrderState,
     Payment,
+    PaymentMethod,
     PaymentState,
     ProductMixin,
     Renewal,
@@ -697,12 +698,36 @@ def _fulfil(order: Order, *, provider, amount, by, now) -> Order:
     return order
 
 
-def mark_paid(order, by, *, reference: str = "") -> Order:
-    """Staff record a bank transfer or a payment at the venue (C2): the order is fulfilled."""
+def check_payment_method(method, *, required: bool = True) -> str:
+    """How staff took a payment: a desk method (cash, card terminal, bank transfer, other;
+    never "online"). "" only when not ``required``. Refused with ``invalid_method``."""
+    method = str(method or "")
+    if (not method and not required) or (
+        method in PaymentMethod.values and method != PaymentMethod.ONLINE
+    ):
+        return method
+    raise CheckoutError(_("Choose how the member paid."), code="invalid_method")
+
+
+def mark_paid(order, by, *, method: str = "", reference: str = "") -> Order:
+    """Staff record a payment taken by hand (C2, C6): a bank transfer, or at the desk in
+    cash, by card terminal or otherwise (``method``, a ``PaymentMethod`` other than
+    "online"; "" leaves it unsaid, for host code written before it). The order is
+    fulfilled (``fulfil_order``, once) and its payment records ``method`` and who took it
+    (``recorded_by``). Refused: ``not_allowed`` without ``sell_at_desk`` or
+    ``change_order``; ``invalid_method``."""
     require_staff(by, SELL_AT_DESK, CheckoutError, MANAGE_ORDERS)
-    return fulfil_order(
-        order, provider=MANUAL, provider_id="", by=by, raw={"note": str(reference)[:500]}
-    )
+    method = check_payment_method(method, required=False)
+    with transaction.atomic():
+        order = fulfil_order(
+            order, provider=MANUAL, provider_id="", by=by, raw={"note": str(reference)[:500]}
+        )
+        if order.fulfilled_now and method:
+            payment = order.payments.filter(provider=MANUAL, state=PaymentState.SUCCEEDED)
+            payment = payment.latest("pk")  # recorded under the order's lock just now
+            payment.method = method
+            payment.save(update_fields=["method"])
+    return order
 
 
 # ---- cancelling and expiring (C5) ------------------------------------------------------

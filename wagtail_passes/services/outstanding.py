@@ -8,6 +8,8 @@ session that has not started yet is not outstanding: the member may still cancel
 
 An order is *overdue* once its hold has ended (``expires_at`` passed, the expiry job
 has not run yet) or it was placed more than ``BANK_TRANSFER_HOLD_DAYS`` days ago.
+An unpaid desk sale (``services.desk_sales``: ``Order.sold_by`` set, no hold) is an order
+awaiting payment like any other, listed until it is paid or cancelled; it never expires.
 Ages are whole days in the site's time zone (V5): since the session's day for an amount
 due, since the day the order was placed for an order.
 """
@@ -69,7 +71,7 @@ def pending_orders(programme_id: int | None = None):
     register for it, pay amounts due of its sessions or book one of them."""
     orders = (
         Order.objects.filter(state=OrderState.PENDING)
-        .select_related("member", "renewal__member_pass")
+        .select_related("member", "sold_by", "renewal__member_pass")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
     )
     if programme_id is not None:

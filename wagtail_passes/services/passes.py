@@ -152,24 +152,41 @@ def issue_member_pass(
 
 
 def assign_pass(member, product, by, paid: bool = True, reason: str = "") -> MemberPass:
-    """K6: staff give a product to a member by hand, without payment, logged. The pass
-    then settles the member's unpaid bookings it can pay (R2)."""
+    """K6: staff give a product to a member by hand, free of charge, logged: the pass is
+    complimentary — paid, at price 0, ``assigned_by`` the giver. It then settles the
+    member's unpaid bookings it can pay (R2). A pass the member pays for is sold at the
+    desk instead (``services.desk_sales.sell_at_desk``: an order, paid or owed), so
+    ``paid=False`` (an unpaid pass at 0.00, money nobody would ever ask for) is refused
+    with ``not_complimentary``."""
     require_staff(by, ASSIGN_PASSES, PassError)
-    note = _("Assigned by %(staff)s") % {"staff": by} if by is not None else _("Assigned")
+    if paid is not True:
+        raise PassError(
+            _(
+                "An assigned pass is complimentary. To give a pass the member pays for, "
+                "sell it at the desk."
+            ),
+            code="not_complimentary",
+        )
+    note = (
+        _("Complimentary, given by %(staff)s") % {"staff": by}
+        if by is not None
+        else _("Complimentary")
+    )
     if reason.strip():
         note = f"{note}: {reason.strip()}"
     with transaction.atomic():
         member_pass = issue_member_pass(
-            member, product, paid=paid, by=by, price=Decimal(0), reason=note, assigned=True
+            member, product, paid=True, by=by, price=Decimal(0), reason=note, assigned=True
         )
         log_action(
             member_pass,
             "wagtail_passes.pass.assign",
             by,
-            _("Assigned “%(title)s” to %(member)s")
+            _("Gave “%(title)s” to %(member)s, complimentary")
             % {"title": member_pass.title, "member": member},
             reason=reason.strip(),
-            paid=paid,
+            paid=True,
+            complimentary=True,
         )
     return member_pass
 

@@ -146,8 +146,9 @@ def can_view_reports(user) -> bool:
 
 
 def can_choose_members(user) -> bool:
-    """Search the site's users by name and address: only to assign a pass or book one."""
-    return can_assign_passes(user) or can_manage_bookings(user)
+    """Search the site's users by name and address: only to assign a pass, book one or
+    sell at the desk."""
+    return can_assign_passes(user) or can_manage_bookings(user) or can_sell_at_desk(user)
 
 
 def can_view_registrations(user) -> bool:

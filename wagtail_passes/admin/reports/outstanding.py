@@ -6,7 +6,9 @@ lead to the existing staff actions, which come back here.
 
 Who sees what: amounts due need ``view_booking`` (``can_view_bookings``), orders
 ``view_order`` (``can_view_orders``); the report is open to anyone with either and lists
-only what they may see. The action links follow ``change_booking`` and ``change_order``.
+only what they may see. "Paid at the desk" follows ``change_booking``; "Mark paid" is
+offered to whoever may take a payment at the desk (``sell_at_desk``, or ``change_order``).
+An unpaid desk sale is an order awaiting payment that never expires.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ...presentation import EMPTY, format_session_time, person
 from ...services.outstanding import DUE, outstanding, totals_by_currency
 from ...services.permissions import (
     can_manage_bookings,
-    can_manage_orders,
+    can_sell_at_desk,
     can_view_bookings,
     can_view_orders,
     can_view_reports,
@@ -202,7 +204,7 @@ class OutstandingReportView(PassesReportView):
                 "wagtail_passes_booking_modeladmin_desk_payment", args=[quote(item.booking.pk)]
             )
             links.append((f"{url}?{self.return_query}", gettext("Paid at the desk")))
-        if item.order is not None and can_manage_orders(user) and may_mark_paid(item.order):
+        if item.order is not None and can_sell_at_desk(user) and may_mark_paid(item.order):
             url = reverse("wagtail_passes_order_modeladmin_mark_paid", args=[quote(item.order.pk)])
             links.append((f"{url}?{self.return_query}", gettext("Mark paid")))
         return format_html_join(
@@ -215,7 +217,12 @@ class OutstandingReportView(PassesReportView):
             session = item.booking.session
             return format_session_time(session), str(session.programme_class.programme)
         titles = ", ".join(line.title for line in item.order.lines.all())
-        text = gettext("Order %(reference)s") % {"reference": item.order.reference}
+        if item.order.sold_by_id:
+            text = gettext("Order %(reference)s, sold at the desk") % {
+                "reference": item.order.reference
+            }
+        else:
+            text = gettext("Order %(reference)s") % {"reference": item.order.reference}
         return (f"{text}: {titles}" if titles else text), ""
 
     def kind_text(self, item) -> str:

@@ -1,0 +1,1 @@
+"""Tests of the front desk (issue 18): member profile, check-in, desk sales, exports."""
