@@ -91,7 +91,8 @@ def test_search_profile_book_and_see_the_booking(
     save_screenshot(page, "profile-1280")
 
     book = page.locator("#book-section")
-    book.get_by_role("combobox", name=re.compile("^Session")).select_option(str(studio["session"].pk))
+    choose = book.get_by_role("combobox", name=re.compile("^Session"))
+    choose.select_option(str(studio["session"].pk))
     book.get_by_role("button", name="Book them").click()
 
     expect(page.get_by_text(re.compile(r"Ann Lee \(ann\) booked for 1 place"))).to_be_visible()

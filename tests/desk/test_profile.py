@@ -6,10 +6,12 @@ Today is Wednesday 10 March 2027, 10:00 in London (GMT).
 """
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from wagtail_passes import services
 from wagtail_passes.models import Registration
+from wagtail_passes.services.staff_roles import ensure_front_desk_group
 from wagtail_passes.test.factories import ProgrammeFactory, UserFactory
 
 from .profile_helpers import *  # noqa: F403 (the fixtures)
@@ -202,6 +204,10 @@ def test_a_page_past_the_end_and_garbage_pages(admin, ann, many):
 #: chains; bookings (upcoming, past and amounts due in one); waiting-list entries; orders
 #: (with the pending ones); registrations; history; the sessions to book them into.
 PROFILE_QUERIES = 15
+#: The same page for a member of the "Front desk" group: the same 9 queries of the profile,
+#: and Django's and Wagtail's permission look-ups for a group member (their permissions,
+#: their groups' permissions, the groups' page and collection permissions).
+FRONT_DESK_QUERIES = 17
 
 
 def test_S1_query_count_is_the_same_for_nothing_and_everything(
@@ -216,3 +222,20 @@ def test_S1_query_count_is_the_same_for_nothing_and_everything(
         response = admin.get(profile(ann), {"past": "2", "history": "2"})
 
     assert len(rows(block(response, "history"), "passes-history")) == 20
+
+
+def test_S1_query_count_for_the_front_desk_group_is_constant_too(
+    clock, ann, many, held, django_assert_num_queries
+):
+    group, _ = ensure_front_desk_group()
+    desk = UserFactory()
+    desk.groups.add(group)
+    client = Client()
+    client.force_login(desk)
+    nobody = UserFactory()
+    client.get(profile(nobody))
+
+    with django_assert_num_queries(FRONT_DESK_QUERIES):
+        client.get(profile(nobody))
+    with django_assert_num_queries(FRONT_DESK_QUERIES):
+        client.get(profile(ann))

@@ -369,3 +369,11 @@ def test_time_passes_without_queries_growing(admin, ann, flow, clock):
     options = page(admin.get(profile(ann))).find("select", attrs={"name": "session"})
 
     assert str(later.pk) in [o.get("value") for o in options.find_all("option")]
+
+
+def test_C2_the_front_desk_takes_payments_with_mark_paid(clock, ann, held):
+    desk = staff_client("view_order", "sell_at_desk", group_name="Takes payments")
+
+    orders = rows(block(desk.get(profile(ann)), "orders"), "passes-orders")
+
+    assert [row[-1] for row in orders] == ["Mark paid", ""]

@@ -266,15 +266,6 @@ class AssignPassView(PassActionView):
     def get_page_subtitle(self):
         return ""
 
-    def get_initial(self):
-        """``?member=<id>``: the member chosen already (from their profile)."""
-        initial = super().get_initial()
-        member_id = str(self.request.GET.get("member", ""))
-        if member_id.isascii() and member_id.isdigit() and len(member_id) <= 18:
-            if active_members().filter(pk=int(member_id)).exists():
-                initial["member"] = int(member_id)
-        return initial
-
     def perform(self, form):
         data = form.cleaned_data
         return assign_pass(
@@ -287,6 +278,15 @@ class AssignPassView(PassActionView):
 
     def member_pass_of(self, result):
         return result
+
+    def get_initial(self):
+        """``?member=<id>``: the member chosen already (from their profile)."""
+        initial = super().get_initial()
+        member_id = str(self.request.GET.get("member", ""))
+        if member_id.isascii() and member_id.isdigit() and len(member_id) <= 18:
+            if active_members().filter(pk=int(member_id)).exists():
+                initial["member"] = int(member_id)
+        return initial
 
     def success_message(self, result):
         return gettext("“%(title)s” assigned to %(member)s.") % {

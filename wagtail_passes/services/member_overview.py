@@ -52,7 +52,6 @@ from ..models import (
     Registration,
     Session,
 )
-from ..models.orders import PAID_STATES
 
 #: The highest page number read from a query string (more digits are page 1).
 MAX_PAGE_DIGITS = 6
@@ -260,10 +259,6 @@ def member_orders(member, *, page: int, per_page: int, pending: bool = True) -> 
         page=PageOf(on_page, page, per_page, _list_total(rows, page)),
         pending=waiting if pending else [],
     )
-
-
-def is_paid_state(order: Order) -> bool:
-    return order.state in PAID_STATES
 
 
 # ---- registrations ----------------------------------------------------------------------

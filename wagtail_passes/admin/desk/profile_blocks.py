@@ -50,8 +50,8 @@ from ...services.facts import status_today
 from ...services.outstanding import totals_by_currency
 from ...services.permissions import (
     can_manage_bookings,
-    can_manage_orders,
     can_manage_passes,
+    can_sell_at_desk,
 )
 from ...services.renewals import describe_renewal, renewal_due_on
 from ..booking_display import paid_text, register_url
@@ -251,7 +251,9 @@ def paid_by_text(order) -> str:
 
 
 def order_tools(order, user, back: str) -> list[dict]:
-    if not (can_manage_orders(user) and may_mark_paid(order)):
+    """C2: "Mark paid" while unpaid, for whoever takes payments: the front desk
+    (``sell_at_desk``) and order managers (``services.mark_paid`` accepts both)."""
+    if not (can_sell_at_desk(user) and may_mark_paid(order)):
         return []
     url = with_next(admin_url("order", "mark_paid", quote(order.pk)), back)
     return [tool(url, _("Mark paid"), _("Record the payment of this order"))]
