@@ -57,7 +57,9 @@ from .forms_passes import (
     HoldPassForm,
     StopRenewalForm,
 )
+from .member_chooser import active_members
 from .once import OneTimeFormMixin
+from .return_to import safe_next_url
 
 # ---- list and inspect ------------------------------------------------------------
 
@@ -209,8 +211,13 @@ class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
         raise NotImplementedError
 
     @cached_property
+    def next_url(self) -> str:
+        """Where staff came from (``?next=``, a member's profile), to return there."""
+        return safe_next_url(self.request)
+
+    @cached_property
     def cancel_url(self):
-        return self.index_url
+        return self.next_url or self.index_url
 
     @property
     def return_url(self):
@@ -227,6 +234,8 @@ class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
         return redirect(self.get_success_url(result))
 
     def get_success_url(self, result=None):
+        if self.next_url:
+            return self.next_url
         member_pass = self.member_pass_of(result)
         helper, user = self.permission_helper, self.request.user
         if helper.user_can_inspect_obj(user, member_pass):
@@ -237,7 +246,11 @@ class PassActionView(OneTimeFormMixin, WMABaseView, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            intro=self.intro, submit_label=self.submit_label, cancel_url=self.cancel_url, **kwargs
+            intro=self.intro,
+            submit_label=self.submit_label,
+            cancel_url=self.cancel_url,
+            next_url=self.next_url,
+            **kwargs,
         )
 
 
@@ -282,6 +295,15 @@ class AssignPassView(PassActionView):
     def member_pass_of(self, result):
         return result
 
+    def get_initial(self):
+        """``?member=<id>``: the member chosen already (from their profile)."""
+        initial = super().get_initial()
+        member_id = str(self.request.GET.get("member", ""))
+        if member_id.isascii() and member_id.isdigit() and len(member_id) <= 18:
+            if active_members().filter(pk=int(member_id)).exists():
+                initial["member"] = int(member_id)
+        return initial
+
     def success_message(self, result):
         return gettext("“%(title)s” assigned to %(member)s.") % {
             "title": result.title,
@@ -297,6 +319,8 @@ class MemberPassActionView(InstanceSpecificView, PassActionView):
 
     @cached_property
     def cancel_url(self):
+        if self.next_url:
+            return self.next_url
         if self.permission_helper.user_can_inspect_obj(self.request.user, self.instance):
             return self.url_helper.get_action_url("inspect", self.pk_quoted)
         return self.index_url

@@ -122,17 +122,12 @@ class CommitmentProgress:
 # ---- payments made (N2) ----------------------------------------------------------------
 
 
-def commitment_progress_for(passes: Iterable[MemberPass]) -> dict[int, CommitmentProgress]:
-    """``commitment_progress`` of each pass, by primary key, in two queries whatever the
-    number of passes (lists and reports). The chain is read from the ``Renewal`` rows of
-    the passes' members. A pass whose order was refunded in full is not a payment made:
-    the money went back."""
-    passes = list(passes)
-    if not passes:
-        return {}
-    refunded_order = Q(order_line__order__state=OrderState.REFUNDED)
+def renewal_chains(member_ids: Iterable[int]) -> dict[int, tuple[int, bool, int]]:
+    """The renewal links of the members' passes, in one query: the pass a renewal issued ->
+    (the pass it renewed, whether that one is a payment made, that one's commitment). A
+    pass whose order was refunded in full is not a payment made: the money went back."""
     rows = Renewal.objects.filter(
-        member_pass__member_id__in={p.member_id for p in passes}, new_pass__isnull=False
+        member_pass__member_id__in=set(member_ids), new_pass__isnull=False
     ).values_list(
         "new_pass_id",
         "member_pass_id",
@@ -140,15 +135,34 @@ def commitment_progress_for(passes: Iterable[MemberPass]) -> dict[int, Commitmen
         "member_pass__commitment_payments",
         "member_pass__order_line__order__state",
     )
-    previous = {
+    return {
         new: (old, paid and state != OrderState.REFUNDED, committed)
         for new, old, paid, committed, state in rows
     }
-    refunded = set(
-        MemberPass.objects.filter(refunded_order, pk__in=[p.pk for p in passes]).values_list(
-            "pk", flat=True
+
+
+def commitment_progress_for(
+    passes: Iterable[MemberPass],
+    *,
+    chains: dict[int, tuple[int, bool, int]] | None = None,
+    refunded: set[int] | None = None,
+) -> dict[int, CommitmentProgress]:
+    """``commitment_progress`` of each pass, by primary key, in two queries whatever the
+    number of passes (lists and reports). The chain is read from the ``Renewal`` rows of
+    the passes' members (``renewal_chains``; pass ``chains`` when already read). A pass
+    whose order was refunded in full is not a payment made: the money went back (pass
+    ``refunded``, the ids of such passes, when already known: no query then)."""
+    passes = list(passes)
+    if not passes:
+        return {}
+    previous = chains if chains is not None else renewal_chains({p.member_id for p in passes})
+    if refunded is None:
+        refunded_order = Q(order_line__order__state=OrderState.REFUNDED)
+        refunded = set(
+            MemberPass.objects.filter(refunded_order, pk__in=[p.pk for p in passes]).values_list(
+                "pk", flat=True
+            )
         )
-    )
     result = {}
     for member_pass in passes:
         made = 1 if member_pass.is_paid and member_pass.pk not in refunded else 0

@@ -8,7 +8,8 @@ the registers (``can_view_bookings``), expiring passes to ``can_view_passes``, t
 outstanding total to whoever may see the outstanding report (amounts due with
 ``can_view_bookings``, orders with ``can_view_orders``), and how many payments need
 attention (a link to their list, shown when there are any) to whoever may see orders.
-Without any, no panel.
+Without any, no panel. Whoever sees the panel may open members' profiles: it starts with
+the front desk's member search (``admin/desk/profile.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ...services.permissions import (
 from ...services.staff_alerts import count_open_issues
 from ..attention import issue_urls
 from ..booking_display import register_url
+from ..desk.profile import can_open_profiles
 
 #: "Passes expiring" counts the passes whose last valid day is within this many days.
 EXPIRING_DAYS = 7
@@ -81,7 +83,7 @@ class PassesTodayPanel(Component):
 
     def get_context_data(self, parent_context=None):
         user = self.user
-        context = {"today": local_today()}
+        context = {"today": local_today(), "member_search": can_open_profiles(user)}
         if can_view_bookings(user):
             context["sessions"] = self.sessions()
         if can_view_reports(user) and can_view_passes(user):
