@@ -79,6 +79,9 @@ def test_search_profile_book_and_see_the_booking(
     log_in(page, live_server, "boss")
 
     search = page.get_by_role("search", name="Members")
+    expect(search).to_be_visible()
+    assert_accessible(page, "admin home with the member search")
+    save_screenshot(page, "profile-dashboard-search")
     search.get_by_label("Find a member").fill("ann lee")
     search.get_by_role("button", name="Search").click()
 

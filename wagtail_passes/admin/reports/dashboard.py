@@ -60,6 +60,9 @@ class PassesTodayPanel(Component):
     template_name = "wagtail_passes/admin/reports/dashboard_panel.html"
     order = 90  # above Wagtail's own panels: the desk looks here first
 
+    class Media:
+        css = {"all": ["wagtail_passes/css/profile.css"]}  # the member search box
+
     def __init__(self, user):
         self.user = user
 
