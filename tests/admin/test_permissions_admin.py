@@ -27,6 +27,7 @@ PASSES_MENU = [
     "Discount codes",
     "Pass holders",  # the reports (S1, S2) follow the lists
     "Outstanding payments",
+    "Check-in",  # the front desk's check-in (issue 18)
 ]
 FACTORIES = {
     "programme": ProgrammeFactory,

@@ -8,6 +8,7 @@ from wagtail_modeladmin.options import ModelAdminGroup
 from .attention import PaymentIssueAdmin
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
+from .desk.checkin import checkin_menu_item
 from .discounts import DiscountCodeAdmin
 from .member_passes import MemberPassAdmin
 from .orders import OrderAdmin
@@ -38,4 +39,6 @@ class PassesAdminGroup(ModelAdminGroup):
     def get_submenu_items(self):
         # The models' lists, then the reports (S1, S2), each shown to who may see it.
         items = super().get_submenu_items()
-        return items + report_menu_items(order=len(items) + 1)
+        items = items + report_menu_items(order=len(items) + 1)
+        items.append(checkin_menu_item(order=len(items) + 1))  # the front desk's check-in
+        return items
