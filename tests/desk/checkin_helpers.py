@@ -36,4 +36,3 @@ def member(username: str, first: str, last: str):
     return UserFactory(
         username=username, first_name=first, last_name=last, email=f"{username}@example.org"
     )
-

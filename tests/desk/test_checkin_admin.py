@@ -16,8 +16,8 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from wagtail_passes import services
-from wagtail_passes.admin.desk import checkin as checkin_views
-from wagtail_passes.admin.desk.checkin import member_profile_url, sell_url
+from wagtail_passes.admin.desk import checkin_display
+from wagtail_passes.admin.desk.checkin_display import member_profile_url, sell_url
 from wagtail_passes.models import Booking, BookingStatus, LedgerEntry, MemberPass
 from wagtail_passes.test.factories import StaffFactory, UserFactory, member_pass
 
@@ -154,9 +154,7 @@ def test_S3_the_screen_shows_todays_sessions_rows_and_counts(admin, day):
     assert "Studio 1" in facts and "Mia" in facts
     assert section.find("button", string="Check in all (3 bookings)") is not None
     # Owing is highlighted.
-    owes = section.find("tr", id=f"checkin-booking-{day['bob'].pk}").select(
-        ".passes-checkin-owes"
-    )
+    owes = section.find("tr", id=f"checkin-booking-{day['bob'].pk}").select(".passes-checkin-owes")
     assert owes and "€24.00" in owes[0].get_text()
     # Pilates: check-in opens at 19:00; no buttons yet.
     pilates = page.find(id=f"checkin-session-{day['pilates'].pk}")
@@ -187,16 +185,17 @@ def test_S3_the_take_payment_link_comes_back_to_the_row(admin, day):
 
 
 def test_S3_sell_a_pass_links_only_where_the_desk_sale_exists(admin, day, monkeypatch):
-    assert "Sell a pass" not in admin.get(CHECKIN).content.decode() or sell_url(1, 1, "/")
+    if sell_url(1, 1, "/") is None:  # the desk sale is another part of the front desk
+        assert "Sell a pass" not in admin.get(CHECKIN).content.decode()
 
-    real_reverse = checkin_views.reverse
+    real_reverse = checkin_display.reverse
 
     def reverse_with_sale(name, *args, **kwargs):
         if name == "wagtail_passes_desk:sell":
             return "/admin/passes-desk/sell/"
         return real_reverse(name, *args, **kwargs)
 
-    monkeypatch.setattr(checkin_views, "reverse", reverse_with_sale)
+    monkeypatch.setattr(checkin_display, "reverse", reverse_with_sale)
     url = sell_url(day["bob"].member_id, day["flow"].pk, "/back/")
     assert url == (
         f"/admin/passes-desk/sell/?member={day['bob'].member_id}&session={day['flow'].pk}"

@@ -136,7 +136,9 @@ def test_S3_mark_attendance_follows_the_rule(staff, clock):
     later = session_at(at(19, 30))  # check-in opens at 19:00
     booking = services.book(UserFactory(), later)
     error = refused("checkin_not_open", services.mark_attendance, booking, True, staff)
-    assert error.message == "Check-in opens 30 minutes before the start, at Wed, 10 Mar 2027, 19:00."
+    assert (
+        error.message == "Check-in opens 30 minutes before the start, at Wed, 10 Mar 2027, 19:00."
+    )
     assert error.details["opens_at"] == at(19)
     refused("session_not_started", services.mark_attendance, booking, False, staff)
     # Clearing a mark that is not there changes nothing and is no refusal.
@@ -186,7 +188,9 @@ def test_S3_check_in_all_marks_every_booked_booking_and_leaves_the_marked_ones(s
     assert check_in_all(flow, staff) == []
 
 
-def test_S3_check_in_all_signals_each_booking_on_commit(staff, flow, django_capture_on_commit_callbacks):
+def test_S3_check_in_all_signals_each_booking_on_commit(
+    staff, flow, django_capture_on_commit_callbacks
+):
     booked = [services.book(UserFactory(), flow) for _ in range(2)]
     signalled = []
 

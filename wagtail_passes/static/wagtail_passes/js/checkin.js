@@ -64,7 +64,7 @@
       button.disabled = true;
     });
 
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
