@@ -625,3 +625,35 @@ def test_S3_the_menu_item_opens_the_screen(admin):
     assert "Check-in" in menu["Passes"]
     props = json.dumps(menu)
     assert "Check-in" in props
+
+
+def test_P3_a_walk_in_no_pass_pays_for_is_refused_with_a_link_to_sell_one(desk, day, monkeypatch):
+    real_reverse = checkin_display.reverse
+
+    def reverse_with_sale(name, *args, **kwargs):
+        if name == "wagtail_passes_desk:sell":
+            return "/admin/passes-desk/sell/"
+        return real_reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(checkin_display, "reverse", reverse_with_sale)
+    strict = session_at(at(18), name="Strict", programme__require_valid_pass=True)
+    seller = StaffFactory(
+        permissions=["view_booking", "change_booking", "add_booking", "sell_at_desk"]
+    )
+    client = Client()
+    client.force_login(seller)
+    eve = member("eve", "Eve", "Moss")
+    before = snapshot()
+
+    response = walk_in(client, strict, eve)
+
+    assert response.status_code == 200
+    assert not Booking.objects.filter(member=eve).exists()
+    assert snapshot()[:3] == before[:3]
+    walkin = soup(response).find(id=f"checkin-session-{strict.pk}").select_one("details")
+    [link] = [a for a in walkin.find_all("a") if a.get_text(strip=True) == "Sell a pass"]
+    assert link["href"].startswith(f"/admin/passes-desk/sell/?member={eve.pk}&session={strict.pk}")
+    # Without sell_at_desk (the desk fixture) the link is not offered.
+    response = walk_in(desk, strict, eve)
+    walkin = soup(response).find(id=f"checkin-session-{strict.pk}").select_one("details")
+    assert "Sell a pass" not in walkin.get_text()

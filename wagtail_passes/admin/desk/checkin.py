@@ -108,6 +108,8 @@ class WalkInForm(PassActionForm):
             kwargs.setdefault("initial", {}).setdefault("session", session_id)
         super().__init__(*args, **kwargs)
         self.session_id = session_id
+        #: The desk sale for the chosen member, when no pass pays and one is required (P3).
+        self.sell_url = None
 
     def clean_session(self):
         pk = self.cleaned_data["session"]
@@ -206,6 +208,10 @@ class CheckinView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
                 booking = mark_attendance(booking, True, by=user)
         except BookingError as error:
             form.add_pass_error(error)
+            if error.code == "no_valid_pass" and can_sell_at_desk(user):
+                # P3: no pass pays and the programme requires one: sell one at the desk.
+                back = checkin_url(session.local_date, session_anchor(session.pk))
+                form.sell_url = sell_url(member.pk, session.pk, back)
             return self.form_invalid(form)
         text = ngettext(
             "%(member)s booked for %(n)d place and checked in; paid with: %(paid)s.",
