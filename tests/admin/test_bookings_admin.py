@@ -317,7 +317,7 @@ def test_view_booking_shows_the_list_and_inspect_page_without_actions(bob):
     client = staff_client("view_booking")
 
     # not the outstanding payments report (S2): reports need their own permission
-    assert sidebar_menu(client.get(HOME_URL))["Passes"] == ["Bookings"]
+    assert sidebar_menu(client.get(HOME_URL))["Passes"] == ["Bookings", "Check-in"]
     for response in (client.get(INDEX_URL), client.get(inspect_url(booking))):
         assert response.status_code == 200
         html = response.content.decode()

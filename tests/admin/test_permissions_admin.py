@@ -28,6 +28,7 @@ PASSES_MENU = [
     "Sell at the desk",  # the front desk (C2, C6)
     "Pass holders",  # the reports (S1, S2) follow the lists
     "Outstanding payments",
+    "Check-in",  # the front desk's check-in (issue 18)
 ]
 FACTORIES = {
     "programme": ProgrammeFactory,

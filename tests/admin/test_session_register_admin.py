@@ -214,13 +214,47 @@ def test_s3_register_lists_bookings_and_marks_attended_and_no_show(admin, sessio
     assert marked.attendance_marked_by.username == "admin"
 
 
-def test_s3_marking_before_the_start_is_refused_and_changes_nothing(admin, booked):
+def test_s3_marking_before_check_in_opens_is_refused_and_changes_nothing(admin, booked, session):
     before = snapshot()
+    opens = (session.start - dt.timedelta(minutes=30)).astimezone(session.local_start.tzinfo)
     response = admin.post(attendance_url(booked["ann"]), {"mark": "attended"})
-    assert form_errors(response)["__all__"] == [
-        "The session has not started yet: attendance can be marked once it has."
-    ]
+    [error] = form_errors(response)["__all__"]
+    assert error.startswith("Check-in opens 30 minutes before the start, at ")
+    assert error.endswith(f"{opens:%H:%M}.")
     assert snapshot() == before
+
+
+def test_s3_register_offers_check_in_from_its_opening_and_no_show_from_the_start(
+    admin, booked, session
+):
+    """S3: the register follows the one rule (``attendance_marks_open``): "Attended" from
+    the programme's check-in opening (30 minutes before), "No-show" from the start."""
+    with time_machine.travel(session.start - dt.timedelta(minutes=31), tick=False):
+        response = admin.get(register_url(session))
+        rows = {row[0]: row for row in table(response, "passes-register")}
+        assert rows["Ann Lee (ann)"][6] == "Cancel"
+        note = soup(response).find(id="passes-attendance-later").get_text(strip=True)
+        assert note.startswith("Check-in opens on ")
+    with time_machine.travel(session.start - dt.timedelta(minutes=30), tick=False):
+        response = admin.get(register_url(session))
+        rows = {row[0]: row for row in table(response, "passes-register")}
+        assert rows["Ann Lee (ann)"][6] == "Attended Cancel"
+        note = soup(response).find(id="passes-attendance-later").get_text(strip=True)
+        assert note == "Check-in is open; no-shows can be marked once the session has started."
+        before = snapshot()
+        response = admin.post(attendance_url(booked["ann"]), {"mark": "no_show"})
+        assert form_errors(response)["__all__"] == [
+            "The session has not started yet: a no-show can be marked once it has."
+        ]
+        assert snapshot() == before
+        response = admin.post(attendance_url(booked["ann"]), {"mark": "attended"})
+        assert response["Location"] == register_url(session)
+        rows = {row[0]: row for row in table(admin.get(register_url(session)), "passes-register")}
+        assert rows["Ann Lee (ann)"][6] == "Clear mark"
+    with time_machine.travel(session.start, tick=False):
+        rows = {row[0]: row for row in table(admin.get(register_url(session)), "passes-register")}
+        assert rows["Ann Lee (ann)"][6] == "No-show Clear mark"
+        assert rows["Bob Stone (bob)"][6] == "Attended No-show Paid at the desk Cancel"
 
 
 def test_s3_a_mark_can_be_cleared(admin, booked, session):

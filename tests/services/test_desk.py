@@ -56,10 +56,18 @@ def test_s3_attendance_records_who_marked_it_and_when(staff, upcoming):
     assert marked.status == BookingStatus.ATTENDED
 
 
-def test_s3_attendance_cannot_be_marked_before_the_session_starts(staff, upcoming):
+def test_s3_check_in_opens_before_the_start_and_no_show_only_after_it(staff, upcoming):
+    """Check-in opens the programme's ``checkin_opens_minutes`` (30) before the start; a
+    no-show can be marked only once the session has started."""
     booking = services.book(UserFactory(), upcoming)
-    refused("session_not_started", services.mark_attendance, booking, True, staff)
+    refused("checkin_not_open", services.mark_attendance, booking, True, staff)
     refused("session_not_started", services.mark_attendance, booking, False, staff)
+    with time_machine.travel(upcoming.start - dt.timedelta(minutes=31), tick=False):
+        refused("checkin_not_open", services.mark_attendance, booking, True, staff)
+    with time_machine.travel(upcoming.start - dt.timedelta(minutes=30), tick=False):
+        refused("session_not_started", services.mark_attendance, booking, False, staff)
+        assert services.mark_attendance(booking, True, staff).status == BookingStatus.ATTENDED
+        assert services.mark_attendance(booking, None, staff).status == BookingStatus.BOOKED
 
 
 def test_s3_a_no_show_can_be_marked_after_the_session(staff, upcoming):

@@ -9,6 +9,7 @@ from ..services.permissions import can_sell_at_desk
 from .attention import PaymentIssueAdmin
 from .bookings import BookingAdmin
 from .classes import ProgrammeClassAdmin
+from .desk.checkin import checkin_menu_item
 from .discounts import DiscountCodeAdmin
 from .member_passes import MemberPassAdmin
 from .orders import OrderAdmin
@@ -38,8 +39,10 @@ class PassesAdminGroup(ModelAdminGroup):
     )
 
     def get_submenu_items(self):
-        # The models' lists, then the reports (S1, S2), each shown to who may see it.
+        # The models' lists, the front desk's screens, then the reports (S1, S2), each
+        # shown to who may see it.
         items = super().get_submenu_items()
+        items.append(checkin_menu_item(order=len(items) + 1))
         items.append(sell_at_desk_menu_item(order=len(items) + 1))
         return items + report_menu_items(order=len(items) + 1)
 

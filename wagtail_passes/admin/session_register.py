@@ -23,6 +23,7 @@ from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
 from ..presentation import EMPTY, format_short_moment, person
 from ..services import book, evaluate_member_passes, join_waitlist
+from ..services.attendance import attendance_marks_open, checkin_opens_at
 from .booking_display import (
     SessionButtons,
     booked_by_text,
@@ -177,9 +178,9 @@ class SessionRegisterView(SessionView):
             row["cancelled_at"] = format_short_moment(cancelled_at) if cancelled_at else EMPTY
             row["cancelled_by"] = person(booking.cancelled_by)
         elif self.can_manage:
-            if self.started:
+            if marks := self.marks_for(booking):
                 row["attendance_url"] = booking_urls.get_action_url("attendance", quote(booking.pk))
-                row["marks"] = self.marks_for(booking.status)
+                row["marks"] = marks
             if booking.status == BookingStatus.BOOKED:
                 row["cancel_url"] = booking_urls.get_action_url("cancel", quote(booking.pk))
             if booking.amount_due > 0:
@@ -189,24 +190,42 @@ class SessionRegisterView(SessionView):
         return row
 
     @cached_property
-    def started(self) -> bool:
-        """Attendance is marked once the session has started (S3)."""
-        return self.session.start <= timezone.now()
+    def now(self):
+        return timezone.now()
 
-    @staticmethod
-    def marks_for(status) -> list[tuple[str, str]]:
-        """The attendance buttons of a booking: the marks it does not have yet."""
-        marks = {
-            AttendanceForm.ATTENDED: gettext("Attended"),
-            AttendanceForm.NO_SHOW: gettext("No-show"),
-            AttendanceForm.BOOKED: gettext("Clear mark"),
-        }
-        current = {
-            BookingStatus.BOOKED: AttendanceForm.BOOKED,
-            BookingStatus.ATTENDED: AttendanceForm.ATTENDED,
-            BookingStatus.NO_SHOW: AttendanceForm.NO_SHOW,
-        }[status]
-        return [(mark, label) for mark, label in marks.items() if mark != current]
+    @cached_property
+    def session_marks(self) -> tuple[str, ...]:
+        """The marks a booked booking can take now (S3: ``attendance_marks_open``)."""
+        return attendance_marks_open(self.session, self.now)
+
+    @cached_property
+    def started(self) -> bool:
+        """No-shows can be marked (S3): the session has started."""
+        return AttendanceForm.NO_SHOW in self.session_marks
+
+    #: The attendance buttons, in the order they show.
+    MARK_LABELS = {
+        AttendanceForm.ATTENDED: _("Attended"),
+        AttendanceForm.NO_SHOW: _("No-show"),
+        AttendanceForm.BOOKED: _("Clear mark"),
+    }
+
+    def marks_for(self, booking: Booking) -> list[tuple[str, str]]:
+        """The attendance buttons of a booking: the marks it can change to now."""
+        booking.session = self.session
+        open_marks = attendance_marks_open(booking, self.now)
+        return [(mark, label) for mark, label in self.MARK_LABELS.items() if mark in open_marks]
+
+    def attendance_note(self) -> str:
+        """When the marks open, while they are not all open yet (S3)."""
+        if self.started or self.session.is_cancelled:
+            return ""
+        opens = format_short_moment(checkin_opens_at(self.session))
+        if self.session_marks:
+            return gettext("Check-in is open; no-shows can be marked once the session has started.")
+        return gettext(
+            "Check-in opens on %(when)s; no-shows can be marked once the session has started."
+        ) % {"when": opens}
 
     def waiting_rows(self) -> list[dict]:
         entries = (
@@ -251,6 +270,7 @@ class SessionRegisterView(SessionView):
             can_manage=self.can_manage,
             can_book=self.can_book,
             started=self.started,
+            attendance_note=self.attendance_note() if self.can_manage else "",
             book_url=session_urls.get_action_url("book", self.pk_quoted),
             session_buttons=self.session_buttons(),
             cancelled_at=format_short_moment(session.cancelled_at)

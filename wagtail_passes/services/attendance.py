@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import signals
 from ..audit import log_action
 from ..exceptions import BookingError
-from ..models import Booking, BookingStatus, PaymentMethod
-from ..presentation import provider_text
+from ..models import Booking, BookingStatus, PaymentMethod, Session
+from ..presentation import format_short_moment, provider_text
 from ..rules.money import Money
 from .locking import lock_session
 from .permissions import MANAGE_BOOKINGS, require_staff
@@ -27,11 +29,101 @@ ATTENDANCE = {
 }
 
 
+#: The attendance marks (``BookingStatus`` values): checked in, no-show, and "clear"
+#: (back to booked, not marked).
+ATTENDED, NO_SHOW, CLEAR = BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.BOOKED
+
+
+def checkin_opens_at(session: Session) -> dt.datetime:
+    """S3: the moment the front desk can check members in: the programme's
+    ``checkin_opens_minutes`` before the start (a class has no override)."""
+    minutes = session.programme_class.programme.checkin_opens_minutes
+    return session.start - dt.timedelta(minutes=minutes)
+
+
+def attendance_marks_open(target: Booking | Session, now=None) -> tuple[str, ...]:
+    """S3, the one rule for when attendance can be marked, which the register, the
+    check-in screen and ``mark_attendance`` all follow.
+
+    - "attended" (checked in) from ``checkin_opens_at(session)`` on;
+    - "no-show" once the session has started;
+    - clearing a mark (back to "booked") whenever a mark exists.
+
+    For a session: the marks its booked bookings can take now (none when it is
+    cancelled). For a booking: the marks it can change to now (never the one it has;
+    none when it or its session is cancelled). ``now`` defaults to the present.
+    """
+    if isinstance(target, Booking):
+        booking, session = target, target.session
+        if booking.status == BookingStatus.CANCELLED:
+            return ()
+    else:
+        booking, session = None, target
+    if session.is_cancelled:
+        return ()
+    now = now or timezone.now()
+    marks = []
+    if checkin_opens_at(session) <= now:
+        marks.append(ATTENDED)
+    if session.start <= now:
+        marks.append(NO_SHOW)
+    if booking is None:
+        return tuple(marks)
+    if booking.status in (ATTENDED, NO_SHOW):
+        marks.append(CLEAR)
+    return tuple(mark for mark in marks if mark != booking.status)
+
+
+def mark_refusal(session: Session, status: str) -> BookingError:
+    """Why a booking of ``session`` cannot be marked ``status`` now, when
+    ``attendance_marks_open`` said it cannot (the booking itself is not cancelled)."""
+    if session.is_cancelled:
+        return BookingError(
+            _("This session is cancelled: it has no attendance."), code="session_cancelled"
+        )
+    if status == ATTENDED:
+        minutes = session.programme_class.programme.checkin_opens_minutes
+        opens_at = checkin_opens_at(session)
+        return BookingError(
+            ngettext(
+                "Check-in opens %(n)d minute before the start, at %(when)s.",
+                "Check-in opens %(n)d minutes before the start, at %(when)s.",
+                minutes,
+            )
+            % {"n": minutes, "when": format_short_moment(opens_at)},
+            code="checkin_not_open",
+            opens_at=opens_at,
+        )
+    return BookingError(
+        _("The session has not started yet: a no-show can be marked once it has."),
+        code="session_not_started",
+    )
+
+
+def set_attendance(booking: Booking, status: str, by, now) -> None:
+    """Write the mark on ``booking``, audited (S5). The caller holds the session's and
+    the booking's locks and has asked ``attendance_marks_open``."""
+    booking.status = status
+    booking.attendance_marked_at = now
+    booking.attendance_marked_by = by if getattr(by, "is_authenticated", False) else None
+    booking.save(update_fields=["status", "attendance_marked_at", "attendance_marked_by"])
+    log_action(
+        booking,
+        "wagtail_passes.booking.attendance",
+        by,
+        _("Marked %(status)s") % {"status": booking.get_status_display().lower()},
+        status=status,
+    )
+
+
 def mark_attendance(booking: Booking, attended: bool | None, by) -> Booking:
     """S3: mark a booking attended (True), no-show (False), or back to booked (None).
 
-    Only once the session has started — a no-show can be marked any time after it. Who
-    marked it, and when, is recorded on the booking and in the audit log.
+    When each mark may be set is ``attendance_marks_open``'s rule: checked in from the
+    programme's check-in opening time (``checkin_not_open`` before), no-show once the
+    session has started (``session_not_started`` before), cleared whenever marked. Setting
+    the mark it already has changes nothing. Who marked it, and when, is recorded on the
+    booking and in the audit log.
     """
     if attended is not None and type(attended) is not bool:
         raise BookingError(_("Mark attended, no-show or not marked."), code="invalid_mark")
@@ -48,24 +140,12 @@ def mark_attendance(booking: Booking, attended: bool | None, by) -> Booking:
             raise BookingError(
                 _("A cancelled booking has no attendance."), code="booking_cancelled"
             )
-        if attended is not None and booking.session.start > timezone.now():
-            raise BookingError(
-                _("The session has not started yet: attendance can be marked once it has."),
-                code="session_not_started",
-            )
         if booking.status == status:
             return booking
-        booking.status = status
-        booking.attendance_marked_at = timezone.now()
-        booking.attendance_marked_by = by
-        booking.save(update_fields=["status", "attendance_marked_at", "attendance_marked_by"])
-        log_action(
-            booking,
-            "wagtail_passes.booking.attendance",
-            by,
-            _("Marked %(status)s") % {"status": booking.get_status_display().lower()},
-            status=status,
-        )
+        now = timezone.now()
+        if status not in attendance_marks_open(booking, now):
+            raise mark_refusal(booking.session, status)
+        set_attendance(booking, status, by, now)
     signals.send_on_commit(signals.attendance_marked, Booking, booking=booking, by=by)
     return booking
 
@@ -217,13 +297,13 @@ def _refund_needed(order, line, booking: Booking) -> None:
 
 
 def booking_tools_open(booking: Booking, now=None) -> tuple[str, ...]:
-    """What staff can still do to a booking (S3): mark attendance once its session has
-    started, record a desk payment while something is due, cancel it while booked. A
-    cancelled booking or session takes none."""
+    """What staff can still do to a booking (S3): mark attendance while
+    ``attendance_marks_open`` allows a mark, record a desk payment while something is
+    due, cancel it while booked. A cancelled booking or session takes none."""
     if booking.status == BookingStatus.CANCELLED or booking.session.is_cancelled:
         return ()
     tools = []
-    if booking.session.start <= (now or timezone.now()):
+    if attendance_marks_open(booking, now):
         tools.append("attendance")
     if booking.amount_due > 0:
         tools.append("desk_payment")
