@@ -16,17 +16,16 @@ from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Order
 from ..presentation import PROVIDERS, format_short_moment, person, provider_text
-from .base import PassesModelAdmin, history_button
-from .display import column
+from .base import PassesButtonHelper, PassesModelAdmin, history_button
+from .display import column, member_cell
 from .filters import PastDateFilter
 from .order_display import (
     OrderPermissionHelper,
+    cancel_offered,
     held_or_paid_text,
-    may_cancel,
     may_mark_paid,
     may_refund,
     money_text,
@@ -41,19 +40,31 @@ from .order_views import (
 )
 
 
-class OrderButtonHelper(ButtonHelper):
+class OrderButtonHelper(PassesButtonHelper):
     """Inspect per order; on the order's page also "Mark paid", "Cancel order" and
     "Refund" (while the order's state allows them) and "History"."""
 
+    #: (action, label, title, offered(order, user)): each offered while its service would
+    #: not refuse it.
     TOOLS = (
         (
             "mark_paid",
             _("Mark paid"),
             _("The payment arrived: issue the member passes"),
-            may_mark_paid,
+            lambda order, user: may_mark_paid(order),
         ),
-        ("cancel", _("Cancel order"), _("Cancel it and release the stock it holds"), may_cancel),
-        ("refund", _("Refund"), _("Give back what was paid, whole or in part"), may_refund),
+        (
+            "cancel",
+            _("Cancel order"),
+            _("Cancel it and release the stock it holds"),
+            cancel_offered,
+        ),
+        (
+            "refund",
+            _("Refund"),
+            _("Give back what was paid, whole or in part"),
+            lambda order, user: may_refund(order),
+        ),
     )
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
@@ -64,7 +75,7 @@ class OrderButtonHelper(ButtonHelper):
         if self.permission_helper.user_can_manage(self.request.user):
             pk = quote(obj.pk)
             for action, label, title, offered in self.TOOLS:
-                if action not in exclude and offered(obj):
+                if action not in exclude and offered(obj, self.request.user):
                     classnames = ["button-secondary", *(classnames_add or [])]
                     buttons.append(
                         {
@@ -113,15 +124,9 @@ class OrderAdmin(PassesModelAdmin):
     inspect_view_enabled = True
     inspect_template_name = "wagtail_passes/admin/orders/inspect.html"
 
-    list_display = (
-        "reference",
-        "member_name",
-        "placed",
-        "state_words",
-        "provider_words",
-        "total_money",
-        "held_or_paid",
-    )
+    # The payment method and when it was paid (or until when it is held) are on the
+    # order's page, and in the export.
+    list_display = ("reference", "member_profile", "placed", "state_words", "total_money")
     list_filter = ("state", ProviderFilter, ("created_at", PlacedFilter))
     list_select_related = ("member",)
     search_fields = (
@@ -147,14 +152,18 @@ class OrderAdmin(PassesModelAdmin):
     export_filename = "orders"
 
     @column(_("member"), "member__last_name")
-    def member_name(self, obj):
+    def member_profile(self, obj):
+        return member_cell(obj.member)
+
+    @column(_("member"), "member__last_name")
+    def member_name(self, obj):  # the export's
         return person(obj.member)
 
     @column(_("email"), "member__email")
     def member_email(self, obj):
         return obj.member.email
 
-    @column(_("placed"), "created_at")
+    @column(_("placed"), "created_at", nowrap=True)
     def placed(self, obj):
         return format_short_moment(obj.created_at)
 
@@ -166,7 +175,7 @@ class OrderAdmin(PassesModelAdmin):
     def provider_words(self, obj):
         return provider_text(obj.provider)
 
-    @column(_("total"), "total")
+    @column(_("total"), "total", nowrap=True)
     def total_money(self, obj):
         return money_text(obj.total, obj.currency)
 
