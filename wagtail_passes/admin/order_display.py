@@ -13,7 +13,7 @@ from ..models.orders import PAID_STATES
 from ..presentation import EMPTY, format_short_moment
 from ..rules.money import Money
 from ..services.orders import cancel_refusal
-from ..services.permissions import can_manage_orders, can_view_orders
+from ..services.permissions import can_manage_orders, can_sell_at_desk, can_view_orders
 from .display import ReadOnlyPermissionHelper
 
 
@@ -25,6 +25,10 @@ class OrderPermissionHelper(ReadOnlyPermissionHelper):
 
     def user_can_manage(self, user):
         return can_manage_orders(user)
+
+    def user_can_take_payments(self, user):
+        """ "Mark paid" (C2): the front desk (``sell_at_desk``) or whoever manages orders."""
+        return can_sell_at_desk(user)
 
 
 def money_text(amount, currency: str) -> str:

@@ -329,6 +329,10 @@ class MarkPaidView(OrderActionView):
         "member passes are issued at once and the member is emailed."
     )
 
+    def check_action_permitted(self, user):
+        # C2: the front desk takes payments (``sell_at_desk``), as ``services.mark_paid`` allows.
+        return self.permission_helper.user_can_take_payments(user)
+
     @property
     def can_submit(self):
         return may_mark_paid(self.instance)

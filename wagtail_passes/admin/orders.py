@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Order
 from ..presentation import PROVIDERS, format_short_moment, person, provider_text
+from ..services.permissions import can_manage_orders, can_sell_at_desk
 from .base import PassesButtonHelper, PassesModelAdmin, history_button
 from .display import column, member_cell
 from .filters import PastDateFilter
@@ -41,29 +42,29 @@ from .order_views import (
 
 
 class OrderButtonHelper(PassesButtonHelper):
-    """Inspect per order; on the order's page also "Mark paid", "Cancel order" and
-    "Refund" (while the order's state allows them) and "History"."""
+    """Inspect per order; on the order's page also "Mark paid" (for the front desk too),
+    "Cancel order" and "Refund" (each while its service would not refuse it) and "History"."""
 
-    #: (action, label, title, offered(order, user)): each offered while its service would
-    #: not refuse it.
+    #: (action, label, title, offered(order, user)): each offered to whoever may use it, while
+    #: its service would not refuse it. "Mark paid" is the front desk's too (C2).
     TOOLS = (
         (
             "mark_paid",
             _("Mark paid"),
             _("The payment arrived: issue the member passes"),
-            lambda order, user: may_mark_paid(order),
+            lambda order, user: can_sell_at_desk(user) and may_mark_paid(order),
         ),
         (
             "cancel",
             _("Cancel order"),
             _("Cancel it and release the stock it holds"),
-            cancel_offered,
+            lambda order, user: can_manage_orders(user) and cancel_offered(order, user),
         ),
         (
             "refund",
             _("Refund"),
             _("Give back what was paid, whole or in part"),
-            lambda order, user: may_refund(order),
+            lambda order, user: can_manage_orders(user) and may_refund(order),
         ),
     )
 
@@ -72,21 +73,18 @@ class OrderButtonHelper(PassesButtonHelper):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if "inspect" not in exclude:  # the list: inspect only
             return buttons
-        if self.permission_helper.user_can_manage(self.request.user):
-            pk = quote(obj.pk)
-            for action, label, title, offered in self.TOOLS:
-                if action not in exclude and offered(obj, self.request.user):
-                    classnames = ["button-secondary", *(classnames_add or [])]
-                    buttons.append(
-                        {
-                            "url": self.url_helper.get_action_url(action, pk),
-                            "label": label,
-                            "classname": self.finalise_classname(
-                                classnames, classnames_exclude or []
-                            ),
-                            "title": title,
-                        }
-                    )
+        pk = quote(obj.pk)
+        classnames = ["button-secondary", *(classnames_add or [])]
+        for action, label, title, offered in self.TOOLS:
+            if action not in exclude and offered(obj, self.request.user):
+                buttons.append(
+                    {
+                        "url": self.url_helper.get_action_url(action, pk),
+                        "label": label,
+                        "classname": self.finalise_classname(classnames, classnames_exclude or []),
+                        "title": title,
+                    }
+                )
         buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
         return buttons
 
