@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.views import InspectView
 
@@ -31,7 +32,7 @@ from .booking_display import (
     register_url,
     session_text,
 )
-from .display import column, member_cell
+from .display import NOWRAP, column, member_cell
 from .filters import UpcomingDateFilter
 
 
@@ -191,7 +192,7 @@ class BookingAdmin(PassesModelAdmin):
     inspect_template_name = "wagtail_passes/admin/bookings/inspect.html"
 
     # The programme, places and when it was booked are on the booking's page.
-    list_display = ("class_name", "session_start", "member_name", "status", "paid_with")
+    list_display = ("session_name", "member_name", "status", "paid_with")
     list_filter = (
         "session__programme_class__programme",
         "session__programme_class",
@@ -208,13 +209,15 @@ class BookingAdmin(PassesModelAdmin):
     )
     ordering = ("-created_at", "-pk")
 
-    @column(_("class"), "session__programme_class__name")
-    def class_name(self, obj):
-        return obj.session.programme_class.name
-
-    @column(_("session"), "session__start", nowrap=True)
-    def session_start(self, obj):
-        return format_short_moment(obj.session.start)
+    @column(_("session"), "session__start")
+    def session_name(self, obj):
+        """The class, and below it when the session starts (on one line)."""
+        return format_html(
+            '{}<br><span class="{}">{}</span>',
+            obj.session.programme_class.name,
+            NOWRAP,
+            format_short_moment(obj.session.start),
+        )
 
     @column(_("member"), "member__last_name")
     def member_name(self, obj):
