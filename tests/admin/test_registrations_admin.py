@@ -194,7 +194,7 @@ def test_p10_list_status_is_what_registration_status_says_for_each_row(admin, sw
         assert row_cells(response, registration)[3] == registration_status_text(
             registration, status
         ), registration
-    words = {r.member: row_cells(response, r)[4] for r in rows if r.programme == swim}
+    words = {r.member: row_cells(response, r)[3] for r in rows if r.programme == swim}
     assert words == {
         members[0]: "Complete",
         members[1]: "Awaiting payment",
