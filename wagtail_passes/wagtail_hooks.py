@@ -1,7 +1,9 @@
-"""Wagtail hooks of wagtail_passes: the "Passes" group in the admin menu and the
-app's actions in Wagtail's audit log."""
+"""Wagtail hooks of wagtail_passes: the "Passes" group in the admin menu, the app's
+actions in Wagtail's audit log and the app's admin styles."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail_modeladmin.options import modeladmin_register
 
@@ -13,6 +15,13 @@ from .admin.reports import urls as report_urls
 from .admin.reports.dashboard import add_passes_panel
 
 modeladmin_register(PassesAdminGroup)
+
+
+@hooks.register("insert_global_admin_css")
+def passes_admin_css():
+    """The app's admin styles (lists that never break words, readable buttons); they touch
+    only the app's own markup (classes ``passes-admin-*``)."""
+    return format_html('<link rel="stylesheet" href="{}">', static("wagtail_passes/css/admin.css"))
 
 
 @hooks.register("register_log_actions")

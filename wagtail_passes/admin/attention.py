@@ -28,7 +28,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.views import InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
@@ -36,8 +35,8 @@ from ..models import Order, PaymentIssue
 from ..presentation import EMPTY, format_short_moment, person
 from ..services.permissions import can_manage_orders, can_view_orders
 from ..services.staff_alerts import RESOLUTION_MAX_LENGTH, resolve_issue
-from .base import NumericPkURLHelper, PassesModelAdmin
-from .display import ReadOnlyPermissionHelper, column
+from .base import NumericPkURLHelper, PassesButtonHelper, PassesModelAdmin
+from .display import ReadOnlyPermissionHelper, column, member_cell
 from .forms_passes import PassActionForm
 from .order_display import may_refund
 from .return_to import safe_next_url
@@ -197,7 +196,7 @@ class ResolveIssueView(InstanceSpecificView, FormView):
 # ---- the list ----------------------------------------------------------------------------
 
 
-class IssueButtonHelper(ButtonHelper):
+class IssueButtonHelper(PassesButtonHelper):
     """Per row: "Resolve" while open, and the order's "Refund" while it can be refunded,
     for whoever may manage orders."""
 
@@ -285,7 +284,7 @@ class PaymentIssueAdmin(PassesModelAdmin):
     )
     ordering = ("-created_at", "-pk")
 
-    @column(_("noticed"), "created_at")
+    @column(_("noticed"), "created_at", nowrap=True)
     def noticed(self, obj):
         return format_short_moment(obj.created_at)
 
@@ -296,13 +295,13 @@ class PaymentIssueAdmin(PassesModelAdmin):
 
     @column(_("member"), "order__member__last_name")
     def member_name(self, obj):
-        return person(obj.order.member)
+        return member_cell(obj.order.member)
 
     @column(_("problem"), "kind")
     def problem(self, obj):
         return obj.get_kind_display()
 
-    @column(_("amount"), "amount")
+    @column(_("amount"), "amount", nowrap=True)
     def amount_words(self, obj):
         return issue_amount_text(obj)
 

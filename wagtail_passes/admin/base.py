@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import quote
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import AdminURLHelper
+from wagtail_modeladmin.helpers import AdminURLHelper, ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import HistoryView
 
@@ -26,11 +26,33 @@ class PassesHistoryView(HistoryView):
         return self.permission_helper.user_can_list(user)
 
 
+#: The class of every cell of the app's lists: words never break inside their letters
+#: (static/wagtail_passes/css/admin.css).
+CELL_CLASS = "passes-admin-cell"
+#: The class of the app's buttons: they never wrap, and read well in an inspect page's footer.
+BUTTON_CLASS = "passes-admin-button"
+
+
+class PassesButtonHelper(ButtonHelper):
+    """Every button of the app's lists and inspect pages carries ``BUTTON_CLASS``."""
+
+    def finalise_classname(self, classnames_add=None, classnames_exclude=None):
+        classname = super().finalise_classname(classnames_add, classnames_exclude)
+        return f"{classname} {BUTTON_CLASS}".strip()
+
+
 class PassesModelAdmin(ModelAdmin):
     """The base of every admin in the "Passes" menu."""
 
     url_helper_class = NumericPkURLHelper
     history_view_class = PassesHistoryView
+    button_helper_class = PassesButtonHelper
+
+    def get_extra_class_names_for_field_col(self, obj, field_name):
+        """Each cell: ``CELL_CLASS``, and the column's own (``display.column``: a date or
+        an amount never wraps)."""
+        method = getattr(self, field_name, None)
+        return [CELL_CLASS, *getattr(method, "cell_classes", ())]
 
 
 def history_button(button_helper, obj, classnames_add=None, classnames_exclude=None) -> dict:

@@ -15,14 +15,14 @@ from __future__ import annotations
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking
 from ..presentation import EMPTY, format_short_moment, ledger_row, person
 from ..services.attendance import booking_tools_open
-from .base import PassesModelAdmin, history_button
+from .base import PassesButtonHelper, PassesModelAdmin, history_button
 from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
 from .booking_display import (
     BookingPermissionHelper,
@@ -32,11 +32,11 @@ from .booking_display import (
     register_url,
     session_text,
 )
-from .display import column
+from .display import NOWRAP, column, member_cell
 from .filters import UpcomingDateFilter
 
 
-class BookingButtonHelper(ButtonHelper):
+class BookingButtonHelper(PassesButtonHelper):
     """Inspect and "Register" per booking; on the inspect page also "Mark attendance" and
     "Cancel booking" for those who may change bookings."""
 
@@ -191,15 +191,8 @@ class BookingAdmin(PassesModelAdmin):
     inspect_view_enabled = True
     inspect_template_name = "wagtail_passes/admin/bookings/inspect.html"
 
-    list_display = (
-        "member_name",
-        "session_name",
-        "programme",
-        "attendees",
-        "status",
-        "paid_with",
-        "booked_at",
-    )
+    # The programme, places and when it was booked are on the booking's page.
+    list_display = ("session_name", "member_name", "status", "paid_with")
     list_filter = (
         "session__programme_class__programme",
         "session__programme_class",
@@ -216,13 +209,19 @@ class BookingAdmin(PassesModelAdmin):
     )
     ordering = ("-created_at", "-pk")
 
-    @column(_("member"), "member__last_name")
-    def member_name(self, obj):
-        return person(obj.member)
-
     @column(_("session"), "session__start")
     def session_name(self, obj):
-        return session_text(obj.session)
+        """The class, and below it when the session starts (on one line)."""
+        return format_html(
+            '{}<br><span class="{}">{}</span>',
+            obj.session.programme_class.name,
+            NOWRAP,
+            format_short_moment(obj.session.start),
+        )
+
+    @column(_("member"), "member__last_name")
+    def member_name(self, obj):
+        return member_cell(obj.member)
 
     @column(_("programme"), "session__programme_class__programme__name")
     def programme(self, obj):

@@ -37,7 +37,7 @@ class ProgrammeClassAdmin(PassesModelAdmin):
         base_form_class=ProgrammeClassAdminForm,
     )
 
-    @column(_("unit price"))
+    @column(_("unit price"), nowrap=True)
     def effective_price(self, obj):
         return str(obj.effective_unit_price)
 

@@ -19,7 +19,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectL
 from ..bounds import ModelBoundsFormMixin
 from ..models import DiscountCode, DiscountCodeProduct, normalise_code
 from ..models.products import ProductChooserPanel
-from ..presentation import EMPTY, format_short_moment
+from ..presentation import EMPTY, format_short_day, local_day
 from ..products.registry import product_pages
 from .base import PassesModelAdmin
 from .display import column, yes_no
@@ -111,18 +111,19 @@ class DiscountCodeAdmin(PassesModelAdmin):
         titles = [link.product.title for link in obj.product_links.all()]
         return ", ".join(titles) if titles else _("All products")
 
-    @column(_("uses / limit"), "current_uses")
+    @column(_("uses / limit"), "current_uses", nowrap=True)
     def uses_and_limit(self, obj):
         limit = obj.max_uses if obj.max_uses is not None else "∞"
         return f"{obj.current_uses} / {limit}"
 
-    @column(_("valid from"), "valid_from")
+    # The days only: the times are on the code's form.
+    @column(_("valid from"), "valid_from", nowrap=True)
     def starts(self, obj):
-        return format_short_moment(obj.valid_from) if obj.valid_from else EMPTY
+        return format_short_day(local_day(obj.valid_from)) if obj.valid_from else EMPTY
 
-    @column(_("valid until"), "valid_until")
+    @column(_("valid until"), "valid_until", nowrap=True)
     def ends(self, obj):
-        return format_short_moment(obj.valid_until) if obj.valid_until else EMPTY
+        return format_short_day(local_day(obj.valid_until)) if obj.valid_until else EMPTY
 
     @column(_("active"), "is_active")
     def active(self, obj):

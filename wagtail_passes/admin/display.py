@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 from django.template.defaultfilters import yesno
+from django.urls import NoReverseMatch
 from django.utils.text import capfirst
 from wagtail_modeladmin.helpers import PermissionHelper
 
+from ..presentation import person
+from .base import CELL_CLASS
+from .desk.links import member_link
 
-def column(description, order_field=None):
-    """Label a ModelAdmin method as a list column (and make it sortable if it maps to a field)."""
+#: The class of a cell whose words stay on one line: dates, times, amounts, balances.
+NOWRAP = "passes-admin-nowrap"
+#: A report's cells (``wagtail.admin.ui.tables.Column(classname=...)``): text, and text
+#: that stays on one line.
+CELL = CELL_CLASS
+NOWRAP_CELL = f"{CELL_CLASS} {NOWRAP}"
+
+
+def column(description, order_field=None, nowrap=False):
+    """Label a ModelAdmin method as a list column (and make it sortable if it maps to a
+    field). ``nowrap``: a date, time or amount, kept on one line."""
 
     def decorate(method):
         method.short_description = description
         if order_field:
             method.admin_order_field = order_field
+        method.cell_classes = (NOWRAP,) if nowrap else ()
         return method
 
     return decorate
+
+
+def member_cell(member) -> str:
+    """The member's name as a link to their profile at the front desk (plain text where the
+    profile is not installed)."""
+    if member is None:
+        return ""
+    try:
+        return member_link(member, person(member))
+    except NoReverseMatch:
+        return person(member)
 
 
 def yes_no(value: bool) -> str:

@@ -71,12 +71,14 @@ class ClassChoiceAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):
 
 class SessionAdminForm(ClassChoiceAdminForm):
     """The session form. What happens to booked members is said before it happens: a
-    move of a booked session, or a start in the past, needs the "go ahead" box ticked.
+    move of a booked session, or a start in the past, needs the ``confirm`` box ticked,
+    whose label says what saving then does ("Move the session and email the 2 booked
+    members").
     Whether the change is allowed (capacity, same day) is ``services.update_session``'s
     decision, made when the form is saved."""
 
     confirm = forms.BooleanField(
-        label=_("Go ahead"),
+        label=_("Save it with a start in the past"),
         required=False,
         help_text=_("Tick to save a start in the past, or to move a session members booked."),
     )
@@ -87,6 +89,12 @@ class SessionAdminForm(ClassChoiceAdminForm):
         self.booked = (
             session.bookings.filter(status=BookingStatus.BOOKED).count() if session.pk else 0
         )
+        if self.booked and "confirm" in self.fields:
+            self.fields["confirm"].label = ngettext(
+                "Move the session and email the booked member",
+                "Move the session and email the %(n)d booked members",
+                self.booked,
+            ) % {"n": self.booked}
         if self.booked and "programme_class" in self.fields:
             self.fields["programme_class"].disabled = True
             self.fields["programme_class"].help_text = _(
@@ -127,6 +135,6 @@ class SessionAdminForm(ClassChoiceAdminForm):
                 % {"n": self.booked}
             )
         if needs and not cleaned.get("confirm"):
-            needs.append(_("Tick “Go ahead” to save."))
+            needs.append(_("Tick “%(label)s” to save.") % {"label": self.fields["confirm"].label})
             self.add_error("confirm", " ".join(str(n) for n in needs))
         return cleaned

@@ -16,15 +16,19 @@ from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import MemberPass, PassStatus
-from ..presentation import pass_balance, pass_valid_until, person
-from ..rules.status import pass_tools_open
+from ..presentation import pass_balance, pass_valid_until
 from ..services.facts import status_today
+from ..services.passes import (
+    adjust_refusal,
+    cancel_pass_refusal,
+    extend_refusal,
+    hold_refusal,
+)
 from ..services.permissions import can_assign_passes, can_manage_passes, can_view_passes
-from .base import PassesModelAdmin, history_button
-from .display import ReadOnlyPermissionHelper, column, yes_no
+from .base import PassesButtonHelper, PassesModelAdmin, history_button
+from .display import ReadOnlyPermissionHelper, column, member_cell, yes_no
 from .pass_actions import (
     AdjustPassView,
     AssignPassView,
@@ -57,8 +61,9 @@ class MemberPassPermissionHelper(ReadOnlyPermissionHelper):
         return can_manage_passes(user)
 
 
-class MemberPassButtonHelper(ButtonHelper):
-    """Inspect, "Put on hold" and "Adjust balance" per pass; "Assign a pass" on the list."""
+class MemberPassButtonHelper(PassesButtonHelper):
+    """Inspect per pass and "Assign a pass" on the list; on the pass's page also its staff
+    tools, each offered only when its service would not refuse it (S4), and "History"."""
 
     def _button(self, url, label, title, classnames_add=None, classnames_exclude=None):
         classnames = ["button-secondary", *(classnames_add or [])]
@@ -78,33 +83,44 @@ class MemberPassButtonHelper(ButtonHelper):
             "title": _("Give a pass or credit pack to a member by hand"),
         }
 
-    #: The staff tools on one pass: (action, label, title), shown while its status leaves
-    #: them open (``rules.status.pass_tools_open``).
+    #: The staff tools on one pass: (action, label, title, refusal), each offered while its
+    #: service's refusal (``services.passes``) says None.
     TOOLS = (
-        ("hold", _("Put on hold"), _("Stop this pass for a period and move its expiry out")),
+        (
+            "hold",
+            _("Put on hold"),
+            _("Stop this pass for a period and move its expiry out"),
+            hold_refusal,
+        ),
         (
             "adjust",
             _("Adjust balance"),
             _("Add to or take from this pass's balance, with a reason"),
+            adjust_refusal,
         ),
-        ("extend", _("Extend"), _("Move the last valid day out")),
-        ("cancel", _("Cancel pass"), _("Cancel it and write off what is left")),
+        ("extend", _("Extend"), _("Move the last valid day out"), extend_refusal),
+        (
+            "cancel",
+            _("Cancel pass"),
+            _("Cancel it and write off what is left"),
+            cancel_pass_refusal,
+        ),
     )
 
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         exclude = exclude or []
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
-        if "inspect" in exclude:  # on the pass's own page
-            buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
+        if "inspect" not in exclude:  # the list: inspect only; the tools are on the pass's page
+            return buttons
+        buttons.append(history_button(self, obj, classnames_add, classnames_exclude))
         if not self.permission_helper.user_can_change_obj(self.request.user, obj):
             return buttons
         pk = quote(getattr(obj, self.opts.pk.attname))
-        open_tools = pass_tools_open(obj.status)
-        for action, label, title in self.TOOLS:
-            if action in open_tools and action not in exclude:
+        for action, label, title, refusal in self.TOOLS:
+            if action not in exclude and refusal(obj) is None:
                 url = self.url_helper.get_action_url(action, pk)
                 buttons.append(self._button(url, label, title, classnames_add, classnames_exclude))
-        if obj.auto_renew and open_tools and "stop_renewal" not in exclude:  # N1, N2, S4
+        if obj.auto_renew and "stop_renewal" not in exclude:  # N1, N2, S4
             url = self.url_helper.get_action_url("stop_renewal", pk)
             title = _("Stop this pass renewing, whatever the member's commitment")
             buttons.append(
@@ -148,15 +164,8 @@ class MemberPassAdmin(PassesModelAdmin):
     index_template_name = "wagtail_passes/admin/member_passes/index.html"
     inspect_template_name = "wagtail_passes/admin/member_passes/inspect.html"
 
-    list_display = (
-        "member_name",
-        "title",
-        "kind",
-        "left",
-        "valid_until_day",
-        "status_now",
-        "paid",
-    )
+    # The kind, price and rules are on the pass's page.
+    list_display = ("title", "member_name", "left", "valid_until_day", "status_now", "paid")
     list_filter = (ProductFilter, "status", "is_paid")
     list_select_related = ("member",)
     search_fields = (
@@ -170,13 +179,13 @@ class MemberPassAdmin(PassesModelAdmin):
 
     @column(_("member"), "member__last_name")
     def member_name(self, obj):
-        return person(obj.member)
+        return member_cell(obj.member)
 
-    @column(_("left"))
+    @column(_("left"), nowrap=True)
     def left(self, obj):
         return pass_balance(obj)
 
-    @column(_("valid until"), "valid_until")
+    @column(_("valid until"), "valid_until", nowrap=True)
     def valid_until_day(self, obj):
         return pass_valid_until(obj, short=True)
 

@@ -13,6 +13,7 @@ from ..models import Order, OrderState
 from ..models.orders import PAID_STATES
 from ..presentation import EMPTY, format_short_moment
 from ..rules.money import Money
+from ..services.orders import cancel_refusal
 from ..services.permissions import can_manage_orders, can_sell_at_desk, can_view_orders
 from .display import ReadOnlyPermissionHelper
 
@@ -49,6 +50,13 @@ def may_mark_paid(order: Order) -> bool:
 
 def may_cancel(order: Order) -> bool:
     return order.state == OrderState.PENDING
+
+
+def cancel_offered(order: Order, user) -> bool:
+    """S4: "Cancel order" is offered on the order's page when ``cancel_order`` would not
+    refuse ``user`` (``services.orders.cancel_refusal``: awaiting payment, and no pass it
+    issued unpaid pays for a session)."""
+    return may_cancel(order) and cancel_refusal(order, user) is None
 
 
 def may_refund(order: Order) -> bool:

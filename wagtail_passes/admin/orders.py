@@ -17,17 +17,17 @@ from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Order
 from ..presentation import PROVIDERS, format_short_moment, person, provider_text
-from .base import PassesModelAdmin, history_button
-from .display import column
+from ..services.permissions import can_manage_orders, can_sell_at_desk
+from .base import PassesButtonHelper, PassesModelAdmin, history_button
+from .display import column, member_cell
 from .filters import PastDateFilter
 from .order_display import (
     OrderPermissionHelper,
+    cancel_offered,
     held_or_paid_text,
-    may_cancel,
     may_mark_paid,
     may_refund,
     money_text,
@@ -42,32 +42,30 @@ from .order_views import (
 )
 
 
-class OrderButtonHelper(ButtonHelper):
-    """Inspect per order; on the order's page also "Mark paid", "Cancel order" and
-    "Refund" (while the order's state allows them) and "History"."""
+class OrderButtonHelper(PassesButtonHelper):
+    """Inspect per order; on the order's page also "Mark paid" (for the front desk too),
+    "Cancel order" and "Refund" (each while its service would not refuse it) and "History"."""
 
-    #: (action, label, title, offered for the order, who may: a permission helper method)
+    #: (action, label, title, offered(order, user)): each offered to whoever may use it, while
+    #: its service would not refuse it. "Mark paid" is the front desk's too (C2).
     TOOLS = (
         (
             "mark_paid",
             _("Mark paid"),
             _("The payment arrived: issue the member passes"),
-            may_mark_paid,
-            "user_can_mark_paid",
+            lambda order, user: can_sell_at_desk(user) and may_mark_paid(order),
         ),
         (
             "cancel",
             _("Cancel order"),
             _("Cancel it and release the stock it holds"),
-            may_cancel,
-            "user_can_manage",
+            lambda order, user: can_manage_orders(user) and cancel_offered(order, user),
         ),
         (
             "refund",
             _("Refund"),
             _("Give back what was paid, whole or in part"),
-            may_refund,
-            "user_can_manage",
+            lambda order, user: can_manage_orders(user) and may_refund(order),
         ),
     )
 
@@ -77,10 +75,9 @@ class OrderButtonHelper(ButtonHelper):
         if "inspect" not in exclude:  # the list: inspect only
             return buttons
         pk = quote(obj.pk)
-        for action, label, title, offered, may in self.TOOLS:
-            allowed = getattr(self.permission_helper, may)(self.request.user)
-            if allowed and action not in exclude and offered(obj):
-                classnames = ["button-secondary", *(classnames_add or [])]
+        classnames = ["button-secondary", *(classnames_add or [])]
+        for action, label, title, offered in self.TOOLS:
+            if action not in exclude and offered(obj, self.request.user):
                 buttons.append(
                     {
                         "url": self.url_helper.get_action_url(action, pk),
@@ -126,15 +123,9 @@ class OrderAdmin(PassesModelAdmin):
     inspect_view_enabled = True
     inspect_template_name = "wagtail_passes/admin/orders/inspect.html"
 
-    list_display = (
-        "reference",
-        "member_name",
-        "placed",
-        "state_words",
-        "provider_words",
-        "total_money",
-        "held_or_paid",
-    )
+    # The payment method and when it was paid (or until when it is held) are on the
+    # order's page, and in the export.
+    list_display = ("reference", "member_profile", "placed", "state_words", "total_money")
     list_filter = ("state", ProviderFilter, ("created_at", PlacedFilter))
     list_select_related = ("member",)
     search_fields = (
@@ -160,14 +151,18 @@ class OrderAdmin(PassesModelAdmin):
     export_filename = "orders"
 
     @column(_("member"), "member__last_name")
-    def member_name(self, obj):
+    def member_profile(self, obj):
+        return member_cell(obj.member)
+
+    @column(_("member"), "member__last_name")
+    def member_name(self, obj):  # the export's
         return person(obj.member)
 
     @column(_("email"), "member__email")
     def member_email(self, obj):
         return obj.member.email
 
-    @column(_("placed"), "created_at")
+    @column(_("placed"), "created_at", nowrap=True)
     def placed(self, obj):
         return format_short_moment(obj.created_at)
 
@@ -179,7 +174,7 @@ class OrderAdmin(PassesModelAdmin):
     def provider_words(self, obj):
         return provider_text(obj.provider)
 
-    @column(_("total"), "total")
+    @column(_("total"), "total", nowrap=True)
     def total_money(self, obj):
         return money_text(obj.total, obj.currency)
 

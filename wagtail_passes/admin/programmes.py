@@ -102,7 +102,7 @@ class ProgrammeAdmin(PassesModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(number_of_classes=Count("classes"))
 
-    @column(_("default unit price"), "default_unit_price")
+    @column(_("default unit price"), "default_unit_price", nowrap=True)
     def default_price(self, obj):
         return str(obj.default_price)
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
@@ -44,8 +43,8 @@ from ..services.registrations import (
     registration_statuses,
     withdraw_registration,
 )
-from .base import NumericPkURLHelper, PassesModelAdmin, history_button
-from .display import ReadOnlyPermissionHelper, column
+from .base import NumericPkURLHelper, PassesButtonHelper, PassesModelAdmin, history_button
+from .display import ReadOnlyPermissionHelper, column, member_cell
 from .forms_passes import PassActionForm
 from .order_display import money_text, state_text
 
@@ -323,7 +322,7 @@ class WithdrawRegistrationView(InstanceSpecificView, FormView):
 # ---- the panel --------------------------------------------------------------------------
 
 
-class RegistrationButtonHelper(ButtonHelper):
+class RegistrationButtonHelper(PassesButtonHelper):
     """Inspect per registration; on its page also "Withdraw" (while it is current, for
     whoever may withdraw) and "History"."""
 
@@ -402,7 +401,8 @@ class RegistrationAdmin(PassesModelAdmin):
     inspect_view_enabled = True
     inspect_template_name = "wagtail_passes/admin/registrations/inspect.html"
 
-    list_display = ("member_name", "member_email", "programme", "registered", "status_words")
+    # The member's email is on the registration's page.
+    list_display = ("programme", "member_name", "registered", "status_words")
     list_filter = (ProgrammeFilter, CurrentFilter)
     list_select_related = ("member", "programme")
     search_fields = (
@@ -416,13 +416,13 @@ class RegistrationAdmin(PassesModelAdmin):
 
     @column(_("member"), "member__last_name")
     def member_name(self, obj):
-        return person(obj.member)
+        return member_cell(obj.member)
 
     @column(_("email"), "member__email")
     def member_email(self, obj):
         return obj.member.email or EMPTY
 
-    @column(_("registered at"), "registered_at")
+    @column(_("registered at"), "registered_at", nowrap=True)
     def registered(self, obj):
         return format_short_moment(obj.registered_at)
 

@@ -6,18 +6,17 @@ from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Schedule
 from ..presentation import EMPTY, format_short_day, format_time_of_day, format_weekday_names
 from ..services.permissions import can_generate_sessions
-from .base import PassesModelAdmin
+from .base import PassesButtonHelper, PassesModelAdmin
 from .display import column
 from .forms import ClassChoiceAdminForm
 from .views import GenerateSessionsView, ProtectedDeleteView
 
 
-class ScheduleButtonHelper(ButtonHelper):
+class ScheduleButtonHelper(PassesButtonHelper):
     """Adds a "Generate sessions" button for users who may change the schedule."""
 
     def generate_button(self, pk, classnames_add=None, classnames_exclude=None):
@@ -72,15 +71,15 @@ class ScheduleAdmin(PassesModelAdmin):
     def days(self, obj):
         return format_weekday_names(obj.weekdays)
 
-    @column(_("start time"), "start_time")
+    @column(_("start time"), "start_time", nowrap=True)
     def at(self, obj):
         return format_time_of_day(obj.start_time)
 
-    @column(_("from"), "starts_on")
+    @column(_("from"), "starts_on", nowrap=True)
     def first_day(self, obj):
         return format_short_day(obj.starts_on)
 
-    @column(_("until"), "ends_on")
+    @column(_("until"), "ends_on", nowrap=True)
     def last_day(self, obj):
         return format_short_day(obj.ends_on) if obj.ends_on else EMPTY
 

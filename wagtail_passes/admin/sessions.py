@@ -12,11 +12,10 @@ from django.db.models.functions import Coalesce
 from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail_modeladmin.helpers import ButtonHelper
 
 from ..models import Booking, Session
 from ..presentation import format_short_moment
-from .base import PassesModelAdmin
+from .base import PassesButtonHelper, PassesModelAdmin
 from .booking_actions import CancelSessionView, RemoveWaitingView, SessionEditView
 from .booking_display import SessionButtons
 from .display import column, yes_no
@@ -26,7 +25,7 @@ from .session_register import BookMemberView, SessionRegisterView
 from .views import ProtectedDeleteView
 
 
-class SessionButtonHelper(ButtonHelper):
+class SessionButtonHelper(PassesButtonHelper):
     """Adds "Bookings" (the register, for ``view_booking``) and "Cancel session" (for
     ``change_session``, while the session is not cancelled) to each row."""
 
@@ -99,7 +98,7 @@ class SessionAdmin(PassesModelAdmin):
             .annotate(active_booking_count=Coalesce(Subquery(active_bookings), 0))
         )
 
-    @column(_("start"), "start")
+    @column(_("start"), "start", nowrap=True)
     def start_time(self, obj):
         return format_short_moment(obj.start)
 

@@ -2,6 +2,11 @@
 
 Every tool locks the pass, re-checks under the lock, writes through the ledger, logs
 the staff action in Wagtail's audit log and sends its signal once committed.
+
+S4: what a tool refuses whatever its input (an unlimited pass has no balance to adjust, a
+cancelled pass cannot be extended, ...) is one function per tool (``hold_refusal``,
+``adjust_refusal``, ``extend_refusal``, ``cancel_pass_refusal``): the tool raises its answer
+under the lock, and the admin asks it before offering the tool's button.
 """
 
 from __future__ import annotations
@@ -70,6 +75,70 @@ def _closed_message(member_pass: MemberPass, action: str) -> str:
         ("adjust", True): _("An expired pass cannot be adjusted; extend it first."),
         ("adjust", False): _("A cancelled pass cannot be adjusted."),
     }[(action, expired)]
+
+
+# ---- what each tool refuses, whatever its input (S4) ---------------------------------
+
+
+def hold_refusal(member_pass: MemberPass) -> PassError | None:
+    """Why ``member_pass`` cannot be put on hold at all now, or None: it is cancelled or
+    expired (by the status rule, today). ``hold_pass`` raises it; the admin offers "Put on
+    hold" only when it is None."""
+    if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
+        return PassError(_closed_message(member_pass, "hold"), code="hold_not_allowed")
+    return None
+
+
+def adjust_refusal(member_pass: MemberPass) -> PassError | None:
+    """Why ``member_pass``'s balance cannot be adjusted by any amount now, or None: an
+    unlimited pass has no balance; an expired or cancelled pass is closed (extend it
+    first). ``adjust_pass`` raises it; the admin offers "Adjust balance" only when None."""
+    if member_pass.kind == ProductKind.UNLIMITED:
+        return PassError(_("An unlimited pass has no balance to adjust."), code="not_adjustable")
+    if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
+        return PassError(_closed_message(member_pass, "adjust"), code="not_adjustable")
+    return None
+
+
+def extend_refusal(member_pass: MemberPass) -> PassError | None:
+    """Why ``member_pass`` cannot be extended by any number of days, or None: it is
+    cancelled, or it never expires. ``extend_pass`` raises it; the admin offers "Extend"
+    only when None."""
+    if member_pass.status == PassStatus.CANCELLED:
+        return PassError(_("A cancelled pass cannot be extended."), code="not_extendable")
+    never_ends = member_pass.validity_basis != "fixed" and not member_pass.duration_days
+    fixed_open = member_pass.validity_basis == "fixed" and member_pass.fixed_end is None
+    if never_ends or fixed_open:
+        return PassError(
+            _("This pass never expires; there is nothing to extend."), code="not_extendable"
+        )
+    return None
+
+
+def cancel_pass_refusal(member_pass: MemberPass) -> PassError | None:
+    """Why ``member_pass`` cannot be cancelled now, or None: it is cancelled already, or it
+    pays for sessions that have not started (cancel those bookings first). ``cancel_pass``
+    raises it; the admin offers "Cancel pass" only when None."""
+    if member_pass.status == PassStatus.CANCELLED:
+        return PassError(_("This pass is already cancelled."), code="already_cancelled")
+    upcoming = list(
+        Booking.objects.active()
+        .filter(member_pass=member_pass, session__start__gt=timezone.now())
+        .select_related("session__programme_class")
+        .order_by("session__start")[:5]
+    )
+    if upcoming:
+        return PassError(
+            _("It pays for upcoming sessions (%(sessions)s); cancel those bookings first.")
+            % {"sessions": ", ".join(format_session_time(b.session) for b in upcoming)},
+            code="pass_has_bookings",
+        )
+    return None
+
+
+def _refuse(refusal: PassError | None) -> None:
+    if refusal is not None:
+        raise refusal
 
 
 def _as_product(product) -> ProductMixin:
@@ -234,8 +303,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
     reason = (reason or "").strip()
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
-            raise PassError(_closed_message(member_pass, "hold"), code="hold_not_allowed")
+        _refuse(hold_refusal(member_pass))
         for held_from, held_until in member_pass.hold_periods:
             if start <= held_until and held_from <= end:
                 raise PassError(
@@ -288,8 +356,6 @@ def _check_adjust_amount(member_pass: MemberPass, amount) -> None:
         raise PassError(_("Enter a non-zero amount."), code="invalid_amount")
     if abs(amount) > MAX_BALANCE:
         raise PassError(_("That amount is too large."), code="invalid_amount")
-    if member_pass.kind == ProductKind.UNLIMITED:
-        raise PassError(_("An unlimited pass has no balance to adjust."), code="not_adjustable")
     if member_pass.kind == ProductKind.MONEY:
         if not has_valid_precision(amount, member_pass.currency):
             raise PassError(
@@ -312,11 +378,12 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
     reason = (reason or "").strip()
     if not reason:
         raise PassError(_("Say why you adjust this pass."), code="reason_required")
+    if member_pass.kind == ProductKind.UNLIMITED:  # before the amount: no amount would do
+        _refuse(adjust_refusal(member_pass))
     _check_adjust_amount(member_pass, amount)
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if status_today(member_pass) in (PassStatus.CANCELLED, PassStatus.EXPIRED):
-            raise PassError(_closed_message(member_pass, "adjust"), code="not_adjustable")
+        _refuse(adjust_refusal(member_pass))
         result = member_pass.balance + amount
         if result < 0:
             raise PassError(
@@ -361,14 +428,7 @@ def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> Led
         )
     with transaction.atomic():
         member_pass = lock_member_pass(member_pass)
-        if member_pass.status == PassStatus.CANCELLED:
-            raise PassError(_("A cancelled pass cannot be extended."), code="not_extendable")
-        never_ends = member_pass.validity_basis != "fixed" and not member_pass.duration_days
-        fixed_open = member_pass.validity_basis == "fixed" and member_pass.fixed_end is None
-        if never_ends or fixed_open:
-            raise PassError(
-                _("This pass never expires; there is nothing to extend."), code="not_extendable"
-            )
+        _refuse(extend_refusal(member_pass))
         reason = (reason or "").strip()
         entry = record_movement(
             member_pass,
@@ -407,20 +467,7 @@ def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
     with transaction.atomic():
         lock_pending_renewal_orders([member_pass])  # order rows before the pass
         member_pass = lock_member_pass(member_pass)
-        if member_pass.status == PassStatus.CANCELLED:
-            raise PassError(_("This pass is already cancelled."), code="already_cancelled")
-        upcoming = list(
-            Booking.objects.active()
-            .filter(member_pass=member_pass, session__start__gt=timezone.now())
-            .select_related("session__programme_class")
-            .order_by("session__start")[:5]
-        )
-        if upcoming:
-            raise PassError(
-                _("It pays for upcoming sessions (%(sessions)s); cancel those bookings first.")
-                % {"sessions": ", ".join(format_session_time(b.session) for b in upcoming)},
-                code="pass_has_bookings",
-            )
+        _refuse(cancel_pass_refusal(member_pass))
         entry = write_off_pass(member_pass, by, reason)
     return entry
 

@@ -39,6 +39,8 @@ from ...services.permissions import (
     can_view_reports,
 )
 from ...services.renewals import commitment_progress_for
+from ..base import BUTTON_CLASS
+from ..display import CELL, NOWRAP_CELL, member_cell
 from ..order_display import may_mark_paid
 from ..return_to import NEXT
 from .base import PassesReportView
@@ -109,6 +111,7 @@ class OutstandingRow:
     age: str
     actions: str
     commitment: str = ""  # N2, for a renewal order: "3 of 12 payments made, 9 to go"
+    member_link: str = ""  # the table's: the member's name, linked to their profile
 
 
 class OutstandingReportView(PassesReportView):
@@ -121,13 +124,13 @@ class OutstandingReportView(PassesReportView):
     verbose_name_plural = _("outstanding payments")
     export_filename = "outstanding-payments"
     columns = [
-        Column("member", label=_("Member")),
-        Column("kind", label=_("Kind")),
-        Column("what", label=_("For")),
-        Column("amount", label=_("Amount")),
-        Column("age", label=_("Age")),
-        Column("commitment", label=_("Commitment")),
-        Column("actions", label=_("Actions")),
+        Column("member_link", label=_("Member"), classname=CELL),
+        Column("kind", label=_("Kind"), classname=CELL),
+        Column("what", label=_("For"), classname=CELL),
+        Column("amount", label=_("Amount"), classname=NOWRAP_CELL),
+        Column("age", label=_("Age"), classname=NOWRAP_CELL),
+        Column("commitment", label=_("Commitment"), classname=CELL),
+        Column("actions", label=_("Actions"), classname=CELL),
     ]
     list_export = [
         "member",
@@ -208,7 +211,9 @@ class OutstandingReportView(PassesReportView):
             url = reverse("wagtail_passes_order_modeladmin_mark_paid", args=[quote(item.order.pk)])
             links.append((f"{url}?{self.return_query}", gettext("Mark paid")))
         return format_html_join(
-            " ", '<a class="button button-small button-secondary" href="{}">{}</a>', links
+            " ",
+            '<a class="button button-small button-secondary {}" href="{}">{}</a>',
+            [(BUTTON_CLASS, url, label) for url, label in links],
         )
 
     def what(self, item) -> tuple[str, str]:
@@ -265,6 +270,7 @@ class OutstandingReportView(PassesReportView):
                     age=ngettext("%(n)d day", "%(n)d days", item.age_days) % {"n": item.age_days},
                     actions=self.actions(item) if not self.is_export else "",
                     commitment=commitment,
+                    member_link=member_cell(item.member),
                 )
             )
         return rows

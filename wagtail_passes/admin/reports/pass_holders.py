@@ -25,6 +25,7 @@ from ...services.pass_holders import pass_holders, products_held
 from ...services.permissions import can_view_passes, can_view_reports
 from ...services.renewals import commitment_progress_for
 from ..base import NumericPkURLHelper
+from ..display import CELL, NOWRAP_CELL, member_cell
 from .base import PassesReportView
 from .commitment import commitment_text
 
@@ -80,6 +81,7 @@ class PassHolderRow:
     renewing: str
     commitment: str
     url: str
+    member_link: str = ""  # the table's: the member's name, linked to their profile
 
 
 def renewing_text(member_pass) -> str:
@@ -95,15 +97,15 @@ class PassHoldersReportView(PassesReportView):
     is_searchable = True
     verbose_name_plural = _("member passes")
     export_filename = "pass-holders"
+    # The email is in the export and on the member's profile.
     columns = [
-        TitleColumn("member", label=_("Member"), get_url=lambda row: row.url),
-        Column("email", label=_("Email")),
-        Column("product", label=_("Product")),
-        Column("left", label=_("Left")),
-        Column("expiry", label=_("Valid until")),
-        Column("status", label=_("Status")),
-        Column("renewing", label=_("Renewal")),
-        Column("commitment", label=_("Commitment")),
+        TitleColumn("product", label=_("Product"), get_url=lambda row: row.url, classname=CELL),
+        Column("member_link", label=_("Member"), classname=CELL),
+        Column("left", label=_("Left"), classname=NOWRAP_CELL),
+        Column("expiry", label=_("Valid until"), classname=NOWRAP_CELL),
+        Column("status", label=_("Status"), classname=CELL),
+        Column("renewing", label=_("Renewal"), classname=CELL),
+        Column("commitment", label=_("Commitment"), classname=CELL),
     ]
     list_export = [
         "member",
@@ -163,6 +165,7 @@ class PassHoldersReportView(PassesReportView):
                 renewing=renewing_text(member_pass),
                 commitment=commitment_text(progress.get(member_pass.pk)),
                 url=member_pass_urls.get_action_url("inspect", quote(member_pass.pk)),
+                member_link=member_cell(member_pass.member),
             )
             for member_pass in passes
         ]
