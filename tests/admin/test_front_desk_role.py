@@ -302,11 +302,14 @@ def test_c2_the_front_desk_marks_an_order_paid(desk, pending_order):
     url = admin_url("order", "mark_paid", pending_order.pk)
 
     assert url in page_text(desk.get(admin_url("order", "inspect", pending_order.pk)))
-    response = post_form(desk, url, {"reference": "Cash, receipt 7", "confirm": "on"})
+    response = post_form(
+        desk, url, {"method": "cash", "reference": "Receipt 7", "confirm": "on"}
+    )
 
     assert response.status_code == 302
     pending_order.refresh_from_db()
     assert pending_order.state == OrderState.PAID
+    assert pending_order.payments.get().method == "cash"
 
 
 # ---- what the front desk does not do ---------------------------------------------------

@@ -25,10 +25,10 @@ PASSES_MENU = [
     "Payments needing attention",
     "Registrations",
     "Discount codes",
-    "Sell at the desk",  # the front desk (C2, C6)
-    "Pass holders",  # the reports (S1, S2) follow the lists
+    "Check-in",  # the front desk's screens (issue 18) follow the lists
+    "Sell at the desk",  # C2, C6
+    "Pass holders",  # then the reports (S1, S2)
     "Outstanding payments",
-    "Check-in",  # the front desk's check-in (issue 18)
 ]
 FACTORIES = {
     "programme": ProgrammeFactory,

@@ -234,6 +234,21 @@ def test_c5_cancelling_an_unpaid_desk_sale_releases_stock_and_passes(ann):
     assert MemberPass.objects.get(member=ann).status == "cancelled"
 
 
+def test_c6_a_member_cannot_cancel_what_they_owe_from_the_desk(desk, ann, ten_classes):
+    order = sell(ann, ten_classes, desk, paid=False)
+
+    with pytest.raises(CheckoutError) as refusal:
+        services.cancel_order(order, ann)
+
+    assert refusal.value.code == "sold_at_desk"
+    assert services.orders.cancel_refusal(order, ann).code == "sold_at_desk"
+    order.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    assert MemberPass.objects.get(member=ann).status == "active"
+    # staff still may write it off
+    assert services.orders.cancel_refusal(order, StaffFactory(permissions=["change_order"])) is None
+
+
 @pytest.mark.parametrize("redeem_if_unpaid", [True, False])
 def test_p4_an_unpaid_desk_pass_pays_a_booking_only_where_unpaid_passes_may(
     desk, ann, redeem_if_unpaid

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.template.defaultfilters import yesno
-from django.urls import NoReverseMatch
 from django.utils.text import capfirst
 from wagtail_modeladmin.helpers import PermissionHelper
 
@@ -34,14 +33,10 @@ def column(description, order_field=None, nowrap=False):
 
 
 def member_cell(member) -> str:
-    """The member's name as a link to their profile at the front desk (plain text where the
-    profile is not installed)."""
+    """The member's name as a link to their profile at the front desk."""
     if member is None:
         return ""
-    try:
-        return member_link(member, person(member))
-    except NoReverseMatch:
-        return person(member)
+    return member_link(member, person(member))
 
 
 def yes_no(value: bool) -> str:

@@ -756,10 +756,20 @@ def cancel_refusal(order: Order, by) -> CheckoutError | None:
     - P4: not while a pass issued unpaid by the order pays for a session: the order is owed
       (``pass_in_use``; staff cancel those bookings first, or mark it paid);
     - C3: a member, not while a payment of it is processing (a bank debit on its way:
-      ``payment_processing``); staff may (the money then goes back on its own)."""
+      ``payment_processing``); staff may (the money then goes back on its own);
+    - C6: a member may not cancel what they bought at the desk and owe (``sold_at_desk``):
+      only staff can write a desk debt off."""
     if order.state != OrderState.PENDING:
         return CheckoutError(
             _("Only an order awaiting payment can be cancelled."), code="not_pending"
+        )
+    if order.sold_by_id is not None and is_self(order.member, by):
+        return CheckoutError(
+            _(
+                "You bought this at the front desk and still owe it: pay it online or at the "
+                "desk, or ask the studio."
+            ),
+            code="sold_at_desk",
         )
     if is_self(order.member, by):
         renewal = Renewal.objects.filter(order=order).select_related("member_pass").first()

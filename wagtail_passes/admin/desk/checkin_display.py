@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.admin.utils import quote
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,7 @@ from ...services.attendance import ATTENDED, CLEAR, NO_SHOW
 from ...services.checkin import CheckinSession
 from ...services.permissions import can_book_members, can_manage_bookings, can_sell_at_desk
 from ..booking_display import booking_urls, paid_text, register_url
-from .links import profile_url
+from . import links
 
 # ---- addresses -------------------------------------------------------------------
 
@@ -31,22 +31,9 @@ def checkin_url(day: dt.date | None = None, anchor: str = "") -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
-def member_profile_url(member_id: int) -> str | None:
-    """The member's profile on the front desk, or None where it is not installed."""
-    try:
-        return profile_url(member_id)
-    except NoReverseMatch:
-        return None
-
-
-def sell_url(member_id: int, session_id: int, next_url: str) -> str | None:
-    """The desk sale form for ``member``, back to ``next_url`` when done; None while the
-    desk sale is not installed (the link is then not shown)."""
-    try:
-        url = reverse("wagtail_passes_desk:sell")
-    except NoReverseMatch:
-        return None
-    return url + "?" + urlencode({"member": member_id, "session": session_id, "next": next_url})
+def sell_url(member_id: int, session_id: int, next_url: str) -> str:
+    """The desk sale form for a walk-in, back to ``next_url`` when done."""
+    return links.sell_url(member_id, session=session_id, next_url=next_url)
 
 
 def session_anchor(session_id: int) -> str:
@@ -116,7 +103,7 @@ class SheetDisplay:
             "pk": booking.pk,
             "anchor": anchor,
             "member": person(booking.member),
-            "member_url": member_profile_url(booking.member_id),
+            "member_url": links.profile_url(booking.member_id),
             "attendees": booking.attendees,
             "status": booking.status,
             "status_label": STATUS_LABELS.get(booking.status, booking.get_status_display()),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from ..return_to import NEXT
 
 
 def profile_url(member_id: int) -> str:
@@ -16,3 +19,17 @@ def member_link(member, text=None) -> str:
     if member is None:
         return ""
     return format_html('<a href="{}">{}</a>', profile_url(member.pk), text or member)
+
+
+def sell_url(member=None, product=None, session=None, next_url: str = "") -> str:
+    """The desk sale form (``admin/desk/sales.py``) filled in: for the profile, the
+    check-in screen's walk-ins, a report."""
+    params = {
+        "member": getattr(member, "pk", member),
+        "product": getattr(product, "pk", product),
+        "session": getattr(session, "pk", session),
+        NEXT: next_url,
+    }
+    query = urlencode({key: value for key, value in params.items() if value})
+    url = reverse("wagtail_passes_desk:sell")
+    return f"{url}?{query}" if query else url

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.contrib.admin.utils import quote
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import registry as log_actions
@@ -57,6 +57,7 @@ from ...services.renewals import describe_renewal, renewal_due_on
 from ..booking_display import paid_text, register_url
 from ..order_display import may_mark_paid, state_text
 from ..return_to import NEXT
+from . import links
 
 
 def with_next(url: str, back: str) -> str:
@@ -372,11 +373,6 @@ def assign_url(member_id: int, back: str) -> str:
     return f"{url}?{urlencode({'member': member_id, NEXT: back})}"
 
 
-def sell_url(member_id: int, back: str) -> str | None:
-    """C2, C6: the desk sale for the member (``admin/desk/sales.py``), None while it does
-    not exist."""
-    try:
-        url = reverse("wagtail_passes_desk:sell")
-    except NoReverseMatch:
-        return None
-    return f"{url}?{urlencode({'member': member_id, NEXT: back})}"
+def sell_url(member_id: int, back: str) -> str:
+    """C2, C6: the desk sale for the member (``admin/desk/sales.py``)."""
+    return links.sell_url(member_id, next_url=back)

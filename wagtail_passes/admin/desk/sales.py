@@ -14,8 +14,6 @@ Who: ``sell_at_desk`` (the front desk) or ``change_order``.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -46,7 +44,7 @@ from ..forms_bookings import DESK_METHODS
 from ..forms_passes import PassActionForm
 from ..member_chooser import MemberChoiceField, active_members
 from ..once import OneTimeFormMixin
-from ..return_to import NEXT, safe_next_url
+from ..return_to import safe_next_url
 
 #: The "payment" choice of a sale the member pays later.
 OWED = "owed"
@@ -351,19 +349,6 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
         return context
 
 
-def sell_url(member=None, product=None, session=None, next_url: str = "") -> str:
-    """The sale form filled in (for the profile, the check-in screen, a report)."""
-    params = {
-        "member": getattr(member, "pk", member),
-        "product": getattr(product, "pk", product),
-        "session": getattr(session, "pk", session),
-        NEXT: next_url,
-    }
-    query = urlencode({key: value for key, value in params.items() if value})
-    url = reverse("wagtail_passes_desk:sell")
-    return f"{url}?{query}" if query else url
-
-
-__all__ = ["DeskSaleForm", "DeskSaleView", "sell_url", "urlpatterns"]
+__all__ = ["DeskSaleForm", "DeskSaleView", "urlpatterns"]
 
 urlpatterns = [path("sell/", DeskSaleView.as_view(), name="sell")]

@@ -10,13 +10,6 @@ from playwright.sync_api import expect
 from wagtail_passes.models import OrderState, Payment
 from wagtail_passes.test.factories import PassPageFactory, UserFactory
 
-from ..browser.conftest import (  # noqa: F401 (the browser tests' fixtures)
-    assert_accessible,
-    browser_type_launch_args,
-    save_screenshot,
-    wagtail_tree,
-)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
