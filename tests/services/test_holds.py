@@ -211,7 +211,11 @@ def test_c5_staff_mark_paid_on_a_lapsed_order_whose_code_went_is_refused(admin_c
 
     page = admin_client.get(admin_url("order", "mark_paid", a.pk))
     assert "Its hold ran out" in page.content.decode()
-    response = post_form(admin_client, admin_url("order", "mark_paid", a.pk), {"confirm": "on"})
+    response = post_form(
+        admin_client,
+        admin_url("order", "mark_paid", a.pk),
+        {"method": "bank_transfer", "confirm": "on"},
+    )
 
     assert response.status_code == 200
     [message] = response.context["form"].errors["__all__"]
