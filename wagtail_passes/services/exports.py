@@ -17,7 +17,6 @@ string cell (XLSX).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext
 
+from ..conf import passes_settings
 from ..models import (
     BookingStatus,
     OrderState,
@@ -38,7 +38,7 @@ from ..models import (
     PaymentState,
     ProductKind,
 )
-from ..presentation import local, local_today, pass_balance, person, provider_text
+from ..presentation import local_today, pass_balance, person, provider_text
 from ..rules.money import UnsupportedCurrency, quantize
 from ..rules.types import MONEY, UNLIMITED
 from .facts import status_today
@@ -70,17 +70,22 @@ class Table:
     rows: Iterable[list]
 
 
+#: Rows made at a time in the export's language (``in_language``).
+LANGUAGE_BATCH = 500
+
+
 def in_language(rows: Iterable[list]) -> Iterator[list]:
     """``rows`` produced in the language active now: a streamed response reads them after
-    the view returned, when the admin's language may no longer be active."""
+    the view returned, when the admin's language may no longer be active. They are made a
+    few hundred at a time with that language active."""
     language = translation.get_language()
     rows = iter(rows)
     while True:
         with translation.override(language):
-            row = next(rows, None)
-        if row is None:
+            batch = list(islice(rows, LANGUAGE_BATCH))
+        if not batch:
             return
-        yield row
+        yield from batch
 
 
 def chunks(iterable: Iterable, size: int = CHUNK_SIZE) -> Iterator[list]:
@@ -100,14 +105,6 @@ def amount(value: Decimal | None, currency: str) -> Decimal | None:
         return quantize(value, currency)
     except UnsupportedCurrency:  # no currency (a free session's booking)
         return value
-
-
-def local_date(moment: dt.datetime | None) -> dt.date | None:
-    return None if moment is None else local(moment).date()
-
-
-def local_time(moment: dt.datetime | None) -> dt.time | None:
-    return None if moment is None else local(moment).time().replace(second=0, microsecond=0)
 
 
 def balance_number(member_pass) -> Decimal | None:
@@ -254,9 +251,10 @@ def booking_table(bookings: QuerySet, name: str = "bookings") -> Table:
         return paid_words["nothing"]
 
     def rows():
+        tz = passes_settings.tzinfo  # the site's wall clock (V5), looked up once
         for row in bookings.values(*fields).iterator(chunk_size=CHUNK_SIZE):
             currency = row["currency"]
-            start = local(row["session__start"])
+            start = row["session__start"].astimezone(tz)
             yield [
                 row["pk"],
                 row["session_id"],

@@ -42,6 +42,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ...conf import passes_settings
 from ...models import Booking, Session
 from ...presentation import local, local_today
 from ...services import exports
@@ -115,31 +116,34 @@ class Echo:
 LINES_PER_PIECE = 500
 
 
-def csv_text(value) -> str:
-    """A cell as CSV text: dates and times in ISO 8601 on the site's wall clock (V5),
-    amounts as plain decimals, text safe from formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return csv_safe(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.datetime):
-        return local(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    return str(value)
+def csv_formatters(tz: dt.tzinfo) -> dict:
+    """Cell type -> its CSV text: dates and times in ISO 8601, on the wall clock of ``tz``
+    (the site's, V5), amounts as plain decimals, text safe from formula injection."""
+    return {
+        type(None): lambda value: "",
+        str: csv_safe,
+        int: str,
+        Decimal: lambda value: format(value, "f"),
+        dt.datetime: lambda value: value.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        dt.date: dt.date.isoformat,
+        dt.time: lambda value: value.strftime("%H:%M"),
+    }
+
+
+def csv_text(value, formatters: dict) -> str:
+    """One cell as CSV text (``csv_formatters``); other types as ``str`` gives them."""
+    formatter = formatters.get(type(value))
+    return formatter(value) if formatter else csv_safe(str(value))
 
 
 def csv_lines(table: Table):
     """The file, a few hundred lines at a time: a byte order mark, the header, the rows."""
     writer = csv.writer(Echo())
+    formatters = csv_formatters(passes_settings.tzinfo)
     yield "\ufeff" + writer.writerow(table.header)
     piece = []
     for row in table.rows:
-        piece.append(writer.writerow([csv_text(value) for value in row]))
+        piece.append(writer.writerow([csv_text(value, formatters) for value in row]))
         if len(piece) >= LINES_PER_PIECE:
             yield "".join(piece)
             piece = []
@@ -158,34 +162,58 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def xlsx_cell(sheet, value):
-    """A cell as XLSX: amounts and counts as numbers, dates and times as such (times on the
-    site's wall clock, V5), text always as text — never a formula — without the control
-    characters the format forbids."""
-    if value is None or isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # "=1+2" stays text
+class SheetRows:
+    """Rows of cells for a write-only sheet: amounts and counts as numbers, dates and times as
+    such (times on the site's wall clock, V5), text always as text — never a formula — and
+    without the control characters the format forbids.
+
+    A cell that needs a number format or a forced type is one ``WriteOnlyCell`` per column
+    and kind, given a new value each row: the sheet writes a row as soon as it is appended,
+    so a cell object can serve every row (making and styling one per cell would cost ten
+    times the rest)."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.cells = {}
+        self.tz = passes_settings.tzinfo
+
+    def cell(self, column: int, number_format: str | None):
+        key = (column, number_format)
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = WriteOnlyCell(self.sheet)
+            if number_format:
+                cell.number_format = number_format
         return cell
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value)
-        places = max(0, -value.as_tuple().exponent)
-        cell.number_format = "0." + "0" * places if places else "0"
+
+    def row(self, values) -> list:
+        return [self.value(column, value) for column, value in enumerate(values)]
+
+    def value(self, column: int, value):
+        if value is None or isinstance(value, int | float):
+            return value
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if not value.startswith("="):
+                return value
+            cell = self.cell(column, None)
+            cell.value = value
+            cell.data_type = "s"  # "=1+2" stays text
+            return cell
+        if isinstance(value, Decimal):
+            places = max(0, -value.as_tuple().exponent)
+            cell = self.cell(column, "0." + "0" * places if places else "0")
+        elif isinstance(value, dt.datetime):
+            cell = self.cell(column, "yyyy-mm-dd hh:mm")
+            value = value.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0)
+        elif isinstance(value, dt.date):
+            cell = self.cell(column, "yyyy-mm-dd")
+        elif isinstance(value, dt.time):
+            cell = self.cell(column, "hh:mm")
+        else:
+            return self.value(column, str(value))
+        cell.value = value
         return cell
-    if isinstance(value, dt.datetime):
-        cell = WriteOnlyCell(sheet, local(value).replace(tzinfo=None, second=0, microsecond=0))
-        cell.number_format = "yyyy-mm-dd hh:mm"
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, dt.time):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "hh:mm"
-        return cell
-    return xlsx_cell(sheet, str(value))
 
 
 def write_xlsx(table: Table, file) -> None:
@@ -195,9 +223,10 @@ def write_xlsx(table: Table, file) -> None:
     workbook = Workbook(write_only=True)
     title = SHEET_NAME_FORBIDDEN.sub(" ", table.title)[:31] or "Sheet"
     sheet = workbook.create_sheet(title=title)
-    sheet.append([xlsx_cell(sheet, label) for label in table.header])
+    rows = SheetRows(sheet)
+    sheet.append(rows.row(table.header))
     for row in table.rows:
-        sheet.append([xlsx_cell(sheet, value) for value in row])
+        sheet.append(rows.row(row))
     workbook.save(file)
 
 
