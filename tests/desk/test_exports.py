@@ -25,6 +25,7 @@ from wagtail_passes.models import (
     ProgrammeProduct,
 )
 from wagtail_passes.presentation import local, local_today
+from wagtail_passes.services.desk_sales import DeskLine
 from wagtail_passes.test.factories import (
     BookingFactory,
     PassPageFactory,
@@ -431,10 +432,9 @@ def orders(world, desk_user):
     """Ann's order paid at the desk in cash (sold there by the desk), Bob's order awaiting
     payment."""
     product = PassPageFactory(title="Five classes", price=Decimal("45.00"), currency="EUR")
-    paid = services.place_order(world["ann"], product)
-    Order.objects.filter(pk=paid.pk).update(sold_by=desk_user)
-    services.mark_paid(paid, desk_user)
-    Payment.objects.filter(order=paid).update(method=PaymentMethod.CASH)
+    paid = services.sell_at_desk(
+        world["ann"], [DeskLine(product)], desk_user, paid=True, method=PaymentMethod.CASH
+    )
     pending = services.place_order(world["bob"], product)
     return {"paid": Order.objects.get(pk=paid.pk), "pending": pending}
 
