@@ -17,7 +17,7 @@ from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.views import InspectView
+from wagtail_modeladmin.views import IndexView, InspectView
 
 from ..models import Booking
 from ..presentation import EMPTY, format_short_moment, ledger_row, person
@@ -32,6 +32,7 @@ from .booking_display import (
     register_url,
     session_text,
 )
+from .desk.export_links import ExportLinksMixin
 from .display import NOWRAP, column, member_cell
 from .filters import UpcomingDateFilter
 
@@ -114,6 +115,12 @@ class SessionDateFilter(UpcomingDateFilter):
         self.title = _("session date")
 
 
+class BookingIndexView(ExportLinksMixin, IndexView):
+    """The list, with "Export CSV" / "Export XLSX" of what it shows (``admin/desk/exports``)."""
+
+    export_kinds = ("bookings",)
+
+
 class BookingInspectView(InspectView):
     """One booking: its facts and its ledger movements (what it redeemed and returned)."""
 
@@ -187,8 +194,10 @@ class BookingAdmin(PassesModelAdmin):
     menu_icon = "clipboard-list"
     permission_helper_class = BookingPermissionHelper
     button_helper_class = BookingButtonHelper
+    index_view_class = BookingIndexView
     inspect_view_class = BookingInspectView
     inspect_view_enabled = True
+    index_template_name = "wagtail_passes/admin/bookings/index.html"
     inspect_template_name = "wagtail_passes/admin/bookings/inspect.html"
 
     # The programme, places and when it was booked are on the booking's page.

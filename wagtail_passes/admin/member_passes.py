@@ -28,6 +28,7 @@ from ..services.passes import (
 )
 from ..services.permissions import can_assign_passes, can_manage_passes, can_view_passes
 from .base import PassesButtonHelper, PassesModelAdmin, history_button
+from .desk.export_links import ExportLinksMixin
 from .display import ReadOnlyPermissionHelper, column, member_cell, yes_no
 from .pass_actions import (
     AdjustPassView,
@@ -152,13 +153,19 @@ class ProductFilter(SimpleListFilter):
         return queryset.filter(product_id=int(value))
 
 
+class MemberPassListView(ExportLinksMixin, MemberPassIndexView):
+    """The list, with "Export CSV" / "Export XLSX" of what it shows (``admin/desk/exports``)."""
+
+    export_kinds = ("member-passes",)
+
+
 class MemberPassAdmin(PassesModelAdmin):
     model = MemberPass
     menu_label = _("Member passes")
     menu_icon = "tag"
     permission_helper_class = MemberPassPermissionHelper
     button_helper_class = MemberPassButtonHelper
-    index_view_class = MemberPassIndexView
+    index_view_class = MemberPassListView
     inspect_view_class = MemberPassInspectView
     inspect_view_enabled = True
     index_template_name = "wagtail_passes/admin/member_passes/index.html"

@@ -40,10 +40,12 @@ from ..models.orders import PAID_STATES
 from ..payments.refunds import stripe_payment
 from ..presentation import EMPTY, format_short_moment, person, provider_text
 from ..services import cancel_order, mark_paid, refund, refundable
+from ..services.exports import csv_safe
 from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
 from .attention import issue_rows
 from .base import NumericPkURLHelper
+from .desk.export_links import ExportLinksMixin
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
 from .once import OneTimeFormMixin
 from .order_display import (
@@ -58,27 +60,23 @@ from .return_to import safe_next_url
 
 member_pass_urls = NumericPkURLHelper(MemberPass)
 
-#: What a spreadsheet program would run as a formula when a cell starts with it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A text cell a spreadsheet shows as text: a member named "=HYPERLINK(...)" stays a name."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 # ---- list and inspect ------------------------------------------------------------
 
 
-class OrderIndexView(IndexView):
-    """The list; ``?export=csv`` or ``?export=xlsx`` downloads what it shows (filters and
-    search applied), with the columns of ``OrderAdmin.list_export``."""
+class OrderIndexView(ExportLinksMixin, IndexView):
+    """The list, with "Export CSV" / "Export XLSX" of what it shows and of its orders'
+    payments (``admin/desk/exports``). modeladmin's own ``?export=csv`` / ``?export=xlsx``
+    still answer, with the columns of ``OrderAdmin.list_export``."""
+
+    export_kinds = ("orders", "payments")
 
     custom_value_preprocess = {
         **IndexView.custom_value_preprocess,
         str: {IndexView.FORMAT_CSV: csv_safe},
     }
+
+    def get_template_names(self):
+        return ["wagtail_passes/admin/orders/index.html"]
 
     def to_row_dict(self, item):
         # modeladmin shows "-" for every falsy value; a free order's total is 0, not "-".

@@ -44,6 +44,7 @@ from ..services.registrations import (
     withdraw_registration,
 )
 from .base import NumericPkURLHelper, PassesButtonHelper, PassesModelAdmin, history_button
+from .desk.export_links import ExportLinksMixin
 from .display import ReadOnlyPermissionHelper, column, member_cell
 from .forms_passes import PassActionForm
 from .order_display import money_text, state_text
@@ -107,9 +108,12 @@ def statuses_in_words(registrations) -> dict[int, str]:
 # ---- list and inspect ------------------------------------------------------------------
 
 
-class RegistrationIndexView(IndexView):
+class RegistrationIndexView(ExportLinksMixin, IndexView):
     """The list; the status of the page's registrations is counted for the whole page at
-    once (``statuses_in_words``), so the page's queries do not grow with its rows."""
+    once (``statuses_in_words``), so the page's queries do not grow with its rows. "Export
+    CSV" / "Export XLSX" download what it shows (``admin/desk/exports``)."""
+
+    export_kinds = ("registrations",)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -400,6 +404,7 @@ class RegistrationAdmin(PassesModelAdmin):
     inspect_view_class = RegistrationInspectView
     inspect_view_enabled = True
     inspect_template_name = "wagtail_passes/admin/registrations/inspect.html"
+    index_template_name = "wagtail_passes/admin/registrations/index.html"
 
     # The member's email is on the registration's page.
     list_display = ("programme", "member_name", "registered", "status_words")

@@ -35,6 +35,7 @@ from .booking_display import (
     session_text,
     session_urls,
 )
+from .desk.export_links import session_export_buttons
 from .forms_bookings import AttendanceForm, BookMemberForm, ConfirmForm
 from .return_to import safe_next_url
 
@@ -250,7 +251,8 @@ class SessionRegisterView(SessionView):
         ]
 
     def session_buttons(self) -> list[dict]:
-        return SessionButtons(self.request.user, self.session).for_register()
+        buttons = SessionButtons(self.request.user, self.session).for_register()
+        return buttons + session_export_buttons(self.session.pk)
 
     def get_context_data(self, **kwargs):
         session = self.session
