@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
 from wagtail_modeladmin.helpers import AdminURLHelper, ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin
-from wagtail_modeladmin.views import HistoryView
+from wagtail_modeladmin.views import HistoryView, IndexView
 
 
 class NumericPkURLHelper(AdminURLHelper):
@@ -24,6 +27,27 @@ class PassesHistoryView(HistoryView):
 
     def check_action_permitted(self, user):
         return self.permission_helper.user_can_list(user)
+
+
+class PassesIndexView(IndexView):
+    """A list reads only its own filters, sort, page and search from the address.
+
+    modeladmin would also filter by any other lookup in the query string, through related
+    models too (``?member__password__startswith=pbkdf2``: a way to probe what the list
+    does not show), and answer a value it cannot apply (``?session__start__gte=soon``)
+    with a 500. Here other parameters are ignored, and a filter value that cannot be
+    applied brings back the whole list with a message."""
+
+    def get_filters(self, request):
+        filter_specs, has_filters, _unused, use_distinct = super().get_filters(request)
+        return filter_specs, has_filters, {}, use_distinct
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except IncorrectLookupParameters:
+            messages.error(request, _("That filter could not be applied: here is the whole list."))
+            return redirect(self.index_url)
 
 
 #: The class of every cell of the app's lists: words never break inside their letters
@@ -45,6 +69,7 @@ class PassesModelAdmin(ModelAdmin):
     """The base of every admin in the "Passes" menu."""
 
     url_helper_class = NumericPkURLHelper
+    index_view_class = PassesIndexView
     history_view_class = PassesHistoryView
     button_helper_class = PassesButtonHelper
 

@@ -17,12 +17,12 @@ from django.contrib.admin.utils import quote
 from django.urls import re_path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.views import IndexView, InspectView
+from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking
 from ..presentation import EMPTY, format_short_moment, ledger_row, person
 from ..services.attendance import booking_tools_open
-from .base import PassesButtonHelper, PassesModelAdmin, history_button
+from .base import PassesButtonHelper, PassesIndexView, PassesModelAdmin, history_button
 from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
 from .booking_display import (
     BookingPermissionHelper,
@@ -115,7 +115,7 @@ class SessionDateFilter(UpcomingDateFilter):
         self.title = _("session date")
 
 
-class BookingIndexView(ExportLinksMixin, IndexView):
+class BookingIndexView(ExportLinksMixin, PassesIndexView):
     """The list, with "Export CSV" / "Export XLSX" of what it shows (``admin/desk/exports``)."""
 
     export_kinds = ("bookings",)

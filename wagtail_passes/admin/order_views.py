@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
+from wagtail_modeladmin.views import InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
 from ..models import (
@@ -44,7 +44,7 @@ from ..services.exports import csv_safe
 from ..services.facts import status_today
 from ..services.permissions import can_view_passes, can_view_registrations
 from .attention import issue_rows
-from .base import NumericPkURLHelper
+from .base import NumericPkURLHelper, PassesIndexView
 from .desk.export_links import ExportLinksMixin
 from .forms_orders import CancelOrderForm, MarkPaidForm, RefundOrderForm
 from .once import OneTimeFormMixin
@@ -63,7 +63,7 @@ member_pass_urls = NumericPkURLHelper(MemberPass)
 # ---- list and inspect ------------------------------------------------------------
 
 
-class OrderIndexView(ExportLinksMixin, IndexView):
+class OrderIndexView(ExportLinksMixin, PassesIndexView):
     """The list, with "Export CSV" / "Export XLSX" of what it shows and of its orders'
     payments (``admin/desk/exports``). modeladmin's own ``?export=csv`` / ``?export=xlsx``
     still answer, with the columns of ``OrderAdmin.list_export``."""
@@ -71,8 +71,8 @@ class OrderIndexView(ExportLinksMixin, IndexView):
     export_kinds = ("orders", "payments")
 
     custom_value_preprocess = {
-        **IndexView.custom_value_preprocess,
-        str: {IndexView.FORMAT_CSV: csv_safe},
+        **PassesIndexView.custom_value_preprocess,
+        str: {PassesIndexView.FORMAT_CSV: csv_safe},
     }
 
     def get_template_names(self):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
+from wagtail_modeladmin.views import InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import PassError
 from ..models import MemberPass, PassStatus, Renewal, RenewWhen
@@ -48,6 +48,7 @@ from ..services.renewals import (
     staff_stop_renewal,
     stop_renewal_outcome,
 )
+from .base import PassesIndexView
 from .display import yes_no
 from .forms_passes import (
     AdjustPassForm,
@@ -64,7 +65,7 @@ from .return_to import safe_next_url
 # ---- list and inspect ------------------------------------------------------------
 
 
-class MemberPassIndexView(IndexView):
+class MemberPassIndexView(PassesIndexView):
     """The list, with an "Assign a pass" button for those who may assign (K6)."""
 
     def get_context_data(self, **kwargs):

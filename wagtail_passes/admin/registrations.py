@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail_modeladmin.views import IndexView, InspectView, InstanceSpecificView, WMABaseView
+from wagtail_modeladmin.views import InspectView, InstanceSpecificView, WMABaseView
 
 from ..exceptions import CheckoutError
 from ..models import (
@@ -43,7 +43,13 @@ from ..services.registrations import (
     registration_statuses,
     withdraw_registration,
 )
-from .base import NumericPkURLHelper, PassesButtonHelper, PassesModelAdmin, history_button
+from .base import (
+    NumericPkURLHelper,
+    PassesButtonHelper,
+    PassesIndexView,
+    PassesModelAdmin,
+    history_button,
+)
 from .desk.export_links import ExportLinksMixin
 from .display import ReadOnlyPermissionHelper, column, member_cell
 from .forms_passes import PassActionForm
@@ -108,7 +114,7 @@ def statuses_in_words(registrations) -> dict[int, str]:
 # ---- list and inspect ------------------------------------------------------------------
 
 
-class RegistrationIndexView(ExportLinksMixin, IndexView):
+class RegistrationIndexView(ExportLinksMixin, PassesIndexView):
     """The list; the status of the page's registrations is counted for the whole page at
     once (``statuses_in_words``), so the page's queries do not grow with its rows. "Export
     CSV" / "Export XLSX" download what it shows (``admin/desk/exports``)."""
