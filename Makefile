@@ -12,7 +12,7 @@ PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MANAGE := cd example_site && ../$(PY) manage.py
 
-.PHONY: demo test test-matrix browser-deps lint build messages clean
+.PHONY: demo test test-matrix browser-deps lint build messages docs-screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ MAKEMESSAGES_ARGS := --locale en --add-location file --no-obsolete
 messages: $(VENV)/.installed-test
 	@bash scripts/ensure_gettext.sh
 	cd wagtail_passes && env -u DJANGO_SETTINGS_MODULE ../$(PY) -m django makemessages $(MAKEMESSAGES_ARGS)
+
+# Regenerate the front desk's screenshots in the docs (docs/images/front-desk/): the browser
+# walk of a day at the desk writes them as it goes. Needs Chromium (scripts/ensure_chromium.sh).
+docs-screenshots: $(VENV)/.installed-test
+	@bash scripts/ensure_chromium.sh
+	PASSES_DOCS_SCREENSHOTS=docs/images/front-desk $(PY) -m pytest tests/browser/test_front_desk_walk.py
 
 build: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist .

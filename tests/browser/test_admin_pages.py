@@ -26,6 +26,11 @@ def url(model: str, action: str, *args, query: str = "") -> str:
     return f"{path}?{query}" if query else path
 
 
+def desk(name: str, *args, query: str = "") -> str:
+    path = reverse(f"wagtail_passes_desk:{name}", args=args)
+    return f"{path}?{query}" if query else path
+
+
 #: (name, url builder) of each page, by group. A builder takes the ``World``.
 ADMIN_PAGES: dict[str, list[tuple[str, object]]] = {
     "lists": [
@@ -90,6 +95,12 @@ ADMIN_PAGES: dict[str, list[tuple[str, object]]] = {
         ("cancel-session", lambda w: url("session", "cancel_session", w.session.pk)),
         ("generate-sessions", lambda w: url("schedule", "generate", w.schedule.pk)),
         ("withdraw-registration", lambda w: url("registration", "withdraw", w.registration.pk)),
+    ],
+    "desk": [
+        ("member-search", lambda w: desk("member_search", query="q=example")),
+        ("member-profile", lambda w: desk("member", w.member.pk)),
+        ("checkin", lambda w: desk("checkin", query=f"date={w.past_session.local_date}")),
+        ("desk-sale", lambda w: desk("sell", query=f"member={w.member.pk}")),
     ],
 }
 

@@ -20,17 +20,11 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
+from .desk_world import log_in, no_sideways_scroll, settled
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESK_PERMISSIONS = ["view_booking", "change_booking", "add_booking", "view_session"]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "password")
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def person(username, first, last):
@@ -62,19 +56,6 @@ def studio():
 
 def status(booking):
     return Booking.objects.get(pk=booking.pk).status
-
-
-def settled(page):
-    """Wagtail's messages fade in (an opacity transition): wait until they have."""
-    page.wait_for_function(
-        "[...document.querySelectorAll('.messages > ul')]"
-        ".every(list => getComputedStyle(list).opacity === '1')",
-        timeout=5_000,
-    )
-
-
-def no_sideways_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_S3_check_in_with_a_click_undo_check_in_all_and_a_walk_in(

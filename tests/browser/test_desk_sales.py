@@ -10,15 +10,9 @@ from playwright.sync_api import expect
 from wagtail_passes.models import OrderState, Payment
 from wagtail_passes.test.factories import PassPageFactory, UserFactory
 
+from .desk_world import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username, password="password"):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def test_c2_c6_sell_unpaid_at_the_desk_then_it_is_owed_then_paid(

@@ -22,21 +22,12 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
+from .desk_world import PHONE, WIDE, log_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-WIDE = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 800}
-
-
-def log_in(page, live_server, username, password="password"):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def session_in(klass, days, hour=18):
