@@ -260,7 +260,8 @@ def test_c3_mark_paid_issues_the_passes_once_and_a_second_post_changes_nothing(
 
     assert response.status_code == 302 and response["Location"] == inspect_url(order)
     assert messages_of(response) == [
-        f"Order {order.reference} marked paid; 2 member passes issued to Ann Lee (ann)."
+        f"Order {order.reference} marked paid; Ann Lee (ann) now holds 2 paid member passes "
+        "from it."
     ]
     order.refresh_from_db()
     assert order.state == OrderState.PAID

@@ -377,3 +377,15 @@ def test_C2_the_front_desk_takes_payments_with_mark_paid(clock, ann, held):
     orders = rows(block(desk.get(profile(ann)), "orders"), "passes-orders")
 
     assert [row[-1] for row in orders] == ["Mark paid", ""]
+
+
+def test_S4_a_table_without_a_tool_for_this_user_has_no_actions_column(clock, ann, held):
+    viewer = staff_client("view_memberpass", group_name="Passes")
+    manager = staff_client("view_memberpass", "change_memberpass", group_name="Managers")
+
+    def headings(client):
+        table = page(client.get(profile(ann))).find(id="passes-passes")
+        return [th.get_text(strip=True) for th in table.find_all("th")]
+
+    assert "Actions" not in headings(viewer)
+    assert headings(manager)[-1] == "Actions"

@@ -421,12 +421,13 @@ class MarkPaidView(OrderActionView):
         return order
 
     def success_message(self, result):
-        issued = MemberPass.objects.filter(order_line__order=result).count()
+        # "now paid", not "issued": a desk sale's or a P4 order's passes existed already.
+        paid = MemberPass.objects.filter(order_line__order=result).count()
         return ngettext(
-            "%(order)s marked paid; %(count)d member pass issued to %(member)s.",
-            "%(order)s marked paid; %(count)d member passes issued to %(member)s.",
-            issued,
-        ) % {"order": result, "count": issued, "member": person(result.member)}
+            "%(order)s marked paid; %(member)s now holds %(count)d paid member pass from it.",
+            "%(order)s marked paid; %(member)s now holds %(count)d paid member passes from it.",
+            paid,
+        ) % {"order": result, "count": paid, "member": person(result.member)}
 
 
 class CancelOrderView(OrderActionView):

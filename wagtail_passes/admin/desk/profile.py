@@ -264,6 +264,8 @@ class MemberProfileView(DeskView):
     def block(self, name: str, page, rows) -> dict:
         return {
             "rows": rows,
+            # The "Actions" column only where some row offers this user a tool.
+            "has_tools": any(isinstance(row, dict) and row.get("tools") for row in rows),
             "total": page.total,
             "pages": page_links(self.request, page, name, f"{name}-section"),
         }
