@@ -25,6 +25,10 @@ def run(title: str, cmd: list[str], env: dict | None = None) -> bool:
     return subprocess.call(cmd, cwd=ROOT, env={**os.environ, **(env or {})}) == 0
 
 
+#: Slow browser walks that test the pages, not the database: run on one database only.
+ONCE_ON_POSTGRES = ["tests/browser/test_admin_pages.py"]
+
+
 def postgres_url() -> tuple[str | None, str]:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -57,9 +61,17 @@ def main(pytest_args: list[str]) -> int:
         ),
     )
     sqlite_env = {"DATABASE_URL": ""}
-    step("pytest on SQLite", run("Tests on SQLite", [PY, "-m", "pytest", *pytest_args], sqlite_env))
-
     pg_url, why = postgres_url()
+    # The walk of every admin page in the browser takes minutes and tests templates, not the
+    # database: when PostgreSQL runs next, it walks them there only.
+    once = [f"--ignore={path}" for path in ONCE_ON_POSTGRES] if pg_url else []
+    step(
+        "pytest on SQLite",
+        run("Tests on SQLite", [PY, "-m", "pytest", *once, *pytest_args], sqlite_env),
+    )
+    if once:
+        results.append(("  on SQLite, left to PostgreSQL", ", ".join(ONCE_ON_POSTGRES)))
+
     if pg_url:
         step(
             f"pytest on PostgreSQL ({why})",
