@@ -100,6 +100,7 @@ RUNTIME_DEPENDENCIES = {
     "babel",
     "icalendar",
     "django-filter",
+    "openpyxl",
 }
 
 

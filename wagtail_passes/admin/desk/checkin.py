@@ -257,6 +257,7 @@ class CheckinView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
         day = self.day
         return super().get_context_data(
             day=day,
+            day_iso=day.isoformat(),  # the date field's value (ISO, whatever the language)
             day_text=format_day(day),
             is_today=day == self.today,
             today_url=checkin_url(),

@@ -124,9 +124,11 @@ def csv_formatters(tz: dt.tzinfo) -> dict:
         str: csv_safe,
         int: str,
         Decimal: lambda value: format(value, "f"),
-        dt.datetime: lambda value: value.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        dt.datetime: lambda value: (
+            value.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
+        ),
         dt.date: dt.date.isoformat,
-        dt.time: lambda value: value.strftime("%H:%M"),
+        dt.time: lambda value: value.isoformat(timespec="minutes"),
     }
 
 
