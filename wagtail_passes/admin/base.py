@@ -39,8 +39,20 @@ class PassesIndexView(IndexView):
     applied brings back the whole list with a message."""
 
     def get_filters(self, request):
-        filter_specs, has_filters, _unused, use_distinct = super().get_filters(request)
-        return filter_specs, has_filters, {}, use_distinct
+        filter_specs, has_filters, remaining, use_distinct = super().get_filters(request)
+        kept = {key: value for key, value in remaining.items() if self.is_own_lookup(key)}
+        return filter_specs, has_filters, kept, use_distinct
+
+    def is_own_lookup(self, key: str) -> bool:
+        """A lookup on one of the list's own filter fields (``state=paid``,
+        ``state__in=…``), never through a relation (``member__password__…``)."""
+        field, _sep, lookup = key.partition("__")
+        own = {
+            entry if isinstance(entry, str) else entry[0]
+            for entry in self.list_filter
+            if isinstance(entry, str) or (isinstance(entry, tuple | list) and entry)
+        }
+        return field in own and "__" not in field and "__" not in lookup
 
     def dispatch(self, request, *args, **kwargs):
         try:
