@@ -17,6 +17,7 @@ string cell (XLSX).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,6 +125,11 @@ def yes_no(value: bool) -> str:
 def words(choices) -> dict[str, str]:
     """A ``TextChoices``' values in words, translated once for the whole export."""
     return {value: str(label) for value, label in choices.choices}
+
+
+def provider_words() -> Callable[[str], str]:
+    """A payment provider's name in words, looked up once per provider for the export."""
+    return functools.cache(lambda provider: provider_text(provider) if provider else "")
 
 
 # ---- members, read with .values() -----------------------------------------------------
@@ -418,11 +424,8 @@ def order_table(orders: QuerySet) -> Table:
     ]
 
     def rows():
-        providers = {}
+        provider = provider_words()
         for row in orders.values(*fields).iterator(chunk_size=CHUNK_SIZE):
-            provider = row["provider"]
-            if provider not in providers:
-                providers[provider] = provider_text(provider) if provider else ""
             yield [
                 row["reference"],
                 people.name(row, "member"),
@@ -432,7 +435,7 @@ def order_table(orders: QuerySet) -> Table:
                 row["currency"],
                 row["created_at"],
                 row["paid_at"],
-                providers[provider],
+                provider(row["provider"]),
                 people.name(row, "sold_by"),
             ]
 
@@ -473,11 +476,8 @@ def payment_table(orders: QuerySet) -> Table:
     )
 
     def rows():
-        providers = {}
+        provider = provider_words()
         for row in payments.values(*fields).iterator(chunk_size=CHUNK_SIZE):
-            provider = row["provider"]
-            if provider not in providers:
-                providers[provider] = provider_text(provider) if provider else ""
             yield [
                 row["order__reference"],
                 people.name(row, "order__member"),
@@ -485,7 +485,7 @@ def payment_table(orders: QuerySet) -> Table:
                 amount(row["amount"], row["currency"]),
                 row["currency"],
                 state_words.get(row["state"], row["state"]),
-                providers[provider],
+                provider(row["provider"]),
                 method_words.get(row["method"], row["method"]),
                 people.name(row, "recorded_by"),
                 row["created_at"],

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.reports import ReportView
 
-from ..order_views import csv_safe
+from ...services.exports import csv_safe
 
 
 class PassesReportView(ReportView):
