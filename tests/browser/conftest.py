@@ -39,6 +39,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+FINISH_ANIMATIONS = """() => Promise.all(
+    document.getAnimations()
+        .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => null))
+)"""
+
+
 @pytest.fixture
 def assert_accessible():
     """``assert_accessible(page, name)``: axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA)
@@ -49,6 +56,9 @@ def assert_accessible():
     axe = Axe()
 
     def check(page, name=""):
+        # A message that fades in is measured at its final colours, not half-way through
+        # (Wagtail's success banner animates its background for a moment after a redirect).
+        page.evaluate(FINISH_ANIMATIONS)
         results = axe.run(
             page,
             options={
