@@ -170,7 +170,7 @@ def test_render_nothing_when_nothing_left(block, index):
 def test_render_without_heading_uses_h2_for_products(block, index):
     ten = PassPageFactory(parent=index, title="Ten classes")
     html = render(block, value(block, ten, heading=""))
-    assert '<h2 class="passes-card__title">' in html
+    assert '<h2 class="wp-card__title">' in html
 
 
 def queries_to_render(block, val) -> int:

@@ -69,7 +69,7 @@ def test_checkout_and_member_pages_have_no_axe_violations(page, live_server, ass
         (f"/passes/checkout/{friends.pk}/", "checkout of a password-protected product"),
     ):
         page.goto(f"{live_server.url}{path}")
-        expect(page.locator(".passes")).to_be_visible()
+        expect(page.locator(".wp-passes")).to_be_visible()
         assert_accessible(page, name)
 
 
@@ -97,10 +97,10 @@ def test_renewal_and_settings_pages_have_no_axe_violations(
         ("/passes/my/settings/", "payment and emails"),
     ):
         page.goto(f"{live_server.url}{path}")
-        expect(page.locator(".passes")).to_be_visible()
+        expect(page.locator(".wp-passes")).to_be_visible()
         assert_accessible(page, name)
     page.goto(f"{live_server.url}/passes/my/")
-    expect(page.locator(".passes")).to_contain_text("1 of 6 payments made, 5 to go")
+    expect(page.locator(".wp-passes")).to_contain_text("1 of 6 payments made, 5 to go")
     save_screenshot(page, "my-passes-renewing")
     page.goto(f"{live_server.url}/passes/my/settings/")
     reminders = page.get_by_label("Email me before a pass expires")

@@ -92,20 +92,20 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
     save_screenshot(page, "calendar-list")
     for view in ("Week", "Month"):
         page.get_by_role("link", name=view, exact=True).click()
-        expect(page.locator(f".passes-calendar--{view.lower()}")).to_be_visible()
+        expect(page.locator(f".wp-calendar--{view.lower()}")).to_be_visible()
         assert_accessible(page, f"calendar {view.lower()} view")
         save_screenshot(page, f"calendar-{view.lower()}")
     page.get_by_role("link", name="List", exact=True).click()
-    expect(page.locator(".passes-calendar--list")).to_be_visible()
+    expect(page.locator(".wp-calendar--list")).to_be_visible()
 
     page.get_by_role("link", name=re.compile("^Log in to book")).first.click()
     log_in(page, "ada")
     expect(page.get_by_role("heading", name="Book Yoga Flow")).to_be_visible()
-    expect(page.locator("#passes-booking-state")).to_have_text("10-class pass pays — 9 left after")
+    expect(page.locator("#wp-booking-state")).to_have_text("10-class pass pays — 9 left after")
     assert_accessible(page, "booking page")
     save_screenshot(page, "calendar-confirm")
     page.get_by_role("button", name="Book").click()
-    expect(page.locator("#passes-booked")).to_contain_text(
+    expect(page.locator("#wp-booked")).to_contain_text(
         "paid with 10-class pass, 9 entries left"
     )
     save_screenshot(page, "calendar-booked")
@@ -118,19 +118,19 @@ def test_cal2_visitor_logs_in_from_the_calendar_and_books_with_a_pass(
 
     # M2, M1: the booking is under My bookings and the entry used under My passes ...
     page.goto(f"{live_server.url}/passes/bookings/")
-    row = page.locator(".passes-booking-row", has_text="Yoga Flow")
+    row = page.locator(".wp-booking-row", has_text="Yoga Flow")
     expect(row).to_contain_text("10-class pass")
     assert_accessible(page, "my bookings")
     page.goto(f"{live_server.url}/passes/my/")
-    expect(page.locator(".passes-mypass__usage-words")).to_have_text("1 of 10 entries used")
+    expect(page.locator(".wp-mypass__usage-words")).to_have_text("1 of 10 entries used")
     save_screenshot(page, "my-passes")
     # ... the member cancels (P6) and sees the entry back.
     page.goto(f"{live_server.url}/passes/bookings/")
     row.get_by_role("link", name=re.compile("^Cancel")).click()
     page.get_by_role("button", name="Yes, cancel the booking").click()
-    expect(page.locator(".passes-booking-row", has_text="Yoga Flow").first).to_be_visible()
+    expect(page.locator(".wp-booking-row", has_text="Yoga Flow").first).to_be_visible()
     page.goto(f"{live_server.url}/passes/my/")
-    expect(page.locator(".passes-mypass__usage-words")).to_have_text("0 of 10 entries used")
+    expect(page.locator(".wp-mypass__usage-words")).to_have_text("0 of 10 entries used")
     assert MemberPass.objects.get(pk=ten.pk).balance == Decimal(10)
     assert Booking.objects.get(pk=booking.pk).status == "cancelled"
 
@@ -167,14 +167,14 @@ def test_cal2_keyboard_only_next_week_and_book(page, live_server, yoga, save_scr
         page.get_by_role("heading", name=f"Week of {next_monday.day} ", exact=False)
     ).to_be_visible()
     # The enhancement keeps focus on the calendar: its heading, then on to the sessions.
-    expect(page.locator(".passes-calendar__title")).to_be_focused()
+    expect(page.locator(".wp-calendar__title")).to_be_focused()
     save_screenshot(page, "calendar-week-next")
     tab_to(r"^Book")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Book Yoga Flow")).to_be_visible()
     tab_to(r"^Book$")
     page.keyboard.press("Enter")
-    expect(page.locator("#passes-booked")).to_be_visible()
+    expect(page.locator("#wp-booked")).to_be_visible()
     assert Booking.objects.filter(member=member, session=session).exists()
 
 
@@ -196,7 +196,7 @@ def test_p7_full_session_waiting_list_books_the_member_when_another_cancels(
     row.get_by_role("link", name=re.compile("^join the waiting list")).click()
     assert_accessible(page, "booking page (full)")
     page.get_by_role("button", name="Join the waiting list").click()
-    expect(page.locator("#passes-booking-state")).to_contain_text("You are on the waiting list")
+    expect(page.locator("#wp-booking-state")).to_contain_text("You are on the waiting list")
 
     mail.outbox.clear()
     services.cancel_booking(taken, by=holder)

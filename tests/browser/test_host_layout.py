@@ -36,7 +36,7 @@ def stylesheet_defaults(scheme):
     """The ``--passes-*`` values passes.css sets for a colour scheme: the light defaults,
     with the dark scheme's on top for "dark"."""
     css = STYLESHEET.read_text()
-    light_block = css.split(":where(.passes) {", 1)[1].split("}", 1)[0]
+    light_block = css.split(":where(.wp-passes) {", 1)[1].split("}", 1)[0]
     values = dict(re.findall(r"--passes-([\w-]+):\s*([^;]+);", light_block))
     if scheme == "dark":
         dark_block = css.split("@media (prefers-color-scheme: dark)", 1)[1].split("}", 1)[0]
@@ -89,7 +89,7 @@ def screenshot(page, tmp_path, name):
 
 def assert_styled_inside_the_host(page, defaults):
     """The wrapper got the stylesheet's rules and sits below the host's own header."""
-    wrapper = page.locator(".passes")
+    wrapper = page.locator(".wp-passes")
     expect(wrapper).to_have_count(1)
     assert computed(wrapper, "max-inline-size") == rem_in_px(page, defaults["width"])
     surface = defaults["surface"]
@@ -107,7 +107,7 @@ def assert_styled_inside_the_host(page, defaults):
 
 def assert_fits_the_screen(page):
     sticking_out = page.evaluate(
-        """[...document.querySelectorAll('.passes, .passes *')]
+        """[...document.querySelectorAll('.wp-passes, .wp-passes *')]
            .filter(el => el.getBoundingClientRect().right > window.innerWidth)
            .map(el => `${el.tagName}.${el.className}`)"""
     )
@@ -151,18 +151,18 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
         # wide: the product page, its Buy button in the stylesheet's accent
         assert page.goto(f"{live_server.url}{product.url}").ok
         assert_styled_inside_the_host(page, defaults)
-        buy = page.locator(".passes a.passes-button")
+        buy = page.locator(".wp-passes a.wp-button")
         assert computed(buy, "background-color") == rgb(defaults["accent"])
         assert computed(buy, "color") == rgb(defaults["accent-text"])
         screenshot(page, tmp_path, f"product-{scheme}")
         # a host restyles with a plain rule in its <head>, before the app's stylesheet
-        page.add_style_tag(content=".passes { --passes-accent: #6a1b9a; }")
+        page.add_style_tag(content=".wp-passes { --passes-accent: #6a1b9a; }")
         assert computed(buy, "background-color") == rgb("#6a1b9a")
 
         # the text starts on the start side: left, and right once the page is right to left
-        wrapper = page.locator(".passes")
+        wrapper = page.locator(".wp-passes")
         heading = wrapper.locator("h1")
-        term, value = wrapper.locator(".passes-facts__row").first.locator("dt, dd").all()
+        term, value = wrapper.locator(".wp-facts__row").first.locator("dt, dd").all()
         assert abs(text_box(heading)["left"] - content_box(wrapper)["left"]) <= 1
         assert term.bounding_box()["x"] < value.bounding_box()["x"]
         page.evaluate("document.documentElement.dir = 'rtl'")
@@ -174,7 +174,7 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
         # the index: cards side by side
         assert page.goto(f"{live_server.url}{index.url}").ok
         assert_styled_inside_the_host(page, defaults)
-        first, second = page.locator(".passes-card").all()
+        first, second = page.locator(".wp-card").all()
         assert first.bounding_box()["y"] == second.bounding_box()["y"]
         screenshot(page, tmp_path, f"index-{scheme}")
 
@@ -239,10 +239,10 @@ def test_cal1_m1_calendar_and_member_pages_keep_the_host_layout_and_fit_a_phone(
             # the month view: a table on a wide screen, the list on a phone
             page.goto(f"{live_server.url}{host.url}")
             page.set_viewport_size(WIDE)
-            expect(page.locator(".passes-month__table")).to_be_visible()
-            expect(page.locator(".passes-month__list")).to_be_hidden()
+            expect(page.locator(".wp-month__table")).to_be_visible()
+            expect(page.locator(".wp-month__list")).to_be_hidden()
             page.set_viewport_size(PHONE)
-            expect(page.locator(".passes-month__table")).to_be_hidden()
-            expect(page.locator(".passes-month__list")).to_be_visible()
+            expect(page.locator(".wp-month__table")).to_be_hidden()
+            expect(page.locator(".wp-month__list")).to_be_visible()
         finally:
             context.close()

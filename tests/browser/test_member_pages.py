@@ -56,48 +56,48 @@ def test_m1_m2_p6_member_sees_passes_and_bookings_and_cancels(
     log_in(page, live_server, "robin")
     page.goto(f"{live_server.url}/passes/my/")
     expect(page.get_by_role("heading", name="My passes", exact=True)).to_be_visible()
-    card = page.locator(".passes-mypass", has=page.get_by_role("heading", name="Ten classes"))
+    card = page.locator(".wp-mypass", has=page.get_by_role("heading", name="Ten classes"))
     expect(card).to_contain_text("Available now")
     expect(card).to_contain_text("1 of 10 entries used")
     expect(card).to_contain_text("9 of 10 entries")
-    expect(page.locator(".passes-mypasses--past")).to_contain_text("Used up")
+    expect(page.locator(".wp-mypasses--past")).to_contain_text("Used up")
     assert_accessible(page, "my passes")
     shot(page, tmp_path, "my-passes")
 
     page.get_by_role("link", name="My bookings").click()
     expect(page.get_by_role("heading", name="My bookings", exact=True)).to_be_visible()
-    upcoming = page.locator(".passes-bookings--upcoming")
+    upcoming = page.locator(".wp-bookings--upcoming")
     expect(upcoming).to_contain_text("Paid with “Ten classes” (1 entry)")
-    expect(page.locator(".passes-waiting")).to_contain_text("number 1 on the waiting list")
+    expect(page.locator(".wp-waiting")).to_contain_text("number 1 on the waiting list")
     assert_accessible(page, "my bookings")
     shot(page, tmp_path, "my-bookings")
 
     row = upcoming.locator("tr", has_text="Ten classes")
     row.get_by_role("link", name=re.compile("^Cancel")).click()
-    expect(page.locator(".passes-cancel__effects")).to_contain_text(
+    expect(page.locator(".wp-cancel__effects")).to_contain_text(
         "1 entry goes back to your pass “Ten classes”."
     )
     assert_accessible(page, "cancel a booking")
     page.get_by_role("button", name="Yes, cancel the booking").click()
 
-    expect(page.locator(".passes-member-outcome")).to_contain_text(
+    expect(page.locator(".wp-member-outcome")).to_contain_text(
         "1 entry went back to your pass “Ten classes”."
     )
-    expect(page.locator(".passes-bookings--upcoming tr", has_text="Ten classes")).to_have_count(0)
-    expect(page.locator(".passes-bookings--past")).to_contain_text(
+    expect(page.locator(".wp-bookings--upcoming tr", has_text="Ten classes")).to_have_count(0)
+    expect(page.locator(".wp-bookings--past")).to_contain_text(
         "Paid with “Ten classes”; 1 entry went back to it"
     )
     assert_accessible(page, "my bookings after cancelling")
 
     page.get_by_role("button", name=re.compile("^Leave")).click()
-    expect(page.locator(".passes-member-outcome")).to_contain_text("You left the waiting list")
-    expect(page.locator(".passes-waiting")).to_have_count(0)
+    expect(page.locator(".wp-member-outcome")).to_contain_text("You left the waiting list")
+    expect(page.locator(".wp-waiting")).to_have_count(0)
 
     page.get_by_role("link", name="My passes").click()
-    card = page.locator(".passes-mypass", has=page.get_by_role("heading", name="Ten classes"))
+    card = page.locator(".wp-mypass", has=page.get_by_role("heading", name="Ten classes"))
     expect(card).to_contain_text("10 of 10 entries")
     expect(card).to_contain_text("0 of 10 entries used")
     card.get_by_role("link", name="Ten classes").click()
-    expect(page.locator(".passes-ledger")).to_contain_text("Returned")
+    expect(page.locator(".wp-ledger")).to_contain_text("Returned")
     assert_accessible(page, "one pass")
     shot(page, tmp_path, "my-pass")

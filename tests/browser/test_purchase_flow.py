@@ -120,7 +120,7 @@ def test_c1_c3_visitor_signs_up_buys_by_bank_transfer_staff_mark_paid_pass_books
     expect(row).to_contain_text("Paid")
     row.get_by_role("link", name=reference).click()
     expect(page.get_by_role("heading", name=f"Receipt for order {reference}")).to_be_visible()
-    passes = page.locator(".passes-order__passes")
+    passes = page.locator(".wp-order__passes")
     expect(passes.get_by_text("10-class pass")).to_be_visible()
     shot(page, tmp_path, "07-receipt")
 
@@ -164,15 +164,15 @@ def test_p9_p10_member_registers_with_the_mandatory_product_and_an_add_on(
     expect(page.get_by_role("heading", name="Register for Swim club")).to_be_visible()
 
     # The mandatory product is in the order, locked; the add-on is offered.
-    lines = page.locator(".passes-lines tbody tr")
+    lines = page.locator(".wp-lines tbody tr")
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text("Season pass")
     expect(lines.first).to_contain_text("required to register")
-    expect(page.locator(".passes-checkout__total")).to_contain_text("40.00")
+    expect(page.locator(".wp-checkout__total")).to_contain_text("40.00")
     page.get_by_label(re.compile("5 guest swims")).check()
     page.get_by_role("button", name="Update total").click()
-    expect(page.locator(".passes-checkout__total")).to_contain_text("75.00")
-    expect(page.locator(".passes-lines tbody tr")).to_have_count(2)
+    expect(page.locator(".wp-checkout__total")).to_contain_text("75.00")
+    expect(page.locator(".wp-lines tbody tr")).to_have_count(2)
     shot(page, tmp_path, "registration-01-with-add-on")
 
     # Terms unticked: refused with the product named, nothing placed.

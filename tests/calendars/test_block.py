@@ -61,9 +61,9 @@ def test_cal1_a_class_of_a_programme_not_chosen_is_allowed(yoga, flow):
 def test_cal1_block_renders_in_the_wrapper_with_the_stylesheet(yoga, make_session, render_block):
     make_session(0, 23, 30)
     html = render_block(block_value(programmes=[yoga.pk], first_view="list"))
-    assert html.strip().startswith('<div class="passes passes--calendar">')
+    assert html.strip().startswith('<div class="wp-passes wp-passes--calendar">')
     assert 'href="/static/wagtail_passes/css/passes.css"' in html
-    assert f'id="passes-calendar-{KEY}"' in html
+    assert f'id="wp-calendar-{KEY}"' in html
     assert "calendar.js" in html and " defer" in html
 
 

@@ -287,8 +287,8 @@ def test_r1_with_two_passes_that_pay_the_page_offers_both_the_oldest_chosen(
     page = logged_in.get(url(make_session(2)))
     html = page.content.decode()
     assert "Pay with" in text(page)
-    assert re.search(rf'value="{older.pk}" id="passes-pay-{older.pk}" checked', html)
-    assert f'value="{newer.pk}" id="passes-pay-{newer.pk}">' in html
+    assert re.search(rf'value="{older.pk}" id="wp-pay-{older.pk}" checked', html)
+    assert f'value="{newer.pk}" id="wp-pay-{newer.pk}">' in html
     assert "5-class pass pays — 4 left after" in text(page)
     assert "10-class pass pays — 9 left after" in text(page)
 

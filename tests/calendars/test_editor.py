@@ -61,7 +61,7 @@ class EditorAddsTheCalendar(WagtailPageTestCase):
         response = self.client.get(page.url)
         html = response.content.decode()
         assert response.status_code == 200
-        assert 'class="passes' in html and "Yoga Flow" in html
+        assert 'class="wp-passes' in html and "Yoga Flow" in html
         assert html.index("<main") < html.index("Yoga Flow")  # inside the host's content
 
     def test_cal1_the_editor_form_refuses_a_calendar_with_nothing_chosen(self):

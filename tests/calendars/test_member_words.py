@@ -111,7 +111,7 @@ def test_cal2_waiting_entry_says_on_the_waiting_list_with_a_leave_link(
     services.join_waitlist(member, session)
     row = row_of(listing(member), session)
     assert "On the waiting list — leave" in text_of(row)
-    link = re.search(r'class="passes-session__action" href="([^"]+)"', row).group(1)
+    link = re.search(r'class="wp-session__action" href="([^"]+)"', row).group(1)
     assert link.startswith(f"/passes/sessions/{session.pk}/book/")
     client.force_login(member)
     page = client.get(link.replace("&amp;", "&"))
@@ -260,9 +260,9 @@ def test_cal2_month_cells_say_in_words_what_the_colour_says(
         block_value(programmes=[yoga.pk]), user=member, **nav("month", paid.start.date())
     )
     table = re.sub(r"\s+", " ", html[html.index("<table") : html.index("</table>")])
-    ok_cell = table[table.index("passes-session--ok") :]
-    warn_cell = table[table.index("passes-session--warn") :]
-    assert '<span class="passes-month__mark" aria-hidden="true">✓</span>' in ok_cell[:900]
+    ok_cell = table[table.index("wp-session--ok") :]
+    warn_cell = table[table.index("wp-session--warn") :]
+    assert '<span class="wp-month__mark" aria-hidden="true">✓</span>' in ok_cell[:900]
     assert "Flow pass pays — 9 left after" in ok_cell[:900]
-    assert '<span class="passes-month__mark" aria-hidden="true">!</span>' in warn_cell[:900]
+    assert '<span class="wp-month__mark" aria-hidden="true">!</span>' in warn_cell[:900]
     assert "No pass covers this: €12.00 at booking" in warn_cell[:900]

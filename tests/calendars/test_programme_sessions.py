@@ -29,7 +29,7 @@ def test_m3_lists_the_programmes_upcoming_sessions_with_places_left(client, yoga
     assert "10 left" in text and "4 left" in text
     assert "Log in to book" in text
     assert "<table" not in response.content.decode()  # the list view only
-    assert "passes-calendar--list" in response.content.decode()
+    assert "wp-calendar--list" in response.content.decode()
 
 
 def test_m3_a_member_sees_which_pass_would_pay(client, member, yoga, make_session):

@@ -29,7 +29,7 @@ def test_cal2_week_view_shows_seven_days_with_the_sessions_of_each(
     session = make_session(9, 18, 30)
     day = session.start.date()
     html = render_block(block_value(programmes=[yoga.pk]), **nav("week", day))
-    assert html.count('<section class="passes-day') == 7
+    assert html.count('<section class="wp-day') == 7
     assert f"Week of {monday(day).day} " in html
     row = html[html.index(f'data-session="{session.pk}"') :]
     assert "18:30" in row and "19:30" in row and "Yoga Flow" in row
@@ -48,14 +48,14 @@ def test_cal2_month_view_is_a_table_with_weekday_headers_and_linked_sessions(
     table = html[html.index("<table") : html.index("</table>")]
     # a link to the session's booking page (through the login), not a click-only cell
     assert f"%2Fpasses%2Fsessions%2F{session.pk}%2Fbook%2F" in table
-    assert "passes-month__list" in html  # the narrow-screen fallback
+    assert "wp-month__list" in html  # the narrow-screen fallback
 
 
 def test_cal2_list_view_shows_only_days_with_sessions(yoga, make_session, render_block):
     make_session(2)
     make_session(4)
     html = render_block(block_value(programmes=[yoga.pk], first_view="list"))
-    assert html.count('<section class="passes-day') == 2
+    assert html.count('<section class="wp-day') == 2
 
 
 def test_cal2_cancelled_sessions_are_marked(yoga, make_session, render_block):
@@ -118,7 +118,7 @@ def test_cal2_previous_and_next_links_keep_the_page_and_other_parameters(yoga, r
     following = monday(local_today()) + dt.timedelta(days=7)
     assert (
         f'href="/classes/?page=2&amp;q=yoga&amp;{VIEW}=week&amp;{FROM}={following.isoformat()}'
-        f'#passes-calendar-{KEY}"' in html
+        f'#wp-calendar-{KEY}"' in html
     )
     assert "Previous week</span>" in html  # today's week: nothing earlier to show
 
@@ -149,15 +149,17 @@ def test_cal2_two_calendars_on_one_page_keep_their_own_parameters(
     later = (local_today() + dt.timedelta(days=10)).isoformat()
     # The first calendar's own parameter names, from its links: the block's id in its
     # StreamField where Wagtail gives blocks their id (8), a digest of its settings before.
-    first_links = client.get(page.url).content.decode().split('class="passes passes--calendar"')[1]
+    first_links = (
+        client.get(page.url).content.decode().split('class="wp-passes wp-passes--calendar"')[1]
+    )
     view_name = re.search(r"(passes_view_\w+)=", first_links).group(1)
     from_name = view_name.replace("passes_view_", "passes_from_")
     response = client.get(page.url, {view_name: "month", from_name: later})
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('<div class="passes passes--calendar">') == 2
+    assert html.count('<div class="wp-passes wp-passes--calendar">') == 2
     assert html.count("passes.css") == 1  # the stylesheet once per page
-    first, second = html.split('<div class="passes passes--calendar">')[1:]
+    first, second = html.split('<div class="wp-passes wp-passes--calendar">')[1:]
     assert "<table" in first
     assert "<table" not in second and "From " in second
 
@@ -170,7 +172,7 @@ def test_cal1_editor_adds_the_block_to_a_page_and_it_renders(
     response = client.get(page.url)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<main" in html and '<div class="passes passes--calendar">' in html
+    assert "<main" in html and '<div class="wp-passes wp-passes--calendar">' in html
     assert "Yoga Flow" in html and "Log in to book" in html
 
 

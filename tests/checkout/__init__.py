@@ -23,7 +23,7 @@ def words(element):
 def form_data(response, **changes):
     """What the browser would send from the checkout page in ``response`` (the hidden
     fields as served), with ``changes`` on top; a value of None drops the field."""
-    form = soup_of(response).select_one("form.passes-checkout")
+    form = soup_of(response).select_one("form.wp-checkout")
     assert form is not None, "no checkout form on the page"
     data = {
         field["name"]: field.get("value", "")

@@ -46,14 +46,14 @@ def test_c1_page_shows_the_server_price_quantity_one_and_the_payment_method(memb
     assert response.status_code == 200
     soup = soup_of(response)
     assert words(soup.h1) == "Buy 10-class pass"
-    row = soup.select_one(".passes-lines tbody tr")
+    row = soup.select_one(".wp-lines tbody tr")
     assert [words(td) for td in row.select("td")] == ["10-class pass", "1", "€90.00", "€90.00"]
-    assert words(soup.select_one(".passes-checkout__total")) == "€90.00"
+    assert words(soup.select_one(".wp-checkout__total")) == "€90.00"
     assert soup.select_one("input[name=seen_total]")["value"] == "90.00"
     assert soup.select_one("input[name=quantity]")["value"] == "1"
     assert soup.select_one("input[name=token]")["value"]
     assert "Bank transfer or pay at the venue" in words(
-        soup.select_one(".passes-checkout__payment")
+        soup.select_one(".wp-checkout__payment")
     )
     assert words(soup.select_one("button[type=submit]")) == "Place order"
     # no terms, no access code: no such fields
@@ -87,7 +87,7 @@ def test_a5_terms_are_shown_with_a_required_checkbox(member_client):
 
     soup = soup_of(member_client.get(checkout_url(product)))
 
-    assert words(soup.select_one(".passes-terms")) == "No refunds after first use."
+    assert words(soup.select_one(".wp-terms")) == "No refunds after first use."
     box = soup.select_one("input[type=checkbox][name=accept_terms]")
     assert box.has_attr("required")
     assert words(soup.select_one(f"label[for={box['id']}]")) == "I accept the terms above."
@@ -101,7 +101,7 @@ def test_u6_access_code_field_only_when_the_product_needs_one(member_client):
     field = soup.select_one("input[name=access_code]")
     assert field is not None and field.get("value", "") == ""
     assert "SPRING26" not in str(soup)
-    assert soup.select_one(".passes-alert") is None  # asking is not an error yet
+    assert soup.select_one(".wp-alert") is None  # asking is not an error yet
 
 
 @pytest.mark.parametrize(
@@ -178,10 +178,10 @@ def test_c1_checkout_renders_inside_the_host_layout(member_client, product):
         soup = soup_of(member_client.get(checkout_url(product)))
 
     assert soup.select_one("body > header.site-header") is not None
-    wrappers = soup.select(".passes")
+    wrappers = soup.select(".wp-passes")
     assert len(wrappers) == 1
     assert wrappers[0].parent is soup.select_one("body > main#main-content")
-    assert wrappers[0].select_one("form.passes-checkout") is not None
+    assert wrappers[0].select_one("form.wp-checkout") is not None
     links = soup.select("link[rel=stylesheet]")
     assert [link["href"] for link in links] == ["/static/wagtail_passes/css/passes.css"]
     assert soup.title.get_text(strip=True).startswith("Buy 10-class pass")

@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 def alert(response):
-    return words(soup_of(response).select_one(".passes-alert"))
+    return words(soup_of(response).select_one(".wp-alert"))
 
 
 def total_shown(response):
-    return words(soup_of(response).select_one(".passes-checkout__total"))
+    return words(soup_of(response).select_one(".wp-checkout__total"))
 
 
 def test_a4_c1_a_code_shows_the_discounted_total_then_places_the_order(member_client, product):

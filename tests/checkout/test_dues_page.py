@@ -60,14 +60,14 @@ def test_c6_the_pages_need_a_login(client):
 def test_c6_amounts_due_lists_each_booking_ticked_with_the_total(member_client, dues):
     soup = soup_of(member_client.get(DUES))
 
-    rows = soup.select(".passes-dues__row")
+    rows = soup.select(".wp-dues__row")
     assert len(rows) == 2
     assert "Yoga Flow" in words(rows[0]) and "€12.00" in words(rows[0])
     boxes = soup.select("input[type=checkbox][name=booking]")
     assert [box["value"] for box in boxes] == [str(b.pk) for b in dues]
     assert all(box.has_attr("checked") for box in boxes)
-    assert words(soup.select_one(".passes-dues__total")) == "€24.00"
-    form = soup.select_one("form.passes-dues")
+    assert words(soup.select_one(".wp-dues__total")) == "€24.00"
+    form = soup.select_one("form.wp-dues")
     assert form["action"] == PAY and form["method"] == "get"
 
 
@@ -79,7 +79,7 @@ def test_c6_my_orders_links_to_amounts_due(member_client):
 def test_c6_nothing_owed(member_client):
     soup = soup_of(member_client.get(DUES))
     assert "You owe nothing." in words(soup)
-    assert soup.select_one("form.passes-dues") is None
+    assert soup.select_one("form.wp-dues") is None
 
 
 def test_c6_pay_confirms_then_places_an_order_with_bank_transfer_instructions(
@@ -89,7 +89,7 @@ def test_c6_pay_confirms_then_places_an_order_with_bank_transfer_instructions(
     page = member_client.get(PAY, {"booking": [b.pk for b in dues]})
     assert page.status_code == 200
     soup = soup_of(page)
-    assert words(soup.select_one(".passes-checkout__total")) == "€24.00"
+    assert words(soup.select_one(".wp-checkout__total")) == "€24.00"
     assert soup.select("input[name=accept_terms]") == []
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -146,7 +146,7 @@ def test_c6_amount_changed_since_the_page_shows_the_new_total(member_client, due
     response = member_client.post(PAY, {**form_data(page), "booking": [str(b.pk) for b in dues]})
 
     assert response.status_code == 200
-    assert "it is now €22.00" in words(soup_of(response).select_one(".passes-alert"))
+    assert "it is now €22.00" in words(soup_of(response).select_one(".wp-alert"))
     nothing_written()
 
 

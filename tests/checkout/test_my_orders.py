@@ -47,7 +47,7 @@ def test_c1_my_orders_lists_the_members_own_newest_first(member_client, member, 
 
     soup = soup_of(member_client.get(ORDERS))
 
-    rows = soup.select(".passes-orders tbody tr")
+    rows = soup.select(".wp-orders tbody tr")
     assert [[words(td) for td in row.select("td")] for row in rows] == [
         [newer.reference, "2 Mar, 10:00", "1 × 10-class pass", "€90.00", "Paid"],
         [older.reference, "1 Mar, 10:00", "1 × 5-class pass", "€50.00", "Awaiting payment"],
@@ -56,7 +56,7 @@ def test_c1_my_orders_lists_the_members_own_newest_first(member_client, member, 
 
 
 def test_c1_my_orders_when_there_are_none(member_client):
-    assert "no orders yet" in words(soup_of(member_client.get(ORDERS)).select_one(".passes"))
+    assert "no orders yet" in words(soup_of(member_client.get(ORDERS)).select_one(".wp-passes"))
 
 
 @override_settings(WAGTAIL_PASSES_BANK_TRANSFER_INSTRUCTIONS=INSTRUCTIONS)
@@ -64,19 +64,19 @@ def test_c2_pending_order_shows_how_to_pay_with_the_reference_and_the_hold(membe
     soup = soup_of(member_client.get(order_url(order)))
 
     assert words(soup.h1) == f"Order {order.reference}"
-    assert words(soup.select_one(".passes-order__state")) == "Awaiting payment"
-    row = soup.select_one(".passes-lines tbody tr")
+    assert words(soup.select_one(".wp-order__state")) == "Awaiting payment"
+    row = soup.select_one(".wp-lines tbody tr")
     assert [words(td) for td in row.select("td")] == ["10-class pass", "1", "€90.00", "€90.00"]
-    pay = words(soup.select_one(".passes-order__pay"))
+    pay = words(soup.select_one(".wp-order__pay"))
     assert f"quoting the reference {order.reference}" in pay
     assert "IBAN GB00 TEST 0000 0000 0000 00" in pay
     assert "Held until" in pay
-    assert soup.select_one(f".passes-order__pay a[href='{cancel_url(order)}']") is not None
-    assert soup.select_one(".passes-order__passes") is None
+    assert soup.select_one(f".wp-order__pay a[href='{cancel_url(order)}']") is not None
+    assert soup.select_one(".wp-order__passes") is None
 
 
 def test_c2_without_instructions_the_member_pays_at_the_venue(member_client, order):
-    pay = words(soup_of(member_client.get(order_url(order))).select_one(".passes-order__pay"))
+    pay = words(soup_of(member_client.get(order_url(order))).select_one(".wp-order__pay"))
 
     assert f"pay at the venue, quoting the reference {order.reference}" in pay
 
@@ -88,11 +88,11 @@ def test_c3_paid_order_lists_its_passes_and_a_receipt(member_client, member):
 
     soup = soup_of(member_client.get(order_url(order)))
 
-    assert words(soup.select_one(".passes-receipt h1")) == f"Receipt for order {order.reference}"
-    assert words(soup.select_one(".passes-order__state")) == "Paid"
-    assert [words(li) for li in soup.select(".passes-order__passes li")] == ["10-class pass"] * 2
-    assert soup.select_one(".passes-order__pay") is None
-    assert words(soup.select_one(".passes-order__total")) == "€100.00"
+    assert words(soup.select_one(".wp-receipt h1")) == f"Receipt for order {order.reference}"
+    assert words(soup.select_one(".wp-order__state")) == "Paid"
+    assert [words(li) for li in soup.select(".wp-order__passes li")] == ["10-class pass"] * 2
+    assert soup.select_one(".wp-order__pay") is None
+    assert words(soup.select_one(".wp-order__total")) == "€100.00"
 
 
 def test_c1_another_members_order_is_a_404_for_everyone_but_them(client, order):
@@ -141,8 +141,8 @@ def test_c5_cancel_asks_first_then_cancels_and_releases_stock(member_client, mem
     assert order.state == OrderState.CANCELLED
     assert product.sold_count() == 0
     shown = soup_of(member_client.get(order_url(order)))
-    assert words(shown.select_one(".passes-order__state")) == "Cancelled"
-    assert shown.select_one(".passes-order__pay") is None
+    assert words(shown.select_one(".wp-order__state")) == "Cancelled"
+    assert shown.select_one(".wp-order__pay") is None
 
 
 def test_c5_a_paid_order_cannot_be_cancelled_by_the_member(member_client, order):
@@ -172,7 +172,7 @@ def test_c1_order_page_renders_inside_the_host_layout(member_client, order):
     with host_layout():
         soup = soup_of(member_client.get(order_url(order)))
 
-    wrappers = soup.select(".passes")
+    wrappers = soup.select(".wp-passes")
     assert len(wrappers) == 1
     assert wrappers[0].parent is soup.select_one("body > main#main-content")
-    assert wrappers[0].select_one(".passes-receipt") is not None
+    assert wrappers[0].select_one(".wp-receipt") is not None

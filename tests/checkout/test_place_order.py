@@ -26,7 +26,7 @@ def post(client, product, data):
 
 
 def alert(response):
-    return words(soup_of(response).select_one(".passes-alert"))
+    return words(soup_of(response).select_one(".wp-alert"))
 
 
 def assert_refused(response, message, *, orders=0):
@@ -35,7 +35,7 @@ def assert_refused(response, message, *, orders=0):
     assert Order.objects.count() == orders
     assert OrderLine.objects.count() == orders
     # the page offers the form again with today's total, ready to confirm
-    assert soup_of(response).select_one("form.passes-checkout") is not None
+    assert soup_of(response).select_one("form.wp-checkout") is not None
 
 
 def test_c1_place_order_writes_one_pending_order_and_redirects_to_it(
@@ -106,7 +106,7 @@ def test_a6_tampered_total_is_refused(member_client, product, seen_total):
     assert response.status_code == 200
     assert Order.objects.count() == 0
     soup = soup_of(response)
-    assert soup.select_one(".passes-alert") is not None
+    assert soup.select_one(".wp-alert") is not None
     assert soup.select_one("input[name=seen_total]")["value"] == "90.00"
 
 
@@ -118,7 +118,7 @@ def test_a6_quantity_changed_by_hand_asks_to_confirm_the_new_total(member_client
     assert response.status_code == 200
     assert Order.objects.count() == 0
     soup = soup_of(response)
-    assert "€180.00" in words(soup.select_one("#passes-checkout-price-note"))
+    assert "€180.00" in words(soup.select_one("#wp-checkout-price-note"))
     assert soup.select_one("input[name=seen_total]")["value"] == "180.00"
 
 
@@ -134,9 +134,9 @@ def test_a6_price_changed_between_page_and_post_shows_the_new_total_and_places_n
     assert response.status_code == 200
     assert Order.objects.count() == 0
     soup = soup_of(response)
-    note = words(soup.select_one("#passes-checkout-price-note"))
+    note = words(soup.select_one("#wp-checkout-price-note"))
     assert "now €95.00" in note and "confirm again" in note
-    assert words(soup.select_one(".passes-checkout__total")) == "€95.00"
+    assert words(soup.select_one(".wp-checkout__total")) == "€95.00"
     assert soup.select_one("input[name=seen_total]")["value"] == "95.00"
 
     # confirming the new total places the order at it

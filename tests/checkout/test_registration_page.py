@@ -40,11 +40,11 @@ def register_url(programme):
 
 
 def total_on(response):
-    return words(soup_of(response).select_one(".passes-checkout__total"))
+    return words(soup_of(response).select_one(".wp-checkout__total"))
 
 
 def alert(response):
-    return words(soup_of(response).select_one(".passes-alert"))
+    return words(soup_of(response).select_one(".wp-alert"))
 
 
 def test_p10_anonymous_visitors_log_in_and_come_back(client, swim):
@@ -65,7 +65,7 @@ def test_p9_the_page_shows_the_mandatory_line_locked_and_offers_the_add_on(membe
 
     assert response.status_code == 200
     page = soup_of(response)
-    rows = [words(row) for row in page.select(".passes-lines tbody tr")]
+    rows = [words(row) for row in page.select(".wp-lines tbody tr")]
     assert len(rows) == 1 and "Season pass" in rows[0] and "required to register" in rows[0]
     assert "40.00" in total_on(response)
     add_ons = page.select("input[name=add_on]")
@@ -120,10 +120,10 @@ def test_p10_registering_places_the_order_and_its_page_names_the_registration(
     order = Order.objects.get()
     assert response.status_code == 303
     detail = member_client.get(order_url(order))
-    assert "Registration Swim club" in words(soup_of(detail).select_one(".passes-receipt"))
+    assert "Registration Swim club" in words(soup_of(detail).select_one(".wp-receipt"))
     again = member_client.get(register_url(swim))
-    assert "awaiting payment" in words(soup_of(again).select_one(".passes"))
-    assert order.reference in words(soup_of(again).select_one(".passes"))
+    assert "awaiting payment" in words(soup_of(again).select_one(".wp-passes"))
+    assert order.reference in words(soup_of(again).select_one(".wp-passes"))
 
 
 def test_p10_the_same_form_sent_twice_places_one_order(member_client, swim):
@@ -140,7 +140,7 @@ def test_p10_the_same_form_sent_twice_places_one_order(member_client, swim):
 def test_p10_a_member_holding_everything_registers_without_paying(member_client, member, swim):
     member_pass(member, swim.season)
     page = member_client.get(register_url(swim))
-    assert "registering is free" in words(soup_of(page).select_one("#passes-registration-free"))
+    assert "registering is free" in words(soup_of(page).select_one("#wp-registration-free"))
 
     response = member_client.post(register_url(swim), {**form_data(page), "action": "register"})
 
@@ -148,7 +148,7 @@ def test_p10_a_member_holding_everything_registers_without_paying(member_client,
     assert Registration.objects.get().member == member and Order.objects.count() == 0
     followed = member_client.get(response["Location"])
     assert "You are registered for Swim club" in words(
-        soup_of(followed).select_one("#passes-registered")
+        soup_of(followed).select_one("#wp-registered")
     )
 
 
@@ -156,7 +156,7 @@ def test_a5_terms_unticked_are_refused_with_the_product_named(member_client, swi
     swim.season.terms = "<p>No running on deck.</p>"
     swim.season.save_revision().publish()
     page = member_client.get(register_url(swim))
-    assert "No running on deck." in words(soup_of(page).select_one(".passes-terms"))
+    assert "No running on deck." in words(soup_of(page).select_one(".wp-terms"))
 
     response = member_client.post(register_url(swim), {**form_data(page), "action": "register"})
 
@@ -206,7 +206,7 @@ def test_p10_a_sold_out_mandatory_product_says_so_without_a_form(member_client, 
     assert response.status_code == 200
     refusal = soup_of(response).select_one("[data-refusal]")
     assert refusal["data-refusal"] == "sold_out" and "Sold out" in words(refusal)
-    assert soup_of(response).select_one("form.passes-checkout") is None
+    assert soup_of(response).select_one("form.wp-checkout") is None
 
 
 def test_p10_the_page_pins_its_query_count(member_client, swim, django_assert_max_num_queries):
@@ -233,14 +233,14 @@ def test_p10_the_amounts_due_page_shows_the_mandatory_product_until_held(
     with django_assert_max_num_queries(14):
         response = member_client.get(reverse("wagtail_passes:dues"))
 
-    item = soup_of(response).select_one(".passes-registrations-due__item")
+    item = soup_of(response).select_one(".wp-registrations-due__item")
     assert "Swim club" in words(item) and "Season pass" in words(item)
     assert item.select_one("a")["href"] == register_url(swim)
 
     member_pass(member, swim.season)
     response = member_client.get(reverse("wagtail_passes:dues"))
-    assert soup_of(response).select_one(".passes-registrations-due") is None
-    assert "You owe nothing." in words(soup_of(response).select_one(".passes"))
+    assert soup_of(response).select_one(".wp-registrations-due") is None
+    assert "You owe nothing." in words(soup_of(response).select_one(".wp-passes"))
 
 
 # ---- P10 (issue 17, item 19): the page after registering, the order awaiting payment --------
@@ -264,10 +264,10 @@ def test_p10_while_the_registration_order_awaits_payment_the_page_links_to_pay_i
 
     page = soup_of(member_client.get(register_url(swim)))
 
-    text = words(page.select_one(".passes"))
+    text = words(page.select_one(".wp-passes"))
     assert "registering is free" not in text and "Nothing to pay" not in text
-    assert page.select_one("#passes-registration-free") is None
-    awaiting = page.select_one("#passes-registration-awaiting")
+    assert page.select_one("#wp-registration-free") is None
+    awaiting = page.select_one("#wp-registration-awaiting")
     assert read(awaiting) == (
         f"Your registration awaits payment of order {order.reference}: pay it to complete it."
     )
@@ -283,7 +283,7 @@ def test_p10_an_add_on_awaiting_payment_is_not_offered_again(member_client, memb
 
     assert page.select("input[name=add_on]") == []
     assert f"10 swims is awaiting payment in order {order.reference}." in read(
-        page.select_one(".passes")
+        page.select_one(".wp-passes")
     )
 
 

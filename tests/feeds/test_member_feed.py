@@ -132,9 +132,9 @@ def test_cal3_reset_service_replaces_token(member):
 
 def test_cal3_first_post_creates_the_address(member_client, member):
     assert not CalendarFeed.objects.filter(member=member).exists()
-    response = member_client.post(RESET, {"next": "/passes/orders/#passes-calendar-feed"})
+    response = member_client.post(RESET, {"next": "/passes/orders/#wp-calendar-feed"})
     assert response.status_code == 303
-    assert response["Location"] == "/passes/orders/?calendar=new#passes-calendar-feed"
+    assert response["Location"] == "/passes/orders/?calendar=new#wp-calendar-feed"
     assert CalendarFeed.objects.filter(member=member).exists()
 
 
@@ -236,7 +236,7 @@ def test_cal3_include_shows_address_and_reset(member):
     token = services.member_feed_token(member)
     html = render_include(member)
     assert f'href="webcal://testserver/passes/feeds/bookings/{token}.ics"' in html
-    assert '<label for="passes-calendar-feed-address">' in html
+    assert '<label for="wp-calendar-feed-address">' in html
     assert f'value="http://testserver/passes/feeds/bookings/{token}.ics" readonly' in html
     assert "Reset the address" in html
     assert "stops working" in html
@@ -246,7 +246,7 @@ def test_cal3_reset_goes_back_to_my_bookings(member_client):
     response = member_client.post(RESET)
     assert response.status_code == 303
     my_bookings = reverse("wagtail_passes:my_bookings")
-    assert response["Location"] == f"{my_bookings}?calendar=new#passes-calendar-feed"
+    assert response["Location"] == f"{my_bookings}?calendar=new#wp-calendar-feed"
     again = member_client.post(RESET, {"next": f"{my_bookings}?calendar=new&page=2"})
     assert again["Location"] == f"{my_bookings}?page=2&calendar=reset"
     # Coming from My bookings right after a cancellation: that message is not shown again.

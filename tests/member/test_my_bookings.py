@@ -45,11 +45,11 @@ def cells(row):
 
 
 def upcoming_rows(soup):
-    return soup.select(".passes-bookings--upcoming tbody tr")
+    return soup.select(".wp-bookings--upcoming tbody tr")
 
 
 def past_rows(soup):
-    return soup.select(".passes-bookings--past tbody tr")
+    return soup.select(".wp-bookings--past tbody tr")
 
 
 @pytest.fixture
@@ -89,12 +89,12 @@ def test_m2_upcoming_booking_paid_with_a_pass_and_its_deadline(member_client, me
         "Cancel Yoga Flow, Thursday, 3 December 2026, 18:00 "
         "Cancel until Wednesday, 2 December 2026, 18:00",
     ]
-    assert row.select_one("a.passes-booking-row__cancel")["href"] == cancel_url(
+    assert row.select_one("a.wp-booking-row__cancel")["href"] == cancel_url(
         Booking.objects.get()
     )
-    nav = soup.select_one("nav.passes-member-nav a[aria-current='page']")
+    nav = soup.select_one("nav.wp-member-nav a[aria-current='page']")
     assert nav["href"] == MY_BOOKINGS
-    assert words(soup.select_one(".passes-bookings--upcoming").find_previous("h2")) == "Upcoming"
+    assert words(soup.select_one(".wp-bookings--upcoming").find_previous("h2")) == "Upcoming"
 
 
 def test_m2_amount_due_links_to_pay_and_desk_payment_says_how(
@@ -117,10 +117,10 @@ def test_p6_cancel_shows_what_happens_then_returns_the_entry(member_client, memb
 
     page = soup_of(member_client.get(cancel_url(booking)))
     assert words(page.h1) == "Cancel Yoga Flow, Thursday, 3 December 2026, 18:00?"
-    assert words(page.select_one(".passes-cancel__effects")) == (
+    assert words(page.select_one(".wp-cancel__effects")) == (
         "1 entry goes back to your pass “Ten classes”. Your place is freed for someone else."
     )
-    assert words(page.select_one(".passes-cancel__deadline")) == (
+    assert words(page.select_one(".wp-cancel__deadline")) == (
         "You can cancel online until Wednesday, 2 December 2026, 18:00."
     )
 
@@ -132,7 +132,7 @@ def test_p6_cancel_shows_what_happens_then_returns_the_entry(member_client, memb
     assert booking.status == BookingStatus.CANCELLED
     assert MemberPass.objects.get(pk=ten.pk).balance == 10
     soup = soup_of(member_client.get(response["Location"]))
-    assert words(soup.select_one(".passes-member-outcome")) == (
+    assert words(soup.select_one(".wp-member-outcome")) == (
         "Booking cancelled: Yoga Flow, Thursday, 3 December 2026, 18:00. "
         "1 entry went back to your pass “Ten classes”."
     )
@@ -148,7 +148,7 @@ def test_p6_cancelling_an_amount_due_drops_it(member_client, member, flow, now):
 
     page = soup_of(member_client.get(cancel_url(booking)))
     assert "The amount due, €12.00, is dropped: you will owe nothing for it." in words(
-        page.select_one(".passes-cancel__effects")
+        page.select_one(".wp-cancel__effects")
     )
     member_client.post(cancel_url(booking))
 
@@ -165,7 +165,7 @@ def test_p6_a_second_post_is_harmless(member_client, member, flow, ten):
     assert response["Location"] == f"{MY_BOOKINGS}?already_cancelled={booking.pk}"
     assert MemberPass.objects.get(pk=ten.pk).balance == 10  # returned once
     assert ten.ledger.filter(kind="return").count() == 1
-    outcome = soup_of(member_client.get(response["Location"])).select_one(".passes-member-outcome")
+    outcome = soup_of(member_client.get(response["Location"])).select_one(".wp-member-outcome")
     assert words(outcome) == (
         "This booking was already cancelled: Yoga Flow, Thursday, 3 December 2026, 18:00."
     )
@@ -180,7 +180,7 @@ def test_p6_after_the_cutoff_no_button_and_a_post_is_refused(member_client, memb
     booking = services.book(member, session_at(flow, 3, hour=9), member_pass=ten)
 
     (row,) = upcoming_rows(soup_of(member_client.get(MY_BOOKINGS)))
-    assert row.select_one("a.passes-booking-row__cancel") is None
+    assert row.select_one("a.wp-booking-row__cancel") is None
     assert cells(row)[5] == "Online cancellation closed on Wednesday, 2 December 2026, 09:00"
     page = soup_of(member_client.get(cancel_url(booking)))
     assert page.select_one("form") is None
@@ -239,7 +239,7 @@ def test_p7_waiting_list_position_and_leaving_twice(member_client, member, other
     services.join_waitlist(UserFactory(), session)  # behind the member
 
     soup = soup_of(member_client.get(MY_BOOKINGS))
-    entry = soup.select_one(f"#passes-waiting-{mine.pk}")
+    entry = soup.select_one(f"#wp-waiting-{mine.pk}")
     assert words(entry.select_one("span")) == (
         "Full class, Thursday, 3 December 2026, 18:00: number 1 on the waiting list, for 1 place"
     )
@@ -250,15 +250,15 @@ def test_p7_waiting_list_position_and_leaving_twice(member_client, member, other
     mine.refresh_from_db()
     assert mine.status == "left"
     soup = soup_of(member_client.get(response["Location"]))
-    assert words(soup.select_one(".passes-member-outcome")) == (
+    assert words(soup.select_one(".wp-member-outcome")) == (
         "You left the waiting list for Full class, Thursday, 3 December 2026, 18:00."
     )
-    assert soup.select_one(".passes-waiting") is None
+    assert soup.select_one(".wp-waiting") is None
 
     again = member_client.post(leave_url(mine))
     assert again["Location"] == f"{MY_BOOKINGS}?not_waiting={mine.pk}"
     assert words(
-        soup_of(member_client.get(again["Location"])).select_one(".passes-member-outcome")
+        soup_of(member_client.get(again["Location"])).select_one(".wp-member-outcome")
     ) == (
         "You were no longer on the waiting list for Full class, Thursday, 3 December 2026, "
         "18:00: nothing changed."
@@ -283,7 +283,7 @@ def test_m2_another_members_booking_and_entry_are_404(member_client, member, oth
     entry.refresh_from_db()
     assert (theirs.status, entry.status) == (BookingStatus.BOOKED, "waiting")
     soup = soup_of(member_client.get(f"{MY_BOOKINGS}?cancelled={theirs.pk}&left={entry.pk}"))
-    assert soup.select_one(".passes-member-outcome") is None  # nothing said about theirs
+    assert soup.select_one(".wp-member-outcome") is None  # nothing said about theirs
 
 
 @pytest.mark.parametrize(
@@ -343,7 +343,7 @@ def test_m2_past_bookings_newest_first_a_page_at_a_time(member_client, member, f
     rows = past_rows(soup)
     assert len(rows) == 25
     assert cells(rows[0])[0].startswith("Monday, 30 November 2026")
-    assert words(soup.select_one(".passes-pages a[rel=next]")) == "Older bookings"
+    assert words(soup.select_one(".wp-pages a[rel=next]")) == "Older bookings"
     second = past_rows(soup_of(member_client.get(f"{MY_BOOKINGS}?page=2")))
     assert [cells(row)[0][:26] for row in second][-1] == "Sunday, 1 November 2026, 1"
 
@@ -370,7 +370,7 @@ def test_m2_query_count_does_not_grow_with_the_bookings(
         response = member_client.get(f"{MY_BOOKINGS}?cancelled=1")
     soup = soup_of(response)
     assert len(upcoming_rows(soup)) == count
-    assert len(soup.select(".passes-waiting__entry")) == count
+    assert len(soup.select(".wp-waiting__entry")) == count
     booking = Booking.objects.filter(member=member, status="booked").first()
     with django_assert_max_num_queries(5):
         assert member_client.get(cancel_url(booking)).status_code == 200

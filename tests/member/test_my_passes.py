@@ -34,14 +34,14 @@ def session_at(klass, day, hour=18):
 
 
 def card_of(soup, title):
-    for item in soup.select(".passes-mypass"):
-        if words(item.select_one(".passes-mypass__title")) == title:
+    for item in soup.select(".wp-mypass"):
+        if words(item.select_one(".wp-mypass__title")) == title:
             return item
     raise AssertionError(f"no card for {title!r}")
 
 
 def facts(card):
-    return {words(row.dt): words(row.dd) for row in card.select(".passes-facts__row")}
+    return {words(row.dt): words(row.dd) for row in card.select(".wp-facts__row")}
 
 
 def test_m1_urls_are_the_documented_ones():
@@ -65,8 +65,8 @@ def test_m1_green_available_with_progress_and_words(member_client, member, flow,
     soup = soup_of(member_client.get(MY_PASSES))
 
     card = card_of(soup, "Ten classes")
-    assert "passes-mypass--green" in card["class"]
-    standing = card.select_one(".passes-mypass__standing")
+    assert "wp-mypass--green" in card["class"]
+    standing = card.select_one(".wp-mypass__standing")
     assert standing["data-colour"] == "green"
     assert words(standing) == "✓ Status: Available now"  # the colour never stands alone
     progress = card.select_one("progress")
@@ -78,7 +78,7 @@ def test_m1_green_available_with_progress_and_words(member_client, member, flow,
         "Valid": "No expiry",
         "Renewal": "Does not renew",
     }
-    assert card.select_one(".passes-mypass__title a")["href"] == pass_url(mp.pk)
+    assert card.select_one(".wp-mypass__title a")["href"] == pass_url(mp.pk)
     assert words(soup.select_one("h2")) == "Current passes"
 
 
@@ -89,11 +89,11 @@ def test_m1_yellow_weekly_limit_reached_says_when_it_lifts(member_client, member
 
     card = card_of(soup_of(member_client.get(MY_PASSES)), "Two a week")
 
-    assert "passes-mypass--yellow" in card["class"]
-    assert words(card.select_one(".passes-mypass__status")) == (
+    assert "wp-mypass--yellow" in card["class"]
+    assert words(card.select_one(".wp-mypass__status")) == (
         "Weekly limit reached (2 of 2): available again on Monday, 7 December 2026"
     )
-    assert words(card.select_one(".passes-mypass__mark")) == "!"
+    assert words(card.select_one(".wp-mypass__mark")) == "!"
 
 
 def test_v7_yellow_on_hold(member_client, member, staff, now):
@@ -102,8 +102,8 @@ def test_v7_yellow_on_hold(member_client, member, staff, now):
 
     card = card_of(soup_of(member_client.get(MY_PASSES)), "Held")
 
-    assert "passes-mypass--yellow" in card["class"]
-    assert words(card.select_one(".passes-mypass__status")) == "On hold until 9 December 2026"
+    assert "wp-mypass--yellow" in card["class"]
+    assert words(card.select_one(".wp-mypass__status")) == "On hold until 9 December 2026"
 
 
 def test_m1_red_used_up_expired_and_cancelled_are_past(member_client, member, staff, flow, now):
@@ -120,8 +120,8 @@ def test_m1_red_used_up_expired_and_cancelled_are_past(member_client, member, st
 
     soup = soup_of(member_client.get(MY_PASSES))
 
-    past = soup.select_one(".passes-mypasses--past")
-    assert [words(h) for h in past.select(".passes-mypass__title")] == [
+    past = soup.select_one(".wp-mypasses--past")
+    assert [words(h) for h in past.select(".wp-mypass__title")] == [
         "Refunded",
         "One class",
         "Old month",
@@ -133,11 +133,11 @@ def test_m1_red_used_up_expired_and_cancelled_are_past(member_client, member, st
     }
     for title, (status, usage) in expected.items():
         card = card_of(past, title)
-        assert "passes-mypass--red" in card["class"]
-        assert words(card.select_one(".passes-mypass__status")) == status
-        assert words(card.select_one(".passes-mypass__usage-words")) == usage
-        assert words(card.select_one(".passes-mypass__mark")) == "×"
-    assert words(card_of(past, "Old month").select_one(".passes-mypass__validity")) == (
+        assert "wp-mypass--red" in card["class"]
+        assert words(card.select_one(".wp-mypass__status")) == status
+        assert words(card.select_one(".wp-mypass__usage-words")) == usage
+        assert words(card.select_one(".wp-mypass__mark")) == "×"
+    assert words(card_of(past, "Old month").select_one(".wp-mypass__validity")) == (
         "Valid until Sunday, 22 November 2026"
     )
     assert "You have no current passes." in words(soup)
@@ -165,18 +165,18 @@ def test_m1_unlimited_money_credits_and_days_in_their_own_words(member_client, m
     soup = soup_of(member_client.get(MY_PASSES))
 
     card = card_of(soup, "Unlimited month")
-    assert words(card.select_one(".passes-mypass__usage-words")) == (
+    assert words(card.select_one(".wp-mypass__usage-words")) == (
         "Unlimited: 1 place booked so far"
     )
     assert card.select_one("progress") is None
     assert facts(card)["Left"] == "Unlimited"
     card = card_of(soup, "Gift card")
-    assert words(card.select_one(".passes-mypass__usage-words")) == "€12.00 of €50.00 used"
+    assert words(card.select_one(".wp-mypass__usage-words")) == "€12.00 of €50.00 used"
     assert facts(card)["Left"] == "€38.00"
-    assert words(card_of(soup, "Credits").select_one(".passes-mypass__usage-words")) == (
+    assert words(card_of(soup, "Credits").select_one(".wp-mypass__usage-words")) == (
         "0 of 20 credits used"
     )
-    assert words(card_of(soup, "Day pass").select_one(".passes-mypass__usage-words")) == (
+    assert words(card_of(soup, "Day pass").select_one(".wp-mypass__usage-words")) == (
         "0 of 5 days used"
     )
 
@@ -190,7 +190,7 @@ def test_p4_pass_awaiting_payment_links_to_its_order(member_client, member, yoga
 
     card = card_of(soup_of(member_client.get(MY_PASSES)), "Bank transfer pass")
 
-    payment = card.select_one(".passes-mypass__payment")
+    payment = card.select_one(".wp-mypass__payment")
     assert words(payment) == f"Awaiting payment — order {order.reference}"
     assert payment.a["href"] == f"/passes/orders/{order.reference}/"
 
@@ -212,7 +212,7 @@ def test_m1_empty_state_links_to_where_passes_are_sold(member_client, now):
 
     soup = soup_of(member_client.get(MY_PASSES))
 
-    empty = soup.select_one(".passes-empty")
+    empty = soup.select_one(".wp-empty")
     assert "You have no passes yet." in words(empty)
     link = empty.select_one("a")
     assert words(link) == "See the passes on sale: Buy a pass"
@@ -221,8 +221,8 @@ def test_m1_empty_state_links_to_where_passes_are_sold(member_client, now):
 
 def test_m1_empty_state_without_a_shop_has_no_link(member_client, now):
     soup = soup_of(member_client.get(MY_PASSES))
-    assert "You have no passes yet." in words(soup.select_one(".passes-empty"))
-    assert soup.select_one(".passes-empty a") is None
+    assert "You have no passes yet." in words(soup.select_one(".wp-empty"))
+    assert soup.select_one(".wp-empty a") is None
 
 
 def test_m1_only_the_members_own_passes(member_client, member, other, now):
@@ -231,7 +231,7 @@ def test_m1_only_the_members_own_passes(member_client, member, other, now):
 
     soup = soup_of(member_client.get(MY_PASSES))
 
-    assert [words(h) for h in soup.select(".passes-mypass__title")] == ["Mine"]
+    assert [words(h) for h in soup.select(".wp-mypass__title")] == ["Mine"]
     assert member_client.get(pass_url(theirs.pk)).status_code == 404
 
 
@@ -257,9 +257,9 @@ def test_r3_pass_page_shows_the_ledger_and_the_bookings_it_paid(member_client, m
     soup = soup_of(member_client.get(pass_url(mp.pk)))
 
     assert words(soup.h1) == "Ten classes"
-    assert words(soup.select_one(".passes-mypass__status")) == "Available now"
+    assert words(soup.select_one(".wp-mypass__status")) == "Available now"
     rows = [
-        [words(td) for td in row.select("td")] for row in soup.select(".passes-ledger tbody tr")
+        [words(td) for td in row.select("td")] for row in soup.select(".wp-ledger tbody tr")
     ]
     assert [row[1:] for row in rows] == [
         ["Issued", "+10", "—", "10"],
@@ -267,14 +267,14 @@ def test_r3_pass_page_shows_the_ledger_and_the_bookings_it_paid(member_client, m
         ["Returned: Yoga Flow, 3 December 2026, 18:00", "+1", "Booking cancelled", "10"],
     ]
     assert rows[0][0] == "Wed, 2 Dec 2026, 10:00"
-    paid = soup.select_one(".passes-mypass__bookings")
+    paid = soup.select_one(".wp-mypass__bookings")
     assert words(paid) == "Yoga Flow, Thursday, 3 December 2026, 18:00 — Cancelled"
-    nav = soup.select_one(".passes-member-nav")
+    nav = soup.select_one(".wp-member-nav")
     assert nav.select_one("a[aria-current]")["href"] == MY_PASSES
 
 
 def test_m1_nav_marks_the_current_page(member_client, now):
-    nav = soup_of(member_client.get(MY_PASSES)).select_one("nav.passes-member-nav")
+    nav = soup_of(member_client.get(MY_PASSES)).select_one("nav.wp-member-nav")
     links = {words(a): a for a in nav.select("a")}
     assert list(links) == [
         "My passes",
@@ -303,7 +303,7 @@ def test_m1_query_count_does_not_grow_with_the_passes(
 
     with django_assert_max_num_queries(7):
         response = member_client.get(MY_PASSES)
-    assert len(soup_of(response).select(".passes-mypass")) == count
+    assert len(soup_of(response).select(".wp-mypass")) == count
     with django_assert_max_num_queries(9):
         assert member_client.get(pass_url(passes[0].pk)).status_code == 200
 
@@ -330,7 +330,7 @@ def test_m3_each_current_pass_links_to_book_a_date_for_the_programmes_it_covers(
 
     def links(title):
         card = card_of(soup, title)
-        return [(a.text, a["href"]) for a in card.select(".passes-mypass__book a")]
+        return [(a.text, a["href"]) for a in card.select(".wp-mypass__book a")]
 
     yoga_url = f"/passes/programmes/{yoga.slug}/sessions/"
     assert links("Yoga pass") == [("Yoga", yoga_url)]

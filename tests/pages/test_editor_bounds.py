@@ -421,7 +421,7 @@ def test_k4_credit_pack_page_says_20_credits(admin, client, index):
 
     response = client.get(page.url)
 
-    summary = BeautifulSoup(response.content, "html.parser").select_one(".passes-facts__summary")
+    summary = BeautifulSoup(response.content, "html.parser").select_one(".wp-facts__summary")
     assert summary.get_text(strip=True).startswith("20 credits")
     assert "20.00" not in response.content.decode()
 

@@ -56,10 +56,10 @@ def test_index_shows_each_products_listing_image(client, settings, tmp_path):
     PassPageFactory(parent=index, title="With photo", image=photo)
     PassPageFactory(parent=index, title="Without")
 
-    cards = soup_of(client.get(index.url)).select(".passes-card")
+    cards = soup_of(client.get(index.url)).select(".wp-card")
 
-    by_title = {card.select_one(".passes-card__title").get_text(strip=True): card for card in cards}
-    image = by_title["With photo"].select_one("img.passes-card__image")
+    by_title = {card.select_one(".wp-card__title").get_text(strip=True): card for card in cards}
+    image = by_title["With photo"].select_one("img.wp-card__image")
     assert image is not None and image["alt"] == ""  # the title beside it says what it is
     assert by_title["Without"].select_one("img") is None
 
@@ -79,11 +79,11 @@ def test_preview_shows_the_real_page_with_the_drafts_words(admin_client):
     assert posted.status_code == 200 and posted.json()["is_valid"], posted.content
     shown = soup_of(admin_client.get(preview_url))
 
-    wrapper = shown.select_one(".passes")
+    wrapper = shown.select_one(".wp-passes")
     assert wrapper is not None  # the page's own template, inside the site's layout
     assert wrapper.select_one("h1").get_text(strip=True) == "Ten classes (draft)"
     assert "Draft words." in wrapper.get_text()
-    assert wrapper.select_one(".passes-facts__price") is not None
-    assert "95" in wrapper.select_one(".passes-facts__price").get_text()
+    assert wrapper.select_one(".wp-facts__price") is not None
+    assert "95" in wrapper.select_one(".wp-facts__price").get_text()
     page.refresh_from_db()
     assert (page.title, page.price) == ("Ten classes", Decimal("90.00"))  # nothing saved

@@ -48,7 +48,7 @@ def assert_at_home(soup, *, breadcrumbs=True):
     assert not soup.head.select("link[rel=stylesheet]")  # the host's head is untouched
 
     main = soup.select_one("body > main#main-content")
-    wrappers = soup.select(".passes")
+    wrappers = soup.select(".wp-passes")
     assert len(wrappers) == 1
     wrapper = wrappers[0]
     assert wrapper.parent is main
@@ -75,8 +75,8 @@ def test_product_page_renders_inside_the_host_base(client):
 
     wrapper = assert_at_home(soup)
     assert words(wrapper.select_one("h1")) == "10-class pass"
-    assert words(wrapper.select_one(".passes-facts__price")) == "€90.00"
-    buy = wrapper.select_one("a.passes-button")
+    assert words(wrapper.select_one(".wp-facts__price")) == "€90.00"
+    buy = wrapper.select_one("a.wp-button")
     assert buy["href"] == reverse("wagtail_passes:checkout", args=(product.pk,))
     assert words(buy) == "Buy 10-class pass"
     crumbs = [words(li) for li in soup.select(".breadcrumbs li")]
@@ -93,13 +93,13 @@ def test_index_page_renders_inside_the_host_base(client):
 
     wrapper = assert_at_home(soup)
     assert words(wrapper.select_one("h1")) == "Passes"
-    assert words(wrapper.select_one(".passes-index__intro")) == "Our offers."
-    cards = wrapper.select(".passes-card")
-    assert [words(card.select_one(".passes-card__title")) for card in cards] == [
+    assert words(wrapper.select_one(".wp-index__intro")) == "Our offers."
+    cards = wrapper.select(".wp-card")
+    assert [words(card.select_one(".wp-card__title")) for card in cards] == [
         "10-class pass",
         "Credit pack 20",
     ]
-    assert [words(card.select_one(".passes-facts__price")) for card in cards] == [
+    assert [words(card.select_one(".wp-facts__price")) for card in cards] == [
         "€90.00",
         "€150.00",
     ]
@@ -113,8 +113,8 @@ def test_checkout_renders_inside_the_host_base(client):
 
     wrapper = assert_at_home(soup, breadcrumbs=False)
     assert words(wrapper.select_one("h1")) == "Buy 10-class pass"
-    assert wrapper.select_one(".passes-lines a")["href"] == product.url
-    assert words(wrapper.select_one(".passes-checkout__total")) == "€90.00"
+    assert wrapper.select_one(".wp-lines a")["href"] == product.url
+    assert words(wrapper.select_one(".wp-checkout__total")) == "€90.00"
     assert soup.title.get_text(strip=True).startswith("Buy 10-class pass")
 
 
@@ -139,9 +139,9 @@ def test_product_page_shows_its_body_after_the_offer(client):
 
     wrapper = assert_at_home(visit(client, product.url))
 
-    body = wrapper.select_one(".passes-body")
+    body = wrapper.select_one(".wp-body")
     assert words(body) == "Mats are provided."
-    assert body.find_previous(class_="passes-buy") is not None  # after the Buy section
+    assert body.find_previous(class_="wp-buy") is not None  # after the Buy section
 
 
 def test_index_page_shows_its_body_after_the_intro(client):
@@ -152,15 +152,15 @@ def test_index_page_shows_its_body_after_the_intro(client):
 
     wrapper = assert_at_home(visit(client, index.url))
 
-    body = wrapper.select_one(".passes-body")
+    body = wrapper.select_one(".wp-body")
     assert words(body) == "Ask at the desk."
-    assert body.find_previous(class_="passes-index__intro") is not None
+    assert body.find_previous(class_="wp-index__intro") is not None
 
 
 def test_no_body_no_body_element(client):
     product = PassPageFactory(title="10-class pass")
 
-    assert visit(client, product.url).select_one(".passes-body") is None
+    assert visit(client, product.url).select_one(".wp-body") is None
 
 
 def test_stylesheet_tag_emits_the_link_once_per_rendering():

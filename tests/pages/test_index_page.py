@@ -24,13 +24,13 @@ def cards(client, index):
     soup = BeautifulSoup(response.content, "html.parser")
     return [
         {
-            "title": card.select_one(".passes-card__title").get_text(strip=True),
-            "href": card.select_one(".passes-card__title a")["href"],
-            "summary": card.select_one(".passes-facts__summary").get_text(strip=True),
-            "price": " ".join(card.select_one(".passes-facts__price").stripped_strings),
-            "status": " ".join(s.get_text(strip=True) for s in card.select(".passes-status")),
+            "title": card.select_one(".wp-card__title").get_text(strip=True),
+            "href": card.select_one(".wp-card__title a")["href"],
+            "summary": card.select_one(".wp-facts__summary").get_text(strip=True),
+            "price": " ".join(card.select_one(".wp-facts__price").stripped_strings),
+            "status": " ".join(s.get_text(strip=True) for s in card.select(".wp-status")),
         }
-        for card in soup.select(".passes-card")
+        for card in soup.select(".wp-card")
     ]
 
 
@@ -124,7 +124,7 @@ def test_index_page_query_count_does_not_grow_with_products(
     with django_assert_max_num_queries(INDEX_PAGE_QUERIES):
         response = client.get(index.url)
     assert response.status_code == 200
-    assert response.content.decode().count('class="passes-card"') == 2 * products
+    assert response.content.decode().count('class="wp-card"') == 2 * products
 
 
 # Measured, the same for 2 and 10 products: 5 by Wagtail's serving (site, one page per tree

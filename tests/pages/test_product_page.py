@@ -62,7 +62,7 @@ def text(soup, selector):
 
 
 def buy_link(soup):
-    return soup.select_one("a.passes-button")
+    return soup.select_one("a.wp-button")
 
 
 def availability(soup):
@@ -90,8 +90,8 @@ def test_k1_entry_pass_page_shows_title_intro_and_summary(client, frozen):
 
     assert text(soup, "h1") == "10-class pass"
     assert soup.title.string == "10-class pass"
-    assert text(soup, ".passes-product__intro") == "Ten classes at a better price."
-    assert text(soup, ".passes-facts__summary") == (
+    assert text(soup, ".wp-product__intro") == "Ten classes at a better price."
+    assert text(soup, ".wp-facts__summary") == (
         "10 entries, valid 90 days from first use, max 2 per week, for Yoga"
     )
 
@@ -101,7 +101,7 @@ def test_k2_unlimited_pass_summary(client, frozen):
 
     soup = visit(client, page)
 
-    assert text(soup, ".passes-facts__summary") == (
+    assert text(soup, ".wp-facts__summary") == (
         "Unlimited, valid 30 days from purchase, for all classes"
     )
 
@@ -118,7 +118,7 @@ def test_k3_day_pass_summary_with_fixed_dates(client, frozen):
 
     soup = visit(client, page)
 
-    assert text(soup, ".passes-facts__summary") == (
+    assert text(soup, ".wp-facts__summary") == (
         "3 days of access, valid until 31 March 2027, for all classes"
     )
 
@@ -136,7 +136,7 @@ def test_k4_credit_pack_summary_names_its_classes(client, frozen):
 
     soup = visit(client, page)
 
-    assert text(soup, ".passes-facts__summary") == (
+    assert text(soup, ".wp-facts__summary") == (
         "20 credits, valid 180 days from payment, for Flow and Yin"
     )
 
@@ -148,7 +148,7 @@ def test_k5_money_credit_summary(client, frozen):
 
     soup = visit(client, page)
 
-    assert text(soup, ".passes-facts__summary") == (
+    assert text(soup, ".wp-facts__summary") == (
         "£50.00 of credit, no expiry, for all classes, "
         "valid for additional attendees in one booking"
     )
@@ -161,7 +161,7 @@ def test_image_has_the_title_as_alt_text(client, frozen, settings, tmp_path):
 
     soup = visit(client, page)
 
-    img = soup.select_one("img.passes-product__image")
+    img = soup.select_one("img.wp-product__image")
     assert img["alt"] == "Ten classes"
 
 
@@ -169,17 +169,17 @@ def test_a5_terms_are_shown_when_set(client, frozen):
     with_terms = PassPageFactory(terms="<p>No refunds after first use.</p>")
     without = PassPageFactory()
 
-    assert text(visit(client, with_terms), ".passes-product__terms") == (
+    assert text(visit(client, with_terms), ".wp-product__terms") == (
         "Terms No refunds after first use."
     )
-    assert visit(client, without).select_one(".passes-product__terms") is None
+    assert visit(client, without).select_one(".wp-product__terms") is None
 
 
 def test_u5_who_may_buy_is_shown(client, frozen):
     membership = PassPageFactory(title="Club membership")
     page = PassPageFactory(buyer_restriction="new_joiners", required_product=membership)
 
-    notes = [li.get_text(strip=True) for li in visit(client, page).select(".passes-notes li")]
+    notes = [li.get_text(strip=True) for li in visit(client, page).select(".wp-notes li")]
 
     assert notes == [
         "Only for new joiners (no earlier bookings).",
@@ -193,13 +193,13 @@ def test_u5_who_may_buy_is_shown(client, frozen):
 def test_a6_price_shown_with_currency(client, frozen):
     page = PassPageFactory(price=Decimal("90.00"), currency="EUR")
 
-    assert text(visit(client, page), ".passes-facts__price") == "€90.00"
+    assert text(visit(client, page), ".wp-facts__price") == "€90.00"
 
 
 def test_a6_zero_decimal_currency_price(client, frozen):
     page = PassPageFactory(price=Decimal("9000"), currency="JPY")
 
-    assert text(visit(client, page), ".passes-facts__price") == "JP¥9,000"
+    assert text(visit(client, page), ".wp-facts__price") == "JP¥9,000"
 
 
 def test_k6_free_product_says_free(client, frozen):
@@ -207,7 +207,7 @@ def test_k6_free_product_says_free(client, frozen):
 
     soup = visit(client, page)
 
-    assert text(soup, ".passes-facts__price") == "Free"
+    assert text(soup, ".wp-facts__price") == "Free"
     assert buy_link(soup) is not None
 
 
@@ -215,7 +215,7 @@ def test_a3_full_price_before_pro_rata_starts(client, frozen):
     frozen(at(2027, 4, 20))
     page = PassPageFactory(**SEASON)
 
-    assert text(visit(client, page), ".passes-facts__price") == "£183.00"
+    assert text(visit(client, page), ".wp-facts__price") == "£183.00"
 
 
 def test_a3_pro_rata_price_shown_mid_season(client, frozen):
@@ -223,7 +223,7 @@ def test_a3_pro_rata_price_shown_mid_season(client, frozen):
     frozen(at(2027, 7, 1))
     page = PassPageFactory(**SEASON)
 
-    assert text(visit(client, page), ".passes-facts__price") == (
+    assert text(visit(client, page), ".wp-facts__price") == (
         "£92.00 pro-rata for the rest of the season; full price £183.00"
     )
 
@@ -232,17 +232,17 @@ def test_a3_pro_rata_never_below_the_minimum(client, frozen):
     frozen(at(2027, 9, 20))
     page = PassPageFactory(**SEASON)
 
-    assert text(visit(client, page), ".passes-facts__price").startswith("£60.00")
+    assert text(visit(client, page), ".wp-facts__price").startswith("£60.00")
 
 
 def test_a3_pro_rata_day_is_judged_in_the_site_time_zone(client, frozen, settings):
     # 23:30 in London on 30 June is already 1 July in Auckland: one day fewer left.
     frozen(at(2027, 6, 30, 23, 30))
     page = PassPageFactory(**SEASON)
-    assert text(visit(client, page), ".passes-facts__price").startswith("£93.00")
+    assert text(visit(client, page), ".wp-facts__price").startswith("£93.00")
 
     settings.WAGTAIL_PASSES_TIME_ZONE = "Pacific/Auckland"
-    assert text(visit(client, page), ".passes-facts__price").startswith("£92.00")
+    assert text(visit(client, page), ".wp-facts__price").startswith("£92.00")
 
 
 def test_a3_price_today_helper_matches_the_rule(frozen):
@@ -276,7 +276,7 @@ def test_a1_sold_out_hides_buy_button(client, frozen):
     soup = visit(client, page)
 
     assert availability(soup) == "sold_out"
-    assert text(soup, ".passes-buy") == "Buy Sold out."
+    assert text(soup, ".wp-buy") == "Buy Sold out."
     assert buy_link(soup) is None
 
 
@@ -302,7 +302,7 @@ def test_a2_not_yet_on_sale_shows_the_date(client, frozen):
     soup = visit(client, page)
 
     assert availability(soup) == "not_yet_on_sale"
-    assert "on sale from 1 April 2027, 09:00" in text(soup, ".passes-buy")
+    assert "on sale from 1 April 2027, 09:00" in text(soup, ".wp-buy")
     assert buy_link(soup) is None
 
 
@@ -312,7 +312,7 @@ def test_a2_no_longer_on_sale_hides_buy_button(client, frozen):
     soup = visit(client, page)
 
     assert availability(soup) == "no_longer_on_sale"
-    assert "No longer on sale." in text(soup, ".passes-buy")
+    assert "No longer on sale." in text(soup, ".wp-buy")
     assert buy_link(soup) is None
 
 
@@ -322,7 +322,7 @@ def test_a2_archived_hides_buy_button(client, frozen):
     soup = visit(client, page)
 
     assert availability(soup) == "archived"
-    assert "No longer available." in text(soup, ".passes-buy")
+    assert "No longer available." in text(soup, ".wp-buy")
     assert buy_link(soup) is None
 
 
@@ -341,7 +341,7 @@ def test_v4_season_over_is_no_longer_on_sale(client, frozen):
     soup = visit(client, page)
 
     assert availability(soup) == "no_longer_on_sale"
-    assert "its validity ended on 30 September 2027" in text(soup, ".passes-buy")
+    assert "its validity ended on 30 September 2027" in text(soup, ".wp-buy")
     assert buy_link(soup) is None
 
 
@@ -352,7 +352,7 @@ def test_u6_code_required_is_shown(client, frozen):
 
     assert availability(soup) == "code_required"
     assert "You need an access code to buy this; checkout will ask for it." in text(
-        soup, ".passes-buy"
+        soup, ".wp-buy"
     )
     assert buy_link(soup) is not None
     assert "FRIENDS" not in soup.decode()
@@ -403,6 +403,6 @@ def test_p9_a_mandatory_product_links_to_the_programmes_registration(client):
 
     page = BeautifulSoup(client.get(product.url).content, "html.parser")
 
-    notes = page.select(".passes-buy__registration")
+    notes = page.select(".wp-buy__registration")
     assert len(notes) == 1 and "Needed to join Swim club" in notes[0].get_text(" ")
     assert notes[0].a["href"] == reverse("wagtail_passes:register", kwargs={"slug": "swim-club"})

@@ -28,8 +28,8 @@ def test_a6_a_product_page_in_arabic_renders_with_arabic_money(client):
     assert response.status_code == 200
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.html["lang"] == "ar"
-    assert soup.select_one(".passes .passes-product__title").get_text(strip=True) == page.title
-    price = soup.select_one(".passes-facts__price .passes-money")
+    assert soup.select_one(".wp-passes .wp-product__title").get_text(strip=True) == page.title
+    price = soup.select_one(".wp-facts__price .wp-money")
     assert price.get_text() == f"{RLM}90.00{NBSP}€"
 
 

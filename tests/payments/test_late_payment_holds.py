@@ -68,7 +68,7 @@ def test_c5_a1_pay_by_card_after_the_hold_ran_out_and_the_unit_went_is_refused_b
     response = member_client.post(f"/passes/orders/{order.reference}/pay/")
 
     assert response.status_code == 200
-    problem = soup_of(response).select_one("#passes-payment-problem")
+    problem = soup_of(response).select_one("#wp-payment-problem")
     assert "“Last spot” has sold out since" in words(problem)
     assert soup_of(response).select_one("form button[type=submit]") is None  # no retry
     assert stripe_on.sent == [] and not Payment.objects.filter(order=order).exists()

@@ -58,19 +58,19 @@ def test_n1_page_shows_the_member_s_own_card_only(
 
     assert response.status_code == 200
     soup = soup_of(response)
-    assert words(soup.select_one(".passes-settings__saved-card")) == (
+    assert words(soup.select_one(".wp-settings__saved-card")) == (
         "Visa ending in 4242, expires December 2030"
     )
     assert "4444" not in response.content.decode()
     assert soup.select_one(f'a[href="{REMOVE}"]') is not None
-    nav = soup.select_one("nav.passes-member-nav")
+    nav = soup.select_one("nav.wp-member-nav")
     assert words(nav.select_one("a[aria-current=page]")) == "Payment and emails"
 
 
 def test_n3_no_profile_means_no_card_and_reminders_on(member_client, member, cards):
     soup = soup_of(member_client.get(SETTINGS))
 
-    assert words(soup.select_one(".passes-settings__saved-card")) == "No card saved."
+    assert words(soup.select_one(".wp-settings__saved-card")) == "No card saved."
     assert soup.select_one(f'a[href="{REMOVE}"]') is None
     box = soup.select_one("input[type=checkbox][name=expiry_reminders]")
     assert box.has_attr("checked")
@@ -155,7 +155,7 @@ def test_n1_remove_card_asks_first_then_detaches_and_forgets_it(member_client, m
     assert words(page.select_one("[role=status]")) == (
         "Your card is removed. Renewals will no longer be charged to it."
     )
-    assert words(page.select_one(".passes-settings__saved-card")) == "No card saved."
+    assert words(page.select_one(".wp-settings__saved-card")) == "No card saved."
 
 
 def test_n1_remove_card_twice_or_without_one_says_there_is_none(member_client, member, cards):
@@ -223,5 +223,5 @@ def test_n1_remove_card_without_stripe_configured_forgets_it(
 def test_n1_without_stripe_the_page_says_nothing_of_cards(member_client, member):
     soup = soup_of(member_client.get(SETTINGS))
 
-    assert soup.select_one(".passes-settings__card") is None
+    assert soup.select_one(".wp-settings__card") is None
     assert soup.select_one("input[name=expiry_reminders]").has_attr("checked")

@@ -20,7 +20,7 @@ def test_c2_without_stripe_keys_only_bank_transfer_is_offered(member_client, pro
 
     assert soup.select("input[name=method]") == []
     assert "Bank transfer or pay at the venue" in words(
-        soup.select_one(".passes-checkout__payment")
+        soup.select_one(".wp-checkout__payment")
     )
 
 
@@ -80,7 +80,7 @@ def test_c2_stripe_error_shows_a_clear_message_and_the_order_stays_pending(
 
     assert response.status_code == 200
     order = Order.objects.get()
-    message = words(soup_of(response).select_one("#passes-payment-problem"))
+    message = words(soup_of(response).select_one("#wp-payment-problem"))
     assert "could not be started" in message and order.reference in message
     assert "API Key" not in message  # Stripe's words are for the log, not the member
     assert order.state == OrderState.PENDING
@@ -95,7 +95,7 @@ def test_c5_order_page_offers_pay_by_card_and_resumes_with_a_new_session_when_ex
     member_client, card_order, stripe_on
 ):
     soup = soup_of(member_client.get(order_url(card_order)))
-    form = soup.select_one("form.passes-order__pay-online")
+    form = soup.select_one("form.wp-order__pay-online")
     assert form["action"] == f"/passes/orders/{card_order.reference}/pay/"
     assert words(form.button) == "Pay by card"
 

@@ -164,7 +164,7 @@ def test_a2_the_checkout_url_refuses_a_group_product_to_outsiders_and_sells_it_t
         assert response.status_code == 403
         soup = soup_of(response)
         assert soup.select_one("[data-refusal]")["data-refusal"] == "not_visible"
-        assert soup.select_one("form.passes-checkout") is None
+        assert soup.select_one("form.wp-checkout") is None
         assert "Teachers pass" not in words(soup)  # the private page's title is not shown
         assert for_teachers.url not in response.content.decode()
     nothing_written()

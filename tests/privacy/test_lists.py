@@ -19,7 +19,7 @@ def titles(response):
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(response.content, "html.parser")
-    return [card.select_one("h2, h3").get_text(strip=True) for card in soup.select(".passes-card")]
+    return [card.select_one("h2, h3").get_text(strip=True) for card in soup.select(".wp-card")]
 
 
 def test_a2_the_index_lists_a_private_product_only_to_who_may_view_it(

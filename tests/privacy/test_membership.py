@@ -108,7 +108,7 @@ def test_u5_the_checkout_page_refuses_an_unpaid_membership_and_places_nothing(cl
         refused = soup_of(response).select_one("[data-refusal]")
         assert refused["data-refusal"] == "membership_required"
         assert "Club membership" in words(refused) and "not paid yet" in words(refused)
-        assert soup_of(response).select_one("form.passes-checkout") is None
+        assert soup_of(response).select_one("form.wp-checkout") is None
     assert Order.objects.count() == orders
 
     services.mark_paid(membership_order, StaffFactory())
@@ -123,7 +123,7 @@ def test_u5_what_the_page_says_is_what_the_checkout_enforces(client, club):
     membership, members_only = club
     notes = [
         li.get_text(strip=True)
-        for li in soup_of(client.get(members_only.url)).select(".passes-notes li")
+        for li in soup_of(client.get(members_only.url)).select(".wp-notes li")
     ]
     assert notes == [
         "Only for members holding an active, paid “Club membership” (or one the studio gave them)."

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def box(response):
-    return soup_of(response).select_one("form.passes-checkout input[name=auto_renew]")
+    return soup_of(response).select_one("form.wp-checkout input[name=auto_renew]")
 
 
 def test_n1_checkout_offers_renewal_with_its_terms_in_words(member_client, now):

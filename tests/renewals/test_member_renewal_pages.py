@@ -29,7 +29,7 @@ def renewal_url(pk):
 
 
 def facts(soup):
-    return {words(row.dt): words(row.dd) for row in soup.select(".passes-facts__row")}
+    return {words(row.dt): words(row.dd) for row in soup.select(".wp-facts__row")}
 
 
 def test_n1_renewal_url_is_the_documented_one():
@@ -41,7 +41,7 @@ def test_n1_page_says_when_it_renews_and_offers_to_stop(member_client, member, n
     mp = renewing_pass(member=member, bought=local(2026, 11, 20), title="Monthly")
     soup = soup_of(member_client.get(pass_url(mp.pk)))
     assert facts(soup)["Renewal"] == "Renews on 18 December 2026"
-    form = soup.select_one("form.passes-mypass__renewal-form")
+    form = soup.select_one("form.wp-mypass__renewal-form")
     assert form["action"] == renewal_url(mp.pk)
     assert form.select_one("input[name=renew]")["value"] == "off"
     assert words(form.button) == "Stop renewing"
@@ -49,7 +49,7 @@ def test_n1_page_says_when_it_renews_and_offers_to_stop(member_client, member, n
 
 def test_n1_member_opts_in_from_my_passes_and_back_again(member_client, member, now):
     mp = renewing_pass(member=member, bought=local(2026, 11, 20), auto_renew=False, title="Monthly")
-    card = soup_of(member_client.get(MY_PASSES)).select_one(".passes-mypass")
+    card = soup_of(member_client.get(MY_PASSES)).select_one(".wp-mypass")
     assert facts(card)["Renewal"] == "Does not renew"
     assert card.select_one("input[name=renew]")["value"] == "on"
     assert card.select_one("input[name=back]")["value"] == "list"
@@ -60,7 +60,7 @@ def test_n1_member_opts_in_from_my_passes_and_back_again(member_client, member, 
     mp.refresh_from_db()
     assert mp.auto_renew is True
     soup = soup_of(member_client.get(response["Location"]))
-    assert words(soup.select_one(".passes-renewal-outcome")) == (
+    assert words(soup.select_one(".wp-renewal-outcome")) == (
         "This pass now renews automatically."
     )
     # Sent twice (a double click, the back button): the same outcome, nothing more.
@@ -94,7 +94,7 @@ def test_n1_bad_input_is_refused_clearly(member_client, member, now, value):
     mp = renewing_pass(member=member, auto_renew=False)
     response = member_client.post(renewal_url(mp.pk), {"renew": value})
     assert response.status_code == 400
-    assert words(soup_of(response).select_one(".passes-renewal-error")) == (
+    assert words(soup_of(response).select_one(".wp-renewal-error")) == (
         "Choose whether the pass renews: on or off."
     )
     mp.refresh_from_db()
@@ -106,10 +106,10 @@ def test_n1_product_that_does_not_renew_offers_no_form_and_refuses_a_crafted_pos
 ):
     mp = renewing_pass(member=member, allow_auto_renew=False, auto_renew=False, title="Plain")
     soup = soup_of(member_client.get(pass_url(mp.pk)))
-    assert soup.select_one("form.passes-mypass__renewal-form") is None
+    assert soup.select_one("form.wp-mypass__renewal-form") is None
     response = member_client.post(renewal_url(mp.pk), {"renew": "on"})
     assert response.status_code == 409
-    assert words(soup_of(response).select_one(".passes-renewal-error")) == (
+    assert words(soup_of(response).select_one(".wp-renewal-error")) == (
         "“Plain” cannot renew automatically."
     )
 
@@ -118,15 +118,15 @@ def test_n2_commitment_shows_progress_and_refuses_opt_out(member_client, member,
     product = renewing_product(commitment_payments=12, title="Contract")
     mp = renewing_pass(product, member=member, bought=local(2026, 11, 20))
     soup = soup_of(member_client.get(pass_url(mp.pk)))
-    commitment = soup.select_one(".passes-mypass__commitment")
+    commitment = soup.select_one(".wp-mypass__commitment")
     assert commitment.contents[0].strip() == "1 of 12 payments made, 11 to go"
-    assert words(commitment.select_one(".passes-mypass__stop-after")) == (
+    assert words(commitment.select_one(".wp-mypass__stop-after")) == (
         "You can stop renewing after 11 more payments."
     )
-    assert soup.select_one("form.passes-mypass__renewal-form") is None  # no stop button
+    assert soup.select_one("form.wp-mypass__renewal-form") is None  # no stop button
     response = member_client.post(renewal_url(mp.pk), {"renew": "off"})
     assert response.status_code == 409
-    assert words(soup_of(response).select_one(".passes-renewal-error")) == (
+    assert words(soup_of(response).select_one(".wp-renewal-error")) == (
         "You committed to 12 payments: 1 of 12 payments made, 11 to go. "
         "You can stop renewing after 11 more payments."
     )
@@ -142,9 +142,9 @@ def test_n1_renewed_pass_links_its_renewal_order(member_client, member, time_mac
     soup = soup_of(member_client.get(pass_url(mp.pk)))
     assert facts(soup)["Renewal"] == f"Renewal order {order.reference} is awaiting payment"
     assert (
-        soup.select_one(".passes-mypass__renewal a")["href"] == f"/passes/orders/{order.reference}/"
+        soup.select_one(".wp-mypass__renewal a")["href"] == f"/passes/orders/{order.reference}/"
     )
-    assert soup.select_one("form.passes-mypass__renewal-form") is None
+    assert soup.select_one("form.wp-mypass__renewal-form") is None
     services.mark_paid(order, StaffFactory())
     new = MemberPass.objects.get(renews__member_pass=mp)
     soup = soup_of(member_client.get(pass_url(new.pk)))
@@ -155,7 +155,7 @@ def test_n1_renewed_pass_links_its_renewal_order(member_client, member, time_mac
 
 def test_n1_used_up_option_words_before_it_is_used_up(member_client, member, now):
     mp = renewing_pass(member=member, renew_when=RenewWhen.USED_UP, title="Ten")
-    card = soup_of(member_client.get(MY_PASSES)).select_one(".passes-mypass")
+    card = soup_of(member_client.get(MY_PASSES)).select_one(".wp-mypass")
     assert facts(card)["Renewal"] == "Renews when it is used up"
     assert mp.auto_renew
 
@@ -173,6 +173,6 @@ def test_n1_n2_my_passes_queries_do_not_grow(
     member_client.get(MY_PASSES)
     with django_assert_max_num_queries(9):
         response = member_client.get(MY_PASSES)
-    assert len(soup_of(response).select(".passes-mypass")) == count
+    assert len(soup_of(response).select(".wp-mypass")) == count
     with django_assert_max_num_queries(11):  # the pass's page: its ledger and bookings too
         assert member_client.get(pass_url(passes[-1].pk)).status_code == 200

@@ -29,7 +29,7 @@ def pass_url(pk):
 
 
 def facts(soup):
-    return {words(row.dt): words(row.dd) for row in soup.select(".passes-facts__row")}
+    return {words(row.dt): words(row.dd) for row in soup.select(".wp-facts__row")}
 
 
 def renewal_ordered(member, **fields):
@@ -53,7 +53,7 @@ def admin(client, superuser):
 
 def renewal_row(client, mp):
     soup = soup_of(client.get(pass_url(mp.pk)))
-    return facts(soup)["Renewal"], soup.select_one(".passes-mypass__renewal a")
+    return facts(soup)["Renewal"], soup.select_one(".wp-mypass__renewal a")
 
 
 # ---- My passes: the renewal order's state ---------------------------------------------------
@@ -146,7 +146,7 @@ def test_n2_a_committed_member_is_not_offered_to_cancel_the_renewal_order(
     detail = soup_of(member_client.get(f"/passes/orders/{order.reference}/"))
     assert detail.select_one(f"a[href='/passes/orders/{order.reference}/cancel/']") is None
     assert "Cancel order" not in words(detail)
-    assert words(detail.select_one(".passes-order__no-cancel")) == (
+    assert words(detail.select_one(".wp-order__no-cancel")) == (
         "This order renews your pass and you committed to 3 payments: "
         "1 of 3 payments made, 2 to go."
     )
@@ -155,7 +155,7 @@ def test_n2_a_committed_member_is_not_offered_to_cancel_the_renewal_order(
 
     assert confirm.select_one("form button[type=submit]") is None
     assert "nothing will be owed" not in words(confirm)
-    assert words(confirm.select_one(".passes-alert")) == (
+    assert words(confirm.select_one(".wp-alert")) == (
         "This order renews your pass and you committed to 3 payments: "
         "1 of 3 payments made, 2 to go."
     )
@@ -205,4 +205,4 @@ def test_n1_an_order_whose_pass_pays_for_a_session_offers_no_cancel(member_clien
     assert detail.select_one(f"a[href='/passes/orders/{order.reference}/cancel/']") is None
     confirm = soup_of(member_client.get(f"/passes/orders/{order.reference}/cancel/"))
     assert confirm.select_one("form button[type=submit]") is None
-    assert "has been booked with" in words(confirm.select_one(".passes-alert"))
+    assert "has been booked with" in words(confirm.select_one(".wp-alert"))

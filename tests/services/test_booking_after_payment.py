@@ -141,10 +141,10 @@ def test_c1_the_checkout_carries_the_session_and_the_order_page_says_booked(
 
     page = client.get(url, {"session": session.pk})
     soup = BeautifulSoup(page.content, "html.parser")
-    assert str(session) in soup.select_one("#passes-checkout-then-book").get_text(" ")
+    assert str(session) in soup.select_one("#wp-checkout-then-book").get_text(" ")
     data = {
         field["name"]: field.get("value", "")
-        for field in soup.select("form.passes-checkout input[name]")
+        for field in soup.select("form.wp-checkout input[name]")
         if field.get("type") != "checkbox"
     }
     assert data["book_session"] == str(session.pk)
@@ -155,7 +155,7 @@ def test_c1_the_checkout_carries_the_session_and_the_order_page_says_booked(
         services.mark_paid(order, StaffFactory())
 
     detail = client.get(reverse("wagtail_passes:order", args=(order.reference,)))
-    words = BeautifulSoup(detail.content, "html.parser").select_one(".passes-order__book-session")
+    words = BeautifulSoup(detail.content, "html.parser").select_one(".wp-order__book-session")
     assert "booked" in words.get_text(" ")
 
 
@@ -168,5 +168,5 @@ def test_c1_a_bad_session_in_the_checkout_link_is_said_and_ignored(client, yoga,
 
     soup = BeautifulSoup(page.content, "html.parser")
     assert page.status_code == 200
-    assert "can no longer be booked" in soup.select_one(".passes-alert").get_text(" ")
+    assert "can no longer be booked" in soup.select_one(".wp-alert").get_text(" ")
     assert soup.select_one("input[name=book_session]").get("value", "") == ""

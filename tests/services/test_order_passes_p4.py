@@ -162,5 +162,5 @@ def test_p4_the_order_page_says_the_pass_is_ready_to_use(client):
         "html.parser",
     )
 
-    section = page.select_one(".passes-order__passes")
+    section = page.select_one(".wp-order__passes")
     assert "Ready to use" in section.get_text(" ") and product.title in section.get_text(" ")

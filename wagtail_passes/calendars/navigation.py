@@ -106,7 +106,7 @@ class Params:
         self.start = f"passes_from_{key}"
         self.path = path
         self.query = query  # a QueryDict (the request's), or None
-        self.anchor = f"passes-calendar-{key}"
+        self.anchor = f"wp-calendar-{key}"
 
     def read(self):
         if self.query is None:

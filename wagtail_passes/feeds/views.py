@@ -37,7 +37,7 @@ MEMBER_MAX_EVENTS = 1000  # bookings still to come
 MEMBER_MAX_PAST = 200  # and past ones
 
 #: The section of My bookings that holds the feed's address.
-FEED_SECTION = "passes-calendar-feed"
+FEED_SECTION = "wp-calendar-feed"
 
 
 def _calendar_response(body: bytes, filename: str, *, private: bool) -> HttpResponse:

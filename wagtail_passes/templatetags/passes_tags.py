@@ -18,7 +18,7 @@ money, by the active language's conventions and the currency's own decimals::
 and the tag that loads the public pages' stylesheet from inside the content, so it works in
 any host base template (one with only ``{% block content %}`` too)::
 
-    <div class="passes">{% passes_stylesheet %}...</div>
+    <div class="wp-passes">{% passes_stylesheet %}...</div>
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@
 
   function announce(block) {
     var live = block.querySelector("[data-passes-live]");
-    var title = block.querySelector(".passes-calendar__title");
+    var title = block.querySelector(".wp-calendar__title");
     if (live && title) {
       // Set after the swap, so screen readers notice the change.
       window.setTimeout(function () { live.textContent = title.textContent; }, 50);
@@ -40,7 +40,7 @@
           window.history.replaceState({ passesCalendar: fresh.id }, "");
         }
         if (push) { window.history.pushState({ passesCalendar: fresh.id }, "", url); }
-        var title = fresh.querySelector(".passes-calendar__title");
+        var title = fresh.querySelector(".wp-calendar__title");
         if (title) { title.focus({ preventScroll: false }); }
         announce(fresh);
       })
