@@ -25,8 +25,9 @@ def run(title: str, cmd: list[str], env: dict | None = None) -> bool:
     return subprocess.call(cmd, cwd=ROOT, env={**os.environ, **(env or {})}) == 0
 
 
-#: Slow browser walks that test the pages, not the database: run on one database only.
-ONCE_ON_POSTGRES = ["tests/browser/test_admin_pages.py"]
+#: The browser tests check pages, not the database, and take most of a run's time: when
+#: PostgreSQL runs next they run there only (CI has both; SQLite alone still runs them).
+ONCE_ON_POSTGRES = ["tests/browser"]
 
 
 def postgres_url() -> tuple[str | None, str]:
@@ -62,8 +63,8 @@ def main(pytest_args: list[str]) -> int:
     )
     sqlite_env = {"DATABASE_URL": ""}
     pg_url, why = postgres_url()
-    # The walk of every admin page in the browser takes minutes and tests templates, not the
-    # database: when PostgreSQL runs next, it walks them there only.
+    # The browser tests take minutes and test templates, not the database: when PostgreSQL
+    # runs next, they run there only.
     once = [f"--ignore={path}" for path in ONCE_ON_POSTGRES] if pg_url else []
     step(
         "pytest on SQLite",
