@@ -56,9 +56,16 @@ def config_from_block(value, block_id=None) -> CalendarConfig:
 
 
 def calendar_context(value, context) -> dict:
-    """The block's template context (``CalendarBlock.get_context``)."""
+    """The block's template context (``CalendarBlock.get_context``): ``context`` is the one
+    Wagtail passes, the page's with ``{% include_block %}``, only the block's id with
+    ``{{ page.body }}`` (then see ``standalone``)."""
     config = config_from_block(value, context.get("id"))
-    return {"calendar": build_calendar(context.get("request"), config)}
+    request = context.get("request")
+    if request is None:
+        from .standalone import without_request
+
+        return without_request(config)
+    return {"calendar": build_calendar(request, config)}
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -101,12 +108,17 @@ class Day(ForTemplates):
     past: bool = False
 
 
-def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
-    """Everything a calendar template needs; a constant number of queries."""
+def build_calendar(
+    request, config: CalendarConfig, *, now=None, path=None, links_for=Links
+) -> dict:
+    """Everything a calendar template needs; a constant number of queries. ``path``: the page
+    its links lead to (default: the request's); ``links_for(here)``: the sessions' links,
+    given the calendar's own URL (standalone.py's, for a block rendered without a request)."""
     now = now or timezone.now()
     today = local_today()
     query = getattr(request, "GET", None)
-    path = request.path if request is not None else ""
+    if path is None:
+        path = request.path if request is not None else ""
     params = Params(config.key, path, query)
     asked_view, asked_start = params.read()
     if asked_view is not None and asked_view not in config.views:
@@ -127,8 +139,8 @@ def build_calendar(request, config: CalendarConfig, *, now=None) -> dict:
     user = getattr(request, "user", None)
     anonymous = not getattr(user, "is_authenticated", False)
     mine = MemberView() if anonymous else member_view(user, sessions, start, end)
-    here = params.url(period.view, period.start) if request is not None else ""
-    links = Links(back=here)
+    here = params.url(period.view, period.start) if request is not None or path else ""
+    links = links_for(here)
     products = ProductsOnSale(request)
     tz = passes_settings.tzinfo
     times: dict = {}

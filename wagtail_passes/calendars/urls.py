@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from .standalone import standalone_calendar
 from .views import book_session, booked, programme_sessions
 
 # Ids are digits only, at most 18, so a bad or huge id is a 404 and never reaches the database.
@@ -9,4 +10,7 @@ urlpatterns: list = [
     re_path(r"^sessions/(?P<pk>[0-9]{1,18})/book/$", book_session, name="book_session"),
     re_path(r"^bookings/(?P<pk>[0-9]{1,18})/booked/$", booked, name="booked"),
     path("programmes/<slug:slug>/sessions/", programme_sessions, name="programme_sessions"),
+    # A calendar block's own page (a block rendered by {{ page.body }}): the token is checked
+    # in the view, so a bad one gets a page that says so.
+    path("calendars/<str:token>/", standalone_calendar, name="calendar"),
 ]
