@@ -165,3 +165,24 @@ def check_expiry_reminders(app_configs=None, **kwargs):
             id="wagtail_passes.E006",
         )
     ]
+
+
+DARK_MODES = ("host", "os", "never")
+
+
+@register(Tags.compatibility)
+def check_dark_mode(app_configs=None, **kwargs):
+    value = passes_settings.DARK_MODE
+    if value in DARK_MODES:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_PASSES_DARK_MODE {value!r} is not one of {', '.join(map(repr, DARK_MODES))}.",
+            hint=(
+                "'host' (the default) turns the public pages dark when your page says it is "
+                "dark, 'os' also follows the visitor's system, 'never' keeps them light "
+                "(see docs/reference/templates.md)."
+            ),
+            id="wagtail_passes.E007",
+        )
+    ]

@@ -56,6 +56,11 @@ DEFAULTS = {
     # Expiry reminders (N3): how many days before a pass's last valid day its holder is
     # emailed, once per threshold. [] sends none.
     "EXPIRY_REMINDER_DAYS": [7, 1],
+    # When the public pages turn dark (docs/reference/templates.md, "Light and dark"):
+    # "host" when the host's page says it is dark (data-theme="dark", class "dark", ...),
+    # "os" also when the visitor's system asks for dark and the page does not say light,
+    # "never" stays light.
+    "DARK_MODE": "host",
 }
 
 

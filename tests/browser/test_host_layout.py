@@ -34,14 +34,22 @@ HOST_HEADER_BACKGROUND = "rgb(60, 47, 47)"  # #3c2f2f in tests/templates/host_la
 
 def stylesheet_defaults(scheme):
     """The ``--passes-*`` values passes.css sets for a colour scheme: the light defaults,
-    with the dark scheme's on top for "dark"."""
-    css = STYLESHEET.read_text()
-    light_block = css.split(":where(.wp-passes) {", 1)[1].split("}", 1)[0]
-    values = dict(re.findall(r"--passes-([\w-]+):\s*([^;]+);", light_block))
+    with the dark palette (what a host's dark hook turns on) on top for "dark"."""
+    css = re.sub(r"/\*.*?\*/", "", STYLESHEET.read_text(), flags=re.S)
+    blocks = re.findall(r"([^{}]*)\{([^{}]*)\}", css)
+    light = next(body for selector, body in blocks if selector.strip() == ":where(.wp-passes)")
+    values = dict(re.findall(r"--passes-([\w-]+):\s*([^;]+);", light))
     if scheme == "dark":
-        dark_block = css.split("@media (prefers-color-scheme: dark)", 1)[1].split("}", 1)[0]
-        values.update(re.findall(r"--passes-([\w-]+):\s*([^;]+);", dark_block))
+        dark = next(
+            body for selector, body in blocks if "dark" in selector and "--passes-surface" in body
+        )
+        values.update(re.findall(r"--passes-([\w-]+):\s*([^;]+);", dark))
     return {name: value.strip() for name, value in values.items()}
+
+
+# What a host's theme switch does to say its page is dark (bakerydemo's: class "dark" on
+# <html>), run after each page load as the host's own script would.
+HOST_DARK = "document.documentElement.classList.add('dark')"
 
 
 def rgb(hex_colour):
@@ -148,8 +156,13 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
     try:
         page = context.new_page()
 
+        def visit(url):
+            assert page.goto(f"{live_server.url}{url}").ok
+            if scheme == "dark":  # the host's theme switch says dark
+                page.evaluate(HOST_DARK)
+
         # wide: the product page, its Buy button in the stylesheet's accent
-        assert page.goto(f"{live_server.url}{product.url}").ok
+        visit(product.url)
         assert_styled_inside_the_host(page, defaults)
         buy = page.locator(".wp-passes a.wp-button")
         assert computed(buy, "background-color") == rgb(defaults["accent"])
@@ -172,7 +185,7 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
         screenshot(page, tmp_path, f"product-{scheme}-rtl")
 
         # the index: cards side by side
-        assert page.goto(f"{live_server.url}{index.url}").ok
+        visit(index.url)
         assert_styled_inside_the_host(page, defaults)
         first, second = page.locator(".wp-card").all()
         assert first.bounding_box()["y"] == second.bounding_box()["y"]
@@ -183,7 +196,7 @@ def test_pages_keep_the_host_layout_and_the_app_styles(
         screenshot(page, tmp_path, f"index-{scheme}-phone")
         assert_fits_the_screen(page)
         assert first.bounding_box()["y"] < second.bounding_box()["y"]
-        assert page.goto(f"{live_server.url}{product.url}").ok
+        visit(product.url)
         screenshot(page, tmp_path, f"product-{scheme}-phone")
         assert_fits_the_screen(page)
     finally:
@@ -246,3 +259,183 @@ def test_cal1_m1_calendar_and_member_pages_keep_the_host_layout_and_fit_a_phone(
             expect(page.locator(".wp-month__list")).to_be_visible()
         finally:
             context.close()
+
+
+# Issue 19, item 6: a host with a theme switch, a heading scale and menu items whose classes
+# come from page titles (tests/templates/host_themed/base.html).
+
+DARK_SURFACE = rgb(stylesheet_defaults("dark")["surface"])
+NO_SURFACE = "rgba(0, 0, 0, 0)"
+# each way a host's theme switch may say "dark"
+HOST_DARK_HOOKS = {
+    "html.dark": HOST_DARK,
+    'html[data-theme="dark"]': "document.documentElement.dataset.theme = 'dark'",
+    "body.theme-dark": "document.body.classList.add('theme-dark')",
+    'html[data-bs-theme="dark"]': "document.documentElement.dataset.bsTheme = 'dark'",
+    "html color-scheme: dark": "document.documentElement.style.colorScheme = 'dark'",
+}
+HOST_LIGHT_HOOKS = {
+    'html[data-theme="light"]': "document.documentElement.dataset.theme = 'light'",
+    "body.theme-light": "document.body.classList.add('theme-light')",
+}
+CLEAR_HOOKS = """() => { const html = document.documentElement;
+    html.className = ''; html.removeAttribute('style'); document.body.className = '';
+    delete html.dataset.theme; delete html.dataset.bsTheme; }"""
+
+# Every computed property of every host element (outside .wp-passes), but those that follow
+# the page's layout (the wrapper's content changes the page's height).
+HOST_STYLES = """() => {
+    const sized = /^(width|height|inline-size|block-size|transform-origin|perspective-origin)$/;
+    const elements = [document.documentElement, document.body,
+        ...document.querySelectorAll('body *')].filter(el =>
+            !el.closest('.wp-passes') && !['SCRIPT', 'LINK', 'STYLE'].includes(el.tagName));
+    return elements.map((el, i) => {
+        const style = getComputedStyle(el), values = {};
+        for (const name of style) {
+            if (!sized.test(name)) values[name] = style.getPropertyValue(name);
+        }
+        return [`${i} ${el.tagName}.${el.className}`, values];
+    });
+}"""
+WITHOUT_THE_APP = "document.querySelector('link[href$=\"passes.css\"]').disabled = true"
+
+
+@pytest.fixture
+def themed_host():
+    """The calendar block in a host page, an index with two product cards and a product page,
+    inside the themed host; the URLs by name."""
+    import datetime as dt
+
+    from tests.browser.test_calendar import calendar_page, session_on
+    from wagtail_passes.presentation import local_today
+    from wagtail_passes.test.factories import ProgrammeClassFactory, ProgrammeFactory
+
+    with host_layout(themed=True):
+        yoga = ProgrammeFactory(name="Yoga", slug="yoga")
+        flow = ProgrammeClassFactory(programme=yoga, name="Yoga Flow", location="Studio 1")
+        for days in (1, 2, 3):
+            session_on(flow, local_today() + dt.timedelta(days=days))
+        index = ProductIndexPageFactory(title="Passes", intro="<p>Passes for every class.</p>")
+        product = PassPageFactory(
+            parent=index, title="10-class pass", slug="ten", price=Decimal("90.00")
+        )
+        CreditPackPageFactory(parent=index, title="Credit pack 20", price=Decimal("150.00"))
+        yield {
+            "calendar": calendar_page(yoga, "list").url,
+            "index": index.url,
+            "product": product.url,
+        }
+
+
+def test_host_elements_named_passes_keep_the_host_styles_and_headings_the_wrapper_scale(
+    browser, live_server, themed_host
+):
+    """No rule of the app reaches an element the host wrote: the menu items `class="passes"`
+    and `class="passes-card"` (and everything else outside the wrapper) compute the same with
+    and without the app's stylesheet, light or dark. Inside the wrapper, headings size against
+    its text, not the host's `h2 { font-size: 3rem }`; a host's class rule still wins."""
+    context = browser.new_context(viewport=WIDE)
+    try:
+        page = context.new_page()
+        for hook in (None, HOST_DARK):
+            assert page.goto(f"{live_server.url}{themed_host['calendar']}").ok
+            if hook:
+                page.evaluate(hook)
+            wrapper = page.locator(".wp-passes").first
+            assert computed(wrapper, "max-inline-size") == rem_in_px(page, "48rem")  # styled
+            menu_item = page.locator("li.passes")
+            assert computed(menu_item, "max-inline-size") == "none"
+            assert computed(menu_item, "padding") == "4px 8px"
+            assert computed(menu_item, "border-bottom") == "3px solid rgb(224, 160, 48)"
+            assert computed(menu_item, "background-color") == NO_SURFACE
+            with_app = page.evaluate(HOST_STYLES)
+            page.evaluate(WITHOUT_THE_APP)
+            assert computed(wrapper, "max-inline-size") == "none"  # the app's rules are off
+            without_app = page.evaluate(HOST_STYLES)
+            assert len(with_app) > 10
+            assert with_app == without_app
+
+        # headings: 1.375em of the wrapper's 16px, not the host's 3rem (48px)
+        assert page.goto(f"{live_server.url}{themed_host['index']}").ok
+        card_title = page.locator(".wp-card__title").first
+        assert computed(card_title, "font-size") == "22px"
+        page.add_style_tag(content=".wp-card__title { font-size: 2rem; }")  # deliberate
+        assert computed(card_title, "font-size") == "32px"
+        assert page.goto(f"{live_server.url}{themed_host['calendar']}").ok
+        assert computed(page.locator(".wp-calendar__title"), "font-size") != "48px"
+        assert page.goto(f"{live_server.url}{themed_host['product']}").ok
+        assert computed(page.locator(".wp-product__title"), "font-size") == "28px"  # not 4rem
+    finally:
+        context.close()
+
+
+def test_dark_follows_the_host_and_every_mismatch_keeps_contrast(
+    browser, live_server, themed_host, assert_accessible, tmp_path
+):
+    """Light by default; dark when the host says so, whatever the system; the system's dark
+    only with WAGTAIL_PASSES_DARK_MODE = "os" and never against a host's explicit light.
+    axe finds nothing (no contrast failure) on the calendar and a product page in light, in
+    the host's dark on a light system, in the host's light on a dark system, and in "os"
+    mode on a dark system inside a light host page."""
+    from django.test import override_settings
+
+    def wrapper_surface(page):
+        return computed(page.locator(".wp-passes").first, "background-color")
+
+    cases = [
+        # (system scheme, setting, host hook, expected surface)
+        ("light", "host", None, NO_SURFACE),
+        ("light", "host", HOST_DARK, DARK_SURFACE),
+        ("dark", "host", None, NO_SURFACE),
+        ("dark", "os", None, DARK_SURFACE),
+    ]
+    for system, mode, hook, surface in cases:
+        name = f"{system}-system-{mode}-mode-{'host-dark' if hook else 'host-light'}"
+        context = browser.new_context(color_scheme=system, viewport=WIDE)
+        try:
+            page = context.new_page()
+            with override_settings(WAGTAIL_PASSES_DARK_MODE=mode):
+                for page_name in ("calendar", "product"):
+                    assert page.goto(f"{live_server.url}{themed_host[page_name]}").ok
+                    if hook:
+                        page.evaluate(hook)
+                    assert wrapper_surface(page) == surface, name
+                    screenshot(page, tmp_path, f"theme-{page_name}-{name}")
+                    assert_accessible(page, f"{page_name}, {name}")
+        finally:
+            context.close()
+
+    # every hook, without axe: the surface alone says which palette is on
+    def surfaces(system, mode, hooks):
+        context = browser.new_context(color_scheme=system, viewport=WIDE)
+        try:
+            page = context.new_page()
+            with override_settings(WAGTAIL_PASSES_DARK_MODE=mode):
+                assert page.goto(f"{live_server.url}{themed_host['product']}").ok
+            found = {}
+            for hook_name, hook in hooks.items():
+                page.evaluate(CLEAR_HOOKS)
+                if hook:
+                    page.evaluate(hook)
+                found[hook_name] = wrapper_surface(page)
+            return found
+        finally:
+            context.close()
+
+    assert surfaces("light", "host", HOST_DARK_HOOKS) == dict.fromkeys(
+        HOST_DARK_HOOKS, DARK_SURFACE
+    )
+    assert surfaces("dark", "host", {"none": None, **HOST_LIGHT_HOOKS}) == dict.fromkeys(
+        ["none", *HOST_LIGHT_HOOKS], NO_SURFACE
+    )
+    # "os": the system's dark, unless the host says light; the host's dark on a light system
+    assert surfaces("dark", "os", {"none": None, **HOST_LIGHT_HOOKS}) == {
+        "none": DARK_SURFACE,
+        **dict.fromkeys(HOST_LIGHT_HOOKS, NO_SURFACE),
+    }
+    assert surfaces("light", "os", {"none": None, "html.dark": HOST_DARK}) == {
+        "none": NO_SURFACE,
+        "html.dark": DARK_SURFACE,
+    }
+    # "never": light even when the host and the system say dark
+    assert surfaces("dark", "never", HOST_DARK_HOOKS) == dict.fromkeys(HOST_DARK_HOOKS, NO_SURFACE)

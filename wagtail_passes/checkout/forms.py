@@ -66,6 +66,9 @@ class CheckoutForm(forms.Form):
     def __init__(
         self, *args, needs_code: bool = False, terms: str = "", methods=(), renew="", **kwargs
     ):
+        # Ids in the app's namespace: a host form on the same page (a newsletter box with
+        # Django's id_email, ...) must not share one (issue 19).
+        kwargs.setdefault("auto_id", "wp-%s")
         super().__init__(*args, **kwargs)
         if renew:  # N1: the product allows auto-renewal; ``renew`` says how it works
             self.fields["auto_renew"] = forms.BooleanField(

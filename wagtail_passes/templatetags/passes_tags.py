@@ -19,6 +19,10 @@ and the tag that loads the public pages' stylesheet from inside the content, so 
 any host base template (one with only ``{% block content %}`` too)::
 
     <div class="wp-passes">{% passes_stylesheet %}...</div>
+
+With ``WAGTAIL_PASSES_DARK_MODE = "os"`` or ``"never"`` the link carries
+``data-wagtail-passes-dark-mode``, which the stylesheet reads to follow the visitor's system
+or to stay light (docs/reference/templates.md, "Light and dark").
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from ..conf import passes_settings
 from ..presentation import (
     format_brief_moment,
     format_day,
@@ -85,4 +90,11 @@ def passes_stylesheet(context):
     rendering[_STYLESHEET_EMITTED] = True
     if request is not None:
         setattr(request, _STYLESHEET_EMITTED, True)
+    mode = passes_settings.DARK_MODE
+    if mode in ("os", "never"):  # "host" needs no mark; anything else is check E007's
+        return format_html(
+            '<link rel="stylesheet" href="{}" data-wagtail-passes-dark-mode="{}">',
+            static(STYLESHEET),
+            mode,
+        )
     return format_html('<link rel="stylesheet" href="{}">', static(STYLESHEET))
