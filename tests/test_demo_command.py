@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -405,3 +406,17 @@ def test_demo_front_desk_login_is_in_the_front_desk_group(settings):
     assert [group.name for group in desk.groups.all()] == ["Front desk"]
     assert desk.has_perm("wagtail_passes.sell_at_desk")
     assert not desk.has_perm("wagtail_passes.change_order")
+
+
+def test_install_doc_lists_every_product_and_class_the_demo_creates():
+    """docs/how-to/install.md, 8.: the products and classes passes_demo really creates."""
+    call_command("passes_demo")
+    doc = (Path(__file__).resolve().parent.parent / "docs/how-to/install.md").read_text()
+    section = doc[doc.index("## 8. Try it with demo data") : doc.index("## 9.")]
+    products = ProductIndexPage.objects.get().get_children()
+    assert products.count() == 8
+    for page in products:
+        assert f"| {page.title} | `{page.slug}` |" in section
+    for klass in ProgrammeClass.objects.select_related("programme"):
+        assert klass.programme.name in section and klass.name in section
+    assert "DEMO10" in section and DiscountCode.objects.filter(code="DEMO10").exists()
