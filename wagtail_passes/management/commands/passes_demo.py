@@ -4,8 +4,8 @@ code, and a session running today.
 
 Safe to run again: everything is looked up by its natural key first, and sessions
 come from the schedules' idempotent generation. Dates are relative to the moment it runs:
-a run on a later day adds that day's session (when no session is still to come today) and
-leaves everything else as it is. ``--logins`` also makes an admin, a front desk and two
+a run on a later day adds a session for that day (when none of its yoga classes is still to
+come) and leaves everything else as it is. ``--logins`` also makes an admin, a front desk and two
 member logins (only with DEBUG on, since the passwords are printed), with something to look
 at: passes, bookings, a renewal due tomorrow, and a full session with the second member on
 its waiting list. It never changes a user it did not create: a login that already exists is
