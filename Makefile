@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   runs the example site with demo data on http://127.0.0.1:8000, and its
-#               task worker (db_worker, which sends the emails) beside the server
+#   make demo   runs the example site with demo data on http://127.0.0.1:8000 (another
+#               port: make demo PORT=8123), and its task worker (db_worker, which sends
+#               the emails) beside the server
 #   make test   runs linters, the migrations check and the whole suite (SQLite, then PostgreSQL)
 #   make messages  regenerates the message catalogue after a marked string changed
 # See README.md.
@@ -25,11 +26,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e ".[test,example]"
 	touch $@
 
+# The port `make demo` serves on; links in emails and the URLs passes_demo prints follow it
+# (example_site's settings read PASSES_DEMO_BASE_URL).
+PORT ?= 8000
+demo: export PASSES_DEMO_BASE_URL = http://127.0.0.1:$(PORT)
+
+# passes_daily catches up what a real site's daily job would have done since the last
+# `make demo` (expiries, renewal orders due).
 demo: $(VENV)/.installed-demo
 	$(MANAGE) migrate --noinput
 	$(MANAGE) passes_demo --logins
 	$(MANAGE) demo_home
-	bash scripts/demo_server.sh $(PY) 127.0.0.1:8000
+	$(MANAGE) passes_daily
+	bash scripts/demo_server.sh $(PY) 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-test
 	@bash scripts/ensure_chromium.sh

@@ -172,3 +172,16 @@ def test_wheel_metadata_declares_dependencies_extras_and_classifiers(dist):
         "Programming Language :: Python :: 3 :: Only",
     } <= classifiers
     assert not any(c.startswith("License ::") for c in classifiers)
+
+
+# ---- the install how-to --------------------------------------------------------------
+
+
+def test_install_doc_lists_every_declared_dependency_as_declared():
+    """docs/how-to/install.md, step 1: the complete list, each requirement as the wheel
+    declares it (pyproject's dependencies), nothing more."""
+    doc = (ROOT / "docs/how-to/install.md").read_text()
+    step = doc[doc.index("## 1. Install the package") : doc.index("## 2. Settings")]
+    listed = re.findall(r"^\| `([^`]+)` \|", step, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(PYPROJECT["dependencies"])
+    assert {requirement_name(r) for r in listed} == RUNTIME_DEPENDENCIES

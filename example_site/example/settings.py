@@ -109,6 +109,20 @@ DEFAULT_FROM_EMAIL = "Harbour Studio <hello@harbour-studio.example>"
 # the django-tasks backport (>= 0.12) on Django 5.2; Wagtail's own tasks use it too.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The worker's console shows the emails it sends, not a log line for every task it runs:
+# task logging from warnings up only (a failed task is still logged, with its traceback).
+# db_worker sets its loggers' level itself (INFO), so the handler's level is what filters.
+# django.tasks is the Tasks API's logger on Django 6+, django_tasks the backport's.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"tasks": {"class": "logging.StreamHandler", "level": "WARNING"}},
+    "loggers": {
+        name: {"handlers": ["tasks"], "level": "WARNING", "propagate": False}
+        for name in ("django.tasks", "django_tasks", "django_tasks_db")
+    },
+}
+
 # Members sign up and sign in with django-allauth (accounts/ in urls.py); the checkout
 # sends a visitor to LOGIN_URL with ?next= and allauth brings them back. Staff still sign
 # in to the Wagtail admin at /admin/login/.
@@ -137,7 +151,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Harbour Studio] "
 
 WAGTAIL_SITE_NAME = "Harbour Studio"
-WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+# Where `make demo` serves the site (`make demo PORT=8123` exports PASSES_DEMO_BASE_URL).
+WAGTAILADMIN_BASE_URL = os.environ.get("PASSES_DEMO_BASE_URL", "http://127.0.0.1:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,12 +1,16 @@
-"""Load demo data: a studio with a Pay-as-you-go yoga programme and a swim-club season, and a
-"Passes" index page under the default site's root with a product of every kind.
+"""Load demo data: a studio with a Pay-as-you-go yoga programme and a swim-club season, a
+"Passes" index page under the default site's root with a product of every kind, a discount
+code, and a session running today.
 
 Safe to run again: everything is looked up by its natural key first, and sessions
-come from the schedules' idempotent generation. ``--logins`` also makes an admin
-and a member login (only with DEBUG on, since the passwords are printed). It never
-changes a user it did not create: a login that already exists is kept as it is when it
-is the demo's own (demo email and password), and otherwise the command refuses before
-writing anything.
+come from the schedules' idempotent generation. Dates are relative to the moment it runs:
+a run on a later day adds a session for that day (when none of its yoga classes is still to
+come) and leaves everything else as it is. ``--logins`` also makes an admin, a front desk and two
+member logins (only with DEBUG on, since the passwords are printed), with something to look
+at: passes, bookings, a renewal due tomorrow, and a full session with the second member on
+its waiting list. It never changes a user it did not create: a login that already exists is
+kept as it is when it is the demo's own (demo email and password), and otherwise the command
+refuses before writing anything.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from wagtail.models import Site
 from ...conf import passes_settings
 from ...models import (
     BuyerRestriction,
+    DiscountCode,
+    DiscountCodeProduct,
+    DiscountKind,
     LinkPool,
     PeriodLimit,
     ProductKind,
@@ -37,17 +44,30 @@ from ...models import (
     Session,
     ValidityBasis,
 )
-from ...presentation import local_today
+from ...presentation import format_session_time, local, local_today
 from ...products import registry
 from ...rules.money import Money
-from ...services import book, generate_sessions, issue_member_pass
+from ...services import book, generate_sessions, issue_member_pass, join_waitlist, places_left
+from ...services.renewals import DAYS_BEFORE_EXPIRY
 from ...services.staff_roles import ensure_front_desk_group
 
 DEMO_LOGINS = {
     "admin": ("admin", "passes-admin"),
     "member": ("member", "passes-member"),
+    # waits for a place in the member's full private lesson (P7)
+    "second member": ("member2", "passes-member2"),
     "front desk": ("desk", "passes-desk"),
 }
+
+#: A code members type at checkout (A4), printed by the command for whoever tries the demo.
+DEMO_DISCOUNT_CODE = "DEMO10"
+DEMO_DISCOUNT_PRODUCTS = ["10-class-pass", "credit-pack-20"]
+
+#: One place a week: the member books the next one that can still be cancelled and the
+#: second member waits for it, so the demo has a full session with a waiting list.
+PRIVATE_LESSON = "Private lesson"
+#: The class of the session added for today when no other is still to come today.
+TODAY_CLASS = "Yoga Flow"
 
 # programme slug -> (fields, classes); each class: (name, fields, pool name, schedules)
 # schedule: (weekdays, "HH:MM", minutes)
@@ -85,6 +105,17 @@ DEMO_PROGRAMMES = {
                 },
                 None,
                 [([4], "19:00", 75)],
+            ),
+            (
+                PRIVATE_LESSON,
+                {
+                    "location": "Studio 2",
+                    "instructor": "Maya",
+                    "unit_price": Decimal("40.00"),
+                    "capacity": 1,
+                },
+                None,
+                [([3], "12:30", 60)],
             ),
         ],
     ),
@@ -294,9 +325,12 @@ class Command(BaseCommand):
             f"Demo programmes: {', '.join(p.name for p in programmes)}; "
             f"{created} new sessions over the next 8 weeks."
         )
+        today = self._session_today()
+        self.stdout.write(f"Running today: {format_session_time(today)}.")
         if new_products is not None:
-            count, url = new_products
+            count, url, code = new_products
             self.stdout.write(f"Demo products: {count} new, listed at {url or 'the Passes page'}.")
+            self.stdout.write(f"Discount code: {self._describe_code(code)}")
         else:
             self.stdout.write(
                 self.style.WARNING(
@@ -329,10 +363,13 @@ class Command(BaseCommand):
                 )
         return programme
 
-    def _products(self, programmes: dict[str, Programme]) -> tuple[int, str | None] | None:
-        """The "Passes" index and its products, each created once and published; None when
-        there is no default site to put them in, or no product page types to make them of
-        (``products.registry``: the ready-made pages, or a host's own)."""
+    def _products(
+        self, programmes: dict[str, Programme]
+    ) -> tuple[int, str | None, DiscountCode] | None:
+        """The "Passes" index and its products, each created once and published, and the
+        discount code for some of them; None when there is no default site to put them in,
+        or no product page types to make them of (``products.registry``: the ready-made
+        pages, or a host's own)."""
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
         pass_model = registry.first_model(registry.pass_models())
         credit_model = registry.first_model(registry.credit_pack_models())
@@ -360,7 +397,63 @@ class Command(BaseCommand):
                 product=products[product_slug],
                 defaults={"role": role},
             )
-        return new, index.get_url()
+        return new, index.get_url(), self._discount_code(products)
+
+    def _discount_code(self, products: dict) -> DiscountCode:
+        """A4: 10 % off two products. A code of that name that is already there (the demo's
+        own, or a host's) is used as it is."""
+        code, created = DiscountCode.objects.get_or_create(
+            code=DEMO_DISCOUNT_CODE,
+            defaults={"kind": DiscountKind.PERCENTAGE, "value": Decimal(10), "max_uses": 100},
+        )
+        if created:
+            for slug in DEMO_DISCOUNT_PRODUCTS:
+                if slug in products:
+                    DiscountCodeProduct.objects.create(code=code, product=products[slug])
+        return code
+
+    @staticmethod
+    def _describe_code(code: DiscountCode) -> str:
+        titles = [link.product.title for link in code.product_links.select_related("product")]
+        applies_to = ", ".join(titles) if titles else "every product"
+        return f"{code.code} ({code.describe_value} off {applies_to}): type it at checkout."
+
+    def _session_today(self) -> Session:
+        """A yoga class running today, in the site's time zone: the next one that has not
+        ended yet, or else one added for today, starting at the next full hour at least half
+        an hour away (so it can still be booked), or late in the evening at the current hour
+        (it has started). A later run on the same day finds it again."""
+        now = timezone.now()
+        today = local_today()
+        tz = passes_settings.tzinfo
+        midnight = dt.datetime.combine(today, dt.time(), tzinfo=tz)
+        tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        yoga_classes = ProgrammeClass.objects.filter(programme__slug=YOGA).exclude(
+            name=PRIVATE_LESSON
+        )
+        running = (
+            Session.objects.filter(programme_class__in=yoga_classes, is_cancelled=False)
+            .filter(start__gte=midnight, start__lt=tomorrow, end__gt=now)
+            .select_related("programme_class")
+            .order_by("start", "pk")
+            .first()
+        )
+        if running is not None:
+            return running
+        hour = local(now).replace(minute=0, second=0, microsecond=0)
+        start = hour + dt.timedelta(hours=1)
+        if start - now < dt.timedelta(minutes=30):
+            start += dt.timedelta(hours=1)
+        if start >= tomorrow:
+            start = hour
+        session = Session(
+            programme_class=yoga_classes.get(name=TODAY_CLASS),
+            start=start,
+            end=start + dt.timedelta(minutes=60),
+        )
+        session.full_clean()
+        session.save()
+        return session
 
     def _index_page(self, root, index_model):
         index = index_model.objects.child_of(root).order_by("path").first()
@@ -425,10 +518,13 @@ class Command(BaseCommand):
 
     def _logins(self, existing: dict[str, bool]):
         """Create the demo logins that do not exist yet; existing ones (the demo's own,
-        see ``_check_logins``) are left exactly as they are."""
+        see ``_check_logins``) are left exactly as they are, and so is what they hold."""
         User = get_user_model()
+        users, new = {}, set()
         for role, (username, password) in DEMO_LOGINS.items():
-            if not existing.get(username):
+            if existing.get(username):
+                users[role] = User.objects.get(**{User.USERNAME_FIELD: username})
+            else:
                 user = User(**{User.USERNAME_FIELD: username})
                 user.email = self._demo_email(username)
                 user.is_staff = user.is_superuser = role == "admin"
@@ -437,38 +533,69 @@ class Command(BaseCommand):
                 user.save()
                 if role == "front desk":
                     user.groups.add(ensure_front_desk_group()[0])
-                if role == "member":
-                    self._member_history(user)
+                users[role] = user
+                new.add(role)
             self.stdout.write(f"{role.capitalize()} login: {username} / {password}")
+        ten = self._member_history(users["member"]) if "member" in new else None
+        if "second member" in new:
+            self._full_session(users["member"], users["second member"], ten)
 
     def _member_history(self, member):
-        """Something to look at for a new demo member: a 10-class pass paying for the next
-        yoga class that is at least two days away (so it can still be cancelled), and an
-        "Unlimited month" set to renew whose last day is tomorrow, so ``passes_daily``
-        creates its renewal order (N1)."""
+        """Something to look at for a new demo member: a 10-class pass (returned) paying for
+        the next group yoga class that is at least two days away (so it can still be
+        cancelled), and an "Unlimited month" set to renew (N1)."""
         self._renewing_pass(member)
         product = registry.product_pages().filter(slug="10-class-pass").first()
         product = product.specific if product is not None else None
         if product is None:
-            return
+            return None
         ten = issue_member_pass(member, product, paid=True, reason="Demo: bought at the desk")
-        soon = timezone.now() + dt.timedelta(days=2)
         session = (
-            Session.objects.upcoming(soon)
-            .for_programme(Programme.objects.get(slug=YOGA))
-            .order_by("start")
+            self._bookable_later(YOGA)
+            .exclude(programme_class__name=PRIVATE_LESSON)
+            .order_by("start", "pk")
             .first()
         )
         if session is not None:
             book(member, session, member_pass=ten)
+        return ten
+
+    @staticmethod
+    def _bookable_later(programme_slug: str):
+        """Sessions of the programme at least two days away: still open to cancelling."""
+        soon = timezone.now() + dt.timedelta(days=2)
+        return Session.objects.upcoming(soon).filter(
+            programme_class__programme__slug=programme_slug
+        )
+
+    def _full_session(self, member, waiting, member_pass=None):
+        """P7: the member takes the one place of the next private lesson that can still be
+        cancelled, and ``waiting`` joins its waiting list: when the member cancels, the
+        place goes to them (and the worker prints their email)."""
+        session = (
+            self._bookable_later(YOGA)
+            .filter(programme_class__name=PRIVATE_LESSON)
+            .order_by("start", "pk")
+            .first()
+        )
+        if session is None:
+            return
+        if places_left(session) > 0:
+            book(member, session, member_pass=member_pass)
+        join_waitlist(waiting, session)
 
     def _renewing_pass(self, member):
         page = registry.product_pages().filter(slug="unlimited-month").first()
         product = page.specific if page is not None else None
         if product is None or not product.allow_auto_renew:
             return
-        # Bought 29 days ago for 30 days: its last valid day is tomorrow.
-        bought = timezone.now() - dt.timedelta(days=product.duration_days - 1)
+        # Its renewal order is due tomorrow (renewal_due_on: DAYS_BEFORE_EXPIRY days before
+        # its last day), so every "Renews on" date the demo shows is still to come; bought at
+        # noon, so the day it starts is the same in every time zone change.
+        today = local_today()
+        last_day = today + dt.timedelta(days=DAYS_BEFORE_EXPIRY + 1)
+        first_day = min(today, last_day - dt.timedelta(days=product.duration_days))
+        bought = dt.datetime.combine(first_day, dt.time(12), tzinfo=passes_settings.tzinfo)
         issue_member_pass(
             member,
             product,
@@ -480,7 +607,12 @@ class Command(BaseCommand):
 
     def _urls(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        base = "http://127.0.0.1:8000"
+        # Where the site is served (`make demo PORT=...` sets it through the environment).
+        base = (
+            getattr(settings, "WAGTAIL_PASSES_BASE_URL", "")
+            or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+            or "http://127.0.0.1:8000"
+        ).rstrip("/")
         self.stdout.write(f"Site:  {base}/")
         self.stdout.write(f"Admin: {base}/admin/  (Passes menu)")
         if site is None:
