@@ -94,9 +94,7 @@ def test_m2_upcoming_booking_paid_with_a_pass_and_its_deadline(member_client, me
         "2026-12-03T18:00:00+00:00",
         "2026-12-03T19:00:00+00:00",
     )
-    assert row.select_one("a.wp-booking-row__cancel")["href"] == cancel_url(
-        Booking.objects.get()
-    )
+    assert row.select_one("a.wp-booking-row__cancel")["href"] == cancel_url(Booking.objects.get())
     nav = soup.select_one("nav.wp-member-nav a[aria-current='page']")
     assert nav["href"] == MY_BOOKINGS
     assert words(soup.select_one(".wp-bookings--upcoming").find_previous("h2")) == "Upcoming"
