@@ -81,7 +81,7 @@ def test_m2_upcoming_booking_paid_with_a_pass_and_its_deadline(member_client, me
     (row,) = upcoming_rows(soup)
     # Thursday 18:00 with a 24-hour cutoff: cancel until Wednesday 18:00
     assert cells(row) == [
-        "Thursday, 3 December 2026, 18:00–19:00",
+        "Thursday, 3 December 2026, 18:00 – 19:00",  # two <time> elements (words() adds spaces)
         "Yoga Flow",
         "Studio 2",
         "1",
@@ -89,9 +89,12 @@ def test_m2_upcoming_booking_paid_with_a_pass_and_its_deadline(member_client, me
         "Cancel Yoga Flow, Thursday, 3 December 2026, 18:00 "
         "Cancel until Wednesday, 2 December 2026, 18:00",
     ]
-    assert row.select_one("a.wp-booking-row__cancel")["href"] == cancel_url(
-        Booking.objects.get()
+    start, end = row.select("td:first-child time")  # machine-readable, and never split on a phone
+    assert (start["datetime"], end["datetime"]) == (
+        "2026-12-03T18:00:00+00:00",
+        "2026-12-03T19:00:00+00:00",
     )
+    assert row.select_one("a.wp-booking-row__cancel")["href"] == cancel_url(Booking.objects.get())
     nav = soup.select_one("nav.wp-member-nav a[aria-current='page']")
     assert nav["href"] == MY_BOOKINGS
     assert words(soup.select_one(".wp-bookings--upcoming").find_previous("h2")) == "Upcoming"
