@@ -4,7 +4,8 @@
    chosen day below it. Every tab is a link to the same page with that day chosen, so the
    strip works without this file. With it, a tab shows its day at once (no reload), marks
    itself current and puts its address in the address bar; the arrow keys, Home and End
-   move between the tabs. Independent of calendar.js: it listens on the document, so it
+   move between the tabs, and a strip wider than the screen scrolls its chosen tab into view.
+   Independent of calendar.js: it listens on the document, so it
    keeps working after calendar.js swaps a block. */
 (function () {
   "use strict";
@@ -37,6 +38,17 @@
     }
     return true;
   }
+
+  // A week's strip may be wider than a phone: bring the chosen tab into the strip's view
+  // (the strip only, never the page).
+  function reveal(strip) {
+    var current = strip.querySelector('a[aria-current="true"]');
+    var item = current && current.parentNode;
+    if (item && strip.scrollWidth > strip.clientWidth) {
+      strip.scrollLeft = item.offsetLeft - (strip.clientWidth - item.offsetWidth) / 2;
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-passes-days]"), reveal);
 
   document.addEventListener("click", function (event) {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
