@@ -126,9 +126,14 @@ def test_cal2_the_day_strip_has_a_tab_per_day_with_its_count_and_one_chosen(
 def test_cal2_the_week_strip_has_all_seven_days_and_one_day_needs_no_strip(
     yoga, make_session, render_block
 ):
-    make_session(1)
+    session = make_session(1)
     html = render_block(block_value(programmes=[yoga.pk], first_view="week"))
     assert html.count('class="wp-daystrip__day') == 7
     assert "wp-calendar__days--strip" in html
+    # The first day from today with sessions is chosen; today when the week has none left.
+    today, tomorrow = local_today(), session.start.date()
+    same_week = tomorrow.weekday() > today.weekday()
+    chosen = (tomorrow if same_week else today).isoformat()
+    assert f'wp-day--chosen" id="wp-calendar-{KEY}-day-{chosen}"' in html
     html = render_block(block_value(programmes=[yoga.pk], first_view="next"))
     assert "wp-daystrip" not in html and "wp-calendar__days--strip" not in html

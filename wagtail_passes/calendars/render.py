@@ -331,7 +331,7 @@ def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
     """The day strip a narrow screen shows instead of one long list: a tab per day (the
     view's days with sessions; every day of a week), each a link to the page with that day
     chosen (``passes_day_<key>``), so it works without JavaScript. The chosen day is the one
-    asked for, else today, else the first with sessions. None when there is one day or none."""
+    asked for, else the first from today with sessions, else today. None when there is one day or none."""
     if len(candidates) < 2:
         return []
     dates = {day.date for day in candidates}
@@ -341,8 +341,9 @@ def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
     except ValueError:
         chosen = None
     if chosen not in dates:
+        # The first day from today with sessions, else today (a week's), else the first.
         busy = [day.date for day in candidates if day.rows and day.date >= today]
-        chosen = today if today in dates else (busy[0] if busy else candidates[0].date)
+        chosen = busy[0] if busy else (today if today in dates else candidates[0].date)
     anchor = f"{params.anchor}-days"
     for day in candidates:
         day.chosen = day.date == chosen
