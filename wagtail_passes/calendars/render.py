@@ -331,7 +331,7 @@ def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
     """The day strip a narrow screen shows instead of one long list: a tab per day (the
     view's days with sessions; every day of a week), each a link to the page with that day
     chosen (``passes_day_<key>``), so it works without JavaScript. The chosen day is the one
-    asked for, else the first from today with sessions, else today. None when there is one day or none."""
+    asked for, else the first from today with sessions, else today. None for one day or none."""
     if len(candidates) < 2:
         return []
     dates = {day.date for day in candidates}
