@@ -1,5 +1,5 @@
 """M3 "Book a date": a programme's upcoming sessions with places left and, for a member,
-which pass would pay — the calendar's list view, not a copy of it."""
+which pass would pay — the calendar's own views (next 7 days first, then a list), not a copy."""
 
 import re
 from decimal import Decimal
@@ -28,8 +28,11 @@ def test_m3_lists_the_programmes_upcoming_sessions_with_places_left(client, yoga
     assert "Swim" not in text
     assert "10 left" in text and "4 left" in text
     assert "Log in to book" in text
-    assert "<table" not in response.content.decode()  # the list view only
-    assert "wp-calendar--list" in response.content.decode()
+    assert "<table" not in response.content.decode()  # next 7 days first, then the list
+    assert "wp-calendar--next" in response.content.decode()
+    listed = client.get(f"/passes/programmes/{yoga.slug}/sessions/", {"passes_view_m3": "list"})
+    assert "wp-calendar--list" in listed.content.decode()
+    assert listed.content.decode().count("<strong>Yoga Flow</strong>") == 2
 
 
 def test_m3_a_member_sees_which_pass_would_pay(client, member, yoga, make_session):

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 
-WEEK, MONTH, LIST = "week", "month", "list"
-VIEW_CHOICES = [(WEEK, _("Week")), (MONTH, _("Month")), (LIST, _("List"))]
+NEXT, WEEK, MONTH, LIST = "next", "week", "month", "list"
+# "Next 7 days" first: a studio timetable opens on what is next, not on a Monday already past.
+VIEW_CHOICES = [(NEXT, _("Next 7 days")), (WEEK, _("Week")), (MONTH, _("Month")), (LIST, _("List"))]
 MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS = 1, 26, 8
 
 
@@ -63,9 +64,12 @@ class CalendarBlock(blocks.StructBlock):
     )
     first_view = blocks.ChoiceBlock(
         choices=VIEW_CHOICES,
-        default=WEEK,
+        default=NEXT,
         label=_("First view"),
-        help_text=_("What visitors see first; they can switch."),
+        help_text=_(
+            "What visitors see first (they can switch): the next 7 days from today, the week "
+            "of today (Monday to Sunday), the month, or a list of 28 days."
+        ),
     )
     weeks_ahead = blocks.IntegerBlock(
         default=DEFAULT_WEEKS,

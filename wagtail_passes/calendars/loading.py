@@ -50,9 +50,12 @@ def sessions_between(
     programme_ids=(),
     class_ids=(),
     include_cancelled: bool = True,
+    filters=None,
+    where: Q | None = None,
 ) -> list[Session]:
     """Sessions starting in [start, end) of the programmes or classes, in start order, each
-    with ``taken`` (places booked) and its class and programme loaded. One query."""
+    with ``taken`` (places booked) and its class and programme loaded, narrowed to the
+    ``filters`` in force (``filters.Filters``) and the condition ``where``. One query."""
     taken = (
         Booking.objects.filter(ACTIVE_BOOKING, session=OuterRef("pk"))
         .order_by()
@@ -66,11 +69,14 @@ def sessions_between(
     sessions = Session.objects.filter(chosen, start__gte=start, start__lt=end)
     if not include_cancelled:
         sessions = sessions.filter(is_cancelled=False)
-    return list(
-        sessions.select_related("programme_class__programme")
-        .annotate(taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0)))
-        .order_by("start", "pk")
+    if where is not None:
+        sessions = sessions.filter(where)
+    sessions = sessions.select_related("programme_class__programme").annotate(
+        taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0))
     )
+    if filters is not None:
+        sessions = filters.narrow(sessions, passes_settings.tzinfo)
+    return list(sessions.order_by("start", "pk"))
 
 
 def places_left(session: Session) -> int:
@@ -164,11 +170,21 @@ class MemberView:
         return None
 
 
+def usable_passes(member) -> list[MemberPass]:
+    """The member's passes that may still pay (not cancelled, not expired): one query."""
+    return list(
+        MemberPass.objects.filter(member=member)
+        .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
+        .order_by()
+    )
+
+
 def member_view(
-    member, sessions: list[Session], start: dt.datetime, end: dt.datetime
+    member, sessions: list[Session], start: dt.datetime, end: dt.datetime, *, passes=None
 ) -> MemberView:
     """A member's bookings, waiting entries and passes around ``sessions`` (which start in
-    [start, end)). At most five queries, whatever the member's history."""
+    [start, end)). At most five queries, whatever the member's history; four when the
+    caller loaded ``passes`` already (``usable_passes``)."""
     view = MemberView()
     if getattr(member, "pk", None) is None or not sessions:
         return view
@@ -182,11 +198,7 @@ def member_view(
             in_range, member=member, status=WaitlistStatus.WAITING
         ).order_by()
     }
-    passes = list(
-        MemberPass.objects.filter(member=member)
-        .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
-        .order_by()
-    )
+    passes = usable_passes(member) if passes is None else list(passes)
     if passes:
         days = [local(s.start).date() for s in (sessions[0], sessions[-1])]
         first, last = nearby_range(days[0])[0], nearby_range(days[1])[1]

@@ -1,9 +1,10 @@
 """Which days a calendar view shows, read from the host page's query string.
 
-A block's parameters are namespaced by its id (``passes_view_<key>``, ``passes_from_<key>``),
-so two calendars on one page never move each other; every other parameter of the page's
-URL is kept. Anything unexpected — an unknown view, a malformed date, a date before today's
-period or beyond the horizon — falls back to today's view, never an error.
+A block's parameters are namespaced by its id (``passes_view_<key>``, ``passes_from_<key>``,
+``passes_day_<key>`` and the filters' names in ``filters.py``), so two calendars on one page
+never move each other; every other parameter of the page's URL is kept. Anything unexpected
+— an unknown view, a malformed date, a date before today's period or beyond the horizon —
+falls back to today's view, never an error.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK
+from .blocks import LIST, MONTH, NEXT, VIEW_CHOICES, WEEK
 
 #: Days the list view shows at a time.
 LIST_DAYS = 28
+#: Days the "next 7 days" view shows at a time.
+NEXT_DAYS = 7
+#: Views that start on any day (today at the earliest), not on a Monday or a 1st.
+ROLLING = {NEXT: NEXT_DAYS, LIST: LIST_DAYS}
 VIEWS = {code for code, label in VIEW_CHOICES}
 
 
@@ -46,7 +51,7 @@ def period_end(view: str, start: dt.date) -> dt.date:
         return start + dt.timedelta(days=7)
     if view == MONTH:
         return add_months(start, 1)
-    return start + dt.timedelta(days=LIST_DAYS)
+    return start + dt.timedelta(days=ROLLING.get(view, LIST_DAYS))
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def parse_period(view, start, *, default_view: str, today: dt.date, weeks_ahead:
     fell_back = False
     if view not in VIEWS:
         fell_back = view is not None
-        view = default_view if default_view in VIEWS else WEEK
+        view = default_view if default_view in VIEWS else NEXT
     day = today
     if start is not None:
         try:
@@ -85,17 +90,22 @@ def parse_period(view, start, *, default_view: str, today: dt.date, weeks_ahead:
         if day is None or not period_start(view, today) <= day < horizon:
             fell_back, day = True, today
     first = period_start(view, day)
-    if view == LIST:
+    if view in ROLLING:
         first = max(first, today)
     end = period_end(view, first)
     earliest = period_start(view, today)
-    if view == LIST:
-        previous = max(first - dt.timedelta(days=LIST_DAYS), today) if first > today else None
+    if view in ROLLING:
+        back = first - dt.timedelta(days=ROLLING[view])
+        previous = max(back, today) if first > today else None
     else:
         back = period_start(view, first - dt.timedelta(days=1))
         previous = back if back >= earliest else None
     following = end if end < horizon else None
     return Period(view, first, end, today, horizon, previous, following, fell_back)
+
+
+#: The filters' own parameters (``passes_<name>_<key>``); what they mean: ``filters.py``.
+FILTER_NAMES = ("programme", "class", "where", "teacher", "time", "mine", "open")
 
 
 class Params:
@@ -104,25 +114,48 @@ class Params:
     def __init__(self, key: str, path: str = "", query=None):
         self.view = f"passes_view_{key}"
         self.start = f"passes_from_{key}"
+        self.day = f"passes_day_{key}"  # the day chosen in the day strip (narrow screens)
+        self.filters = {name: f"passes_{name}_{key}" for name in FILTER_NAMES}
         self.path = path
         self.query = query  # a QueryDict (the request's), or None
         self.anchor = f"wp-calendar-{key}"
+        self.applied: list[tuple[str, str]] = []  # (parameter, value) of the filters in force
+        self._own = {self.view, self.start, self.day, *self.filters.values()}
+
+    def get(self, name: str):
+        return None if self.query is None else self.query.get(name)
 
     def read(self):
-        if self.query is None:
-            return None, None
-        return self.query.get(self.view), self.query.get(self.start)
+        return self.get(self.view), self.get(self.start)
 
-    def url(self, view: str, start: dt.date | None) -> str:
-        items = []
-        if self.query is not None:
-            items = [
-                (name, value)
-                for name, values in self.query.lists()
-                if name not in (self.view, self.start)
-                for value in values
-            ]
+    def others(self) -> list[tuple[str, str]]:
+        """The page's own parameters (a search, another calendar's): every link keeps them."""
+        if self.query is None:
+            return []
+        return [
+            (name, value)
+            for name, values in self.query.lists()
+            if name not in self._own
+            for value in values
+        ]
+
+    def url(
+        self,
+        view: str,
+        start: dt.date | None,
+        *,
+        day: dt.date | None = None,
+        filters: bool = True,
+        anchor: str = "",
+    ) -> str:
+        """This page with the calendar on ``view`` from ``start`` (None: today), keeping the
+        filters in force (unless ``filters`` is false) and every other parameter."""
+        items = self.others()
         items.append((self.view, view))
         if start is not None:
             items.append((self.start, start.isoformat()))
-        return f"{self.path}?{urlencode(items)}#{self.anchor}"
+        if filters:
+            items.extend(self.applied)
+        if day is not None:
+            items.append((self.day, day.isoformat()))
+        return f"{self.path}?{urlencode(items)}#{anchor or self.anchor}"

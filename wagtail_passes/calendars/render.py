@@ -9,12 +9,21 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..conf import passes_settings
 from ..presentation import format_day, format_month, format_weekday, local_today
 from ..rules.dates import format_time_of_day, local_moment
-from .blocks import LIST, MONTH, VIEW_CHOICES, WEEK, CalendarBlock
-from .loading import MemberView, ProductsOnSale, member_view, places_left, sessions_between
+from .blocks import LIST, MONTH, NEXT, VIEW_CHOICES, WEEK, CalendarBlock
+from .filters import Choices, covered_by, form_fields, load_choices, read_filters
+from .loading import (
+    MemberView,
+    ProductsOnSale,
+    member_view,
+    places_left,
+    sessions_between,
+    usable_passes,
+)
 from .navigation import Params, parse_period
 from .words import ForTemplates, Links, Texts, standing
 
@@ -24,11 +33,11 @@ class CalendarConfig(ForTemplates):
     key: str  # namespaces the query parameters and the element ids
     programme_ids: tuple[int, ...] = ()
     class_ids: tuple[int, ...] = ()
-    first_view: str = WEEK
+    first_view: str = NEXT
     weeks_ahead: int = 8
     show_price: bool = True
     show_places: bool = True
-    views: tuple[str, ...] = (WEEK, MONTH, LIST)  # the views a visitor may switch to
+    views: tuple[str, ...] = (NEXT, WEEK, MONTH, LIST)  # the views a visitor may switch to
     heading_level: int = 2
 
 
@@ -48,7 +57,7 @@ def config_from_block(value, block_id=None) -> CalendarConfig:
         key=block_key(block_id, value),
         programme_ids=tuple(programme_ids),
         class_ids=tuple(class_ids),
-        first_view=value.get("first_view") or WEEK,
+        first_view=value.get("first_view") or NEXT,
         weeks_ahead=min(max(int(weeks), 1), 26),
         show_price=bool(value.get("show_price")),
         show_places=bool(value.get("show_places")),
@@ -106,6 +115,12 @@ class Day(ForTemplates):
     in_period: bool = True
     is_today: bool = False
     past: bool = False
+    # The day strip (narrow screens): the day shown, its tab's link and words.
+    chosen: bool = False
+    strip_url: str = ""
+    strip_weekday: str = ""  # "Tue"
+    strip_date: str = ""  # "8 Dec"
+    count_text: str = ""  # "3 sessions"
 
 
 def build_calendar(
@@ -120,6 +135,12 @@ def build_calendar(
     if path is None:
         path = request.path if request is not None else ""
     params = Params(config.key, path, query)
+    user = getattr(request, "user", None)
+    anonymous = not getattr(user, "is_authenticated", False)
+    chosen = bool(config.programme_ids or config.class_ids)
+    choices = load_choices(config.programme_ids, config.class_ids) if chosen else Choices()
+    filters = read_filters(params, choices, member=not anonymous)
+    params.applied = [(params.filters[name], value) for name, value in filters.values().items()]
     asked_view, asked_start = params.read()
     if asked_view is not None and asked_view not in config.views:
         asked_view = "invalid"
@@ -132,13 +153,24 @@ def build_calendar(
     )
     start, end = _midnight(period.shown_from), _midnight(period.shown_until)
     sessions = []
-    if period.shown_from < period.shown_until and (config.programme_ids or config.class_ids):
+    passes = where = None
+    if filters.mine:
+        # The member's passes first: the query returns only the classes they cover.
+        passes = usable_passes(user)
+        where = covered_by(passes)
+    if period.shown_from < period.shown_until and chosen:
         sessions = sessions_between(
-            start, end, programme_ids=config.programme_ids, class_ids=config.class_ids
+            start,
+            end,
+            programme_ids=config.programme_ids,
+            class_ids=config.class_ids,
+            filters=filters,
+            where=where,
         )
-    user = getattr(request, "user", None)
-    anonymous = not getattr(user, "is_authenticated", False)
-    mine = MemberView() if anonymous else member_view(user, sessions, start, end)
+    mine = MemberView() if anonymous else member_view(user, sessions, start, end, passes=passes)
+    if filters.mine:
+        # A pass covers the class; keep what one would pay (R1's verdicts, as the words say).
+        sessions = [s for s in sessions if s.pk in mine.bookings or mine.payer(s) is not None]
     here = params.url(period.view, period.start) if request is not None or path else ""
     links = links_for(here)
     products = ProductsOnSale(request)
@@ -207,7 +239,18 @@ def build_calendar(
         by_day.setdefault(day, []).append(row)
 
     days = _days(period, by_day, today)
+    busy_days = [day for day in days if day.rows]
+    strip = _day_strip(period, days if period.view == WEEK else busy_days, params, today)
+    is_current = (
+        period.start
+        == parse_period(
+            period.view, None, default_view=period.view, today=today, weeks_ahead=1
+        ).start
+    )
     titles = {
+        NEXT: _("Next 7 days")
+        if is_current
+        else format_days(period.start, period.end - dt.timedelta(days=1)),
         WEEK: _("Week of %(day)s") % {"day": format_day(period.start)},
         MONTH: format_month(period.start),
         LIST: _("From %(day)s") % {"day": format_day(period.start)},
@@ -226,7 +269,9 @@ def build_calendar(
         "days": days,
         "weeks": _weeks(days) if period.view == MONTH else [],
         "weekday_names": _weekday_names(),
-        "busy_days": [day for day in days if day.rows],
+        "busy_days": busy_days,
+        "strip": strip,
+        "strip_id": f"{params.anchor}-days",
         "count": len(sessions),
         "anonymous": anonymous,
         "views": [
@@ -241,22 +286,37 @@ def build_calendar(
             for code in config.views
         ],
         "previous_label": {
+            NEXT: _("Previous 7 days"),
             WEEK: _("Previous week"),
             MONTH: _("Previous month"),
             LIST: _("Earlier sessions"),
         }[period.view],
-        "next_label": {WEEK: _("Next week"), MONTH: _("Next month"), LIST: _("Later sessions")}[
-            period.view
-        ],
+        "next_label": {
+            NEXT: _("Following 7 days"),
+            WEEK: _("Next week"),
+            MONTH: _("Next month"),
+            LIST: _("Later sessions"),
+        }[period.view],
         "previous_url": params.url(period.view, period.previous) if period.previous else "",
         "next_url": params.url(period.view, period.next) if period.next else "",
         "today_url": params.url(period.view, None),
-        "is_current": period.start
-        == parse_period(
-            period.view, None, default_view=period.view, today=today, weeks_ahead=1
-        ).start,
+        "is_current": is_current,
         "here": here,
         "fell_back": period.fell_back,
+        "filters": {
+            **form_fields(params, filters, member=not anonymous),
+            "applied": filters.applied,
+            "action": f"{path}#{params.anchor}",
+            # The page's other parameters and the view asked for: a filter keeps them.
+            "hidden": [
+                *params.others(),
+                (params.view, period.view),
+                (params.start, period.start.isoformat()),
+            ],
+            "clear_url": params.url(period.view, period.start, filters=False)
+            if filters.applied
+            else "",
+        },
         "heading_tag": f"h{config.heading_level}",
         "day_tag": f"h{config.heading_level + 1}",
     }
@@ -279,6 +339,33 @@ def _days(period, by_day, today) -> list[Day]:
     return days
 
 
+def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
+    """The day strip a narrow screen shows instead of one long list: a tab per day (the
+    view's days with sessions; every day of a week), each a link to the page with that day
+    chosen (``passes_day_<key>``), so it works without JavaScript. The chosen day is the one
+    asked for, else the first from today with sessions, else today. None for one day or none."""
+    if len(candidates) < 2:
+        return []
+    dates = {day.date for day in candidates}
+    asked = params.get(params.day)
+    try:
+        chosen = dt.date.fromisoformat(asked) if asked and len(asked) == 10 else None
+    except ValueError:
+        chosen = None
+    if chosen not in dates:
+        # The first day from today with sessions, else today (a week's), else the first.
+        busy = [day.date for day in candidates if day.rows and day.date >= today]
+        chosen = busy[0] if busy else (today if today in dates else candidates[0].date)
+    anchor = f"{params.anchor}-days"
+    for day in candidates:
+        day.chosen = day.date == chosen
+        day.strip_url = params.url(period.view, period.start, day=day.date, anchor=anchor)
+        day.strip_weekday, day.strip_date = format_strip_day(day.date)
+        count = len(day.rows)
+        day.count_text = ngettext("%(n)s session", "%(n)s sessions", count) % {"n": count}
+    return candidates
+
+
 def _weeks(days: list[Day]) -> list[list[Day | None]]:
     """The month's days in rows of seven, Monday first, padded with None."""
     cells: list[Day | None] = [None] * days[0].date.weekday() + list(days)
@@ -293,6 +380,28 @@ def format_weekday_day(day: dt.date) -> str:
     from ..rules.dates import active_locale
 
     return babel_dates.format_skeleton("MMMMEEEEd", day, locale=active_locale())
+
+
+def format_days(first: dt.date, last: dt.date) -> str:
+    """ "8–14 December 2026", in the active language."""
+    from babel import dates as babel_dates
+
+    from ..rules.dates import active_locale
+
+    return babel_dates.format_interval(first, last, "yMMMMd", locale=active_locale())
+
+
+def format_strip_day(day: dt.date) -> tuple[str, str]:
+    """("Tue", "8 Dec"): a day strip's tab, in the active language."""
+    from babel import dates as babel_dates
+
+    from ..rules.dates import active_locale
+
+    locale = active_locale()
+    return (
+        babel_dates.format_skeleton("EEE", day, locale=locale),
+        babel_dates.format_skeleton("MMMd", day, locale=locale),
+    )
 
 
 def _weekday_names() -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..products.visibility import passed_view_restrictions
 from . import once
-from .blocks import LIST
+from .blocks import LIST, NEXT
 from .forms import BOOK, WAITLIST, BookingForm
 from .render import CalendarConfig, build_calendar
 from .words import left_after, pays_words
@@ -242,13 +242,13 @@ def booked(request, pk):
 @require_http_methods(["GET", "HEAD"])
 def programme_sessions(request, slug):
     """M3: the programme's upcoming sessions with places left and, for a member, which of
-    their passes would pay — the calendar's list view."""
+    their passes would pay — the calendar's next 7 days first, its list view a click away."""
     programme = get_object_or_404(Programme, slug=slug)
     config = CalendarConfig(
         key="m3",
         programme_ids=(programme.pk,),
-        first_view=LIST,
-        views=(LIST,),
+        first_view=NEXT,
+        views=(NEXT, LIST),
         weeks_ahead=26,
     )
     context = {"programme": programme, "calendar": build_calendar(request, config)}
