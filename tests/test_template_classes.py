@@ -24,6 +24,9 @@ PREFIX = "wp-"
 NAMESPACED_EXPRESSIONS = {
     "calendar.dom_id": "test_calendar_anchor_is_namespaced",
     "radio.id_for_label": "test_checkout_form_ids_are_namespaced",
+    "calendar.strip_id": "test_cal2_the_filters_and_the_day_strip_have_namespaced_ids",
+    "field.id": "test_cal2_the_filters_and_the_day_strip_have_namespaced_ids",
+    "check.id": "test_cal2_the_filters_and_the_day_strip_have_namespaced_ids",
 }
 FORM_ID = re.compile(r"^form\.\w+\.id_for_label$")  # test_checkout_form_ids_are_namespaced
 

@@ -303,3 +303,13 @@ def test_cal2_filters_do_not_add_queries(
     with django_assert_num_queries(queries):
         html = render_block(timetable["value"], user=user, **query)
     assert shown(html)  # something is shown: the count is not that of an empty calendar
+
+
+def test_cal2_the_filters_and_the_day_strip_have_namespaced_ids(timetable, render_block, member):
+    """Their ids come from code (``{{ field.id }}``, ``{{ check.id }}``,
+    ``{{ calendar.strip_id }}``): rendered, each starts with ``wp-`` (test_template_classes
+    counts on this test)."""
+    html = render_block(timetable["value"], user=member)
+    ids = re.findall(r'\bid="([^"]*)"', html)
+    assert any(i.endswith("-days") for i in ids) and any(i.endswith("-programme") for i in ids)
+    assert [i for i in ids if not i.startswith("wp-")] == []
