@@ -65,6 +65,7 @@ class Sent:
     method_param: str | None
     charset: str | None
     filename: str | None
+    raw: bytes  # the attachment's bytes
     calendar: Calendar
 
     @property
@@ -90,6 +91,7 @@ def read(message) -> Sent:
     assert mimetype == "text/html"
     parts = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
     (part,) = parts
+    raw = part.get_payload(decode=True)
     return Sent(
         to=message.to,
         subject=message.subject,
@@ -99,7 +101,8 @@ def read(message) -> Sent:
         method_param=part.get_param("method"),
         charset=part.get_content_charset(),
         filename=part.get_filename(),
-        calendar=Calendar.from_ical(part.get_payload(decode=True)),
+        raw=raw,
+        calendar=Calendar.from_ical(raw),
     )
 
 

@@ -53,6 +53,7 @@ def test_n1_the_confirmation_links_to_the_booking_and_invites_to_it(
     assert sent.content_type == "text/calendar"
     assert (sent.method_param, sent.charset, sent.filename) == ("REQUEST", "utf-8", "booking.ics")
     assert sent.method == "REQUEST"
+    assert sent.raw.count(b"\n") == sent.raw.count(b"\r\n") > 10  # RFC 5545 line ends
     event = sent.event
     assert sent.uid == f"booking-{booking.pk}@wagtail-passes.invalid" == ical.booking_uid(booking)
     assert str(event["STATUS"]) == "CONFIRMED"

@@ -91,21 +91,21 @@ def invitation(
 
 def attachment(method: str, document: bytes):
     """The invitation as a MIME part, ``text/calendar; method=...; charset=utf-8``,
-    named ``booking.ics``: Django 6 takes an ``email.message.MIMEPart`` (its MIMEBase
-    attachments are deprecated), Django 5.2 only a ``MIMEBase``."""
-    text = document.decode("utf-8")
+    named ``booking.ics``, its bytes (and CRLF line ends, RFC 5545) kept as they are:
+    Django 6 takes an ``email.message.MIMEPart`` (its MIMEBase attachments are
+    deprecated), Django 5.2 only a ``MIMEBase``."""
     if django.VERSION >= (6, 0):
         part = email.message.MIMEPart()
         part.set_content(
-            text,
+            document,
+            maintype="text",
             subtype="calendar",
-            charset="utf-8",
             disposition="attachment",
             filename=FILENAME,
-            params={"method": method},
+            params={"method": method, "charset": "utf-8"},
         )
         return part
-    part = MIMEText(text, "calendar", "utf-8")
+    part = MIMEText(document.decode("utf-8"), "calendar", "utf-8")
     part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename=FILENAME)
     return part
