@@ -1,6 +1,6 @@
-"""Emails a member can act on (issue 19, item 5; N1 emails for P6, P7, P8): every booking
-email links to the booking's page at the site's real address and carries the booking as a
-calendar invitation, parsed back here with icalendar.
+"""Emails a member can act on (issue 19, item 5; the emails of P6, P7, P8): every booking
+email links to the booking's page (M2: see it, cancel it where P6 allows) at the site's real
+address and carries the booking as a calendar invitation, parsed back here with icalendar.
 
 - Booked, promoted, moved: METHOD:REQUEST; cancelled (by the member or with the session):
   METHOD:CANCEL with STATUS:CANCELLED.
@@ -36,7 +36,7 @@ def book(member, session, committed, at=BOOKED_AT):
         return services.book(member, session)
 
 
-def test_n1_the_confirmation_links_to_the_booking_and_invites_to_it(
+def test_m2_the_confirmation_links_to_the_booking_and_invites_to_it(
     member, session, committed, outbox
 ):
     booking = book(member, session, committed)
@@ -75,7 +75,7 @@ def test_n1_the_confirmation_links_to_the_booking_and_invites_to_it(
     assert "Wednesday, 10 March 2027, 18:30" in sent.text  # the body agrees
 
 
-def test_n1_the_member_feed_describes_the_same_event(member, session, committed, outbox, client):
+def test_cal3_the_member_feed_describes_the_same_event(member, session, committed, outbox, client):
     booking = book(member, session, committed)
     (sent,) = outbox()
     token = services.member_feed_token(member)
@@ -172,8 +172,8 @@ def test_p7_a_promoted_member_gets_a_request_for_their_new_booking(
     assert by_recipient[("sam@example.com",)].method == "CANCEL"
 
 
-def test_n1_an_email_rendered_after_the_booking_was_cancelled_never_re_adds_it(
-    member, session, committed, outbox, django_capture_on_commit_callbacks
+def test_p6_an_email_rendered_after_the_booking_was_cancelled_never_re_adds_it(
+    member, session, outbox, django_capture_on_commit_callbacks
 ):
     # With a worker, the confirmation may be sent after the member already cancelled.
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -194,7 +194,7 @@ def token_of(response):
     return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
 
 
-def test_n1_links_use_the_host_of_the_request_that_caused_the_email(
+def test_m2_links_use_the_host_of_the_request_that_caused_the_email(
     client, member, session, committed, outbox, time_machine
 ):
     time_machine.move_to(BOOKED_AT, tick=False)
@@ -227,7 +227,7 @@ def test_n1_links_use_the_host_of_the_request_that_caused_the_email(
     assert f"{CONFIGURED}/passes/bookings/" in again.text
 
 
-def test_n1_a_signed_out_member_follows_the_link_signs_in_and_lands_on_the_booking(
+def test_m2_a_signed_out_member_follows_the_link_signs_in_and_lands_on_the_booking(
     client, member, session, committed, outbox
 ):
     booking = book(member, session, committed)
