@@ -186,3 +186,26 @@ def check_dark_mode(app_configs=None, **kwargs):
             id="wagtail_passes.E007",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_base_url(app_configs=None, **kwargs):
+    """The address emails link to must be a usable one (services.base_url)."""
+    from .services.base_url import base_url_problem
+
+    value = passes_settings.BASE_URL
+    if value is None:
+        return []
+    problem = base_url_problem(value)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_PASSES_BASE_URL {problem}.",
+            hint=(
+                "Set it to the address members reach the site at, e.g. "
+                "'https://studio.example.com', or leave it unset to use WAGTAILADMIN_BASE_URL."
+            ),
+            id="wagtail_passes.E008",
+        )
+    ]

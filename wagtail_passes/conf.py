@@ -26,6 +26,10 @@ DEFAULTS = {
     "SCHEDULE_HORIZON_DAYS": 56,
     # Address booking emails are sent from. None means DEFAULT_FROM_EMAIL.
     "FROM_EMAIL": None,
+    # The site's address ("https://studio.example.com") that emails link to when no request
+    # caused them (a task, the daily job). None means WAGTAILADMIN_BASE_URL, and without
+    # that the default Site's root URL (services.base_url).
+    "BASE_URL": None,
     # How long an unpaid order holds its stock before it expires (C5): days for a bank
     # transfer, minutes for a card payment.
     "BANK_TRANSFER_HOLD_DAYS": 7,

@@ -24,15 +24,24 @@ def send_member_email(
     returned: bool = False,
     extra: dict | None = None,
     order_id: int | None = None,
+    base_url: str = "",
+    changed_at: str = "",
 ) -> bool:
     """Render and send one member email (``services.notifications``); ``extra`` holds
-    plain values for the template (such as a moved session's previous time)."""
+    plain values for the template (such as a moved session's previous time).
+    ``base_url`` is the address of the request that caused the email ("": the configured
+    one, ``services.base_url``); ``changed_at`` the ISO moment of the change behind it."""
     from .services.notifications import render_and_send
 
     member = get_user_model().objects.filter(pk=member_id).first()
     if member is None:
         return False
-    context: dict = {"returned": returned, **(extra or {})}
+    context: dict = {
+        "returned": returned,
+        **(extra or {}),
+        "base_url": base_url,
+        "changed_at": changed_at,
+    }
     if booking_id is not None:
         context["booking"] = (
             Booking.objects.select_related("session__programme_class__programme", "member_pass")

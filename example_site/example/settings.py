@@ -153,6 +153,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Harbour Studio] "
 WAGTAIL_SITE_NAME = "Harbour Studio"
 # Where `make demo` serves the site (`make demo PORT=8123` exports PASSES_DEMO_BASE_URL).
 WAGTAILADMIN_BASE_URL = os.environ.get("PASSES_DEMO_BASE_URL", "http://127.0.0.1:8000")
+# Where the emails' links lead (wagtail_passes' booking and order emails): the address
+# `make demo` serves (`make demo PORT=8123` sets PASSES_DEMO_BASE_URL), not the default
+# Site's "localhost", where a member would arrive signed out.
+WAGTAIL_PASSES_BASE_URL = os.environ.get("PASSES_DEMO_BASE_URL", "http://127.0.0.1:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -62,7 +62,8 @@ def test_c1_place_order_writes_one_pending_order_and_redirects_to_it(
     # C1: the confirmation email, with the reference and a link to the order page
     (email,) = mail.outbox
     assert order.reference in email.subject
-    assert f"http://localhost/passes/orders/{order.reference}/" in email.body
+    # at the address the member placed it from, not the default Site's "localhost"
+    assert f"http://testserver/passes/orders/{order.reference}/" in email.body
 
 
 def test_c1_following_the_redirect_shows_the_order(member_client, product):

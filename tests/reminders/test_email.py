@@ -22,7 +22,8 @@ from wagtail_passes.test.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SITE = "http://localhost"
+# WAGTAILADMIN_BASE_URL of tests/settings.py: never the default Site's "localhost".
+SITE = "http://testserver"
 SETTINGS_LINK = f"{SITE}/passes/my/settings/"
 MY_PASSES_LINK = f"{SITE}/passes/my/"
 

@@ -21,6 +21,7 @@ from .. import services
 from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..products.visibility import passed_view_restrictions
+from ..services.base_url import links_from_request
 from . import once
 from .blocks import LIST, NEXT
 from .forms import BOOK, WAITLIST, BookingForm
@@ -69,6 +70,7 @@ def booked_url(booking, back="") -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def book_session(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

@@ -16,6 +16,7 @@ from ..exceptions import CheckoutError
 from ..models import Order
 from ..payments import available_providers
 from ..rules.money import Money
+from ..services.base_url import links_from_request
 from ..services.dues import (
     DuesQuote,
     booking_currency,
@@ -58,6 +59,7 @@ def dues_list(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def dues_checkout(request):
     """GET (the ticked ``booking`` ids) shows the lines and the total to confirm; POST
     places the order and starts its payment."""

@@ -16,6 +16,7 @@ from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderLine, OrderState, Renewal
 from ..payments import pay_online_provider
+from ..services.base_url import links_from_request
 from ..services.booking_after_payment import is_booked
 from ..services.gateway import FREE, MANUAL
 from ..services.orders import cancel_order, cancel_refusal
@@ -126,6 +127,7 @@ def order_detail(request, reference: str):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def order_cancel(request, reference: str):
     """GET asks to confirm; POST cancels (the member's own order, awaiting payment)."""
     if not request.user.is_authenticated:

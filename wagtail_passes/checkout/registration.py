@@ -16,6 +16,7 @@ from ..exceptions import CheckoutError
 from ..payments import available_providers
 from ..presentation import local_day
 from ..products.visibility import passed_view_restrictions
+from ..services.base_url import links_from_request
 from ..services.orders import terms_text
 from ..services.registrations import (
     RegistrationOffer,
@@ -33,6 +34,7 @@ FIXABLE = DISCOUNT_REFUSALS + ("terms_not_accepted", "not_an_add_on")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def register_view(request, slug: str):
     try:
         programme = find_programme(slug)

@@ -20,6 +20,7 @@ from ..payments import available_providers
 from ..presentation import local_day
 from ..products.registry import product_pages
 from ..products.visibility import passed_view_restrictions
+from ..services.base_url import links_from_request
 from ..services.booking_after_payment import session_to_book
 from ..services.orders import Quote, place_order, quote, terms_text
 from . import once
@@ -74,6 +75,7 @@ def offer_for_page(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def checkout(request, product_id: int):
     if not request.user.is_authenticated:
         return login_first(request)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from ..conf import passes_settings
+from ..models import BookingStatus
 from ..rules.money import Money
 
 UID_DOMAIN = "wagtail-passes.invalid"
@@ -103,6 +104,35 @@ def session_event(
     if url:
         event.add("url", url)
     return event
+
+
+def booking_extra(booking) -> list[str]:
+    """The lines a booking adds to its session's description: places, amount due."""
+    lines = []
+    if booking.attendees > 1:
+        lines.append(_("Places: %(count)d") % {"count": booking.attendees})
+    currency = booking.currency or booking.session.programme_class.programme.currency
+    if booking.amount_due:
+        lines.append(_("Amount due: %(amount)s") % {"amount": Money(booking.amount_due, currency)})
+    return lines
+
+
+def booking_event(booking, *, stamp: dt.datetime, url: str = "") -> Event:
+    """The one VEVENT of a member's booking, for the member feed and for the booking
+    emails' attachment alike (``services.email_ics``), so both describe the same event
+    under the same UID; ``select_related("session__programme_class__programme")``."""
+    session = booking.session
+    currency = booking.currency or session.programme_class.programme.currency
+    return session_event(
+        session,
+        uid=booking_uid(booking),
+        stamp=stamp,
+        cancelled=booking.status == BookingStatus.CANCELLED or session.is_cancelled,
+        cancelled_at=booking.cancelled_at or session.cancelled_at,
+        price=Money(booking.price, currency),
+        extra=booking_extra(booking),
+        url=url,
+    )
 
 
 def finish(calendar: Calendar, first: dt.datetime, last: dt.datetime) -> bytes:

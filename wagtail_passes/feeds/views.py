@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from ..models import Booking, BookingStatus, Programme, Session
-from ..rules.money import Money
 from ..services.feeds import feed_for_token, has_feed, reset_feed_token
 from . import ical
 
@@ -130,16 +129,6 @@ def _my_bookings_url() -> str:
         return ""
 
 
-def _booking_extra(booking) -> list[str]:
-    lines = []
-    if booking.attendees > 1:
-        lines.append(_("Places: %(count)d") % {"count": booking.attendees})
-    currency = booking.currency or booking.session.programme_class.programme.currency
-    if booking.amount_due:
-        lines.append(_("Amount due: %(amount)s") % {"amount": Money(booking.amount_due, currency)})
-    return lines
-
-
 @require_safe
 def member_feed(request, token: str):
     feed = feed_for_token(token)
@@ -150,21 +139,7 @@ def member_feed(request, token: str):
     my_bookings = _my_bookings_url()
     url = request.build_absolute_uri(my_bookings) if my_bookings else ""
     for booking in _member_bookings(feed.member, now):
-        session = booking.session
-        cancelled = booking.status == BookingStatus.CANCELLED or session.is_cancelled
-        currency = booking.currency or session.programme_class.programme.currency
-        calendar.add_component(
-            ical.session_event(
-                session,
-                uid=ical.booking_uid(booking),
-                stamp=now,
-                cancelled=cancelled,
-                cancelled_at=booking.cancelled_at or session.cancelled_at,
-                price=Money(booking.price, currency),
-                extra=_booking_extra(booking),
-                url=url,
-            )
-        )
+        calendar.add_component(ical.booking_event(booking, stamp=now, url=url))
     body = ical.finish(
         calendar,
         now - dt.timedelta(days=MEMBER_DAYS_BACK),

@@ -39,6 +39,7 @@ from ..rules import standing as words
 from ..rules.money import Money
 from ..services import cancel_booking as cancel_booking_service
 from ..services import leave_waitlist as leave_waitlist_service
+from ..services.base_url import links_from_request
 
 PAST_PER_PAGE = 25
 #: Query parameters that carry the outcome of a POST back to My bookings.
@@ -271,6 +272,7 @@ def what_happens(booking) -> list[str]:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@links_from_request
 def cancel_booking(request, pk: int):
     """GET shows what cancelling will do; POST cancels through the service."""
     if not request.user.is_authenticated:

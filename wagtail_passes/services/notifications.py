@@ -8,6 +8,12 @@ Each email ``name`` has three templates under ``wagtail_passes/emails/``:
 Every email is rendered in the member's language (``member_language``) and in the site's
 time zone (``WAGTAIL_PASSES_TIME_ZONE``), whoever or whatever caused it: a request in
 another language, a task worker with Django's ``TIME_ZONE``.
+
+Links are absolute URLs under ``services.base_url``: the address of the request that
+caused the email (recorded when it was enqueued), else ``WAGTAIL_PASSES_BASE_URL``, else
+``WAGTAILADMIN_BASE_URL``. The booking emails (``BOOKING_EMAILS``) link to the booking's
+own page, where the member can cancel it, and carry the booking as a calendar invitation
+(``services.email_ics``: REQUEST, or CANCEL once it is cancelled).
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from ..conf import passes_settings
 from ..presentation import format_weekday_moment
+from . import email_ics
+from .base_url import absolute_url, base_url, current_request_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,10 @@ WAITLIST_PROMOTED = "waitlist_promoted"
 SESSION_CANCELLED = "session_cancelled"
 SESSION_MOVED = "session_moved"
 EXPIRY_REMINDER = "expiry_reminder"  # N3: built by services.reminder_email
+#: The emails about one booking: a link to manage it and the booking.ics invitation.
+BOOKING_EMAILS = frozenset(
+    {BOOKING_CONFIRMED, BOOKING_CANCELLED, WAITLIST_PROMOTED, SESSION_CANCELLED, SESSION_MOVED}
+)
 
 
 def render_and_send(name: str, member, context: dict) -> bool:
@@ -49,9 +60,12 @@ def render_and_send(name: str, member, context: dict) -> bool:
             context = reminder_context(member, context)
             if context is None:
                 return False
-        subject, text, html = _render(name, member, context)
+        subject, text, html, context = _render(name, member, context)
+        invitation = _invitation(name, member, context)
     message = EmailMultiAlternatives(subject, text, passes_settings.from_email, [member.email])
     message.attach_alternative(html, "text/html")
+    if invitation is not None:
+        message.attach(email_ics.attachment(*invitation))
     try:
         message.send()
     except Exception:  # a failing mail server must not break the caller
@@ -60,38 +74,55 @@ def render_and_send(name: str, member, context: dict) -> bool:
     return True
 
 
-def _render(name: str, member, context: dict) -> tuple[str, str, str]:
+def _render(name: str, member, context: dict) -> tuple[str, str, str, dict]:
     context = {"member": member, "site_name": _site_name(), **context}
-    if context.get("booking") is not None:
-        context.setdefault("session", context["booking"].session)
+    # The request's address when one caused the email, else the configured one.
+    context["base_url"] = base = base_url(context.get("base_url") or "")
+    booking = context.get("booking")
+    if booking is not None:
+        context.setdefault("session", booking.session)
+        context.setdefault("manage_url", booking_url(booking, base))
+        context.setdefault("bookings_url", absolute_url("wagtail_passes:my_bookings", base=base))
     if context.get("session") is not None:
         context["cancel_until"] = cancel_until(context["session"])
     if context.get("order") is not None:
         context["payment_instructions"] = passes_settings.BANK_TRANSFER_INSTRUCTIONS
-        context.setdefault("order_url", order_url(context["order"]))
-    if isinstance(context.get("previous_start"), str):  # a moved session's old start, as JSON
-        context["previous_start"] = dt.datetime.fromisoformat(context["previous_start"])
+        context.setdefault("order_url", order_url(context["order"], base))
+    for key in ("previous_start", "changed_at"):  # moments, enqueued as JSON strings
+        if isinstance(context.get(key), str):
+            context[key] = dt.datetime.fromisoformat(context[key]) if context[key] else None
     subject = " ".join(
         render_to_string(f"wagtail_passes/emails/{name}_subject.txt", context).split()
     )
     text = render_to_string(f"wagtail_passes/emails/{name}.txt", context)
     html = render_to_string(f"wagtail_passes/emails/{name}.html", context)
-    return subject, text, html
+    return subject, text, html, context
 
 
-def order_url(order) -> str:
-    """The member's page of ``order`` as an absolute URL, from the Wagtail default site's
-    root URL; "" when there is no default site or the app's URLs are not included."""
-    from wagtail.models import Site
+def _invitation(name: str, member, context: dict) -> tuple[str, bytes] | None:
+    """(method, document) of the booking.ics a booking email carries, else None."""
+    booking = context.get("booking")
+    if name not in BOOKING_EMAILS or booking is None:
+        return None
+    return email_ics.invitation(
+        booking,
+        member,
+        url=context.get("manage_url", ""),
+        at=context.get("changed_at"),
+        site_name=context.get("site_name", ""),
+    )
 
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        return ""
-    try:
-        path = reverse("wagtail_passes:order", kwargs={"reference": order.reference})
-    except NoReverseMatch:
-        return ""
-    return site.root_url + path
+
+def order_url(order, base: str = "") -> str:
+    """The member's page of ``order`` as an absolute URL under ``base_url(base)``; ""
+    when the app's URLs are not included or there is no base URL."""
+    return absolute_url("wagtail_passes:order", base=base, reference=order.reference)
+
+
+def booking_url(booking, base: str = "") -> str:
+    """The booking's own page (what it is, what cancelling does, the Cancel button) as an
+    absolute URL: a member who is signed out signs in and lands there."""
+    return absolute_url("wagtail_passes:cancel_booking", base=base, pk=booking.pk)
 
 
 def member_language(member) -> str:
@@ -124,7 +155,9 @@ def email_on_commit(
     name: str, member, *, booking=None, session=None, order=None, returned=False, **extra
 ) -> None:
     """Enqueue the email once the current transaction commits (never if it rolls back).
-    ``extra`` are plain (JSON) values for the template."""
+    ``extra`` are plain (JSON) values for the template. The task also gets, as strings,
+    the address of the request being answered (``base_url.links_from_request``; "" in a
+    task or command) and the moment of the change (the invitation's SEQUENCE)."""
     from ..tasks import send_member_email
 
     args = {
@@ -135,6 +168,8 @@ def email_on_commit(
         "order_id": order.pk if order is not None else None,
         "returned": returned,
         "extra": extra,
+        "base_url": current_request_base_url(),
+        "changed_at": timezone.now().isoformat(),
     }
     transaction.on_commit(lambda: send_member_email.enqueue(**args))
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.urls import NoReverseMatch, reverse
-
 from ..models import MemberPass, PassStatus, RenewWhen
 from ..presentation import local_today
 from ..rules.dates import format_weekday
@@ -22,6 +20,7 @@ from ..rules.periods import uses_in_period
 from ..rules.reminders import days_left, ends_when, limit_left, summary, what_is_left
 from ..rules.standing import standing
 from ..rules.types import ENTRIES
+from .base_url import absolute_url, page_url
 from .catalogue import programmes_covered
 from .facts import load_redemptions, nearby_range, state_of, terms_of
 
@@ -111,17 +110,4 @@ def renew_url(member_pass: MemberPass) -> str:
     product = page.specific
     if not hasattr(product, "on_sale") or not product.on_sale():
         return ""
-    return product.get_full_url() or ""
-
-
-def absolute_url(viewname: str, **kwargs) -> str:
-    """``viewname`` under the Wagtail default site's root URL, as the other emails build
-    their links; "" without a default site or when the URL is not installed."""
-    from wagtail.models import Site
-
-    try:
-        path = reverse(viewname, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
-    site = Site.objects.filter(is_default_site=True).first()
-    return site.root_url + path if site is not None else ""
+    return page_url(product)
