@@ -92,4 +92,3 @@ def session_passes(request, pk):
         )
         context["options"] = [option_row(request, option, session) for option in options]
     return TemplateResponse(request, "wagtail_passes/calendars/passes.html", context)
-
