@@ -134,10 +134,14 @@ def test_p3_refusal_page_names_the_reason_and_the_products_and_has_no_button(
     page = logged_in.get(url(session))
     html = page.content.decode()
     assert "This session needs a valid pass, and you hold none." in text(page)
-    # C3: the checkout books this session once the pass is bought
+    # P3: one way to get a pass, the session's "Get a pass" page ...
+    assert f'href="/passes/sessions/{session.pk}/passes/?next=' in html
+    assert "Get a pass" in html and "Buy 10-class pass" not in html
+    assert "<form" not in html
+    # ... where the checkout books this session once the pass is bought (C3)
+    html = logged_in.get(f"/passes/sessions/{session.pk}/passes/").content.decode()
     assert f'href="/passes/checkout/{product.pk}/?session={session.pk}"' in html
     assert "Buy 10-class pass" in html
-    assert "<form" not in html
 
 
 def test_p3_a_post_anyway_is_refused_with_the_message_and_nothing_written(

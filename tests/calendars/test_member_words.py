@@ -70,8 +70,8 @@ def test_cal2_the_class_price_overrides_the_programme_price(yoga, make_session, 
     assert "€8.50" in row and "No pass covers this: €8.50 at booking" in row
 
 
-def test_cal2_p3_needs_a_valid_pass_with_links_to_products_that_pay(
-    yoga, make_session, member, listing
+def test_cal2_p3_needs_a_valid_pass_with_one_get_a_pass_link(
+    yoga, make_session, member, listing, client
 ):
     yoga.require_valid_pass = True
     yoga.save()
@@ -80,11 +80,15 @@ def test_cal2_p3_needs_a_valid_pass_with_links_to_products_that_pay(
     elsewhere = PassPageFactory(title="Aqua only", classes=[ProgrammeClassFactory(name="Swim")])
     session = make_session(2)
     row = row_of(listing(member), session)
-    assert "A valid pass is needed" in text_of(row)
-    assert f'href="/passes/checkout/{product.pk}/?session={session.pk}"' in row
-    assert "Buy Swim pass" in row and "Aqua only" not in row
-    assert f"/passes/checkout/{elsewhere.pk}/" not in row
-    assert "— Book" not in text_of(row)
+    assert "A valid pass is needed — Get a pass" in text_of(row)
+    assert row.count("<a ") == 1 and f'href="/passes/sessions/{session.pk}/passes/?next=' in row
+    assert "Buy" not in row and "— Book" not in text_of(row)
+    # The page it leads to lists the products that pay, each booking the session once paid.
+    client.force_login(member)
+    page = client.get(f"/passes/sessions/{session.pk}/passes/").content.decode()
+    assert f'href="/passes/checkout/{product.pk}/?session={session.pk}"' in page
+    assert "Buy Swim pass" in page and "Aqua only" not in page
+    assert f"/passes/checkout/{elsewhere.pk}/" not in page
 
 
 def test_cal2_own_booking_says_booked_with_a_cancel_link(yoga, make_session, member, listing):
@@ -207,7 +211,7 @@ def test_cal2_a_pass_held_back_by_its_weekly_limit_says_why_and_until_when(
 
 
 def test_p3_a_product_whose_pass_is_only_held_back_is_not_offered_again(
-    yoga, make_session, member, listing
+    yoga, make_session, member, listing, client
 ):
     """Same rule as the booking page (services.no_valid_pass): a member whose weekly pass is
     at its limit is not told to buy that pass again; another product that pays still is."""
@@ -228,8 +232,11 @@ def test_p3_a_product_whose_pass_is_only_held_back_is_not_offered_again(
     services.book(member, first)
     row = row_of(listing(member), same_week)
     assert "Weekly pass: Weekly limit reached" in text_of(row)
-    assert f"/passes/checkout/{weekly.pk}/" not in row
-    assert f"/passes/checkout/{ten.pk}/?session={same_week.pk}" in row
+    assert f"/passes/sessions/{same_week.pk}/passes/" in row
+    client.force_login(member)
+    page = client.get(f"/passes/sessions/{same_week.pk}/passes/").content.decode()
+    assert f"/passes/checkout/{weekly.pk}/" not in page
+    assert f"/passes/checkout/{ten.pk}/?session={same_week.pk}" in page
 
 
 def _two_sessions_in_one_week(make_session):

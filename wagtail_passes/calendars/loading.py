@@ -223,22 +223,41 @@ def member_view(
 
 class ProductsOnSale:
     """The products on sale to the calendar's visitor, read once and only when a session
-    needs them (P3's links). Those whose page the visitor may not view are left out (A2):
-    ``request`` gives the visitor and the page passwords they entered (None: anonymous)."""
+    needs them (P3's "Get a pass"). Which are offered is ``services.catalogue``'s rule (A1,
+    A2 with the page passwords the visitor entered, U5, U6); ``request`` gives the visitor
+    (None: anonymous). The member's orders awaiting payment of those products are read
+    once too (``pending``), for every session."""
 
-    def __init__(self, request=None):
+    def __init__(self, request=None, now=None):
         self._products = None
+        self._pending = None
         self._request = request
+        self._now = now
 
-    def covering(self, facts: SessionFacts) -> list:
+    def _load(self) -> list:
         if self._products is None:
             from ..services.catalogue import coverage_terms, products_on_sale
 
             on_sale = products_on_sale(
+                self._now,
                 member=getattr(self._request, "user", None),
                 passed_view_restrictions=passed_view_restrictions(self._request),
             )
             self._products = [(p, coverage_terms(p)) for p in on_sale]
             # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.
             self._products.sort(key=lambda pair: (pair[0].price_today().amount, pair[0].title))
-        return [product for product, terms in self._products if covers(terms, facts)]
+        return self._products
+
+    def covering(self, facts: SessionFacts) -> list:
+        return [product for product, terms in self._load() if covers(terms, facts)]
+
+    def pending(self) -> dict:
+        """product id -> the member's order of it awaiting payment (``PendingOrder``): one
+        query for every product on sale, reused by every session."""
+        if self._pending is None:
+            from ..services.pass_offers import pending_orders
+
+            self._pending = pending_orders(
+                getattr(self._request, "user", None), [p.pk for p, _ in self._load()], self._now
+            )
+        return self._pending

@@ -2,12 +2,15 @@
 
 from django.urls import path, re_path
 
+from .passes import session_passes
 from .standalone import standalone_calendar
 from .views import book_session, booked, programme_sessions
 
 # Ids are digits only, at most 18, so a bad or huge id is a 404 and never reaches the database.
 urlpatterns: list = [
     re_path(r"^sessions/(?P<pk>[0-9]{1,18})/book/$", book_session, name="book_session"),
+    # P3: the products that would pay for a session ("Get a pass").
+    re_path(r"^sessions/(?P<pk>[0-9]{1,18})/passes/$", session_passes, name="session_passes"),
     re_path(r"^bookings/(?P<pk>[0-9]{1,18})/booked/$", booked, name="booked"),
     path("programmes/<slug:slug>/sessions/", programme_sessions, name="programme_sessions"),
     # A calendar block's own page (a block rendered by {{ page.body }}): the token is checked

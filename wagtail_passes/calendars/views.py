@@ -26,7 +26,7 @@ from . import once
 from .blocks import LIST, NEXT
 from .forms import BOOK, WAITLIST, BookingForm
 from .render import CalendarConfig, build_calendar
-from .words import left_after, pays_words
+from .words import booking_page_terms, left_after, pays_words
 
 
 def optional_url(name: str, *args) -> str:
@@ -212,6 +212,7 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
             context["state"] = "due"
     if context["state"] in ("pass", "free", "due", "full", "waiting"):
         context["form_token"] = once.issue(request)
+    context["cancel_terms"] = booking_page_terms(session, context["state"], booking, now)
     return TemplateResponse(
         request, "wagtail_passes/calendars/confirm.html", context, status=status
     )
@@ -237,6 +238,7 @@ def booked(request, pk):
         "back": safe_next(request),
         "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
         "dues_url": optional_url("wagtail_passes:dues"),
+        "cancel_terms": booking_page_terms(booking.session, "", booking),
     }
     return TemplateResponse(request, "wagtail_passes/calendars/booked.html", context)
 

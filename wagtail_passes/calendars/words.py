@@ -16,9 +16,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..models import BookingStatus
 from ..rules.describe import amount_left, number
 from ..rules.money import Money
 from ..rules.types import MONEY, UNLIMITED
+from ..services.cancel_terms import DUE, ENTRY, NOTHING, cancel_terms, losing_for
+from ..services.pass_offers import able_to_pay, held_back
 
 
 class ForTemplates:
@@ -116,6 +119,20 @@ class Links:
         url = self._fill(self._checkout, product.pk)
         return f"{url}?{urlencode({'session': session.pk})}" if url and session else url
 
+    def passes(self, session) -> str:
+        """The session's "Get a pass" page (P3): the products that would pay for it."""
+        if not hasattr(self, "_passes"):
+            self._passes = self._pattern("wagtail_passes:session_passes")
+        url = self._fill(self._passes, session.pk)
+        return url + self._next if url else url
+
+    def order(self, reference: str) -> str:
+        """The member's page of an order awaiting payment, where it is paid (C5)."""
+        try:
+            return reverse("wagtail_passes:order", kwargs={"reference": reference})
+        except NoReverseMatch:
+            return ""
+
 
 class Texts:
     """The calendar's fixed words, translated once per rendering (not once per session)."""
@@ -156,6 +173,10 @@ TEXTS = {
     "pays": lambda: _("%(pass)s pays — %(left)s left after"),
     "pays_unlimited": lambda: _("%(pass)s pays"),
     "with": lambda: _("with %(name)s"),
+    "get_pass": lambda: _("Get a pass"),
+    # The member's own order of the only product that would pay (C5), instead of buying it again.
+    "pending": lambda: _("Your order %(reference)s is waiting for payment"),
+    "pay_now": lambda: _("pay now"),
     # Names a session's links for screen readers: "Yoga Flow, Tuesday 8 December 18:00"
     "label": lambda: _("%(name)s, %(day)s %(time)s"),
 }
@@ -169,7 +190,8 @@ class Standing(ForTemplates):
     text: str
     action: str = ""  # the link's words
     url: str = ""
-    products: list = field(default_factory=list)  # [(title, url)] that would pay (P3)
+    products: list = field(default_factory=list)  # [(title, checkout url)] that would pay (P3)
+    note: str = ""  # a booked session: what cancelling costs (P6, ``services.cancel_terms``)
 
 
 def standing(
@@ -181,8 +203,10 @@ def standing(
         return Standing(BAD, t.cancelled)
     booking = member_view.bookings.get(session.pk)
     if booking is not None:
-        url = links.cancel(booking) if session.member_may_cancel(now) else ""
-        return Standing(MINE, t.booked, t.cancel if url else "", url)
+        # The sentence and the link follow the decision services.cancel_booking makes.
+        terms = cancel_terms(session, now, losing=losing_for(booking))
+        url = links.cancel(booking) if terms.open else ""
+        return Standing(MINE, t.booked, t.cancel if url else "", url, note=terms.text)
     entry = member_view.waiting.get(session.pk)
     if entry is not None:
         return Standing(MINE, t.waiting, t.leave, links.leave(entry, session))
@@ -210,22 +234,49 @@ def standing(
     verdicts = member_view.verdicts(session)
     refused = why_not(verdicts)
     if session.programme_class.programme.require_valid_pass:
-        # A product the member holds a pass of that is only held back for a while (a limit,
-        # a hold) is not offered again: the booking page's rule (services.no_valid_pass).
-        held_back = {p.product_id for p, verdict in verdicts if verdict.temporary}
-        facts = member_view.facts(session)
-        on_sale = [
-            (p.title, links.checkout(p, session))
-            for p in products.covering(facts)
-            if p.pk not in held_back
-        ]
         text = t.why_not % refused if refused else t.needs_pass
-        return Standing(WARN, text, products=on_sale)
+        return _get_a_pass(session, text, verdicts, member_view, links, products, t)
     if refused:
         text = t.why_not_due % {**refused, "price": price}
     else:
         text = t.no_pass % {"price": price}
     return Standing(WARN, text, t.book, links.book(session))
+
+
+def _get_a_pass(session, text, verdicts, member_view, links, products, t) -> Standing:
+    """P3: one link to the products that would pay ("Get a pass"), or, when the only one is
+    in the member's order awaiting payment, that order. The products are those the "Get a
+    pass" page lists (``services.pass_offers``): not one held back for a while (a limit, a
+    hold), and only one whose new pass could pay for the session."""
+    facts = member_view.facts(session)
+    waiting_for = held_back(verdicts)
+    offered = able_to_pay([p for p in products.covering(facts) if p.pk not in waiting_for], facts)
+    if not offered:
+        return Standing(WARN, text)
+    checkout = [(p.title, links.checkout(p, session)) for p in offered]
+    if len(offered) == 1:
+        pending = products.pending().get(offered[0].pk)
+        if pending is not None:
+            words = t.pending % {"reference": pending.reference}
+            return Standing(WARN, words, t.pay_now, links.order(pending.reference), checkout)
+    return Standing(WARN, text, t.get_pass, links.passes(session), checkout)
+
+
+#: What each state of the booking page would lose by not cancelling in time (P6).
+LOSING_BY_STATE = {"pass": ENTRY, "due": DUE, "free": NOTHING}
+
+
+def booking_page_terms(session, state: str, booking=None, now=None):
+    """P6 on the booking page, before the member confirms (and once booked): "Free
+    cancellation until …" or that cancelling is closed; None where no booking is made (or
+    the booking is over: cancelled, attended, a no-show)."""
+    if booking is not None:
+        if booking.status != BookingStatus.BOOKED:
+            return None
+        return cancel_terms(session, now, losing=losing_for(booking))
+    if state not in LOSING_BY_STATE:
+        return None
+    return cancel_terms(session, now, losing=LOSING_BY_STATE[state])
 
 
 def why_not(verdicts) -> dict | None:

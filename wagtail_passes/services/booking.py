@@ -31,6 +31,7 @@ from .booking_core import (
     places_taken,
     release,
 )
+from .cancel_terms import cancel_terms
 from .inputs import check_attendees, check_member
 from .locking import lock_session
 from .orders import lock_order
@@ -113,7 +114,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
                 code="booking_finished",
             )
         staff = is_staff_action(booking.member, by)
-        in_time = session.member_may_cancel()
+        in_time = cancel_terms(session).open  # P6: what the pages said before booking
         if not in_time and not staff:
             raise BookingError(
                 _("Bookings can be cancelled online until %(when)s; please contact the studio.")

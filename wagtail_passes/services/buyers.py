@@ -57,22 +57,59 @@ def check_buyer(member, product: ProductMixin) -> None:
 def buyer_facts(member, product: ProductMixin) -> BuyerFacts:
     """What ``rules.buyers`` needs to know about ``member`` for ``product`` (only what its
     requirements ask: a query each)."""
+    return buyers_facts(member, [product])[product.pk]
+
+
+def buyers_facts(member, products) -> dict[int, BuyerFacts]:
+    """``buyer_facts`` for several products at once, by product id: at most two queries
+    whatever their number (whether the member booked before; their usable passes of every
+    membership the products require)."""
+    products = list(products)
     has_booked = False
-    if product.buyer_restriction != ANYONE:
+    if any(p.buyer_restriction != ANYONE for p in products):
         has_booked = (
             Booking.objects.filter(member=member).exclude(status=BookingStatus.CANCELLED).exists()
         )
-    holds, unpaid = False, False
-    if product.required_product_id:
-        holds, unpaid = _membership(member, product.required_product_id)
-    return BuyerFacts(has_booked=has_booked, holds_membership=holds, membership_unpaid=unpaid)
+    memberships = _memberships(member, {p.required_product_id for p in products} - {None})
+    facts = {}
+    for product in products:
+        holds, unpaid = memberships.get(product.required_product_id, (False, False))
+        facts[product.pk] = BuyerFacts(
+            has_booked=has_booked and product.buyer_restriction != ANYONE,
+            holds_membership=holds,
+            membership_unpaid=unpaid,
+        )
+    return facts
 
 
-def _membership(member, product_id: int) -> tuple[bool, bool]:
-    """(holds it, holds only unpaid ones): the member's usable passes (active or on hold)
-    of the membership product. One counts when it is paid, or was given without an order
-    (staff assigned it, K6); a pass issued before its order is paid (P4) does not."""
-    usable = MemberPass.objects.filter(member=member, product_id=product_id).usable()
-    rows = list(usable.values_list("is_paid", "order_line_id"))
-    holds = any(is_paid or order_line is None for is_paid, order_line in rows)
-    return holds, bool(rows) and not holds
+def may_buy(member, products) -> list[ProductMixin]:
+    """The products ``member`` meets every U5 requirement of, for lists that offer them
+    (the calendar, "Get a pass", a booking refusal): the check ``check_buyer`` makes at
+    checkout, in at most two queries. An anonymous visitor is judged at checkout."""
+    products = list(products)
+    if getattr(member, "pk", None) is None:
+        return products
+    facts = buyers_facts(member, products)
+    return [p for p in products if first_unmet(needs(p), facts[p.pk]) is None]
+
+
+def needs(product: ProductMixin):
+    """``rules.buyers.requirements`` of ``product``; the membership's title is read only
+    where a refusal names it (``check_buyer``), so a list pays no query for it."""
+    return requirements(product.buyer_restriction, "…" if product.required_product_id else None)
+
+
+def _memberships(member, product_ids) -> dict[int, tuple[bool, bool]]:
+    """(holds it, holds only unpaid ones) per membership product: the member's usable
+    passes (active or on hold) of it. One counts when it is paid, or was given without an
+    order (staff assigned it, K6); a pass issued before its order is paid (P4) does not.
+    One query for all of ``product_ids``."""
+    if not product_ids:
+        return {}
+    usable = MemberPass.objects.filter(member=member, product_id__in=product_ids).usable()
+    rows = {}
+    for product_id, is_paid, order_line in usable.values_list(
+        "product_id", "is_paid", "order_line_id"
+    ):
+        rows.setdefault(product_id, []).append(is_paid or order_line is None)
+    return {pk: (any(counted), not any(counted)) for pk, counted in rows.items()}

@@ -13,16 +13,20 @@ from ..models.holds import units_taken
 from ..products.registry import product_models
 from ..products.visibility import visible_to_member, with_privacy_hint
 from ..rules.coverage import covers
+from ..rules.selling import CODE_REQUIRED, SaleState
 from ..rules.types import PassTerms
+from .buyers import may_buy
 from .facts import session_facts
 
 
 def products_on_sale(now=None, *, member=None, passed_view_restrictions=()) -> list[ProductMixin]:
     """Live products the visitor can buy now; code-only offers (U6) are private, so left
-    out, and so are products whose page the visitor may not view (A2).
+    out, and so are products whose page the visitor may not view (A2) and, for a member,
+    those whose buyer requirements they do not meet (U5: a trial for new joiners once they
+    have booked, a members-only product without the membership).
     A constant number of queries: per product type its pages and what they cover, then the
     stock of every product with a stock limit at once, then the view restrictions of all
-    (not one query per product)."""
+    (not one query per product), then what U5 asks of the member (at most two)."""
     now = now or timezone.now()
     candidates = []
     for model in product_models():
@@ -32,8 +36,15 @@ def products_on_sale(now=None, *, member=None, passed_view_restrictions=()) -> l
             )
         )
     taken = units_taken([p.pk for p in candidates if p.stock_limit is not None], now)
-    on_sale = [p for p in candidates if p.availability(now, sold=taken.get(p.pk, 0)).can_buy]
-    return visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
+    on_sale = [p for p in candidates if offered(p.availability(now, sold=taken.get(p.pk, 0)))]
+    visible = visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
+    return may_buy(member, visible)
+
+
+def offered(availability: SaleState) -> bool:
+    """Whether a list may offer a product in this sale state: it can be bought (A1, A2) and
+    needs no access code (U6: a private offer is bought from its own page, with the code)."""
+    return availability.can_buy and availability.code != CODE_REQUIRED
 
 
 def coverage_terms(product: ProductMixin) -> PassTerms:
@@ -50,11 +61,11 @@ def coverage_terms(product: ProductMixin) -> PassTerms:
 
 
 def products_covering(
-    session: Session, now=None, *, member=None, passed_view_restrictions=()
+    session: Session, now=None, *, member=None, passed_view_restrictions=(), facts=None
 ) -> list[ProductMixin]:
     """Live products on sale to the visitor that would cover ``session`` (U2 with P5),
-    cheapest first."""
-    facts = session_facts(session)
+    cheapest first. ``facts`` (``session_facts``) saves reading the class's pool again."""
+    facts = facts or session_facts(session)
     result = []
     on_sale = products_on_sale(
         now, member=member, passed_view_restrictions=passed_view_restrictions

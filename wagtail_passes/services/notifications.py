@@ -29,7 +29,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ..conf import passes_settings
-from ..presentation import format_weekday_moment
 from . import email_ics
 from .base_url import absolute_url, base_url, current_request_base_url
 
@@ -143,12 +142,12 @@ def member_language(member) -> str:
 
 def cancel_until(session) -> str | None:
     """P6 for emails: the deadline in words while a member can still cancel online, else
-    None (the template then says it can no longer be cancelled online). The deadline is
-    the session's one ``cancellation_deadline``."""
-    deadline = session.cancellation_deadline
-    if timezone.now() > deadline:
-        return None
-    return format_weekday_moment(deadline)
+    None (the template then says it can no longer be cancelled online). Decided by
+    ``services.cancel_terms``, the function that enforces P6 and words the pages."""
+    from .cancel_terms import cancel_terms
+
+    terms = cancel_terms(session)
+    return terms.until if terms.open else None
 
 
 def email_on_commit(
