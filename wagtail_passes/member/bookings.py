@@ -1,5 +1,5 @@
 """My bookings (M2): upcoming and past bookings with what paid for each, cancelling where
-P6 allows (the deadline shown is ``Session.cancellation_deadline``, the moment
+P6 allows (the deadline shown comes from ``services.cancel_terms``, the call
 ``services.cancel_booking`` enforces), and the member's waiting-list entries (P7).
 
 Every write goes through ``wagtail_passes.services``. Another member's booking or entry is
@@ -40,6 +40,7 @@ from ..rules.money import Money
 from ..services import cancel_booking as cancel_booking_service
 from ..services import leave_waitlist as leave_waitlist_service
 from ..services.base_url import links_from_request
+from ..services.cancel_terms import cancel_terms
 
 PAST_PER_PAGE = 25
 #: Query parameters that carry the outcome of a POST back to My bookings.
@@ -100,9 +101,9 @@ def paid_with(booking) -> dict:
 def booking_row(booking, now) -> dict:
     session = booking.session
     klass = session.programme_class
-    deadline = session.cancellation_deadline  # what services.cancel_booking enforces
+    terms = cancel_terms(session, now)  # what services.cancel_booking enforces (P6)
     open_ = booking.status == BookingStatus.BOOKED and session.start > now
-    may_cancel = open_ and now <= deadline
+    may_cancel = open_ and terms.open
     return {
         "booking": booking,
         "when": format_weekday_moment(session.start),
@@ -112,7 +113,7 @@ def booking_row(booking, now) -> dict:
         "status": booking.get_status_display(),
         "paid": paid_with(booking),
         "can_cancel": may_cancel,
-        "deadline": format_weekday_moment(deadline),
+        "deadline": terms.until,
         "cancel_closed": open_ and not may_cancel,
     }
 
