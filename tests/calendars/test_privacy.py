@@ -102,9 +102,9 @@ def test_a2_private_products_cost_no_query_each(
         )
         restriction.groups.set([teachers])
     bulk_sessions(20, flow)
-    # 11 for the calendar (tests/calendars/test_queries.py) + the view restrictions of all
+    # 12 for the calendar (tests/calendars/test_queries.py) + the view restrictions of all
     # the products, their groups and the member's groups: the same for 1 as for 6.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         html = render_block(block_value(programmes=[yoga.pk], first_view="list"), user=member)
     assert html.count(">Get a pass<") == 20
 
