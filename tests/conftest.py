@@ -1,6 +1,25 @@
 import pytest
 from django.db import connection
 
+TRANSACTIONAL = {"transactional_db", "live_server"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test (threads, a live server) has flushed every table, put back
+    Wagtail's root page and default site, as migrations made them: tests that run after it
+    (pytest-django does not always run these last) then see a fresh install, whatever the
+    order the suite was collected in."""
+    yield
+    if nextitem is None or not TRANSACTIONAL & set(getattr(item, "fixturenames", ())):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from wagtail_passes.test.factories import default_site_root
+
+    with item.config.stash[blocking_manager_key].unblock():
+        default_site_root()
+
 
 @pytest.fixture
 def postgres_only(db):
