@@ -7,18 +7,21 @@ TRANSACTIONAL = {"transactional_db", "live_server"}
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test (threads, a live server) has flushed every table, put back
-    Wagtail's root page and default site, as migrations made them: tests that run after it
-    (pytest-django does not always run these last) then see a fresh install, whatever the
-    order the suite was collected in."""
+    Wagtail's root page, default site and root collection, as migrations made them: tests that
+    run after it (pytest-django does not always run these last) then see a fresh install,
+    whatever the order the suite was collected in."""
     yield
     if nextitem is None or not TRANSACTIONAL & set(getattr(item, "fixturenames", ())):
         return
     from pytest_django.plugin import blocking_manager_key
+    from wagtail.models import Collection
 
     from wagtail_passes.test.factories import default_site_root
 
     with item.config.stash[blocking_manager_key].unblock():
         default_site_root()
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
 
 
 @pytest.fixture
