@@ -26,6 +26,13 @@ from .conftest import BLOCK_ID, KEY, block_value
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def a_wednesday_morning(time_machine):
+    """The week view shows Monday to Sunday around today: on a Sunday evening, "tomorrow's"
+    session is in next week. These tests read this week's sessions, so today is a Wednesday."""
+    time_machine.move_to(dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC), tick=True)
+
 FRAGMENT = {standalone.FRAGMENT_HEADER: "1"}
 
 
