@@ -109,7 +109,12 @@ def build_world() -> World:
     masters = ProgrammeClassFactory(programme=swim, name="Masters swim")
     schedule = ScheduleFactory(programme_class=vinyasa, weekdays=[0, 2, 4])
     session = SessionFactory(programme_class=vinyasa, start=_at(2, 19), end=_at(2, 20))
-    started = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=10)
+    # Started just now, but today: just after midnight "ten minutes ago" is yesterday, before
+    # the passes issued today are valid.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    started = max(
+        timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=10), midnight
+    )
     past = SessionFactory(  # started just now, so its attendance can be marked
         programme_class=vinyasa, start=started, end=started + dt.timedelta(hours=1)
     )
