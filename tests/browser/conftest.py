@@ -39,11 +39,17 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-FINISH_ANIMATIONS = """() => Promise.all(
-    document.getAnimations()
-        .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
-        .map((a) => a.finished.catch(() => null))
-)"""
+# Only running, finite animations, and never more than two seconds: a paused animation's
+# `finished` never settles, and page.evaluate has no timeout of its own.
+FINISH_ANIMATIONS = """() => Promise.race([
+    Promise.all(
+        document.getAnimations()
+            .filter((a) => a.playState === "running" && a.effect
+                && a.effect.getComputedTiming().endTime !== Infinity)
+            .map((a) => a.finished.catch(() => null))
+    ),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+])"""
 
 
 @pytest.fixture
