@@ -21,7 +21,7 @@ from ..rules.describe import amount_left, number
 from ..rules.money import Money
 from ..rules.types import MONEY, UNLIMITED
 from ..services.cancel_terms import DUE, ENTRY, NOTHING, cancel_terms, losing_for
-from ..services.pass_offers import able_to_pay, held_back
+from ..services.pass_offers import offered
 
 
 class ForTemplates:
@@ -249,13 +249,12 @@ def _get_a_pass(session, text, verdicts, member_view, links, products, t) -> Sta
     pass" page lists (``services.pass_offers``): not one held back for a while (a limit, a
     hold), and only one whose new pass could pay for the session."""
     facts = member_view.facts(session)
-    waiting_for = held_back(verdicts)
-    offered = able_to_pay([p for p in products.covering(facts) if p.pk not in waiting_for], facts)
-    if not offered:
+    offers = offered(products.covering(facts), verdicts, facts)
+    if not offers:
         return Standing(WARN, text)
-    checkout = [(p.title, links.checkout(p, session)) for p in offered]
-    if len(offered) == 1:
-        pending = products.pending().get(offered[0].pk)
+    checkout = [(p.title, links.checkout(p, session)) for p in offers]
+    if len(offers) == 1:
+        pending = products.pending().get(offers[0].pk)
         if pending is not None:
             words = t.pending % {"reference": pending.reference}
             return Standing(WARN, words, t.pay_now, links.order(pending.reference), checkout)

@@ -33,7 +33,7 @@ from .eligibility import evaluate_member_passes
 from .facts import session_facts
 from .inputs import check_member
 from .ledger import redeem, return_redemption
-from .pass_offers import able_to_pay, held_back
+from .pass_offers import offered
 from .permissions import MANAGE_BOOKINGS, acts_for_member
 
 
@@ -179,14 +179,12 @@ def no_valid_pass(
     pass of that is only held back for a while, and those whose page they may not view, A2:
     ``passed_view_restrictions`` are the page passwords they entered)."""
     reasons = pass_reasons(member, evaluated)
-    # A pass held back for a while (a limit, a hold) is not a reason to buy it again.
-    waiting_for = held_back(evaluated)
     facts = session_facts(session)
     covering = products_covering(
         session, member=member, passed_view_restrictions=passed_view_restrictions, facts=facts
     )
-    # Only what "Get a pass" offers: a new pass that could pay for this session.
-    products = able_to_pay([p for p in covering if p.pk not in waiting_for], facts)
+    # Only what "Get a pass" offers (not a pass held back for a while, one that could pay).
+    products = offered(covering, evaluated, facts)
     if reasons:
         # The reason keeps its own capital: lowercasing translated words breaks German nouns.
         listed = "; ".join(f"{title}: {why}" for title, why in reasons)

@@ -72,25 +72,28 @@ def pending_orders(member, product_ids, now: dt.datetime | None = None) -> dict[
     return {product_id: PendingOrder(reference) for product_id, reference in lines}
 
 
-def able_to_pay(products, facts: SessionFacts) -> list:
-    """Those of ``products`` (covering the session) whose new pass could pay for it: not
-    20 EUR of credit for a 25 EUR class, nor 2 credits for a 3-credit one."""
+def offered(covering, evaluated, facts: SessionFacts) -> list:
+    """Those of ``covering`` (products on sale covering the session) to offer the member: not
+    one whose pass they hold but a limit or a hold stops for a while (``held_back``), and only
+    one whose new pass could pay for it — not 20 EUR of credit for a 25 EUR class, nor 2
+    credits for a 3-credit one. The calendar, the "Get a pass" page and the booking refusal
+    all ask this."""
+    waiting_for = held_back(evaluated)
     return [
         p
-        for p in products
-        if pays_one(p.kind, p.quantity, credit_cost=facts.credit_cost, unit_price=facts.unit_price)
+        for p in covering
+        if p.pk not in waiting_for
+        and pays_one(p.kind, p.quantity, credit_cost=facts.credit_cost, unit_price=facts.unit_price)
     ]
 
 
 def options_for(
     products, facts: SessionFacts, pending: dict[int, PendingOrder], today=None
 ) -> list[PassOption]:
-    """``products`` (already offered and covering the session) as options: today's price,
-    the cost per session (``rules.per_session``), the pending order; cheapest per session
-    first. A product that could not pay for one session (too little money or credit) is
-    left out."""
+    """``products`` (``offered``) as options: today's price, the cost per session
+    (``rules.per_session``), the pending order; cheapest per session first."""
     options = []
-    for product in able_to_pay(products, facts):
+    for product in products:
         price = product.price_today(today)
         options.append(
             PassOption(
@@ -119,10 +122,9 @@ def pass_options(
 
     now = now or timezone.now()
     facts = session_facts(session)
-    waiting_for = held_back(evaluated)
     covering = products_covering(
         session, now, member=member, passed_view_restrictions=passed_view_restrictions, facts=facts
     )
-    products = [p for p in covering if p.pk not in waiting_for]
+    products = offered(covering, evaluated, facts)
     pending = pending_orders(member, [p.pk for p in products], now)
     return options_for(products, facts, pending)
