@@ -105,6 +105,26 @@ def test_booking_email_is_queued_then_sent_by_the_worker(backend):
     assert queued.status in {"SUCCESSFUL", "SUCCEEDED"}
 
 
+def test_a_bookings_email_task_is_written_in_the_bookings_own_transaction(backend):
+    """With the queue in the database the task's row is inserted inside the booking's
+    transaction (no commit of its own): it is there before the commit, on the same
+    connection, and gone with a booking rolled back."""
+    from django.db import transaction
+
+    member, session = UserFactory(), SessionFactory()
+    with tasks_in_database(backend) as queue:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.book(member, session)
+            assert queue.objects.count() == 1  # written, not yet committed
+            raise RuntimeError("the host's code fails after booking")
+        assert queue.objects.count() == 0
+        assert not services.places_taken(session)
+
+        booking = services.book(member, session)
+        (queued,) = queue.objects.all()
+        assert queued.args_kwargs["kwargs"]["booking_id"] == booking.pk
+
+
 def test_c5_a_card_order_expires_by_the_worker_once_its_hold_ends(backend, time_machine):
     """The queue can defer: placing a card order enqueues its expiry for the hold's end
     (``run_after``); the worker leaves it until then, then expires the order and emails."""

@@ -2,11 +2,13 @@
 one-time token (P2: a double click books once), the waiting list (P7), P3's refusal page,
 and every refusal shown as a message with nothing written."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from wagtail_passes import services
 from wagtail_passes.models import Booking, MemberPass, WaitlistEntry, WaitlistStatus
@@ -109,6 +111,61 @@ def test_cal2_an_unknown_token_books_nothing_and_asks_to_confirm_again(
     assert response.status_code == 200
     assert "This page has expired" in text(response)
     assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("whose", ["another session", "another member", "tampered"])
+def test_cal2_a_token_for_another_form_books_nothing(
+    whose, client, logged_in, member, make_session
+):
+    session, other_session = make_session(2), make_session(3)
+    if whose == "another session":
+        token = token_of(logged_in.get(url(other_session)))
+    elif whose == "another member":
+        other = UserFactory(username="bob")
+        client.force_login(other)
+        token = token_of(client.get(url(session)))
+        client.force_login(member)
+    else:
+        token = token_of(logged_in.get(url(session)))[:-2] + "xx"
+    response = logged_in.post(url(session), {"token": token, "action": "book"})
+    assert response.status_code == 200
+    assert "This page has expired" in text(response)
+    assert not Booking.objects.exists()
+
+
+def test_cal2_a_page_left_open_for_half_a_day_asks_again(
+    logged_in, member, make_session, time_machine
+):
+    session = make_session(2)
+    token = token_of(logged_in.get(url(session)))
+    time_machine.move_to(timezone.now() + dt.timedelta(hours=12, minutes=1))
+    response = logged_in.post(url(session), {"token": token, "action": "book"})
+    assert "This page has expired" in text(response)
+    assert not Booking.objects.exists()
+
+
+def test_p2_the_same_form_sent_after_cancelling_leads_to_the_cancelled_booking(
+    logged_in, member, yoga, make_session
+):
+    """The back button and "send again" after a cancellation must not book a second time:
+    the token lives on the booking it made."""
+    member_pass(member, title="10-class pass", quantity=Decimal(10), programmes=[yoga])
+    session = make_session(2)
+    token = token_of(logged_in.get(url(session)))
+    first = logged_in.post(url(session), {"token": token, "action": "book"})
+    booking = Booking.objects.get()
+    services.cancel_booking(booking)
+    mail.outbox.clear()
+    again = logged_in.post(url(session), {"token": token, "action": "book"})
+    assert again.status_code == 303 and again["Location"] == first["Location"]
+    assert Booking.objects.get().status == "cancelled"
+    assert MemberPass.objects.get(member=member).balance == Decimal(10)
+    assert mail.outbox == []  # nothing new happened, nothing is emailed
+
+
+def test_cal2_an_unknown_session_posted_to_is_a_404(logged_in):
+    response = logged_in.post("/passes/sessions/999999/book/", {"token": "x", "action": "book"})
+    assert response.status_code == 404
 
 
 def test_p1_no_pass_books_with_the_amount_due_and_says_where_to_pay(

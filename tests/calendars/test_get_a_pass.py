@@ -299,8 +299,8 @@ def test_p3_the_page_reads_in_a_constant_number_of_queries(
     client.force_login(member)
     url = f"/passes/sessions/{session.pk}/passes/"
     client.get(url)  # Wagtail keeps its sites' root paths in the cache once read
-    # The login (session, user); the session; the member's passes and their redemptions
-    # (R4); per product page type its pages (privacy hint inline) and, for passes, what they
+    # The login (session, user); the session; the member's passes (R4; no redemptions:
+    # neither is a day pass nor limited per period); per product page type its pages (privacy hint inline) and, for passes, what they
     # cover (programmes, classes); the stock of all (A1); the member's pending orders of all;
     # the request's site for the product links.
     with django_assert_num_queries(QUERIES):
@@ -308,4 +308,4 @@ def test_p3_the_page_reads_in_a_constant_number_of_queries(
     assert response.content.decode().count('class="wp-get-pass__option"') == products + 1
 
 
-QUERIES = 12
+QUERIES = 11

@@ -194,3 +194,41 @@ def test_eligible_passes_constant_queries(django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         result = services.eligible_passes(member, session)
     assert len(result) == 20
+
+
+def test_r4_judging_a_members_passes_the_lean_way_gives_evaluates_verdicts():
+    """``evaluate_member_passes`` reads a pass's redemptions around the session only for a
+    day pass (K3) or a period limit (U1), and the class's link pool only when a pass's
+    coverage depends on it (P5); ``evaluate`` reads all of it for each pass. Same verdicts,
+    on a week where every one of those rules decides something."""
+    member = UserFactory()
+    pool = LinkPoolFactory()
+    flow = ProgrammeClassFactory(programme=pool.programme, link_pool=pool)
+    vinyasa = ProgrammeClassFactory(programme=pool.programme, link_pool=pool)
+    yin = ProgrammeClassFactory(programme=pool.programme)
+    monday_9, monday_18, tuesday = (
+        session_at(flow, 2027, 3, 1, 9),
+        session_at(flow, 2027, 3, 1, 18),
+        session_at(flow, 2027, 3, 2, 18),
+    )
+    twice_a_week = member_pass(member, quantity=Decimal(5), period_limit="week", period_max_uses=2)
+    day_pass = member_pass(member, kind=ProductKind.DAYS, quantity=Decimal(3))
+    through_the_pool = member_pass(member, quantity=Decimal(4), classes=[vinyasa])
+    not_linked = member_pass(member, quantity=Decimal(4), classes=[yin])
+    entries = member_pass(member, quantity=Decimal(4))
+    book(twice_a_week, monday_9)
+    book(twice_a_week, monday_18)
+    book(day_pass, monday_9)
+    book(entries, tuesday)
+
+    verdicts = {}
+    for session in (monday_9, monday_18, tuesday):
+        for judged in services.evaluate_member_passes(member, session):
+            expected = services.evaluate(judged, session)
+            assert judged.verdict == expected, (judged.title, session)
+            verdicts[(judged.pk, session.pk)] = expected.code if not expected.ok else "ok"
+    assert verdicts[(twice_a_week.pk, tuesday.pk)] == "period_limit"
+    assert verdicts[(through_the_pool.pk, tuesday.pk)] == "ok"
+    assert verdicts[(not_linked.pk, tuesday.pk)] == "not_covered"
+    assert verdicts[(entries.pk, tuesday.pk)] == "already_redeemed"
+    assert services.evaluate(day_pass, monday_18).cost == 0  # the day is already used

@@ -41,7 +41,9 @@ from wagtail_passes.models import (
 )
 from wagtail_passes.rules.periods import period_bounds
 from wagtail_passes.services.facts import local_today
+from wagtail_passes.services.standing_sql import occupancy, with_member_standing
 from wagtail_passes.test.factories import (
+    LinkPoolFactory,
     ProgrammeClassFactory,
     ProgrammeFactory,
     SessionFactory,
@@ -73,7 +75,9 @@ class BookingMachine(RuleBasedStateMachine):
         strict_programme = ProgrammeFactory(
             default_unit_price=Decimal("10.00"), require_valid_pass=True
         )
-        open_class = ProgrammeClassFactory(programme=open_programme, capacity=2)
+        pool = LinkPoolFactory(programme=open_programme)
+        open_class = ProgrammeClassFactory(programme=open_programme, capacity=2, link_pool=pool)
+        linked_class = ProgrammeClassFactory(programme=open_programme, link_pool=pool)
         strict_class = ProgrammeClassFactory(programme=strict_programme, capacity=2)
         self.sessions = [
             at(-1, 10, open_class),  # started: only staff book it (a walk-in)
@@ -92,6 +96,8 @@ class BookingMachine(RuleBasedStateMachine):
                 b, kind="credits", quantity=Decimal(4), duration_days=5, validity_basis="first_use"
             ),
             member_pass(c, kind="unlimited", quantity=None, duration_days=6),
+            # Pays for open_class only through the link pool (P5).
+            member_pass(c, quantity=Decimal(2), classes=[linked_class]),
         ]
 
     def teardown(self):
@@ -197,6 +203,36 @@ class BookingMachine(RuleBasedStateMachine):
     @rule()
     def daily(self):
         services.run_daily()
+
+    @rule(member=st.integers(0, 2), session=st.integers(0, 4), token=st.booleans())
+    def standing_read_by_hand_equals_the_orm(self, member, session, token):
+        """The statements a booking request runs as SQL (``services.standing_sql``) answer
+        what the ORM answers, and a member's passes judged the lean way (only day passes
+        and period limits read their nearby redemptions; the link pool only when it
+        matters) get the verdicts of ``evaluate``, which reads everything for each pass."""
+        member, session = self.members[member], self.sessions[session]
+        active = session.bookings.active()
+        mine = active.filter(member=member).first()
+        waits = session.waitlist.filter(member=member, status=WaitlistStatus.WAITING).exists()
+        earlier = None
+        if token:  # a token this member's earlier booking was made with, if any
+            earlier = session.bookings.filter(member=member).order_by("pk").first()
+            if earlier is not None and earlier.token is None:
+                Booking.objects.filter(pk=earlier.pk).update(token=f"t{earlier.pk}")
+        seen = occupancy(session.pk, member.pk, f"t{earlier.pk}" if earlier else None)
+        taken = active.aggregate(n=Sum("attendees"))["n"] or 0
+        assert seen.taken == taken
+        assert seen.booking_id == (mine.pk if mine else None)
+        assert seen.waiting == waits
+        assert seen.token_booking_id == (earlier.pk if earlier else None)
+        shown = with_member_standing(Session.objects.all(), member).get(pk=session.pk)
+        assert (shown.places_taken, shown.my_booking_id, shown.am_waiting) == (
+            taken,
+            mine.pk if mine else None,
+            waits,
+        )
+        for judged in services.evaluate_member_passes(member, session):
+            assert judged.verdict == services.evaluate(judged, session), judged.title
 
     # ---- invariants --------------------------------------------------------------
 

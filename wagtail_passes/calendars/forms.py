@@ -10,7 +10,7 @@ class BookingForm(forms.Form):
     """What the booking page posts. The attendees field is offered only when the pass that
     pays allows more than one place per session."""
 
-    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    token = forms.CharField(max_length=200, widget=forms.HiddenInput)  # calendars.once
     action = forms.ChoiceField(choices=[(BOOK, BOOK), (WAITLIST, WAITLIST), (LEAVE, LEAVE)])
     attendees = forms.IntegerField(
         label=_("Places"),

@@ -8,7 +8,7 @@ to the result. Every refusal of the services is shown as its message, nothing wr
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +22,7 @@ from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..products.visibility import passed_view_restrictions
 from ..services.base_url import links_from_request
+from ..services.standing_sql import with_member_standing
 from . import once
 from .blocks import LIST, NEXT
 from .forms import BOOK, WAITLIST, BookingForm
@@ -62,7 +63,7 @@ def checkout_then_book(product, session) -> str:
 
 
 def book_url(session, back="") -> str:
-    return _with_next(reverse("wagtail_passes:book_session", args=[session.pk]), back)
+    return book_url_of(session.pk, back)
 
 
 def booked_url(booking, back="") -> str:
@@ -74,20 +75,18 @@ def booked_url(booking, back="") -> str:
 def book_session(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    session = get_object_or_404(Session.objects.with_related(), pk=pk)
     back = safe_next(request)
     if request.method != "POST":
-        return _page(request, session, back)
+        return _page(request, pk, back)
     form = BookingForm(request.POST)
     if not form.is_valid():
-        return _page(request, session, back, errors=[_("Check the form and confirm again.")])
-    token, action = form.cleaned_data["token"], form.cleaned_data["action"]
-    used = once.state(request, token)
-    if used:  # this very form did its work already: lead to the result
-        return _result_of(used, session, back)
-    if used is None:
+        return _page(request, pk, back, errors=[_("Check the form and confirm again.")])
+    action = form.cleaned_data["action"]
+    # The session itself is read under its lock by the service: nothing before it.
+    nonce = once.nonce_of(request, pk, form.cleaned_data["token"])
+    if nonce is None:
         message = _("This page has expired. Check the details and confirm again.")
-        return _page(request, session, back, errors=[message])
+        return _page(request, pk, back, errors=[message])
     chosen = None
     if action == BOOK and form.cleaned_data.get("member_pass"):
         # Another member's pass reads exactly like one that is gone: nothing to learn.
@@ -96,57 +95,65 @@ def book_session(request, pk):
         ).first()
         if chosen is None:
             message = _("That pass can no longer be used. Choose another and confirm again.")
-            return _page(request, session, back, errors=[message], refusal="pass_unusable")
+            return _page(request, pk, back, errors=[message], refusal="pass_unusable")
     try:
         if action == BOOK:
             booking = services.book(
                 request.user,
-                session,
+                int(pk),
                 attendees=form.cleaned_data.get("attendees") or 1,
                 member_pass=chosen,
                 by=request.user,
+                token=nonce,
             )
-            result = f"booking:{booking.pk}"
-        elif action == WAITLIST:
-            services.join_waitlist(request.user, session, by=request.user)
-            result = "page"
+            # The same form sent again gets the booking it made (``booking.replayed``).
+            return see_other(booked_url(booking, back))
+        if action == WAITLIST:
+            services.join_waitlist(request.user, _session_or_404(pk), by=request.user)
         else:
             entry = WaitlistEntry.objects.filter(
-                member=request.user, session=session, status=WaitlistStatus.WAITING
+                member=request.user, session_id=pk, status=WaitlistStatus.WAITING
             ).first()
             if entry is not None:
                 services.leave_waitlist(entry, by=request.user)
-            result = "page"
     except BookingError as error:
+        if error.code == "unknown_session":
+            raise Http404 from error
         if error.code in ("already_booked", "already_waiting"):  # the same click, twice at once
-            return _result_of("page", session, back, member=request.user)
-        return _page(request, session, back, errors=[error.message], refusal=error.code)
-    once.spend(request, token, result)
-    return _result_of(result, session, back)
+            return _result_of(pk, back, request.user)
+        return _page(request, pk, back, errors=[error.message], refusal=error.code)
+    return see_other(book_url_of(pk, back))
 
 
-def _result_of(result: str, session, back, member=None):
-    if result.startswith("booking:"):
-        booking = Booking.objects.filter(pk=result.split(":", 1)[1]).first()
-        if booking is not None:
-            return see_other(booked_url(booking, back))
-    if member is not None:
-        booking = Booking.objects.active().filter(member=member, session=session).first()
-        if booking is not None:
-            return see_other(booked_url(booking, back))
-    return see_other(book_url(session, back))
+def _session_or_404(pk) -> Session:
+    return get_object_or_404(Session.objects.with_related(), pk=pk)
 
 
-def _page(request, session, back, *, errors=(), refusal="", status=200):
+def _result_of(pk, back, member):
+    """Where a form that already did its work leads: the member's booking, else the page."""
+    booking = Booking.objects.active().filter(member=member, session_id=pk).first()
+    if booking is not None:
+        return see_other(booked_url(booking, back))
+    return see_other(book_url_of(pk, back))
+
+
+def book_url_of(pk, back="") -> str:
+    return _with_next(reverse("wagtail_passes:book_session", args=[pk]), back)
+
+
+def _page(request, pk, back, *, errors=(), refusal="", status=200):
     """The booking page: the session, what would pay, and the one button that applies."""
     member = request.user
     now = timezone.now()
+    # Places taken, the member's booking and waiting entry come with the session: a page,
+    # not a decision (the service counts again under the session's lock).
+    session = get_object_or_404(with_member_standing(Session.objects.with_related(), member), pk=pk)
     programme = session.programme
-    booking = Booking.objects.active().filter(member=member, session=session).first()
-    waiting = WaitlistEntry.objects.filter(
-        member=member, session=session, status=WaitlistStatus.WAITING
-    ).first()
-    left = services.places_left(session)
+    booking = None
+    if session.my_booking_id is not None:
+        booking = Booking.objects.select_related("member_pass").get(pk=session.my_booking_id)
+    waiting = session.am_waiting
+    left = max(session.effective_capacity - session.places_taken, 0)
     window = session.booking_window(now)
     price = session.effective_unit_price
     context = {
@@ -176,7 +183,7 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
         if session.member_may_cancel(now):
             cancel = optional_url("wagtail_passes:cancel_booking", booking.pk)
             context["cancel_url"] = _with_next(cancel, back) if cancel else ""
-    elif waiting is not None:
+    elif waiting:
         context["state"] = "waiting"
     elif not window.ok:
         context["state"] = "closed"
@@ -211,7 +218,7 @@ def _page(request, session, back, *, errors=(), refusal="", status=200):
         else:
             context["state"] = "due"
     if context["state"] in ("pass", "free", "due", "full", "waiting"):
-        context["form_token"] = once.issue(request)
+        context["form_token"] = once.issue(request, session)
     context["cancel_terms"] = booking_page_terms(session, context["state"], booking, now)
     return TemplateResponse(
         request, "wagtail_passes/calendars/confirm.html", context, status=status

@@ -129,6 +129,13 @@ class Booking(models.Model):
         related_name="+",
     )
 
+    # The booking form's one-time token (``services.book(token=...)``): the same form sent
+    # again, even after the booking was cancelled, finds this booking instead of making one.
+    # Written with the booking's own insert, so a double click costs no extra write.
+    token = models.CharField(
+        _("booking form token"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+
     objects = BookingQuerySet.as_manager()
 
     class Meta:

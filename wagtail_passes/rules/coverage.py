@@ -23,6 +23,16 @@ def covers(terms: PassTerms, session: SessionFacts) -> bool:
     return not terms.class_ids.isdisjoint(session.linked_class_ids)
 
 
+def needs_link_pool(terms: PassTerms, programme_id: int, class_id: int) -> bool:
+    """Whether ``covers`` depends on the session's linked classes: only for a pass listing
+    classes that does not cover the session through its programme or its own class."""
+    return (
+        bool(terms.class_ids)
+        and programme_id not in terms.programme_ids
+        and class_id not in terms.class_ids
+    )
+
+
 def check_coverage(
     terms: PassTerms, session: SessionFacts, class_names: Mapping[int, str] | None = None
 ) -> Verdict | None:

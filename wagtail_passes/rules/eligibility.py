@@ -49,6 +49,14 @@ from .types import (
 from .validity import judge_day, validity_window
 
 
+def reads_nearby_redemptions(terms: PassTerms) -> bool:
+    """Whether judging the pass needs its redemptions around the session's day: a day pass
+    (K3: a day already used costs nothing more) and a period limit (U1) count them. Every
+    other check reads the pass's cached first and last use days (``PassState``), and
+    "already used for this session" needs only that one redemption."""
+    return terms.kind == DAYS or terms.period_limit is not None
+
+
 def day_already_used(state: PassState, day: date) -> bool:
     """K3: a day with an active redemption costs a day pass nothing more."""
     return any(r.day == day for r in state.redemptions)

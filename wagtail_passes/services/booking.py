@@ -32,7 +32,7 @@ from .booking_core import (
     release,
 )
 from .cancel_terms import cancel_terms
-from .inputs import check_attendees, check_member
+from .inputs import check_attendees, check_member, check_token
 from .locking import lock_session
 from .orders import lock_order
 from .paid_cancellations import give_money_back, paying_line
@@ -42,8 +42,17 @@ from .waitlist import lock_waiting_passes, promote_locked
 __all__ = ["book", "cancel_booking", "places_left", "places_taken"]
 
 
-def book(member, session: Session, attendees: int = 1, member_pass=None, by=None) -> Booking:
-    """Book ``attendees`` places on ``session`` for ``member``.
+def book(
+    member,
+    session: Session | int,
+    attendees: int = 1,
+    member_pass=None,
+    by=None,
+    *,
+    token: str | None = None,
+) -> Booking:
+    """Book ``attendees`` places on ``session`` (a Session or its primary key) for
+    ``member``.
 
     A member pass pays when one can (R1 order, or ``member_pass`` if given and
     eligible); otherwise the booking owes the effective unit price × attendees (P1),
@@ -53,13 +62,24 @@ def book(member, session: Session, attendees: int = 1, member_pass=None, by=None
     may book outside the booking window, never beyond capacity. ``by`` must be the
     member, staff or None (the member themself); anyone else is refused
     (``not_allowed``).
+
+    ``token`` (at most 64 characters, unique per form) makes the call idempotent: called
+    again with the same token, even after that booking was cancelled, it returns the
+    booking the first call made, with ``booking.replayed`` True, and writes nothing.
     """
     check_member(member)
     check_attendees(attendees)
+    check_token(token)
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
     with transaction.atomic():
-        session = lock_session(session)
-        booking = book_locked(member, session, attendees, member_pass, by)
+        try:
+            session = lock_session(session)
+        except Session.DoesNotExist as exc:
+            raise BookingError(_("This session does not exist."), code="unknown_session") from exc
+        booking = book_locked(member, session, attendees, member_pass, by, token=token)
+        if getattr(booking, "replayed", False):
+            return booking
+        booking.replayed = False
         if is_staff_action(member, by):
             log_action(
                 booking,
@@ -70,7 +90,7 @@ def book(member, session: Session, attendees: int = 1, member_pass=None, by=None
                 member_pass=booking.member_pass_id,
                 amount_due=str(booking.amount_due),
             )
-    notifications.email_on_commit(notifications.BOOKING_CONFIRMED, member, booking=booking)
+        notifications.email_on_commit(notifications.BOOKING_CONFIRMED, member, booking=booking)
     signals.send_on_commit(signals.booking_created, Booking, booking=booking, by=by)
     return booking
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +35,7 @@ from .inputs import check_member
 from .ledger import redeem, return_redemption
 from .pass_offers import offered
 from .permissions import MANAGE_BOOKINGS, acts_for_member
+from .standing_sql import occupancy
 
 
 def is_staff_action(member, by) -> bool:
@@ -51,14 +52,6 @@ def places_left(session: Session) -> int:
     return max(session.effective_capacity - places_taken(session), 0)
 
 
-def occupancy(session: Session, member) -> tuple[int, bool]:
-    """Places taken on the session, and whether ``member`` already holds one (one query)."""
-    counts = session.bookings.active().aggregate(
-        taken=Sum("attendees"), mine=Count("pk", filter=Q(member=member))
-    )
-    return counts["taken"] or 0, bool(counts["mine"])
-
-
 def check_open(session: Session, member, by) -> None:
     """P8; staff may book outside the window and after the start, never when cancelled."""
     verdict = session.booking_window()
@@ -68,17 +61,32 @@ def check_open(session: Session, member, by) -> None:
 
 
 def book_locked(
-    member, session: Session, attendees: int, chosen_pass, by, *, promoted: bool = False
+    member,
+    session: Session,
+    attendees: int,
+    chosen_pass,
+    by,
+    *,
+    promoted: bool = False,
+    token: str | None = None,
 ) -> Booking:
     """Everything of ``book`` once the session row is locked: window, duplicates,
     capacity, what pays (under the passes' locks), the booking and its redemption, and
-    the member's own waiting-list entry closed (P7)."""
+    the member's own waiting-list entry closed (P7).
+
+    ``token`` is the booking form's one-time token: when a booking was already made with
+    it (the same form sent again, even after that booking was cancelled), that booking is
+    returned and nothing is written."""
     check_member(member)  # also for a waiting member whose account was closed since
     check_open(session, member, by)
-    taken, already = occupancy(session, member)
-    if already:
+    seen = occupancy(session.pk, member.pk, token)
+    if seen.token_booking_id is not None:
+        earlier = Booking.objects.get(pk=seen.token_booking_id)
+        earlier.replayed = True
+        return earlier
+    if seen.booking_id is not None:
         raise already_booked(member, by)
-    left = max(session.effective_capacity - taken, 0)
+    left = max(session.effective_capacity - seen.taken, 0)
     if attendees > left:
         raise BookingError(
             ngettext(
@@ -99,6 +107,7 @@ def book_locked(
         created_by=by or member,
         price=price.amount,
         currency=price.currency,
+        token=token or None,
     )
     if payer is None and not price.is_zero:
         if session.programme.require_valid_pass:
@@ -106,13 +115,14 @@ def book_locked(
         booking.amount_due = price.amount
     booking.member_pass = payer
     try:
-        # The check above runs under the session lock; the constraint is the backstop.
+        # The checks above run under the session lock; the constraints are the backstop.
         booking.save()
     except IntegrityError as exc:
         raise already_booked(member, by) from exc
     if payer is not None:
         redeem(payer, session, cost=cost, attendees=attendees, by=by or member, booking=booking)
-    close_own_waiting_entry(member, session, booking, promoted=promoted)
+    if seen.waiting:
+        close_own_waiting_entry(member, session, booking, promoted=promoted)
     return booking
 
 

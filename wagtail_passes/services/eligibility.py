@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ..models import MemberPass, PassStatus, Session
 from ..rules.eligibility import evaluate as evaluate_rules
-from ..rules.eligibility import redemption_sort_key
+from ..rules.eligibility import reads_nearby_redemptions, redemption_sort_key
 from ..rules.money import Money
-from ..rules.types import Verdict
+from ..rules.types import Redemption, Verdict
 from .facts import (
     ensure_session_loaded,
     load_redemptions,
@@ -21,6 +21,7 @@ from .facts import (
     terms_of,
 )
 from .inputs import check_attendees
+from .standing_sql import with_redeemed_here
 
 
 def _class_names(session: Session) -> dict[int, str]:
@@ -84,9 +85,11 @@ def evaluate_member_passes(
     if getattr(member, "pk", None) is None:
         return []  # an anonymous visitor holds no passes
     session = ensure_session_loaded(session)
-    facts = session_facts(session)
-    passes = MemberPass.objects.filter(member=member).exclude(
-        status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
+    passes = with_redeemed_here(
+        MemberPass.objects.filter(member=member).exclude(
+            status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
+        ),
+        session.pk,
     )
     if lock:
         passes = passes.select_for_update(of=("self",)).order_by("pk")
@@ -95,15 +98,21 @@ def evaluate_member_passes(
     passes = list(passes)
     if not passes:
         return []
-    first, last = nearby_range(facts.day)
-    redemptions = load_redemptions([p.pk for p in passes], first, last)
+    terms = {p.pk: terms_of(p) for p in passes}
+    facts = session_facts(session, judging=terms.values())
+    # Only day passes and period limits count the redemptions around the session's day.
+    nearby = {p.pk for p in passes if reads_nearby_redemptions(terms[p.pk])}
+    redemptions = load_redemptions(nearby, *nearby_range(facts.day)) if nearby else {}
     allow_unpaid = session.programme.redeem_if_unpaid
     names = _class_names(session)
     for member_pass in passes:
-        state = state_of(member_pass, redemptions.get(member_pass.pk, ()))
+        if member_pass.pk in nearby:
+            known = redemptions.get(member_pass.pk, ())
+        else:
+            known = [this_redemption(facts)] if member_pass.redeemed_here else ()
         member_pass.verdict = evaluate_rules(
-            terms_of(member_pass),
-            state,
+            terms[member_pass.pk],
+            state_of(member_pass, known),
             facts,
             attendees,
             allow_unpaid=allow_unpaid,
@@ -111,6 +120,14 @@ def evaluate_member_passes(
         )
     passes.sort(key=lambda p: redemption_sort_key(p.kind, p.purchased_at, p.pk))
     return passes
+
+
+def this_redemption(facts) -> Redemption:
+    """The pass's redemption for the session judged, standing in for the nearby ones a pass
+    without day or period rules does not load: it answers "already used for this session"
+    (attendees 0: it counts towards nothing, and its day lies within the pass's cached
+    first and last use days)."""
+    return Redemption(session_id=facts.session_id, day=facts.day, attendees=0)
 
 
 __all__ = ["eligible_passes", "evaluate", "evaluate_member_passes"]

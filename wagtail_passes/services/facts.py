@@ -23,6 +23,7 @@ from ..models import (
     Session,
 )
 from ..presentation import local_day, local_today
+from ..rules.coverage import needs_link_pool
 from ..rules.periods import period_bounds
 from ..rules.status import status_on
 from ..rules.types import Hold, PassState, PassTerms, Redemption, SessionFacts
@@ -117,11 +118,15 @@ def state_of(member_pass: MemberPass, redemptions: Iterable[Redemption] = ()) ->
     )
 
 
-def session_facts(session: Session) -> SessionFacts:
-    """Facts of a session whose class and programme are loaded (one query for a pool)."""
+def session_facts(session: Session, *, judging: Iterable[PassTerms] | None = None) -> SessionFacts:
+    """Facts of a session whose class and programme are loaded: one query for the class's
+    link pool, if it has one and whether a pass covers the session can depend on it
+    (``judging``: the terms of the passes about to be judged; None: any pass)."""
     klass = session.programme_class
     linked = {klass.pk}
-    if klass.link_pool_id is not None:
+    if klass.link_pool_id is not None and (
+        judging is None or any(needs_link_pool(t, klass.programme_id, klass.pk) for t in judging)
+    ):
         linked |= set(
             ProgrammeClass.objects.filter(link_pool_id=klass.link_pool_id)
             .order_by()

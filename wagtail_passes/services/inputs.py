@@ -28,4 +28,19 @@ def check_member(member, error_class=BookingError) -> None:
         raise error_class(_("This account is not active."), code="inactive_member")
 
 
-__all__ = ["MAX_ATTENDEES", "check_attendees", "check_member"]
+#: The longest one-time token a form may carry (``Booking.token``'s column).
+MAX_TOKEN_LENGTH = 64
+
+
+def check_token(token) -> None:
+    """A one-time form token: None, or a string of 1 to ``MAX_TOKEN_LENGTH`` characters."""
+    if token is None:
+        return
+    if not isinstance(token, str) or not 1 <= len(token) <= MAX_TOKEN_LENGTH:
+        raise BookingError(
+            _("This form's token is not valid. Reload the page and try again."),
+            code="invalid_token",
+        )
+
+
+__all__ = ["MAX_ATTENDEES", "MAX_TOKEN_LENGTH", "check_attendees", "check_member", "check_token"]

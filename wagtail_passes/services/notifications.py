@@ -170,7 +170,30 @@ def email_on_commit(
         "base_url": current_request_base_url(),
         "changed_at": timezone.now().isoformat(),
     }
-    transaction.on_commit(lambda: send_member_email.enqueue(**args))
+    enqueue_with_transaction(send_member_email, args)
+
+
+#: Tasks backends that keep their queue in a table of the default database.
+DATABASE_QUEUES = ("django_tasks_db", "django_tasks.backends.database")
+
+
+def enqueue_with_transaction(task, kwargs: dict) -> None:
+    """Enqueue ``task`` so it runs only if the current transaction commits.
+
+    A queue kept in this database (django-tasks-db) gets the task's row inside the
+    transaction: it commits or rolls back with the booking, at no extra commit, and the
+    worker cannot see it before. Any other backend (a broker, the Immediate backend) is
+    sent the task once the transaction has committed."""
+    backend = task.get_backend()
+    in_queue_table = (
+        type(backend).__module__.startswith(DATABASE_QUEUES)
+        and not settings.DATABASE_ROUTERS  # a router may put the queue in another database
+        and transaction.get_connection().in_atomic_block
+    )
+    if in_queue_table:
+        task.enqueue(**kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
 
 
 def _site_name() -> str:
