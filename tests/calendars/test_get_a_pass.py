@@ -300,9 +300,10 @@ def test_p3_the_page_reads_in_a_constant_number_of_queries(
     url = f"/passes/sessions/{session.pk}/passes/"
     client.get(url)  # Wagtail keeps its sites' root paths in the cache once read
     # The login (session, user); the session; the member's passes (R4; no redemptions:
-    # neither is a day pass nor limited per period); per product page type its pages (privacy hint inline) and, for passes, what they
-    # cover (programmes, classes); the stock of all (A1); the member's pending orders of all;
-    # the request's site for the product links.
+    # neither is a day pass nor limited per period); per product page type its pages
+    # (privacy hint inline) and, for passes, what they cover (programmes, classes); the
+    # stock of all (A1); the member's pending orders of all; the request's site for the
+    # product links.
     with django_assert_num_queries(QUERIES):
         response = client.get(url)
     assert response.content.decode().count('class="wp-get-pass__option"') == products + 1
