@@ -13,7 +13,7 @@ PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MANAGE := cd example_site && ../$(PY) manage.py
 
-.PHONY: demo test test-matrix browser-deps lint build messages docs-screenshots clean
+.PHONY: demo test test-matrix browser-deps lint build messages docs-screenshots clean bench-web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e ".[test,example]"
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[bench]"
 	touch $@
 
 # The port `make demo` serves on; links in emails and the URLs passes_demo prints follow it
@@ -61,6 +65,12 @@ messages: $(VENV)/.installed-test
 docs-screenshots: $(VENV)/.installed-test
 	@bash scripts/ensure_chromium.sh
 	PASSES_DOCS_SCREENSHOTS=docs/images/front-desk $(PY) -m pytest tests/browser/test_front_desk_walk.py
+
+# The web load benchmark (docs/how-to/benchmarks.md): the example site under gunicorn on
+# PostgreSQL (DATABASE_URL's server; it creates and drops its own database), driven over
+# loopback HTTP. Options: make bench-web ARGS="--quick" (or --conn-max-age 0, --help).
+bench-web: $(VENV)/.installed-bench
+	$(PY) bench/web.py $(ARGS)
 
 build: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist .
