@@ -26,9 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SITE = os.path.join(ROOT, "example_site")
-for path in (SITE, ROOT):  # `python bench/web.py` puts only bench/ on the path
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if not __package__:  # run as `python bench/web.py`, which puts only bench/ on the path
+    sys.path[:0] = [ROOT, SITE]
 
 from bench import web_procs, web_report  # noqa: E402
 from bench.web_report import progress as step  # noqa: E402
@@ -179,6 +178,8 @@ def setup_django(database_url: str) -> None:
     """Django in the bench process, on the bench database, DEBUG off (no query log)."""
     os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=SETTINGS, DEBUG="0")
     os.environ.pop("BENCH_CONN_MAX_AGE", None)
+    if SITE not in sys.path:  # the example's settings and apps
+        sys.path.insert(0, SITE)
     import django
 
     django.setup()
