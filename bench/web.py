@@ -259,6 +259,7 @@ def main(argv=None) -> int:
         if args.keep_db:
             print(f"database kept: {database_url}")
         else:
+            step(f"dropping {DATABASE}")  # it waits for a checkpoint: seconds on a busy server
             drop_database(admin)
         admin.close()
 
@@ -273,4 +274,8 @@ def conn_age(args) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the server and the worker are stopped, the database dropped")
+        sys.exit(130)

@@ -208,3 +208,39 @@ def test_a_signed_in_session_is_what_the_login_view_would_leave(client):
     response = client.get("/passes/bookings/")
     assert response.status_code == 200
     assert response.wsgi_request.user == member
+
+
+def test_the_report_prints_one_table_with_ratios_and_the_problems():
+    from bench import web_report, web_run
+    from bench.web_scenarios import Result
+
+    def result(name, labels, outcome, count, cpu):
+        recorder = web_client.Recorder()
+        for label, statements in labels:
+            recorder.samples += [web_client.Sample(label, 200, 0.1, statements)] * count
+        recorder.outcomes = {outcome: count}
+        return Result(name, recorder, 2.0, cpu, 0.5, count, count)
+
+    results = {
+        "book": result("book", [("book GET", 14), ("book POST", 13)], "booked", 10, 0.5),
+        "floor book": result("floor", [("floor GET", 8), ("floor POST", 8)], "booked", 10, 0.25),
+        "burst": result("burst", [("book GET", 10)], "booked", 10, 1.0),
+        "trivial": result("trivial", [("trivial view", 0)], "ok", 10, 0.01),
+        "checkout": result("checkout", [("checkout GET", 12)], "placed", 10, 0.5),
+    }
+    for key, label, *_ in web_run.PAGES:
+        if key != "trivial":
+            results[key] = result(key, [(label, 17)], "ok", 10, 0.2)
+    args = web.parse_args(["--quick"])
+    text = web_report.report(
+        args,
+        results,
+        {"ours": (9.0, 9.0), "floor": (4.5, 6.0)},
+        ["session 1: 11 places taken, capacity 10"],
+        workers=5,
+        conn_max_age="0",
+    )
+    assert "| booking GET+POST, server CPU (ms)" in text
+    assert "| 50.0 " in text and "| 25.0 " in text and "| 2.0x " in text
+    assert "27 (14 + 13)" in text and "16 (8 + 8)" in text
+    assert "FAILED: 1 problem(s)" in text and "session 1: 11 places taken" in text
