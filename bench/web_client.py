@@ -186,6 +186,34 @@ def form_body(data: list[tuple[str, str]] | None) -> dict:
     }
 
 
+async def with_retries(request, recorder: Recorder, what: str, *, label: str, errors=(),
+                       sleep=asyncio.sleep):  # fmt: skip
+    """``await request()`` until the answer is not a 503 (at most BUSY_RETRIES times again,
+    after each Retry-After), recording every answer; the response, or None when it failed
+    (``errors`` raised, a 5xx, or busy too often)."""
+    for attempt in range(BUSY_RETRIES + 1):
+        begin = time.perf_counter()
+        try:
+            response = await request()
+        except errors as error:
+            recorder.failures.append(f"{what}: {error!r}")
+            return None
+        header = response.headers.get(STATEMENTS_HEADER)
+        recorder.samples.append(
+            Sample(label, response.status_code, time.perf_counter() - begin,
+                   int(header) if header and header.isdigit() else None)
+        )  # fmt: skip
+        if response.status_code != 503:
+            break
+        recorder.busy += 1
+        if attempt < BUSY_RETRIES:
+            await sleep(retry_after(response.headers.get("Retry-After")))
+    if response.status_code >= 500:
+        recorder.failures.append(f"{what}: HTTP {response.status_code}")
+        return None
+    return response
+
+
 class Browser:
     """One member's (or an anonymous visitor's) cookies over a shared connection pool."""
 
@@ -203,26 +231,12 @@ class Browser:
         """One request, sent again while the site answers 503; None when it failed."""
         import httpx
 
-        for _ in range(BUSY_RETRIES + 1):
-            begin = time.perf_counter()
-            try:
-                response = await self.client.request(method, url, **form_body(data))
-            except httpx.HTTPError as error:
-                self.recorder.failures.append(f"{label} {url}: {error!r}")
-                return None
-            header = response.headers.get(STATEMENTS_HEADER)
-            self.recorder.samples.append(
-                Sample(label, response.status_code, time.perf_counter() - begin,
-                       int(header) if header and header.isdigit() else None)
-            )  # fmt: skip
-            if response.status_code != 503:
-                break
-            self.recorder.busy += 1
-            await asyncio.sleep(retry_after(response.headers.get("Retry-After")))
-        if response.status_code >= 500:
-            self.recorder.failures.append(f"{label} {url}: HTTP {response.status_code}")
-            return None
-        return response
+        async def request():
+            return await self.client.request(method, url, **form_body(data))
+
+        return await with_retries(
+            request, self.recorder, f"{label} {url}", label=label, errors=(httpx.HTTPError,)
+        )
 
     async def get(self, label: str, url: str):
         return await self.send(label, "GET", url)

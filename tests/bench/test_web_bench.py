@@ -244,3 +244,50 @@ def test_the_report_prints_one_table_with_ratios_and_the_problems():
     assert "| 50.0 " in text and "| 25.0 " in text and "| 2.0x " in text
     assert "27 (14 + 13)" in text and "16 (8 + 8)" in text
     assert "FAILED: 1 problem(s)" in text and "session 1: 11 places taken" in text
+
+
+def answers(*statuses):
+    """A fake site answering ``statuses`` in turn, and the waits the client made."""
+    from types import SimpleNamespace
+
+    pending, waits = list(statuses), []
+
+    async def request():
+        status = pending.pop(0)
+        headers = {"Retry-After": "2"} if status == 503 else {web_client.STATEMENTS_HEADER: "5"}
+        return SimpleNamespace(status_code=status, headers=headers)
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    return request, sleep, waits
+
+
+def send(request, sleep, recorder):
+    import asyncio
+
+    return asyncio.run(
+        web_client.with_retries(request, recorder, "book POST /x/", label="book POST", sleep=sleep)
+    )
+
+
+def test_a_busy_answer_is_counted_and_sent_again_after_its_retry_after():
+    request, sleep, waits = answers(503, 503, 303)
+    recorder = web_client.Recorder()
+    assert send(request, sleep, recorder).status_code == 303
+    assert (recorder.busy, waits, recorder.failures, recorder.server_errors) == (2, [2, 2], [], 0)
+    assert [s.status for s in recorder.samples] == [503, 503, 303]
+    assert recorder.statements("book POST") == 5  # the 503s carried no count
+
+
+def test_other_5xx_and_endless_busy_answers_are_failures():
+    request, sleep, _ = answers(500)
+    recorder = web_client.Recorder()
+    assert send(request, sleep, recorder) is None
+    assert recorder.server_errors == 1 and recorder.failures == ["book POST /x/: HTTP 500"]
+    request, sleep, waits = answers(*[503] * (web_client.BUSY_RETRIES + 1))
+    recorder = web_client.Recorder()
+    assert send(request, sleep, recorder) is None
+    assert recorder.busy == web_client.BUSY_RETRIES + 1 and recorder.server_errors == 0
+    assert len(waits) == web_client.BUSY_RETRIES  # no wait after the last answer
+    assert recorder.failures == ["book POST /x/: HTTP 503"]
