@@ -141,6 +141,15 @@ def manage(args: list[str], env: dict, log_path: str) -> None:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{tail}")
 
 
+def gunicorn_quiet_flags() -> list[str]:
+    """Recent gunicorns open a control socket in ~/.gunicorn by default, one path for every
+    gunicorn of the user: off, so the bench never collides with another server."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {cli for setting in KNOWN_SETTINGS for cli in setting.cli or ()}
+    return ["--no-control-socket"] if "--no-control-socket" in known else []
+
+
 def start_site(env: dict, port: int, workers: int, logs: str):
     server = web_procs.start(
         [
@@ -159,8 +168,9 @@ def start_site(env: dict, port: int, workers: int, logs: str):
             SITE,
             "--pythonpath",
             ROOT,
+            *gunicorn_quiet_flags(),
             "example.wsgi:application",
-        ],  # fmt: skip
+        ],
         env=env,
         cwd=SITE,
         log_path=os.path.join(logs, "gunicorn.log"),

@@ -256,6 +256,12 @@ def posted_to(form: Form, page_url: str) -> str:
     return form.action or page_url
 
 
+def led_to(response, path: str, outcome: str) -> str:
+    """``outcome`` when the redirect leads to ``path``, else where it leads."""
+    location = response.headers.get("Location", "")
+    return outcome if path in location else f"303 to {location or '?'}"
+
+
 async def book(browser: Browser, url: str, prefix: str = "book", *, waitlist: bool) -> str:
     """A member opens a booking page and presses Book; when the answer is that the session
     is full and the page offers the waiting list, they join it (``waitlist``). Returns what
@@ -270,8 +276,8 @@ async def book(browser: Browser, url: str, prefix: str = "book", *, waitlist: bo
         if response is None:
             return "failed"
         if response.status_code == 303:
-            return "booked"
-        full_page = parse_page(response.text) if response.status_code == 200 else None
+            return led_to(response, "/booked/", "booked")
+        full_page = parse_page(response.text) if response.status_code < 500 else None
     join = full_page and full_page.form_with("action", "waitlist")
     if join is None or not waitlist:
         return "refused: " + ",".join(full_page.refusals if full_page else ["?"])
@@ -290,7 +296,9 @@ async def floor_book(browser: Browser, url: str) -> str:
     response = await browser.post("floor POST", posted_to(form, url), form.data())
     if response is None:
         return "failed"
-    return "booked" if response.status_code == 303 else f"HTTP {response.status_code}"
+    if response.status_code == 303:
+        return led_to(response, "/booked/", "booked")
+    return f"HTTP {response.status_code}"
 
 
 async def check_out(browser: Browser, url: str) -> str:
@@ -309,8 +317,8 @@ async def check_out(browser: Browser, url: str) -> str:
     if response is None:
         return "failed"
     if response.status_code == 303:
-        return "placed"
-    refusals = parse_page(response.text).refusals if response.status_code == 200 else []
+        return led_to(response, "/passes/orders/", "placed")
+    refusals = parse_page(response.text).refusals if response.status_code < 500 else []
     return "sold out" if "sold_out" in refusals else f"refused: {','.join(refusals) or '?'}"
 
 
