@@ -227,6 +227,19 @@ class Browser:
             self.client.cookies.set("sessionid", session_key, domain=httpx.URL(base_url).host)
         self.recorder = recorder
 
+    def rebind(self, transport, recorder: Recorder) -> None:
+        """Go on, cookies kept, over another connection pool and into another recorder."""
+        import httpx
+
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            base_url=self.client.base_url,
+            trust_env=False,
+            timeout=120,
+            cookies=self.client.cookies,
+        )
+        self.recorder = recorder
+
     async def send(self, label: str, method: str, url: str, data=None):
         """One request, sent again while the site answers 503; None when it failed."""
         import httpx
@@ -262,13 +275,28 @@ def led_to(response, path: str, outcome: str) -> str:
     return outcome if path in location else f"303 to {location or '?'}"
 
 
-async def book(browser: Browser, url: str, prefix: str = "book", *, waitlist: bool) -> str:
-    """A member opens a booking page and presses Book; when the answer is that the session
-    is full and the page offers the waiting list, they join it (``waitlist``). Returns what
-    happened: "booked", "waiting", or why not."""
-    response, page = await browser.page(f"{prefix} GET", url)
+async def open_page(browser: Browser, url: str, label: str) -> tuple[Page | None, str]:
+    """The page at ``url``, or None and why not."""
+    response, page = await browser.page(label, url)
     if page is None:
-        return "failed" if response is None else f"GET HTTP {response.status_code}"
+        return None, "failed" if response is None else f"{label} HTTP {response.status_code}"
+    return page, ""
+
+
+async def book(browser: Browser, url: str, prefix: str = "book", *, waitlist: bool) -> str:
+    """A member opens a booking page and presses Book (``press_book``)."""
+    page, why = await open_page(browser, url, f"{prefix} GET")
+    if page is None:
+        return why
+    return await press_book(browser, page, url, prefix, waitlist=waitlist)
+
+
+async def press_book(
+    browser: Browser, page: Page, url: str, prefix: str = "book", *, waitlist: bool
+) -> str:
+    """Book on the booking ``page``; when the answer is that the session is full and the
+    page offers the waiting list, join it (``waitlist``). Returns what happened: "booked",
+    "waiting", or why not."""
     form = page.form_with("action", "book")
     full_page = page  # full before they could try: the page offers the waiting list
     if form is not None:
@@ -287,10 +315,9 @@ async def book(browser: Browser, url: str, prefix: str = "book", *, waitlist: bo
     return "waiting" if response.status_code == 303 else f"waitlist HTTP {response.status_code}"
 
 
-async def floor_book(browser: Browser, url: str) -> str:
-    """The floor's booking page: the same GET then POST."""
-    _, page = await browser.page("floor GET", url)
-    form = page and page.form_with("member_pass")
+async def press_floor(browser: Browser, page: Page, url: str) -> str:
+    """Book on the floor's booking ``page``."""
+    form = page.form_with("member_pass")
     if form is None:
         return "no booking form"
     response = await browser.post("floor POST", posted_to(form, url), form.data())

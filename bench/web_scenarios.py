@@ -13,6 +13,9 @@ from bench import web_client
 from bench.web_client import Browser, Recorder
 from bench.web_procs import cpu_seconds
 
+#: The outcome of a flow whose next step is left for the next phase.
+OPENED = "opened"
+
 
 @dataclass
 class Servers:
@@ -31,6 +34,8 @@ class Result:
     planned: int  # flows asked for
     started: int  # flows run before the time limit
     notes: list[str] = field(default_factory=list)
+    #: what a first phase left for the next: its flows' next steps (``booking_get_flow``)
+    next_flows: list = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -90,7 +95,7 @@ def measure(name: str, servers: Servers, flows, concurrency, time_limit: float) 
     worker_after = cpu_seconds(servers.worker_pid)[servers.worker_pid]
     for outcome in outcomes:
         if outcome is not None:
-            recorder.outcome(outcome)
+            recorder.outcome(outcome if isinstance(outcome, str) else OPENED)
     started = sum(1 for outcome in outcomes if outcome is not None)
     if started < len(flows):
         notes.append(f"time limit: {started} of {len(flows)} flows ran")
@@ -103,18 +108,37 @@ def measure(name: str, servers: Servers, flows, concurrency, time_limit: float) 
         len(flows),
         started,
         notes,
+        [outcome for outcome in outcomes if callable(outcome)],
     )
 
 
 # ---- flows: one member's (or visitor's) part of a scenario ---------------------------
 
 
-def booking_flow(base_url, session_key, url, *, waitlist=False, floor=False):
+def booking_flow(base_url, session_key, url, *, waitlist=False):
     async def flow(transport, recorder):
         browser = Browser(transport, base_url, recorder, session_key)
-        if floor:
-            return await web_client.floor_book(browser, url)
         return await web_client.book(browser, url, waitlist=waitlist)
+
+    return flow
+
+
+def booking_get_flow(base_url, session_key, url, *, floor=False):
+    """The GET of a booking, whose outcome is its POST: a flow for the next phase."""
+
+    async def flow(transport, recorder):
+        browser = Browser(transport, base_url, recorder, session_key)
+        page, why = await web_client.open_page(browser, url, "floor GET" if floor else "book GET")
+        if page is None:
+            return why
+
+        async def press(transport, recorder):
+            browser.rebind(transport, recorder)
+            if floor:
+                return await web_client.press_floor(browser, page, url)
+            return await web_client.press_book(browser, page, url, waitlist=False)
+
+        return press
 
     return flow
 

@@ -222,8 +222,10 @@ def test_the_report_prints_one_table_with_ratios_and_the_problems():
         return Result(name, recorder, 2.0, cpu, 0.5, count, count)
 
     results = {
-        "book": result("book", [("book GET", 14), ("book POST", 13)], "booked", 10, 0.5),
-        "floor book": result("floor", [("floor GET", 8), ("floor POST", 8)], "booked", 10, 0.25),
+        "book GET": result("book GET", [("book GET", 14)], "opened", 10, 0.2),
+        "book POST": result("book POST", [("book POST", 13)], "booked", 10, 0.3),
+        "floor book GET": result("floor GET", [("floor GET", 8)], "opened", 10, 0.1),
+        "floor book POST": result("floor POST", [("floor POST", 8)], "booked", 10, 0.15),
         "burst": result("burst", [("book GET", 10)], "booked", 10, 1.0),
         "trivial": result("trivial", [("trivial view", 0)], "ok", 10, 0.01),
         "checkout": result("checkout", [("checkout GET", 12)], "placed", 10, 0.5),
@@ -243,6 +245,7 @@ def test_the_report_prints_one_table_with_ratios_and_the_problems():
     assert "| booking GET+POST, server CPU (ms)" in text
     assert "| 50.0 " in text and "| 25.0 " in text and "| 2.0x " in text
     assert "27 (14 + 13)" in text and "16 (8 + 8)" in text
+    assert "| 20.0 / 30.0 " in text and "| 10.0 / 15.0 " in text  # per GET / per POST
     assert "FAILED: 1 problem(s)" in text and "session 1: 11 places taken" in text
 
 
