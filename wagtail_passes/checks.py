@@ -7,6 +7,7 @@ in docs/reference/settings.md.
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 from email.utils import parseaddr
 
 from django.apps import apps
@@ -207,5 +208,35 @@ def check_base_url(app_configs=None, **kwargs):
                 "'https://studio.example.com', or leave it unset to use WAGTAILADMIN_BASE_URL."
             ),
             id="wagtail_passes.E008",
+        )
+    ]
+
+
+# A web worker waiting longer than this is as good as hung (and most front ends give up).
+MAX_LOCK_TIMEOUT = 60
+
+
+def lock_timeout_problem(value) -> str | None:
+    """Why WAGTAIL_PASSES_LOCK_TIMEOUT is unusable, or None (services.lock_waits)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return f"must be a number of seconds, not {value!r}"
+    if not 0 < value <= MAX_LOCK_TIMEOUT:
+        return f"must be more than 0 and at most {MAX_LOCK_TIMEOUT} seconds, not {value!r}"
+    return None
+
+
+@register(Tags.compatibility)
+def check_lock_timeout(app_configs=None, **kwargs):
+    problem = lock_timeout_problem(passes_settings.LOCK_TIMEOUT)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_PASSES_LOCK_TIMEOUT {problem}.",
+            hint=(
+                "Set how long a booking or checkout may wait for a lock, e.g. 3 (the "
+                "default); it is refused 'busy, try again' after that."
+            ),
+            id="wagtail_passes.E009",
         )
     ]

@@ -65,6 +65,9 @@ DEFAULTS = {
     # "os" also when the visitor's system asks for dark and the page does not say light,
     # "never" stays light.
     "DARK_MODE": "host",
+    # How long, in seconds, a booking, a checkout or a payment waits for the rows another
+    # request has locked before it is refused "busy, try again" (services.lock_waits).
+    "LOCK_TIMEOUT": 3,
 }
 
 

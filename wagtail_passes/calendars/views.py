@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import services
+from ..busy import answer_busy
 from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..products.visibility import passed_view_restrictions
@@ -121,7 +122,8 @@ def book_session(request, pk):
             raise Http404 from error
         if error.code in ("already_booked", "already_waiting"):  # the same click, twice at once
             return _result_of(pk, back, request.user)
-        return _page(request, pk, back, errors=[error.message], refusal=error.code)
+        page = _page(request, pk, back, errors=[error.message], refusal=error.code)
+        return answer_busy(page, error)  # busy: 503 + Retry-After, nothing was written
     return see_other(book_url_of(pk, back))
 
 

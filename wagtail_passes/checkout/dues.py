@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ..busy import answer_busy, is_busy
 from ..exceptions import CheckoutError
 from ..models import Order
 from ..payments import available_providers
@@ -141,6 +142,8 @@ def _place(request, offer: DuesQuote):
     except CheckoutError as error:
         if error.code == "already_placed":  # the same form, sent twice at once
             return see_other(order_url(error.details["reference"]))
+        if is_busy(error):  # nothing placed: the same page, to confirm again in a moment
+            return answer_busy(_page(request, offer, errors=[error.message]), error)
         if error.code != "price_changed":
             return _refused(request, error)
         try:  # the amounts as they are now, to confirm again

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ..busy import answer_busy
 from ..conf import passes_settings
 from ..exceptions import CheckoutError
 from ..models import MemberPass, Order, OrderLine, OrderState, Renewal
@@ -133,13 +134,14 @@ def order_cancel(request, reference: str):
     if not request.user.is_authenticated:
         return login_first(request)
     order = _order(request, reference)
-    error = ""
+    error, refusal = "", None
     if request.method == "POST":
         try:
             cancel_order(order, request.user)
-        except CheckoutError as refusal:
-            error = refusal.message
+        except CheckoutError as refused:
+            error, refusal = refused.message, refused
         else:
             return see_other(order_url(order))
     context = {**_order_context(order), **_cancelling(order, request.user), "error": error}
-    return TemplateResponse(request, "wagtail_passes/orders/order_cancel.html", context)
+    page = TemplateResponse(request, "wagtail_passes/orders/order_cancel.html", context)
+    return answer_busy(page, refusal)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from ..busy import answer_busy, is_busy
 from ..exceptions import CheckoutError
 from ..payments.base import PaymentUnavailable
 
@@ -22,7 +23,8 @@ def start_payment(request, order, provider):
         ) % {"reference": order.reference}
         return _problem(request, order, message, can_retry=order.is_pending)
     except CheckoutError as refusal:  # C5: its hold ran out and its stock or code went since
-        return _problem(request, order, refusal.message, can_retry=False)
+        problem = _problem(request, order, refusal.message, can_retry=is_busy(refusal))
+        return answer_busy(problem, refusal)
 
 
 def _problem(request, order, message: str, *, can_retry: bool):

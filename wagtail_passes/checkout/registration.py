@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..busy import answer_busy, is_busy
 from ..exceptions import CheckoutError
 from ..payments import available_providers
 from ..presentation import local_day
@@ -226,6 +227,7 @@ def _refused_on_post(request, offer: RegistrationOffer, error: CheckoutError, co
             else error.message
         )
         return _page(request, offer, discount_code=code, price_note=note)
-    if error.code in FIXABLE:
-        return _page(request, offer, errors=[error.message], discount_code=code)
+    if error.code in FIXABLE or is_busy(error):
+        page = _page(request, offer, errors=[error.message], discount_code=code)
+        return answer_busy(page, error)
     return _refused(request, offer.programme, error)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from ..busy import answer_busy
 from ..exceptions import CheckoutError
 from ..models import RenewWhen
 from ..payments import available_providers
@@ -260,6 +261,7 @@ def _refused_on_post(request, offer: Quote, data: dict, error: CheckoutError):
             "total": offer.total
         }
         return _page(request, offer, price_note=note, access_code=access_code, book_session=session)
-    return _page(
+    page = _page(
         request, offer, errors=[error.message], access_code=access_code, book_session=session
     )
+    return answer_busy(page, error)

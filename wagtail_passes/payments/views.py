@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from ..busy import is_busy
 from ..checkout.orders import _own_orders
 from ..checkout.paying import start_payment
 from ..checkout.views import login_first, order_url, see_other
@@ -53,6 +54,9 @@ def stripe_webhook(request):
         logger.warning("Stripe webhook %s left for a retry: %r", event.get("id"), error)
         return HttpResponse("retry later", status=503)
     except CheckoutError as error:  # a fact the services refuse (it names another order)
+        if is_busy(error):  # rows locked too long by others: Stripe delivers it again
+            logger.warning("Stripe webhook %s left for a retry: busy", event.get("id"))
+            return HttpResponse("retry later", status=503)
         logger.error("Stripe webhook %s refused: %s", event.get("id"), error.code)
         return HttpResponse("refused", content_type="text/plain")
     # 200 for every event processed, including the ones whose outcome needs a person
@@ -95,6 +99,13 @@ def stripe_return(request, reference: str):
             logger.warning("Stripe return page for %s: %r", order.reference, error)
             problem = _(
                 "We could not check your payment with the card payment service just now. "
+                "If you paid, your order is confirmed by email shortly."
+            )
+        except CheckoutError as error:  # busy: the webhook confirms it (Stripe retries)
+            if not is_busy(error):
+                raise
+            problem = _(
+                "Many people are paying right now, so we could not confirm your payment yet. "
                 "If you paid, your order is confirmed by email shortly."
             )
         order.refresh_from_db()

@@ -22,6 +22,7 @@ from ..models.discounts import CODE_PATTERN
 from ..presentation import format_short_moment
 from ..rules.discounts import line_discount
 from ..rules.money import Money
+from .lock_waits import locked_rows
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,13 @@ def _check_active(code: DiscountCode, now) -> None:
 def lock_code(code: DiscountCode) -> DiscountCode:
     """Inside the order's transaction: the code's row, locked, to decide again (staff may
     have changed the code, other orders may have taken its last use since the quote)."""
-    locked = DiscountCode.objects.select_for_update().filter(pk=code.pk).first()
-    if locked is None:
+    locked = locked_rows(DiscountCode.objects.select_for_update().filter(pk=code.pk))
+    if not locked:
         raise CheckoutError(
             _("There is no discount code “%(code)s”.") % {"code": code.code},
             code="unknown_code",
         )
-    return locked
+    return locked[0]
 
 
 def redeem(order: Order, code: DiscountCode, amount: Money) -> DiscountRedemption:

@@ -23,12 +23,19 @@ from ..exceptions import CheckoutError
 from ..models import DiscountRedemption, Order, OrderState, ProductMixin, ProductStock
 from ..models.holds import hold_lapsed, units_taken
 from .discounts import lock_code
+from .lock_waits import LockBusy, bound_waits, locked_row, locked_rows, refusing_busy
 
 
 def lock_stock(product: ProductMixin) -> ProductStock:
     """The product's stock row, created the first time, locked until the transaction ends."""
-    ProductStock.objects.get_or_create(product_id=product.pk)
-    return ProductStock.objects.select_for_update().get(product_id=product.pk)
+    rows = ProductStock.objects.select_for_update().filter(product_id=product.pk)
+    locked = locked_rows(rows)
+    if not locked:  # the first sale: orders placed at once meet on the unique index
+        bound_waits(rows.db)
+        with refusing_busy():
+            ProductStock.objects.get_or_create(product_id=product.pk)
+        locked = locked_rows(rows)
+    return locked[0]
 
 
 def take_stock(
@@ -65,7 +72,7 @@ def extend_hold(order, until: dt.datetime, now: dt.datetime | None = None) -> Or
     nothing is taken, nothing charged). Any other state is returned unchanged."""
     now = now or timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=getattr(order, "pk", order))
+        order = locked_row(Order.objects.select_for_update(), pk=getattr(order, "pk", order))
         if order.state != OrderState.PENDING:
             return order
         reclaim_lapsed_hold(order, now)
@@ -81,6 +88,8 @@ def _retake_stock(order: Order, now: dt.datetime) -> None:
         product = line.product.specific
         try:
             holds_stock = take_stock(product, line.quantity, now, excluding=order)
+        except LockBusy:
+            raise
         except CheckoutError:
             raise CheckoutError(
                 _("The hold on this order ran out and “%(title)s” has sold out since.")

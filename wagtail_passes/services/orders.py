@@ -58,6 +58,7 @@ from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, re
 from .gateway import FREE, MANUAL, require_can_settle
 from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
 from .inputs import check_member
+from .lock_waits import locked_row
 from .notifications import email_on_commit
 from .order_passes import (
     in_use,
@@ -565,7 +566,7 @@ def _create_order(
 
 
 def lock_order(order) -> Order:
-    return Order.objects.select_for_update().get(pk=getattr(order, "pk", order))
+    return locked_row(Order.objects.select_for_update(), pk=getattr(order, "pk", order))
 
 
 def fulfil_order(

@@ -59,6 +59,7 @@ from ..models import (
 from ..presentation import local_today
 from ..products.visibility import password_restrictions
 from . import gateway
+from .lock_waits import BUSY
 from .locking import lock_member_pass
 from .notifications import email_on_commit
 from .orders import place_order
@@ -210,6 +211,8 @@ def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport)
                 renews=member_pass,  # the Renewal is recorded before any pass is issued
             )
         except CheckoutError as error:
+            if error.code == BUSY:  # rows locked by others: the next run tries again
+                raise
             _stop(member_pass, error, report)
             return
         card = _has_saved_card(member_pass.member)

@@ -56,6 +56,7 @@ from ..presentation import format_day
 from ..rules.validity import validity_window
 from .facts import active_redemptions, state_of, terms_of
 from .ledger import refresh_validity
+from .lock_waits import locked_rows
 from .locking import lock_member_pass
 from .permissions import MANAGE_PASSES, require_member_or_staff, require_staff
 
@@ -499,7 +500,7 @@ def lock_pending_renewal_orders(passes) -> list[Order]:
     )
     if not order_ids:
         return []
-    return list(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
+    return locked_rows(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
 
 
 def stop_renewal_of_finished(member_pass: MemberPass, by, because: str) -> Order | None:
