@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +55,7 @@ from ..models.holds import units_taken
 from ..presentation import local_day, person
 from ..products.registry import product_models
 from ..rules.money import Money, has_valid_precision, minor_unit_digits, quantize
+from . import lock_waits
 from .buyers import check_buyer
 from .gateway import FREE, MANUAL
 from .holds import take_stock
@@ -278,7 +278,7 @@ def sell_at_desk(
     total = sum((q.total for q in quotes), Money(Decimal(0), quotes[0].total.currency))
     provider = FREE if total.is_zero else MANUAL
     seller = by if getattr(by, "is_authenticated", False) else None
-    with transaction.atomic():
+    with lock_waits.atomic():
         holds_stock = {
             offer.product.pk: take_stock(offer.product, offer.quantity, now)
             for offer in sorted(quotes, key=lambda offer: offer.product.pk)

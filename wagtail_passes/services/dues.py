@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,7 @@ from ..exceptions import CheckoutError
 from ..models import Booking, BookingStatus, Order, OrderLine, OrderState
 from ..presentation import format_session_time
 from ..rules.money import Money
+from . import lock_waits
 from .gateway import require_can_settle
 from .inputs import check_member
 from .notifications import email_on_commit
@@ -158,7 +158,7 @@ def place_dues_order(
     now = now or timezone.now()
     token = _check_token(token)
     ids = _booking_ids(bookings)
-    with transaction.atomic():
+    with lock_waits.atomic():
         offer = _check_dues(member, ids, _read(ids, lock=True))
         if seen_total is not None:
             seen = Money(_decimal(seen_total), offer.total.currency)

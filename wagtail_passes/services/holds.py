@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import CheckoutError
 from ..models import DiscountRedemption, Order, OrderState, ProductMixin, ProductStock
 from ..models.holds import hold_lapsed, units_taken
+from . import lock_waits
 from .discounts import lock_code
 from .lock_waits import LockBusy, bound_waits, locked_row, locked_rows, refusing_busy
 
@@ -71,7 +72,7 @@ def extend_hold(order, until: dt.datetime, now: dt.datetime | None = None) -> Or
     back its stock and its code use first (``stock_gone``, ``code_gone`` when it cannot:
     nothing is taken, nothing charged). Any other state is returned unchanged."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with lock_waits.atomic():
         order = locked_row(Order.objects.select_for_update(), pk=getattr(order, "pk", order))
         if order.state != OrderState.PENDING:
             return order

@@ -51,6 +51,7 @@ from ..presentation import local_day, provider_text
 from ..products.registry import product_pages
 from ..products.visibility import with_privacy_hint
 from ..rules.money import Money
+from . import lock_waits
 from .attendance import pay_booking_lines
 from .booking_after_payment import book_when_committed, session_to_book
 from .buyers import check_buyer, check_visible
@@ -408,7 +409,7 @@ def place_basket(
     if seen_total is not None and Money(_decimal(seen_total), basket.currency) != basket.total:
         _price_changed(basket)
     provider = FREE if basket.total.is_zero else provider
-    with transaction.atomic():
+    with lock_waits.atomic():
         holds_stock = {
             offer.product.pk: take_stock(offer.product, offer.quantity, now)
             for offer in sorted(basket.quotes, key=lambda offer: offer.product.pk)
@@ -596,7 +597,7 @@ def fulfil_order(
     record of it whatever it is and gives back what the order cannot take.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with lock_waits.atomic():
         order = lock_order(order)
         if order.state in PAID_STATES:
             order.fulfilled_now = False
@@ -719,7 +720,7 @@ def mark_paid(order, by, *, method: str = "", reference: str = "") -> Order:
     ``change_order``; ``invalid_method``."""
     require_staff(by, SELL_AT_DESK, CheckoutError, MANAGE_ORDERS)
     method = check_payment_method(method, required=False)
-    with transaction.atomic():
+    with lock_waits.atomic():
         order = fulfil_order(
             order, provider=MANUAL, provider_id="", by=by, raw={"note": str(reference)[:500]}
         )
@@ -737,7 +738,7 @@ def mark_paid(order, by, *, method: str = "", reference: str = "") -> Order:
 def cancel_order(order, by) -> Order:
     """The member (their own) or staff cancel an unpaid order; its stock is released.
     Refused for the reasons ``cancel_refusal`` gives."""
-    with transaction.atomic():
+    with lock_waits.atomic():
         order = lock_order(order)
         require_member_or_staff(order.member, by, MANAGE_ORDERS, CheckoutError)
         refusal = cancel_refusal(order, by)
