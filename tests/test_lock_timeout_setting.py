@@ -96,3 +96,20 @@ def test_a_busy_page_is_503_with_retry_after():
     assert (busy.status_code, busy["Retry-After"]) == (503, "2")
     other = answer_busy(HttpResponse("full"), BookingError("Full.", code="session_full"))
     assert other.status_code == 200 and not other.has_header("Retry-After")
+
+
+def test_a_stripe_webhook_refused_busy_asks_stripe_to_deliver_it_again(monkeypatch, rf):
+    """Busy decided nothing: the event must come again (Stripe retries a non-2xx answer),
+    never be stored as refused."""
+    from wagtail_passes.payments import views
+
+    def handle(event, provider):
+        raise LockBusy()
+
+    monkeypatch.setattr(views, "_stripe", lambda: object())
+    monkeypatch.setattr(views, "verify", lambda body, signature: {"id": "evt_1"})
+    monkeypatch.setattr(views, "handle", handle)
+    response = views.stripe_webhook(
+        rf.post("/passes/webhooks/stripe/", data="{}", content_type="application/json")
+    )
+    assert response.status_code == 503
