@@ -195,8 +195,9 @@ def test_book_is_refused_busy_while_the_session_is_locked_then_books():
 @pytest.mark.xfail(
     strict=True,
     reason="the passes are locked by services.eligibility, not a lock helper: services.book "
-    "needs `with lock_waits.atomic():` (booking.py, being rewritten) to refuse it busy; the "
-    "wait itself is bounded already (OperationalError after 0.5 s)",
+    "needs `with lock_waits.atomic():` in booking.py (not this branch's file) to refuse it "
+    "busy; the wait itself is bounded already (OperationalError after 0.5 s). Remove this "
+    "marker with that change",
 )
 def test_book_is_refused_busy_while_one_of_the_members_passes_is_locked():
     """The bound set by the session's lock query holds for the passes' lock too."""
