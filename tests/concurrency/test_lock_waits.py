@@ -192,13 +192,6 @@ def test_book_is_refused_busy_while_the_session_is_locked_then_books():
     assert MemberPass.objects.get(pk=ten.pk).balance == Decimal(9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the passes are locked by services.eligibility, not a lock helper: services.book "
-    "needs `with lock_waits.atomic():` in booking.py (not this branch's file) to refuse it "
-    "busy; the wait itself is bounded already (OperationalError after 0.5 s). Remove this "
-    "marker with that change",
-)
 def test_book_is_refused_busy_while_one_of_the_members_passes_is_locked():
     """The bound set by the session's lock query holds for the passes' lock too."""
     session = new_session()

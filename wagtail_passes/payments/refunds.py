@@ -33,6 +33,7 @@ from ..models.orders import RefundState
 from ..rules.money import Money
 from ..services import refund_requests
 from ..services import refunds as refund_service
+from ..services.lock_waits import BUSY
 from ..services.refunds import RefundResult
 from ..services.staff_alerts import REFUND_NEEDED, tell_staff
 from .stripe import NAME, id_of, refund_answer, refund_state
@@ -184,6 +185,8 @@ def _record_dashboard_refund(order: Order, payment: Payment, answer) -> bool:
                 payment=payment,  # the payment whose charge Stripe refunded
             )
     except CheckoutError as error:
+        if error.code == BUSY:  # not a refusal: the webhook answers 503, Stripe sends it again
+            raise
         # More than the lines have left (their money is refunded, or being refunded,
         # already; a dispute): the money went back all the same, so it is recorded on the
         # payment (a refund of it still waiting shrinks), and staff check the order.

@@ -3,7 +3,8 @@ double-spending whatever the concurrency.
 
 Every write follows the same steps (see docs/concepts/concurrency.md):
 
-1. ``transaction.atomic()``;
+1. ``transaction.atomic()`` (``lock_waits.atomic``: a lock not granted in time is
+   refused ``busy``);
 2. lock the rows decided on, always in this order: the session, then the booking,
    then member passes by primary key;
 3. re-check every rule under the locks;
@@ -14,7 +15,6 @@ Every write follows the same steps (see docs/concepts/concurrency.md):
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import signals
@@ -22,7 +22,7 @@ from ..audit import log_action
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session
 from ..presentation import format_moment
-from . import notifications
+from . import lock_waits, notifications
 from .booking_core import (
     book_locked,
     is_staff_action,
@@ -71,7 +71,7 @@ def book(
     check_attendees(attendees)
     check_token(token)
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
-    with transaction.atomic():
+    with lock_waits.atomic():
         try:
             session = lock_session(session)
         except Session.DoesNotExist as exc:
@@ -108,7 +108,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
     made from the waiting list.
     """
     require_member_or_staff(booking.member, by, MANAGE_BOOKINGS, BookingError)
-    with transaction.atomic():
+    with lock_waits.atomic():
         # C6: the order that paid its amount due online, locked before the session.
         paid_by = paying_line(booking)
         if paid_by is not None:

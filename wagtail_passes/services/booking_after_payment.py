@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ..audit import log_action
 from ..exceptions import BookingError, CheckoutError
 from ..models import Booking, MemberPass, Order, PassStatus, Session
+from .lock_waits import BUSY
 
 logger = logging.getLogger("wagtail_passes.orders")
 
@@ -83,6 +84,8 @@ def book_with_order_passes(order_pk: int) -> Booking | None:
             refusal = error
             if error.code == "already_booked":
                 return None
+            if error.code == BUSY:  # the next pass would wait for the same lock
+                break
             continue
         log_action(
             order,

@@ -21,7 +21,7 @@ from .. import signals
 from ..audit import log_action
 from ..exceptions import BookingError, PassError
 from ..models import Booking, MemberPass, PassStatus, Session, WaitlistEntry, WaitlistStatus
-from . import notifications
+from . import lock_waits, notifications
 from .booking_core import (
     book_locked,
     check_open,
@@ -79,8 +79,9 @@ def leave_waitlist(entry: WaitlistEntry, by=None) -> WaitlistEntry:
     """Leave (or, for staff, remove a member from) a waiting list. Leaving twice is a
     no-op; who removed the entry, and when, is recorded."""
     require_member_or_staff(entry.member, by, MANAGE_BOOKINGS, BookingError)
-    with transaction.atomic():
-        left = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.WAITING).update(
+    with lock_waits.atomic():
+        waiting = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.WAITING)
+        left = lock_waits.bounded(waiting).update(
             status=WaitlistStatus.LEFT, closed_at=timezone.now(), closed_by=by or entry.member
         )
         if left and is_staff_action(entry.member, by):
