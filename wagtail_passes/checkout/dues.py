@@ -82,10 +82,10 @@ def dues_checkout(request):
 
 
 def _placed_with(request) -> str:
-    token = str(request.POST.get("token", "")).strip()[:64]
-    if not token:
+    nonce = once.nonce_of(request, request.POST.get("token", ""))
+    if not nonce:
         return ""
-    orders = Order.objects.filter(member=request.user, checkout_token=token)
+    orders = Order.objects.filter(member=request.user, checkout_token=nonce)
     return orders.values_list("reference", flat=True).first() or ""
 
 
@@ -125,10 +125,8 @@ def _place(request, offer: DuesQuote):
     data = form.cleaned_data
     token = data["token"]
     provider = providers[data.get("method") or next(iter(providers))]
-    used = once.state(request, token)
-    if used:  # this very form placed an order already: show it, place nothing
-        return see_other(order_url(used))
-    if used is None:
+    nonce = once.nonce_of(request, token)
+    if nonce is None:
         message = _("This checkout page has expired. Check the total and confirm again.")
         return _page(request, offer, errors=[message])
     try:
@@ -137,7 +135,7 @@ def _place(request, offer: DuesQuote):
             [booking.pk for booking in offer.bookings],
             seen_total=data["seen_total"],
             provider=provider.name,
-            token=token,
+            token=nonce,
         )
     except CheckoutError as error:
         if error.code == "already_placed":  # the same form, sent twice at once
@@ -154,7 +152,6 @@ def _place(request, offer: DuesQuote):
             "total": offer.total
         }
         return _page(request, offer, price_note=note)
-    once.spend(request, token, order.reference)
     if order.is_pending:  # pay now (C2): by card, the provider's page; else how to pay
         return start_payment(request, order, provider) or see_other(order_url(order))
     return see_other(order_url(order))

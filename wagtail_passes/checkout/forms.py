@@ -26,7 +26,7 @@ class CheckoutForm(forms.Form):
     (the terms' text, "" when none) the required checkbox (A5), ``renew`` (how renewal
     works, "" when the product does not renew) the optional "Renew automatically" box (N1)."""
 
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)  # checkout/once.py
     quantity = forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=1,

@@ -1,37 +1,44 @@
-"""Double-submit protection for the checkout: each form carries a one-time token.
+"""Double-submit protection for the member's forms (the checkouts, the booking page): each
+form carries a one-time token, signed rather than stored, so showing a form writes nothing
+(no session save), which matters when a class opens its bookings or a season its
+registrations and everyone arrives at once.
 
-The token is kept in the member's session when the form is shown and passed to
-``place_order``, which stores it on the order under a unique constraint: the same form sent
-again, even at the same instant from another process, finds the order it placed instead of
-placing a second one. The session remembers which order a token placed, to lead there.
+A token names the member (and what the form is for, e.g. the session booked), a random
+nonce and when it was issued; it is refused once ``MAX_AGE`` has passed or when its
+signature or member does not match. The nonce is what the service keeps on the row it
+creates, under a unique constraint (``Order.checkout_token``, ``Booking.token``): the same
+form sent again, even at the same instant from another process, finds that order or booking
+instead of making a second one.
 """
 
 from __future__ import annotations
 
 import secrets
 
-SESSION_KEY = "wagtail_passes_checkout_tokens"
-#: Tokens kept per session: enough for a few checkout tabs open at once.
-KEEP = 20
+from django.core import signing
+
+SALT = "wagtail_passes.checkout.form"
+#: How long a form can be sent: a page left open overnight asks again.
+MAX_AGE = 12 * 60 * 60
+#: Bytes of randomness in a nonce (16 characters of URL-safe base64: 96 bits).
+NONCE_BYTES = 12
 
 
-def issue(request, key: str = SESSION_KEY) -> str:
-    """A new token for a form, remembered in the session (under ``key``: one set of tokens
-    per kind of form)."""
-    token = secrets.token_urlsafe(24)
-    tokens = dict(request.session.get(key, {}))
-    tokens[token] = ""
-    request.session[key] = dict(list(tokens.items())[-KEEP:])
-    return token
+def issue(request, *scope, salt: str = SALT) -> str:
+    """A token for a form shown to the signed-in member; ``scope`` (primary keys) ties it
+    to what the form is for."""
+    parts = [request.user.pk, *scope, secrets.token_urlsafe(NONCE_BYTES)]
+    return signing.TimestampSigner(salt=salt).sign(".".join(str(part) for part in parts))
 
 
-def state(request, token: str, key: str = SESSION_KEY) -> str | None:
-    """None for an unknown (expired, forged) token; "" for an unused one; else what it did
-    (the reference of the order it placed)."""
-    return request.session.get(key, {}).get(token)
-
-
-def spend(request, token: str, result: str, key: str = SESSION_KEY) -> None:
-    tokens = dict(request.session.get(key, {}))
-    tokens[token] = result
-    request.session[key] = tokens
+def nonce_of(request, token, *scope, salt: str = SALT) -> str | None:
+    """The nonce of a token this member got for a form of this ``scope`` within
+    ``MAX_AGE``; None for a forged, expired or foreign one."""
+    try:
+        value = signing.TimestampSigner(salt=salt).unsign(str(token or ""), max_age=MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    *named, nonce = value.split(".")
+    if named != [str(part) for part in (request.user.pk, *scope)] or not nonce:
+        return None
+    return nonce

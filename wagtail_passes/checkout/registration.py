@@ -179,10 +179,8 @@ def _register(request, offer: RegistrationOffer, add_ons, code: str):
     data = form.cleaned_data
     token = data["token"]
     provider = providers[data.get("method") or next(iter(providers))]
-    used = once.state(request, token)
-    if used:  # this very form placed an order already: show it, place nothing
-        return see_other(order_url(used))
-    if used is None:
+    nonce = once.nonce_of(request, token)
+    if nonce is None:
         message = _("This page has expired. Check the total and confirm again.")
         return _page(request, offer, errors=[message], discount_code=code)
     try:
@@ -195,14 +193,13 @@ def _register(request, offer: RegistrationOffer, add_ons, code: str):
             passed_view_restrictions=passed_view_restrictions(request),
             seen_total=data["seen_total"],
             provider=provider.name,
-            token=token,
+            token=nonce,
         )
     except CheckoutError as error:
         return _refused_on_post(request, offer, error, code)
     if registered.order is None:  # nothing to pay: registered at once; the form sent again is
-        # refused by the service (already registered), so its token has nothing to remember
+        # refused by the service (already registered)
         return see_other(request.path + "?registered=1")
-    once.spend(request, token, registered.order.reference)
     order = registered.order
     if order.is_pending and order.provider == provider.name:  # not free: pay now (C2)
         return start_payment(request, order, provider) or see_other(order_url(order))

@@ -204,10 +204,8 @@ def _place(request, offer: Quote):
     data = form.cleaned_data
     token, access_code = data["token"], data.get("access_code", "")
     provider = providers[data.get("method") or next(iter(providers))]
-    used = once.state(request, token)
-    if used:  # this very form placed an order already: show it, place nothing
-        return see_other(order_url(used))
-    if used is None:
+    nonce = once.nonce_of(request, token)
+    if nonce is None:
         message = _("This checkout page has expired. Check the total and confirm again.")
         return _page(
             request, offer, errors=[message], access_code=access_code, book_session=session
@@ -223,7 +221,7 @@ def _place(request, offer: Quote):
             passed_view_restrictions=passed_view_restrictions(request),
             seen_total=data["seen_total"],
             provider=provider.name,
-            token=token,
+            token=nonce,  # the same form sent again is refused "already_placed"
             book_session=data.get("book_session") or None,
             auto_renew=bool(data.get("auto_renew")),
         )
@@ -231,7 +229,6 @@ def _place(request, offer: Quote):
         if error.code == "already_placed":  # the same form, sent twice at once
             return see_other(order_url(error.details["reference"]))
         return _refused_on_post(request, offer, data, error)
-    once.spend(request, token, order.reference)
     if order.is_pending and order.provider == provider.name:  # not free: pay now (C2)
         return start_payment(request, order, provider) or see_other(order_url(order))
     return see_other(order_url(order))
