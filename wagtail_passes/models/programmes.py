@@ -288,7 +288,8 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(programme_class__programme=programme)
 
     def with_related(self):
-        return self.select_related("programme_class__programme", "programme_class__link_pool")
+        # The class's link pool is used by its id only (``session_facts``): no join for it.
+        return self.select_related("programme_class__programme")
 
 
 class Session(models.Model):
