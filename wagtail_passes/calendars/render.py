@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -373,13 +374,25 @@ def _weeks(days: list[Day]) -> list[list[Day | None]]:
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
 
-def format_weekday_day(day: dt.date) -> str:
-    """ "Tuesday 8 December", in the active language."""
+@lru_cache(maxsize=2048)
+def _day_in(locale, skeleton: str, day: dt.date) -> str:
+    # Locale data and a day's words never change: a calendar's days are formatted once per
+    # process, not on every request. babel's fuzzy match of a skeleton the locale lacks
+    # ("EEE") reads all its skeletons, about a millisecond a day shown.
     from babel import dates as babel_dates
 
+    return babel_dates.format_skeleton(skeleton, day, locale=locale)
+
+
+def _day_words(skeleton: str, day: dt.date) -> str:
     from ..rules.dates import active_locale
 
-    return babel_dates.format_skeleton("MMMMEEEEd", day, locale=active_locale())
+    return _day_in(active_locale(), skeleton, day)
+
+
+def format_weekday_day(day: dt.date) -> str:
+    """ "Tuesday 8 December", in the active language."""
+    return _day_words("MMMMEEEEd", day)
 
 
 def format_days(first: dt.date, last: dt.date) -> str:
@@ -393,15 +406,7 @@ def format_days(first: dt.date, last: dt.date) -> str:
 
 def format_strip_day(day: dt.date) -> tuple[str, str]:
     """("Tue", "8 Dec"): a day strip's tab, in the active language."""
-    from babel import dates as babel_dates
-
-    from ..rules.dates import active_locale
-
-    locale = active_locale()
-    return (
-        babel_dates.format_skeleton("EEE", day, locale=locale),
-        babel_dates.format_skeleton("MMMd", day, locale=locale),
-    )
+    return _day_words("EEE", day), _day_words("MMMd", day)
 
 
 def _weekday_names() -> list[tuple[str, str]]:
