@@ -236,12 +236,13 @@ class ProductsOnSale:
 
     def _load(self) -> list:
         if self._products is None:
-            from ..services.catalogue import coverage_terms, products_on_sale
+            from ..services.catalogue import coverage_terms, live_products, products_on_sale
 
             on_sale = products_on_sale(
                 self._now,
                 member=getattr(self._request, "user", None),
                 passed_view_restrictions=passed_view_restrictions(self._request),
+                candidates=live_products(self._request),  # read once per request
             )
             self._products = [(p, coverage_terms(p)) for p in on_sale]
             # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.
