@@ -14,9 +14,9 @@ from django.utils.translation import ngettext
 
 from ..conf import passes_settings
 from ..presentation import format_day, format_month, format_weekday, local_today
-from ..rules.dates import format_time_of_day, local_moment
+from ..rules.dates import active_locale, format_time_of_day, local_moment
 from .blocks import LIST, MONTH, NEXT, VIEW_CHOICES, WEEK, CalendarBlock
-from .filters import Choices, covered_by, form_fields, load_choices, read_filters
+from .filters import Choices, choices_of, covered_by, form_fields, load_classes, read_filters
 from .loading import (
     MemberView,
     ProductsOnSale,
@@ -139,7 +139,8 @@ def build_calendar(
     user = getattr(request, "user", None)
     anonymous = not getattr(user, "is_authenticated", False)
     chosen = bool(config.programme_ids or config.class_ids)
-    choices = load_choices(config.programme_ids, config.class_ids) if chosen else Choices()
+    classes = load_classes(config.programme_ids, config.class_ids) if chosen else []
+    choices = choices_of(classes) if chosen else Choices()
     filters = read_filters(params, choices, member=not anonymous)
     params.applied = [(params.filters[name], value) for name, value in filters.values().items()]
     asked_view, asked_start = params.read()
@@ -167,6 +168,7 @@ def build_calendar(
             class_ids=config.class_ids,
             filters=filters,
             where=where,
+            classes=classes,
         )
     mine = MemberView() if anonymous else member_view(user, sessions, start, end, passes=passes)
     if filters.mine:
@@ -330,7 +332,7 @@ def _days(period, by_day, today) -> list[Day]:
         days.append(
             Day(
                 date=day,
-                name=format_weekday(day),
+                name=_weekday_in(active_locale(), day),
                 rows=by_day.get(day, []),
                 is_today=day == today,
                 past=day < today,
@@ -358,12 +360,16 @@ def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
         busy = [day.date for day in candidates if day.rows and day.date >= today]
         chosen = busy[0] if busy else (today if today in dates else candidates[0].date)
     anchor = f"{params.anchor}-days"
-    for day in candidates:
+    urls = params.day_urls(period.view, period.start, [d.date for d in candidates], anchor=anchor)
+    counts: dict[int, str] = {}  # "3 sessions", translated once per number
+    for day, url in zip(candidates, urls, strict=True):
         day.chosen = day.date == chosen
-        day.strip_url = params.url(period.view, period.start, day=day.date, anchor=anchor)
+        day.strip_url = url
         day.strip_weekday, day.strip_date = format_strip_day(day.date)
         count = len(day.rows)
-        day.count_text = ngettext("%(n)s session", "%(n)s sessions", count) % {"n": count}
+        if count not in counts:
+            counts[count] = ngettext("%(n)s session", "%(n)s sessions", count) % {"n": count}
+        day.count_text = counts[count]
     return candidates
 
 
@@ -372,6 +378,12 @@ def _weeks(days: list[Day]) -> list[list[Day | None]]:
     cells: list[Day | None] = [None] * days[0].date.weekday() + list(days)
     cells += [None] * (-len(cells) % 7)
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+@lru_cache(maxsize=2048)
+def _weekday_in(locale, day: dt.date) -> str:
+    # "Tuesday, 8 December 2026" in ``locale``, the active one (the key of the cache).
+    return format_weekday(day)
 
 
 @lru_cache(maxsize=2048)
@@ -385,8 +397,6 @@ def _day_in(locale, skeleton: str, day: dt.date) -> str:
 
 
 def _day_words(skeleton: str, day: dt.date) -> str:
-    from ..rules.dates import active_locale
-
     return _day_in(active_locale(), skeleton, day)
 
 
@@ -399,8 +409,6 @@ def format_days(first: dt.date, last: dt.date) -> str:
     """ "8–14 December 2026", in the active language."""
     from babel import dates as babel_dates
 
-    from ..rules.dates import active_locale
-
     return babel_dates.format_interval(first, last, "yMMMMd", locale=active_locale())
 
 
@@ -412,8 +420,6 @@ def format_strip_day(day: dt.date) -> tuple[str, str]:
 def _weekday_names() -> list[tuple[str, str]]:
     """(abbreviated, full) weekday names, Monday first, in the active language."""
     from babel import dates as babel_dates
-
-    from ..rules.dates import active_locale
 
     locale = active_locale()
     short = babel_dates.get_day_names("abbreviated", locale=locale)
