@@ -118,6 +118,7 @@ class Day(ForTemplates):
     past: bool = False
     # The day strip (narrow screens): the day shown, its tab's link and words.
     chosen: bool = False
+    iso: str = ""  # "2026-12-08": the day's element ids, read without a call per use
     strip_url: str = ""
     strip_weekday: str = ""  # "Tue"
     strip_date: str = ""  # "8 Dec"
@@ -334,6 +335,7 @@ def _days(period, by_day, today) -> list[Day]:
                 date=day,
                 name=_weekday_in(active_locale(), day),
                 rows=by_day.get(day, []),
+                iso=day.isoformat(),
                 is_today=day == today,
                 past=day < today,
             )
