@@ -251,13 +251,16 @@ def build_calendar(
             period.view, None, default_view=period.view, today=today, weeks_ahead=1
         ).start
     )
+    # Only the view shown is worded (each is a translation and a date in words).
     titles = {
-        NEXT: _("Next 7 days")
-        if is_current
-        else format_days(period.start, period.end - dt.timedelta(days=1)),
-        WEEK: _("Week of %(day)s") % {"day": format_day(period.start)},
-        MONTH: format_month(period.start),
-        LIST: _("From %(day)s") % {"day": format_day(period.start)},
+        NEXT: lambda: (
+            _("Next 7 days")
+            if is_current
+            else format_days(period.start, period.end - dt.timedelta(days=1))
+        ),
+        WEEK: lambda: _("Week of %(day)s") % {"day": format_day(period.start)},
+        MONTH: lambda: format_month(period.start),
+        LIST: lambda: _("From %(day)s") % {"day": format_day(period.start)},
     }
     view_names = dict(VIEW_CHOICES)
     return {
@@ -269,7 +272,7 @@ def build_calendar(
         "show_price": config.show_price,
         "view": period.view,
         "period": period,
-        "title": titles[period.view],
+        "title": titles[period.view](),
         "days": days,
         "weeks": _weeks(days) if period.view == MONTH else [],
         "weekday_names": _weekday_names(),
