@@ -24,7 +24,7 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from .compat import PAGE_MODEL
 from .products import registry
-from .products.visibility import visible_to_request, with_privacy_hint
+from .products.visibility import visible_to_request
 
 
 def body_blocks() -> list[tuple[str, blocks.Block]]:
@@ -123,11 +123,13 @@ class ProductListBlock(blocks.StructBlock):
 def product_offers(pages, now=None, *, request=None) -> list:
     """The offers of ``pages`` (chosen page objects or ids) that the visitor of ``request``
     (None: an anonymous one) may see: live, on a page they may view (A2, Wagtail's page
-    privacy), not archived, not past their sale; in the given order, without repeats. A
-    constant number of queries: the live pages, their view restrictions, then per page type
-    their specific rows and what they cover, then the stock of those with a stock limit."""
+    privacy), not archived, not past their sale; in the given order, without repeats. The
+    pages are taken from ``catalogue.live_products``, read once per request (the calendar's
+    "Get a pass" links read the same); then their view restrictions, their images and the
+    stock of those with a stock limit: a constant number of queries."""
     from .models.holds import units_taken
     from .rules.selling import ARCHIVED, NO_LONGER_ON_SALE
+    from .services.catalogue import live_products
 
     ids = []
     for page in pages:
@@ -136,15 +138,16 @@ def product_offers(pages, now=None, *, request=None) -> list:
             ids.append(pk)
     if not ids:
         return []
-    found = {
-        page.pk: page
-        for page in with_privacy_hint(registry.product_pages().filter(pk__in=ids).live()).specific()
-        if registry.is_product(page)
-    }
+    found = {}
+    for page in live_products(request):
+        known = found.get(page.pk)
+        # A page of a product type built on another is read as both: keep the specific one.
+        if page.pk in ids and (known is None or isinstance(page, type(known))):
+            found[page.pk] = page
     products = visible_to_request([found[pk] for pk in ids if pk in found], request)
     for page_type in {type(page) for page in products}:
         same_type = [page for page in products if type(page) is page_type]
-        prefetch_related_objects(same_type, "programmes", "classes", "image__renditions")
+        prefetch_related_objects(same_type, "image__renditions")
     now = now or timezone.now()
     taken = units_taken([page.pk for page in products if page.stock_limit is not None], now)
     offers = [page.offer(now, sold=taken.get(page.pk, 0)) for page in products]

@@ -49,14 +49,28 @@ def _ids(values) -> list[int]:
     return result
 
 
+class IdsChoiceBlock(blocks.MultipleChoiceBlock):
+    """A multiple choice of ids from a list read from the database when the editor opens
+    the form. A stored value is read back as it was saved (ids as text), not matched
+    against that list: Wagtail's ``MultipleChoiceBlock`` reads the whole list again for
+    each value, a query per chosen id on every page view. An id no longer offered reads as
+    text as well; the renderer drops what is not a whole number (``_ids``)."""
+
+    def to_python(self, value):
+        if value is None:
+            return value
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return [None if v is None else str(v) for v in values]
+
+
 class CalendarBlock(blocks.StructBlock):
-    programmes = blocks.MultipleChoiceBlock(
+    programmes = IdsChoiceBlock(
         choices=programme_choices,
         required=False,
         label=_("Programmes"),
         help_text=_("Every class of these programmes is shown."),
     )
-    classes = blocks.MultipleChoiceBlock(
+    classes = IdsChoiceBlock(
         choices=class_choices,
         required=False,
         label=_("Classes"),

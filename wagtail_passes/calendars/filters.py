@@ -44,30 +44,45 @@ class Choices:
     instructors: list[str] = field(default_factory=list)
 
 
-def load_choices(programme_ids, class_ids) -> Choices:
-    """The block's classes (every class of its programmes, and its own classes): one query."""
+def load_classes(programme_ids, class_ids) -> list:
+    """The block's classes (every class of its programmes, and its own classes) with their
+    programme, by programme name and class name: one query. The calendar's filter choices
+    are read from them, and its sessions share them (not a class and a programme read
+    again for each session)."""
     from ..models import ProgrammeClass
 
     if not programme_ids and not class_ids:
-        return Choices()
-    rows = list(
+        return []
+    classes = list(
         ProgrammeClass.objects.filter(
             Q(programme_id__in=list(programme_ids)) | Q(pk__in=list(class_ids))
         )
+        .select_related("programme")
         .order_by("programme__name", "name", "pk")
-        .values_list("pk", "name", "programme_id", "programme__name", "location", "instructor")
     )
-    programmes = {pid: pname for _pk, _name, pid, pname, _where, _who in rows}
+    programmes = {}
+    for klass in classes:  # one programme object for all its classes
+        klass.programme = programmes.setdefault(klass.programme_id, klass.programme)
+    return classes
+
+
+def choices_of(classes) -> Choices:
+    """What ``classes`` (``load_classes``) offer to filter by."""
+    programmes = {klass.programme_id: klass.programme.name for klass in classes}
     several = len(programmes) > 1
     return Choices(
         programmes=[(str(pid), name) for pid, name in programmes.items()],
         classes=[
-            (str(pk), f"{pname} – {name}" if several else name)
-            for pk, name, _pid, pname, _where, _who in rows
+            (str(k.pk), f"{k.programme.name} – {k.name}" if several else k.name) for k in classes
         ],
-        locations=sorted({row[4] for row in rows if row[4]}, key=str.casefold),
-        instructors=sorted({row[5] for row in rows if row[5]}, key=str.casefold),
+        locations=sorted({k.location for k in classes if k.location}, key=str.casefold),
+        instructors=sorted({k.instructor for k in classes if k.instructor}, key=str.casefold),
     )
+
+
+def load_choices(programme_ids, class_ids) -> Choices:
+    """The filter choices of the block's classes (``load_classes``): one query."""
+    return choices_of(load_classes(programme_ids, class_ids))
 
 
 @dataclass

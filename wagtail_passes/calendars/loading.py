@@ -52,10 +52,13 @@ def sessions_between(
     include_cancelled: bool = True,
     filters=None,
     where: Q | None = None,
+    classes=None,
 ) -> list[Session]:
     """Sessions starting in [start, end) of the programmes or classes, in start order, each
     with ``taken`` (places booked) and its class and programme loaded, narrowed to the
-    ``filters`` in force (``filters.Filters``) and the condition ``where``. One query."""
+    ``filters`` in force (``filters.Filters``) and the condition ``where``. One query.
+    ``classes``: those classes loaded already (``filters.load_classes``), with their
+    programme; the sessions share them instead of reading theirs along."""
     taken = (
         Booking.objects.filter(ACTIVE_BOOKING, session=OuterRef("pk"))
         .order_by()
@@ -71,12 +74,23 @@ def sessions_between(
         sessions = sessions.filter(is_cancelled=False)
     if where is not None:
         sessions = sessions.filter(where)
-    sessions = sessions.select_related("programme_class__programme").annotate(
+    if classes is None:
+        sessions = sessions.select_related("programme_class__programme")
+    sessions = sessions.annotate(
         taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0))
     )
     if filters is not None:
         sessions = filters.narrow(sessions, passes_settings.tzinfo)
-    return list(sessions.order_by("start", "pk"))
+    found = list(sessions.order_by("start", "pk"))
+    if classes is not None:
+        by_id = {klass.pk: klass for klass in classes}
+        missing = {s.programme_class_id for s in found} - by_id.keys()
+        if missing:  # not one of the classes given: read them (one query)
+            by_id.update(ProgrammeClass.objects.select_related("programme").in_bulk(list(missing)))
+        cache = Session.programme_class.field
+        for session in found:
+            cache.set_cached_value(session, by_id[session.programme_class_id])
+    return found
 
 
 def places_left(session: Session) -> int:
@@ -236,12 +250,13 @@ class ProductsOnSale:
 
     def _load(self) -> list:
         if self._products is None:
-            from ..services.catalogue import coverage_terms, products_on_sale
+            from ..services.catalogue import coverage_terms, live_products, products_on_sale
 
             on_sale = products_on_sale(
                 self._now,
                 member=getattr(self._request, "user", None),
                 passed_view_restrictions=passed_view_restrictions(self._request),
+                candidates=live_products(self._request),  # read once per request
             )
             self._products = [(p, coverage_terms(p)) for p in on_sale]
             # Cheapest first at today's price (A3's pro-rata), as the booking page lists them.

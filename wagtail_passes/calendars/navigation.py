@@ -159,3 +159,10 @@ class Params:
         if day is not None:
             items.append((self.day, day.isoformat()))
         return f"{self.path}?{urlencode(items)}#{anchor or self.anchor}"
+
+    def day_urls(self, view: str, start: dt.date | None, days, *, anchor: str) -> list[str]:
+        """``url(view, start, day=day, anchor=anchor)`` for each of ``days``: the query they
+        share is encoded once (the day comes last), not once per day of the strip."""
+        shared = self.url(view, start, anchor="-")[: -len("#-")]
+        name = urlencode([(self.day, "")])  # "passes_day_<key>="
+        return [f"{shared}&{name}{day.isoformat()}#{anchor}" for day in days]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,9 +14,9 @@ from django.utils.translation import ngettext
 
 from ..conf import passes_settings
 from ..presentation import format_day, format_month, format_weekday, local_today
-from ..rules.dates import format_time_of_day, local_moment
+from ..rules.dates import active_locale, format_time_of_day, local_moment
 from .blocks import LIST, MONTH, NEXT, VIEW_CHOICES, WEEK, CalendarBlock
-from .filters import Choices, covered_by, form_fields, load_choices, read_filters
+from .filters import Choices, choices_of, covered_by, form_fields, load_classes, read_filters
 from .loading import (
     MemberView,
     ProductsOnSale,
@@ -117,6 +118,7 @@ class Day(ForTemplates):
     past: bool = False
     # The day strip (narrow screens): the day shown, its tab's link and words.
     chosen: bool = False
+    iso: str = ""  # "2026-12-08": the day's element ids, read without a call per use
     strip_url: str = ""
     strip_weekday: str = ""  # "Tue"
     strip_date: str = ""  # "8 Dec"
@@ -138,7 +140,8 @@ def build_calendar(
     user = getattr(request, "user", None)
     anonymous = not getattr(user, "is_authenticated", False)
     chosen = bool(config.programme_ids or config.class_ids)
-    choices = load_choices(config.programme_ids, config.class_ids) if chosen else Choices()
+    classes = load_classes(config.programme_ids, config.class_ids) if chosen else []
+    choices = choices_of(classes) if chosen else Choices()
     filters = read_filters(params, choices, member=not anonymous)
     params.applied = [(params.filters[name], value) for name, value in filters.values().items()]
     asked_view, asked_start = params.read()
@@ -166,6 +169,7 @@ def build_calendar(
             class_ids=config.class_ids,
             filters=filters,
             where=where,
+            classes=classes,
         )
     mine = MemberView() if anonymous else member_view(user, sessions, start, end, passes=passes)
     if filters.mine:
@@ -247,13 +251,16 @@ def build_calendar(
             period.view, None, default_view=period.view, today=today, weeks_ahead=1
         ).start
     )
+    # Only the view shown is worded (each is a translation and a date in words).
     titles = {
-        NEXT: _("Next 7 days")
-        if is_current
-        else format_days(period.start, period.end - dt.timedelta(days=1)),
-        WEEK: _("Week of %(day)s") % {"day": format_day(period.start)},
-        MONTH: format_month(period.start),
-        LIST: _("From %(day)s") % {"day": format_day(period.start)},
+        NEXT: lambda: (
+            _("Next 7 days")
+            if is_current
+            else format_days(period.start, period.end - dt.timedelta(days=1))
+        ),
+        WEEK: lambda: _("Week of %(day)s") % {"day": format_day(period.start)},
+        MONTH: lambda: format_month(period.start),
+        LIST: lambda: _("From %(day)s") % {"day": format_day(period.start)},
     }
     view_names = dict(VIEW_CHOICES)
     return {
@@ -265,7 +272,7 @@ def build_calendar(
         "show_price": config.show_price,
         "view": period.view,
         "period": period,
-        "title": titles[period.view],
+        "title": titles[period.view](),
         "days": days,
         "weeks": _weeks(days) if period.view == MONTH else [],
         "weekday_names": _weekday_names(),
@@ -329,8 +336,9 @@ def _days(period, by_day, today) -> list[Day]:
         days.append(
             Day(
                 date=day,
-                name=format_weekday(day),
+                name=_weekday_in(active_locale(), day),
                 rows=by_day.get(day, []),
+                iso=day.isoformat(),
                 is_today=day == today,
                 past=day < today,
             )
@@ -357,12 +365,16 @@ def _day_strip(period, candidates: list[Day], params, today) -> list[Day]:
         busy = [day.date for day in candidates if day.rows and day.date >= today]
         chosen = busy[0] if busy else (today if today in dates else candidates[0].date)
     anchor = f"{params.anchor}-days"
-    for day in candidates:
+    urls = params.day_urls(period.view, period.start, [d.date for d in candidates], anchor=anchor)
+    counts: dict[int, str] = {}  # "3 sessions", translated once per number
+    for day, url in zip(candidates, urls, strict=True):
         day.chosen = day.date == chosen
-        day.strip_url = params.url(period.view, period.start, day=day.date, anchor=anchor)
+        day.strip_url = url
         day.strip_weekday, day.strip_date = format_strip_day(day.date)
         count = len(day.rows)
-        day.count_text = ngettext("%(n)s session", "%(n)s sessions", count) % {"n": count}
+        if count not in counts:
+            counts[count] = ngettext("%(n)s session", "%(n)s sessions", count) % {"n": count}
+        day.count_text = counts[count]
     return candidates
 
 
@@ -373,42 +385,46 @@ def _weeks(days: list[Day]) -> list[list[Day | None]]:
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
 
-def format_weekday_day(day: dt.date) -> str:
-    """ "Tuesday 8 December", in the active language."""
+@lru_cache(maxsize=2048)
+def _weekday_in(locale, day: dt.date) -> str:
+    # "Tuesday, 8 December 2026" in ``locale``, the active one (the key of the cache).
+    return format_weekday(day)
+
+
+@lru_cache(maxsize=2048)
+def _day_in(locale, skeleton: str, day: dt.date) -> str:
+    # Locale data and a day's words never change: a calendar's days are formatted once per
+    # process, not on every request. babel's fuzzy match of a skeleton the locale lacks
+    # ("EEE") reads all its skeletons, about a millisecond a day shown.
     from babel import dates as babel_dates
 
-    from ..rules.dates import active_locale
+    return babel_dates.format_skeleton(skeleton, day, locale=locale)
 
-    return babel_dates.format_skeleton("MMMMEEEEd", day, locale=active_locale())
+
+def _day_words(skeleton: str, day: dt.date) -> str:
+    return _day_in(active_locale(), skeleton, day)
+
+
+def format_weekday_day(day: dt.date) -> str:
+    """ "Tuesday 8 December", in the active language."""
+    return _day_words("MMMMEEEEd", day)
 
 
 def format_days(first: dt.date, last: dt.date) -> str:
     """ "8–14 December 2026", in the active language."""
     from babel import dates as babel_dates
 
-    from ..rules.dates import active_locale
-
     return babel_dates.format_interval(first, last, "yMMMMd", locale=active_locale())
 
 
 def format_strip_day(day: dt.date) -> tuple[str, str]:
     """("Tue", "8 Dec"): a day strip's tab, in the active language."""
-    from babel import dates as babel_dates
-
-    from ..rules.dates import active_locale
-
-    locale = active_locale()
-    return (
-        babel_dates.format_skeleton("EEE", day, locale=locale),
-        babel_dates.format_skeleton("MMMd", day, locale=locale),
-    )
+    return _day_words("EEE", day), _day_words("MMMd", day)
 
 
 def _weekday_names() -> list[tuple[str, str]]:
     """(abbreviated, full) weekday names, Monday first, in the active language."""
     from babel import dates as babel_dates
-
-    from ..rules.dates import active_locale
 
     locale = active_locale()
     short = babel_dates.get_day_names("abbreviated", locale=locale)

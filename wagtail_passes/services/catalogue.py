@@ -18,23 +18,43 @@ from ..rules.types import PassTerms
 from .buyers import may_buy
 from .facts import session_facts
 
+#: Where ``live_products`` keeps its answer on the request it was asked for.
+MEMO_ATTRIBUTE = "_wagtail_passes_live_products"
 
-def products_on_sale(now=None, *, member=None, passed_view_restrictions=()) -> list[ProductMixin]:
+
+def live_products(request=None) -> list[ProductMixin]:
+    """Every live product page that is not archived, read with what it covers and the
+    privacy hint: per product type one query for its pages and two for their programmes
+    and classes. With ``request`` they are read once per request and kept
+    on it: the calendar's "Get a pass" links and the product list block on the same page
+    both ask, and nothing a booking changes is kept (stock is read by the callers)."""
+    found = getattr(request, MEMO_ATTRIBUTE, None)
+    if found is None:
+        found = []
+        for model in product_models():
+            found += list(
+                with_privacy_hint(model.objects.live().filter(is_archived=False)).prefetch_related(
+                    "programmes", "classes"
+                )
+            )
+        if request is not None:
+            setattr(request, MEMO_ATTRIBUTE, found)
+    return list(found)
+
+
+def products_on_sale(
+    now=None, *, member=None, passed_view_restrictions=(), candidates=None
+) -> list[ProductMixin]:
     """Live products the visitor can buy now; code-only offers (U6) are private, so left
     out, and so are products whose page the visitor may not view (A2) and, for a member,
     those whose buyer requirements they do not meet (U5: a trial for new joiners once they
     have booked, a members-only product without the membership).
-    A constant number of queries: per product type its pages and what they cover, then the
-    stock of every product with a stock limit at once, then the view restrictions of all
-    (not one query per product), then what U5 asks of the member (at most two)."""
+    A constant number of queries: per product type its pages and what they cover (none
+    when the caller passes ``candidates``, ``live_products``), then the stock of every
+    product with a stock limit at once, then the view restrictions of all (not one query
+    per product), then what U5 asks of the member (at most two)."""
     now = now or timezone.now()
-    candidates = []
-    for model in product_models():
-        candidates += list(
-            with_privacy_hint(model.objects.live().filter(is_archived=False)).prefetch_related(
-                "programmes", "classes"
-            )
-        )
+    candidates = live_products() if candidates is None else candidates
     taken = units_taken([p.pk for p in candidates if p.stock_limit is not None], now)
     on_sale = [p for p in candidates if offered(p.availability(now, sold=taken.get(p.pk, 0)))]
     visible = visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
