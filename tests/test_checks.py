@@ -282,3 +282,17 @@ def test_settings_are_read_lazily_so_overrides_apply(settings):
 def test_unknown_setting_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="NOT_A_SETTING"):
         passes_settings.NOT_A_SETTING  # noqa: B018
+
+
+def test_w003_a_site_still_overriding_the_retired_calendar_templates_is_warned(tmp_path):
+    from wagtail_passes.checks import check_retired_template_overrides
+
+    assert check_retired_template_overrides() == []
+    folder = tmp_path / "wagtail_passes" / "calendars"
+    folder.mkdir(parents=True)
+    (folder / "session.html").write_text("<li>{{ row.title }}</li>")
+    templates = [{**django_settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    with override_settings(TEMPLATES=templates):
+        warnings = check_retired_template_overrides()
+    assert [w.id for w in warnings] == ["wagtail_passes.W003"]
+    assert "calendars/session.html" in warnings[0].msg and "days.html" in warnings[0].hint

@@ -240,3 +240,33 @@ def check_lock_timeout(app_configs=None, **kwargs):
             id="wagtail_passes.E009",
         )
     ]
+
+
+#: Calendar templates the app no longer renders (issue 20: days and sessions render in one
+#: loop, ``calendars/days.html``); a site's override of one would be silently ignored.
+RETIRED_TEMPLATES = ("wagtail_passes/calendars/day.html", "wagtail_passes/calendars/session.html")
+
+
+@register(Tags.templates)
+def check_retired_template_overrides(app_configs=None, **kwargs):
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    warnings = []
+    for name in RETIRED_TEMPLATES:
+        try:
+            get_template(name)  # the app ships neither: a hit is the site's own override
+        except TemplateDoesNotExist:
+            continue
+        warnings.append(
+            Warning(
+                f"The template {name} is no longer used: the calendar renders its days and "
+                "sessions in one loop.",
+                hint=(
+                    "Move your changes into wagtail_passes/calendars/days.html (the day and "
+                    "row fields are the same; see docs/reference/templates.md)."
+                ),
+                id="wagtail_passes.W003",
+            )
+        )
+    return warnings
