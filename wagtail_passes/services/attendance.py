@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +16,7 @@ from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, PaymentMethod, Session
 from ..presentation import format_short_moment, provider_text
 from ..rules.money import Money
+from . import lock_waits
 from .locking import lock_session
 from .permissions import MANAGE_BOOKINGS, require_staff
 
@@ -129,7 +129,7 @@ def mark_attendance(booking: Booking, attended: bool | None, by) -> Booking:
         raise BookingError(_("Mark attended, no-show or not marked."), code="invalid_mark")
     require_staff(by, MANAGE_BOOKINGS, BookingError)
     status = ATTENDANCE[attended]
-    with transaction.atomic():
+    with lock_waits.atomic():
         lock_session(booking.session_id)
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -160,7 +160,7 @@ def record_desk_payment(booking: Booking, by, method: str, note: str = "") -> Bo
     require_staff(by, MANAGE_BOOKINGS, BookingError)
     if method not in PaymentMethod.values or method == PaymentMethod.ONLINE:
         raise BookingError(_("Choose how the member paid."), code="invalid_method")
-    with transaction.atomic():
+    with lock_waits.atomic():
         lock_session(booking.session_id)
         booking = (
             Booking.objects.select_for_update(of=("self",))

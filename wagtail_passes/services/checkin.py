@@ -27,7 +27,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Case, F, Prefetch, Sum, When
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from ..conf import passes_settings
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Order, OrderState, Session
 from ..rules.money import Money
+from . import lock_waits
 from .attendance import (
     ATTENDED,
     attendance_marks_open,
@@ -231,7 +231,7 @@ def check_in_all(session: Session, by) -> list[Booking]:
     marked already).
     """
     require_staff(by, MANAGE_BOOKINGS, BookingError)
-    with transaction.atomic():
+    with lock_waits.atomic():
         session = lock_session(session)
         now = timezone.now()
         if ATTENDED not in attendance_marks_open(session, now):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,6 +40,7 @@ from ..presentation import (
     pass_movement,
 )
 from ..rules.money import has_valid_precision, minor_unit_digits
+from . import lock_waits
 from .facts import active_redemptions, status_today
 from .inputs import check_member
 from .ledger import MAX_BALANCE, record_movement, refresh_validity
@@ -179,7 +179,7 @@ def issue_member_pass(
     now = timezone.now()
     purchased_at = purchased_at or now
     unlimited = product.kind == ProductKind.UNLIMITED
-    with transaction.atomic():
+    with lock_waits.atomic():
         member_pass = MemberPass.objects.create(
             member=member,
             product=product,
@@ -243,7 +243,7 @@ def assign_pass(member, product, by, paid: bool = True, reason: str = "") -> Mem
     )
     if reason.strip():
         note = f"{note}: {reason.strip()}"
-    with transaction.atomic():
+    with lock_waits.atomic():
         member_pass = issue_member_pass(
             member, product, paid=True, by=by, price=Decimal(0), reason=note, assigned=True
         )
@@ -301,7 +301,7 @@ def hold_pass(member_pass: MemberPass, start: dt.date, end: dt.date, by, reason:
             )
     _check_hold_dates(member_pass, start, end)
     reason = (reason or "").strip()
-    with transaction.atomic():
+    with lock_waits.atomic():
         member_pass = lock_member_pass(member_pass)
         _refuse(hold_refusal(member_pass))
         for held_from, held_until in member_pass.hold_periods:
@@ -381,7 +381,7 @@ def adjust_pass(member_pass: MemberPass, amount: Decimal, by, reason: str) -> Le
     if member_pass.kind == ProductKind.UNLIMITED:  # before the amount: no amount would do
         _refuse(adjust_refusal(member_pass))
     _check_adjust_amount(member_pass, amount)
-    with transaction.atomic():
+    with lock_waits.atomic():
         member_pass = lock_member_pass(member_pass)
         _refuse(adjust_refusal(member_pass))
         result = member_pass.balance + amount
@@ -426,7 +426,7 @@ def extend_pass(member_pass: MemberPass, days: int, by, reason: str = "") -> Led
             _("Extend by 1 to %(max)d days.") % {"max": MAX_EXTENSION_DAYS},
             code="invalid_days",
         )
-    with transaction.atomic():
+    with lock_waits.atomic():
         member_pass = lock_member_pass(member_pass)
         _refuse(extend_refusal(member_pass))
         reason = (reason or "").strip()
@@ -464,7 +464,7 @@ def cancel_pass(member_pass: MemberPass, by, reason: str) -> LedgerEntry:
     reason = (reason or "").strip()
     if not reason:
         raise PassError(_("Say why you cancel this pass."), code="reason_required")
-    with transaction.atomic():
+    with lock_waits.atomic():
         lock_pending_renewal_orders([member_pass])  # order rows before the pass
         member_pass = lock_member_pass(member_pass)
         _refuse(cancel_pass_refusal(member_pass))

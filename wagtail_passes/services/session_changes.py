@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,7 +20,7 @@ from ..bounds import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
 from ..presentation import format_moment, local_day
-from . import notifications
+from . import lock_waits, notifications
 from .booking_core import mark_cancelled, places_taken, release
 from .locking import lock_member_passes, lock_session
 from .permissions import MANAGE_SESSIONS, require_staff
@@ -36,7 +35,7 @@ def cancel_session(session: Session, by) -> list[Booking]:
     """P8: cancel a session, cancel every booking on it, return every entry, clear its
     waiting list, tell everyone. Cancelling it again changes nothing."""
     require_staff(by, MANAGE_SESSIONS, BookingError)
-    with transaction.atomic():
+    with lock_waits.atomic():
         session = lock_session(session)
         already = session.is_cancelled
         if not already:
@@ -145,7 +144,7 @@ def update_session(
     """
     require_staff(by, MANAGE_SESSIONS, BookingError)
     _check_values(start, end, capacity)
-    with transaction.atomic():
+    with lock_waits.atomic():
         locked = lock_session(session)
         old_start, old_end = locked.start, locked.end
         new_start = old_start if start is UNCHANGED else start

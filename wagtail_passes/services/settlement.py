@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..audit import log_action
 from ..exceptions import PassError
 from ..models import Booking, BookingStatus, MemberPass
 from ..rules.money import Money
+from . import lock_waits
 from .eligibility import evaluate
 from .ledger import redeem
 from .locking import lock_member_pass, lock_session
@@ -41,7 +41,7 @@ def settle_with(member_pass: MemberPass, by=None) -> list[Booking]:
     if not unpaid:
         return []
     settled = []
-    with transaction.atomic():
+    with lock_waits.atomic():
         for session_id in sorted({s for _, s in unpaid}):
             lock_session(session_id)
         bookings = list(
