@@ -222,6 +222,25 @@ def test_joining_the_waiting_list_is_refused_busy_while_the_session_is_locked():
         refused_busy(lambda: services.join_waitlist(UserFactory(), session), BookingError)
 
 
+def test_staff_tools_are_refused_busy_while_the_row_they_change_is_locked():
+    """Adjusting a pass, marking attendance, cancelling a session: a clear refusal, not a
+    database error, and nothing written."""
+    from wagtail_passes.exceptions import PassError
+    from wagtail_passes.test.factories import StaffFactory
+
+    staff, member = StaffFactory(), UserFactory()
+    ten = member_pass(member, quantity=Decimal(10))
+    session = new_session()
+    booking = services.book(member, session)
+    with held(row_of(ten)):
+        refused_busy(lambda: services.adjust_pass(ten, Decimal(2), staff, "goodwill"), PassError)
+    with held(row_of(session)):
+        refused_busy(lambda: services.cancel_session(session, staff), BookingError)
+    assert MemberPass.objects.get(pk=ten.pk).balance == Decimal(9)
+    assert Session.objects.get(pk=session.pk).is_cancelled is False
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.BOOKED
+
+
 def test_checkout_is_refused_busy_while_the_stock_row_is_locked_then_places():
     product = PassPageFactory(stock_limit=5)
     stock = ProductStock.objects.create(product_id=product.pk)
