@@ -241,6 +241,26 @@ def test_staff_tools_are_refused_busy_while_the_row_they_change_is_locked():
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.BOOKED
 
 
+def test_generating_a_schedules_sessions_is_refused_busy_while_the_schedule_is_locked(
+    admin_client,
+):
+    from django.urls import reverse
+
+    from wagtail_passes.exceptions import ScheduleError
+    from wagtail_passes.models import Schedule
+    from wagtail_passes.test.factories import ScheduleFactory
+
+    schedule = ScheduleFactory()
+    with held(row_of(schedule)):
+        refused_busy(lambda: services.generate_sessions(schedule), ScheduleError)
+        url = reverse("wagtail_passes_schedule_modeladmin_generate", args=[schedule.pk])
+        response = admin_client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "Many people are booking right now" in response.content.decode()
+    assert not Session.objects.filter(schedule=schedule).exists()
+    assert Schedule.objects.filter(pk=schedule.pk).exists()
+
+
 def test_checkout_is_refused_busy_while_the_stock_row_is_locked_then_places():
     product = PassPageFactory(stock_limit=5)
     stock = ProductStock.objects.create(product_id=product.pk)

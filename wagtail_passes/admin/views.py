@@ -16,6 +16,7 @@ from wagtail.log_actions import log
 from wagtail_modeladmin.views import DeleteView, InstanceSpecificView
 
 from ..conf import passes_settings
+from ..exceptions import ScheduleError
 from ..presentation import local_today
 from ..services import generate_sessions
 from ..services.permissions import can_generate_sessions
@@ -48,7 +49,11 @@ class GenerateSessionsView(InstanceSpecificView):
         )
 
     def post(self, request, *args, **kwargs):
-        report = generate_sessions(self.instance)
+        try:
+            report = generate_sessions(self.instance)
+        except ScheduleError as error:  # busy: another change to this schedule is running
+            messages.error(request, error.message)
+            return redirect(self.index_url)
         # Booked sessions the schedule no longer matches need a person to look at them.
         notify = messages.warning if report.kept_with_bookings else messages.success
         notify(request, report.summary())

@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dateutil.rrule import WEEKLY, rrule
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.utils.translation import ngettext
 
 from ..conf import passes_settings
 from ..models import Booking, Schedule, Session
+from . import lock_waits
 
 UTC = dt.UTC
 
@@ -133,11 +133,12 @@ def generate_sessions(
     horizon = horizon_days if horizon_days is not None else passes_settings.SCHEDULE_HORIZON_DAYS
     today = now.astimezone(tz).date()
 
-    with transaction.atomic():
-        schedule = (
-            Schedule.objects.select_for_update(of=("self",))
-            .select_related("programme_class__programme")
-            .get(pk=schedule.pk)
+    with lock_waits.atomic():  # a lock not granted in time is refused busy
+        schedule = lock_waits.locked_row(
+            Schedule.objects.select_for_update(of=("self",)).select_related(
+                "programme_class__programme"
+            ),
+            pk=schedule.pk,
         )
         report = GenerationReport(schedule=schedule)
         wanted = {
