@@ -17,7 +17,7 @@ def issue(request, session) -> str:
     return once.issue(request, session.pk, salt=SALT)
 
 
-def nonce_of(request, session_pk, token: str) -> str | None:
+def nonce_of(request, token: str, session_pk) -> str | None:
     """The nonce of a token this member got for this session's form; None for a forged,
     expired or foreign token."""
     return once.nonce_of(request, token, session_pk, salt=SALT)

@@ -84,7 +84,7 @@ def book_session(request, pk):
         return _page(request, pk, back, errors=[_("Check the form and confirm again.")])
     action = form.cleaned_data["action"]
     # The session itself is read under its lock by the service: nothing before it.
-    nonce = once.nonce_of(request, pk, form.cleaned_data["token"])
+    nonce = once.nonce_of(request, form.cleaned_data["token"], pk)
     if nonce is None:
         message = _("This page has expired. Check the details and confirm again.")
         return _page(request, pk, back, errors=[message])

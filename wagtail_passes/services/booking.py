@@ -77,9 +77,8 @@ def book(
         except Session.DoesNotExist as exc:
             raise BookingError(_("This session does not exist."), code="unknown_session") from exc
         booking = book_locked(member, session, attendees, member_pass, by, token=token)
-        if getattr(booking, "replayed", False):
+        if booking.replayed:
             return booking
-        booking.replayed = False
         if is_staff_action(member, by):
             log_action(
                 booking,

@@ -119,6 +119,7 @@ def book_locked(
         booking.save()
     except IntegrityError as exc:
         raise already_booked(member, by) from exc
+    booking.replayed = False  # made now (``book(token=...)``)
     if payer is not None:
         redeem(payer, session, cost=cost, attendees=attendees, by=by or member, booking=booking)
     if seen.waiting:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ..exceptions import BookingError
+from ..models import Booking
 
 #: A sanity bound on places in one booking; capacity decides the real limit.
 MAX_ATTENDEES = 1000
@@ -28,8 +29,8 @@ def check_member(member, error_class=BookingError) -> None:
         raise error_class(_("This account is not active."), code="inactive_member")
 
 
-#: The longest one-time token a form may carry (``Booking.token``'s column).
-MAX_TOKEN_LENGTH = 64
+#: The longest one-time token a form may carry: ``Booking.token``'s column.
+MAX_TOKEN_LENGTH = Booking._meta.get_field("token").max_length
 
 
 def check_token(token) -> None:

@@ -4,8 +4,8 @@ The ORM spends about 1.5 ms of CPU compiling a query with subqueries, more than 
 database takes to answer it, and a burst of bookings (a class opening at 07:00) is bound
 by the web processes' CPU (``bench/web.py``, docs/concepts/concurrency.md). These
 statements are short and portable (PostgreSQL and SQLite); table and column names come
-from the models, the values are parameters. What they answer is asserted against the
-ORM's answer in tests/services/test_standing_sql.py.
+from the models, the values are parameters. The hypothesis state machine of
+tests/services/test_stateful.py asserts what they answer against the ORM's answer.
 """
 
 from __future__ import annotations
