@@ -9,6 +9,7 @@ from .discounts import (
 )
 from .feeds import CalendarFeed
 from .form_tokens import FormToken
+from .households import Person, attendee_filter
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .orders import (
     Order,
@@ -70,6 +71,8 @@ __all__ = [
     "ReminderSent",
     "Renewal",
     "PassProductMixin",
+    "Person",
+    "attendee_filter",
     "PassStatus",
     "PaymentMethod",
     "PeriodLimit",

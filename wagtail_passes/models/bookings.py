@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .households import fill_attendee
+
 
 class PaymentMethod(models.TextChoices):
     """How an amount due was paid outside a member pass (C6): at the desk, or online with
@@ -52,6 +54,13 @@ class Booking(models.Model):
         verbose_name=_("member"),
         on_delete=models.PROTECT,
         related_name="passes_bookings",
+    )
+    # F1: who attends (the account holder themself or a dependant); ``member`` pays.
+    person = models.ForeignKey(
+        "wagtail_passes.Person",
+        verbose_name=_("attending"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
     )
     session = models.ForeignKey(
         "wagtail_passes.Session",
@@ -143,11 +152,11 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         constraints = [
-            # P2: at most one active booking per member and session.
+            # P2, F1: at most one active booking per person and session.
             models.UniqueConstraint(
-                fields=["member", "session"],
+                fields=["person", "session"],
                 condition=ACTIVE_BOOKING,
-                name="passes_booking_one_active_per_member",
+                name="passes_booking_one_active_per_person",
             ),
             models.CheckConstraint(condition=Q(attendees__gte=1), name="passes_booking_attendees"),
             models.CheckConstraint(
@@ -162,7 +171,11 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} – {self.session}"
+        return f"{self.person} – {self.session}"
+
+    def save(self, *args, **kwargs):
+        fill_attendee(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -185,6 +198,13 @@ class WaitlistEntry(models.Model):
         verbose_name=_("member"),
         on_delete=models.CASCADE,
         related_name="passes_waitlist_entries",
+    )
+    # F1: who attends (the account holder themself or a dependant); ``member`` pays.
+    person = models.ForeignKey(
+        "wagtail_passes.Person",
+        verbose_name=_("attending"),
+        on_delete=models.CASCADE,
+        related_name="waitlist_entries",
     )
     session = models.ForeignKey(
         "wagtail_passes.Session",
@@ -231,15 +251,20 @@ class WaitlistEntry(models.Model):
         verbose_name_plural = _("waiting list entries")
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "session"],
+                fields=["person", "session"],
                 condition=Q(status="waiting"),
-                name="passes_waitlist_once_per_member",
+                name="passes_waitlist_once_per_person",
             ),
             models.CheckConstraint(condition=Q(attendees__gte=1), name="passes_waitlist_attendees"),
         ]
 
     def __str__(self) -> str:
         return _("%(member)s waiting for %(session)s") % {
-            "member": self.member,
+            "member": self.person,
             "session": self.session,
         }
+
+    def save(self, *args, **kwargs):
+        fill_attendee(self)
+        super().save(*args, **kwargs)
+

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..compat import PAGE_MODEL
 from ..rules.money import CURRENCY_CHOICES, Money
+from .households import fill_attendee
 from .products import PeriodLimit, ProductKind, ValidityBasis
 
 AMOUNT_FIELD = {"max_digits": 12, "decimal_places": 2}
@@ -43,6 +44,13 @@ class MemberPass(models.Model):
         verbose_name=_("member"),
         on_delete=models.PROTECT,
         related_name="passes_member_passes",
+    )
+    # F1: who attends (the account holder themself or a dependant); ``member`` pays.
+    person = models.ForeignKey(
+        "wagtail_passes.Person",
+        verbose_name=_("attending"),
+        on_delete=models.PROTECT,
+        related_name="member_passes",
     )
     product = models.ForeignKey(
         PAGE_MODEL,
@@ -136,10 +144,17 @@ class MemberPass(models.Model):
                 name="passes_pass_quantity_gte_0",
             ),
         ]
-        indexes = [models.Index(fields=["member", "status"], name="passes_pass_member_status")]
+        indexes = [
+            models.Index(fields=["member", "status"], name="passes_pass_member_status"),
+            models.Index(fields=["person", "status"], name="passes_pass_person_status"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.title} – {self.member}"
+        return f"{self.title} – {self.person}"
+
+    def save(self, *args, **kwargs):
+        fill_attendee(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_unlimited(self) -> bool:

@@ -173,6 +173,15 @@ class OrderLine(models.Model):
         related_name="order_lines",
         help_text=_("The booking whose amount due this line pays."),
     )
+    # F1: who the pass bought with this line is for; empty means the account holder.
+    person = models.ForeignKey(
+        "wagtail_passes.Person",
+        verbose_name=_("for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
     title = models.CharField(
         _("title"),
         max_length=255,

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .households import fill_attendee
 from .programmes import Programme
 
 
@@ -23,6 +24,13 @@ class Registration(models.Model):
         verbose_name=_("member"),
         on_delete=models.PROTECT,
         related_name="passes_registrations",
+    )
+    # F1: who attends (the account holder themself or a dependant); ``member`` pays.
+    person = models.ForeignKey(
+        "wagtail_passes.Person",
+        verbose_name=_("attending"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
     )
     programme = models.ForeignKey(
         Programme,
@@ -49,7 +57,7 @@ class Registration(models.Model):
         constraints = [
             # Once per programme: a second registration only after the first was withdrawn.
             models.UniqueConstraint(
-                fields=["member", "programme"],
+                fields=["person", "programme"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="wagtail_passes_registration_once",
             ),
@@ -57,9 +65,13 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return _("%(member)s in %(programme)s") % {
-            "member": self.member,
+            "member": self.person,
             "programme": self.programme,
         }
+
+    def save(self, *args, **kwargs):
+        fill_attendee(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_withdrawn(self) -> bool:
