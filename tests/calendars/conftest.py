@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
+from tests.households import holders
 from wagtail_passes.calendars.blocks import CalendarBlock
 from wagtail_passes.conf import passes_settings
 from wagtail_passes.presentation import local_today
@@ -144,10 +145,12 @@ def past_history(member, member_passes, count: int, klass):
             Session(programme_class=klass, start=start, end=start + dt.timedelta(hours=1))
         )
     sessions = Session.objects.bulk_create(sessions)
+    person = holders([member])[member.pk]
     bookings = Booking.objects.bulk_create(
         [
             Booking(
                 member=member,
+                person=person,
                 session=s,
                 attendees=1,
                 member_pass=member_passes[i % len(member_passes)],

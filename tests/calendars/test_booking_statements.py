@@ -25,10 +25,11 @@ pytestmark = pytest.mark.django_db
 #: GET: the login (session, user); the session with places taken, the member's booking and
 #: waiting entry; the member's passes (with "already used here").
 PAGE = 4
-#: POST: the login (session, user); BEGIN; the session's lock; what is taken, the member's
+#: POST: the login (session, user); the member's own person (F1: who attends); BEGIN; the
+#: session's lock; what is taken, the member's
 #: booking, waiting entry and this form's earlier booking; the passes' locks; the booking;
 #: the pass's balance; its ledger movement; COMMIT.
-BOOK = 10
+BOOK = 11
 
 
 def token_of(response):
@@ -119,7 +120,8 @@ def test_cal2_the_statements_do_not_grow_with_the_sessions_bookings(
 
 
 def test_p2_services_book_is_a_handful_of_statements(member, yoga, make_session):
-    """``services.book``: the session's lock, what is taken, the passes' locks, the
+    """``services.book``: the member's own person (F1), the session's lock, what is
+    taken, the passes' locks, the
     booking, the pass's balance and its ledger movement — plus the transaction's own
     BEGIN/COMMIT (a savepoint here) and the email's task when the queue is the database
     (tests/test_task_queue.py)."""
@@ -132,7 +134,7 @@ def test_p2_services_book_is_a_handful_of_statements(member, yoga, make_session)
         for q in captured.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
     ]
-    assert len(work) == 6, "\n".join(work)
+    assert len(work) == 7, "\n".join(work)
 
 
 def test_cal2_a_day_pass_or_a_period_limit_reads_the_redemptions_around_the_day(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.admin import admin_url, listed
+from tests.households import holders
 from wagtail_passes import services
 from wagtail_passes.models import (
     Booking,
@@ -723,9 +724,16 @@ def test_a_visitor_is_sent_to_the_login_page_and_a_member_refused(client, world)
 
 def more_bookings(world, n):
     session = world["later"]
+    people = holders(UserFactory() for _ in range(n)).values()
     Booking.objects.bulk_create(
-        Booking(member=UserFactory(), session=session, price=Decimal("12.00"), currency="EUR")
-        for _ in range(n)
+        Booking(
+            member_id=person.account_id,
+            person=person,
+            session=session,
+            price=Decimal("12.00"),
+            currency="EUR",
+        )
+        for person in people
     )
 
 

@@ -13,7 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from wagtail_passes.models import Booking, BookingStatus, Session
+from tests.households import holders
+from wagtail_passes.models import Booking, BookingStatus, Person, Session
 from wagtail_passes.test.factories import ProgrammeClassFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +50,11 @@ def make_bookings(members: int = MEMBERS, sessions: int = ROWS // MEMBERS) -> No
         )
         for i in range(sessions)
     )
+    holders(user_model.objects.filter(username__startswith=PREFIX))
     quote = connection.ops.quote_name
     columns = {
         "member_id": "u." + quote(user_model._meta.pk.column),
+        "person_id": "p.id",
         "session_id": "s.id",
         "attendees": "1",
         "status": "%s",
@@ -66,6 +69,8 @@ def make_bookings(members: int = MEMBERS, sessions: int = ROWS // MEMBERS) -> No
         f"INSERT INTO {quote(Booking._meta.db_table)} ({', '.join(map(quote, columns))}) "
         f"SELECT {', '.join(columns.values())} "
         f"FROM {quote(user_model._meta.db_table)} u CROSS JOIN {quote(Session._meta.db_table)} s "
+        f"JOIN {quote(Person._meta.db_table)} p "
+        f"ON p.account_id = u.{quote(user_model._meta.pk.column)} AND p.is_holder "
         f"WHERE s.programme_class_id = %s AND u.{quote(user_model.USERNAME_FIELD)} LIKE %s"
     )
     with connection.cursor() as cursor:

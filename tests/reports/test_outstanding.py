@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.households import holders
 from wagtail_passes.models import Booking, BookingStatus, Order, OrderState, Session
 from wagtail_passes.services.outstanding import outstanding, outstanding_totals
 
@@ -300,9 +301,11 @@ def thousand_dues(session):
         get_user_model()(username=f"owes{i:04d}", email=f"owes{i:04d}@example.com")
         for i in range(1000)
     )
+    people = holders(users)
     Booking.objects.bulk_create(
         Booking(
             member=user,
+            person=people[user.pk],
             session=session,
             price=Decimal("12.00"),
             amount_due=Decimal("12.00"),

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.households import holders
 from wagtail_passes.models import MemberPass, ProductKind, ValidityBasis
 from wagtail_passes.test.factories import PassPageFactory, member_pass
 
@@ -378,9 +379,11 @@ def thousand_passes(product):
         for i in range(1000)
     )
     bought = dt.datetime(2027, 2, 12, 10, 0, tzinfo=UTC)
+    people = holders(users)
     MemberPass.objects.bulk_create(
         MemberPass(
             member=user,
+            person=people[user.pk],
             product=product,
             title=product.title,
             kind=ProductKind.ENTRIES,

@@ -9,7 +9,7 @@ from .discounts import (
 )
 from .feeds import CalendarFeed
 from .form_tokens import FormToken
-from .households import Person, attendee_filter
+from .households import Person, account_of, attendee_filter
 from .member_passes import Hold, LedgerEntry, LedgerKind, MemberPass, PassStatus
 from .orders import (
     Order,
@@ -72,6 +72,7 @@ __all__ = [
     "Renewal",
     "PassProductMixin",
     "Person",
+    "account_of",
     "attendee_filter",
     "PassStatus",
     "PaymentMethod",

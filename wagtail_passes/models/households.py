@@ -101,10 +101,9 @@ class Person(models.Model):
 
     @property
     def display_name(self) -> str:
+        """A dependant's name; the account holder as their account reads everywhere else."""
         if self.is_holder or not self.name:
-            account = self.account
-            full = account.get_full_name() if hasattr(account, "get_full_name") else ""
-            return (full or "").strip() or account.get_username()
+            return str(self.account)
         return self.name
 
     @property
@@ -145,6 +144,11 @@ def fill_attendee(instance) -> None:
             f"{type(instance).__name__}: person {person.pk} belongs to account "
             f"{person.account_id}, not member {instance.member_id}"
         )
+
+
+def account_of(who):
+    """The user ``who`` names: a Person's account holder, or the user itself (or None)."""
+    return who.account if isinstance(who, Person) else who
 
 
 def attendee_filter(who, prefix: str = "") -> Q:

@@ -23,6 +23,7 @@ from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session
 from ..presentation import format_moment
 from . import lock_waits, notifications
+from .attendees import attendee
 from .booking_core import (
     book_locked,
     is_staff_action,
@@ -32,7 +33,7 @@ from .booking_core import (
     release,
 )
 from .cancel_terms import cancel_terms
-from .inputs import check_attendees, check_member, check_token
+from .inputs import check_attendees, check_token
 from .locking import lock_session
 from .orders import lock_order
 from .paid_cancellations import give_money_back, paying_line
@@ -52,7 +53,8 @@ def book(
     token: str | None = None,
 ) -> Booking:
     """Book ``attendees`` places on ``session`` (a Session or its primary key) for
-    ``member``.
+    ``member``: a user (themself) or a ``Person`` of a household (F1), who then attends
+    while their account holder pays, manages and receives the emails.
 
     A member pass pays when one can (R1 order, or ``member_pass`` if given and
     eligible); otherwise the booking owes the effective unit price × attendees (P1),
@@ -60,23 +62,26 @@ def book(
     ``error.details["products"]`` listing products that would pay and
     ``error.details["reasons"]`` why each pass the member holds cannot). Staff (``by``)
     may book outside the booking window, never beyond capacity. ``by`` must be the
-    member, staff or None (the member themself); anyone else is refused
-    (``not_allowed``).
+    member (the account holder), staff or None (the member themself); anyone else is
+    refused (``not_allowed``). Every rule judged per member (P2, U1, R1) is judged for the
+    attending person.
+
 
     ``token`` (at most 64 characters, unique per form) makes the call idempotent: called
     again with the same token, even after that booking was cancelled, it returns the
     booking the first call made, with ``booking.replayed`` True, and writes nothing.
     """
-    check_member(member)
     check_attendees(attendees)
     check_token(token)
+    person = attendee(member)
+    member = person.account
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
     with lock_waits.atomic():
         try:
             session = lock_session(session)
         except Session.DoesNotExist as exc:
             raise BookingError(_("This session does not exist."), code="unknown_session") from exc
-        booking = book_locked(member, session, attendees, member_pass, by, token=token)
+        booking = book_locked(person, session, attendees, member_pass, by, token=token)
         if booking.replayed:
             return booking
         if is_staff_action(member, by):
@@ -84,7 +89,8 @@ def book(
                 booking,
                 "wagtail_passes.booking.create",
                 by,
-                _("Booked %(member)s for %(n)d place(s)") % {"member": member, "n": attendees},
+                _("Booked %(member)s for %(n)d place(s)")
+                % {"member": person.display_name, "n": attendees},
                 attendees=attendees,
                 member_pass=booking.member_pass_id,
                 amount_due=str(booking.amount_due),
@@ -142,7 +148,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
             )
         give_back = in_time if return_entry is None else return_entry
         pass_id = booking.member_pass_id if give_back else None
-        lock_waiting_passes(session, [pass_id], exclude_member=booking.member)
+        lock_waiting_passes(session, [pass_id], exclude_person=booking.person_id)
         returned = release(booking, by or booking.member, give_back)
         mark_cancelled(booking, by or booking.member)
         money_back = ""
@@ -157,7 +163,7 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
                 _("Cancelled; entry returned") if returned else _("Cancelled"),
                 entry_returned=returned,
             )
-        booking.promoted = promote_locked(session, exclude_member=booking.member)
+        booking.promoted = promote_locked(session, exclude_person=booking.person_id)
     booking.entry_returned = returned  # whether a ledger return was written
     booking.money_back = money_back  # "refund", "credit" or ""
     notifications.email_on_commit(

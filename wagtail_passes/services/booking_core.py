@@ -23,9 +23,11 @@ from ..models import (
     LedgerKind,
     MemberPass,
     PassStatus,
+    Person,
     Session,
     WaitlistEntry,
     WaitlistStatus,
+    attendee_filter,
 )
 from ..presentation import pass_end_reason
 from .catalogue import products_covering
@@ -61,7 +63,7 @@ def check_open(session: Session, member, by) -> None:
 
 
 def book_locked(
-    member,
+    person: Person,
     session: Session,
     attendees: int,
     chosen_pass,
@@ -72,20 +74,22 @@ def book_locked(
 ) -> Booking:
     """Everything of ``book`` once the session row is locked: window, duplicates,
     capacity, what pays (under the passes' locks), the booking and its redemption, and
-    the member's own waiting-list entry closed (P7).
+    the person's own waiting-list entry closed (P7). ``person`` (F1) attends, with its
+    ``account`` loaded: the account holder pays and is ``booking.member``.
 
     ``token`` is the booking form's one-time token: when a booking was already made with
     it (the same form sent again, even after that booking was cancelled), that booking is
     returned and nothing is written."""
+    member = person.account
     check_member(member)  # also for a waiting member whose account was closed since
     check_open(session, member, by)
-    seen = occupancy(session.pk, member.pk, token)
+    seen = occupancy(session.pk, person.pk, token)
     if seen.token_booking_id is not None:
         earlier = Booking.objects.get(pk=seen.token_booking_id)
         earlier.replayed = True
         return earlier
     if seen.booking_id is not None:
-        raise already_booked(member, by)
+        raise already_booked(person, by)
     left = max(session.effective_capacity - seen.taken, 0)
     if attendees > left:
         raise BookingError(
@@ -98,10 +102,11 @@ def book_locked(
             code="session_full",
             places_left=left,
         )
-    payer, cost, evaluated = choose_payer(member, session, attendees, chosen_pass)
+    payer, cost, evaluated = choose_payer(person, session, attendees, chosen_pass)
     price = session.effective_unit_price * attendees
     booking = Booking(
         member=member,
+        person=person,
         session=session,
         attendees=attendees,
         created_by=by or member,
@@ -111,27 +116,27 @@ def book_locked(
     )
     if payer is None and not price.is_zero:
         if session.programme.require_valid_pass:
-            raise no_valid_pass(member, session, evaluated, for_staff=is_staff_action(member, by))
+            raise no_valid_pass(person, session, evaluated, for_staff=is_staff_action(member, by))
         booking.amount_due = price.amount
     booking.member_pass = payer
     try:
         # The checks above run under the session lock; the constraints are the backstop.
         booking.save()
     except IntegrityError as exc:
-        raise already_booked(member, by) from exc
+        raise already_booked(person, by) from exc
     booking.replayed = False  # made now (``book(token=...)``)
     if payer is not None:
         redeem(payer, session, cost=cost, attendees=attendees, by=by or member, booking=booking)
     if seen.waiting:
-        close_own_waiting_entry(member, session, booking, promoted=promoted)
+        close_own_waiting_entry(person, session, booking, promoted=promoted)
     return booking
 
 
-def close_own_waiting_entry(member, session: Session, booking: Booking, *, promoted=False):
-    """P7: a member who books leaves the session's waiting list, so a later cancellation
-    of theirs never promotes them into the place they just gave up."""
+def close_own_waiting_entry(person, session: Session, booking: Booking, *, promoted=False):
+    """P7: a person who is booked leaves the session's waiting list, so a later
+    cancellation of theirs never promotes them into the place they just gave up."""
     WaitlistEntry.objects.filter(
-        member=member, session=session, status=WaitlistStatus.WAITING
+        person=person, session=session, status=WaitlistStatus.WAITING
     ).update(
         status=WaitlistStatus.BOOKED if promoted else WaitlistStatus.BOOKED_DIRECTLY,
         booking=booking,
@@ -139,16 +144,16 @@ def close_own_waiting_entry(member, session: Session, booking: Booking, *, promo
     )
 
 
-def choose_payer(member, session, attendees, chosen_pass):
+def choose_payer(person, session, attendees, chosen_pass):
     """The pass that pays, what it costs, and every pass evaluated (for a refusal that
     explains each), decided once under the passes' locks.
 
-    All the member's usable passes are locked (primary-key order) and evaluated in one
+    All the person's usable passes are locked (primary-key order) and evaluated in one
     go, so no other booking can spend them between the decision and the redemption.
     """
-    if chosen_pass is not None and chosen_pass.member_id != member.pk:
+    if chosen_pass is not None and chosen_pass.person_id != person.pk:
         raise BookingError(_("That pass belongs to someone else."), code="not_your_pass")
-    passes = evaluate_member_passes(member, session, attendees, lock=True)
+    passes = evaluate_member_passes(person, session, attendees, lock=True)
     if chosen_pass is not None:
         chosen = next((p for p in passes if p.pk == chosen_pass.pk), None)
         if chosen is None:
@@ -162,11 +167,11 @@ def choose_payer(member, session, attendees, chosen_pass):
     return None, Decimal(0), passes
 
 
-def already_booked(member, by) -> BookingError:
-    if is_staff_action(member, by):
-        message = _("%(member)s has already booked this session.") % {"member": member}
-    else:
+def already_booked(person: Person, by) -> BookingError:
+    if person.is_holder and not is_staff_action(person.account, by):
         message = _("You have already booked this session.")
+    else:
+        message = _("%(member)s has already booked this session.") % {"member": person.display_name}
     return BookingError(message, code="already_booked")
 
 
@@ -177,7 +182,7 @@ def pass_reasons(member, evaluated) -> list[tuple[str, str]]:
     if reasons or evaluated:
         return reasons
     finished = MemberPass.objects.filter(
-        member=member, status__in=[PassStatus.EXPIRED, PassStatus.CANCELLED]
+        attendee_filter(member), status__in=[PassStatus.EXPIRED, PassStatus.CANCELLED]
     ).order_by("-valid_until", "-pk")[:3]
     return [(p.title, pass_end_reason(p)) for p in finished]
 
@@ -193,7 +198,7 @@ def no_valid_pass(
     facts = session_facts(session)
     covering = products_covering(
         session, member=member, passed_view_restrictions=passed_view_restrictions, facts=facts
-    )
+    )  # ``member``: the attending person (U5), or a user meaning themself
     # Only what "Get a pass" offers (not a pass held back for a while, one that could pay).
     products = offered(covering, evaluated, facts)
     if reasons:

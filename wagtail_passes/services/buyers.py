@@ -1,4 +1,5 @@
-"""May this member buy this product? Who may view its page (A2) and who may buy it (U5),
+"""May this member buy this product? (Judged for the person it is bought for, F1: a user
+means the user themself.) Who may view its page (A2) and who may buy it (U5),
 decided for the checkout (``services.orders``), which refuses with ``CheckoutError``.
 
 - **A2, page privacy.** A product whose page (or an ancestor) Wagtail restricts to
@@ -18,7 +19,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ..exceptions import CheckoutError
-from ..models import Booking, BookingStatus, MemberPass, ProductMixin
+from ..models import Booking, BookingStatus, MemberPass, ProductMixin, attendee_filter
 from ..products.visibility import PASSWORD, unmet_view_restrictions
 from ..rules.buyers import ANYONE, BuyerFacts, first_unmet, requirements
 
@@ -68,7 +69,9 @@ def buyers_facts(member, products) -> dict[int, BuyerFacts]:
     has_booked = False
     if any(p.buyer_restriction != ANYONE for p in products):
         has_booked = (
-            Booking.objects.filter(member=member).exclude(status=BookingStatus.CANCELLED).exists()
+            Booking.objects.filter(attendee_filter(member))
+            .exclude(status=BookingStatus.CANCELLED)
+            .exists()
         )
     memberships = _memberships(member, {p.required_product_id for p in products} - {None})
     facts = {}
@@ -106,7 +109,7 @@ def _memberships(member, product_ids) -> dict[int, tuple[bool, bool]]:
     One query for all of ``product_ids``."""
     if not product_ids:
         return {}
-    usable = MemberPass.objects.filter(member=member, product_id__in=product_ids).usable()
+    usable = MemberPass.objects.filter(attendee_filter(member), product_id__in=product_ids).usable()
     rows = {}
     for product_id, is_paid, order_line in usable.values_list(
         "product_id", "is_paid", "order_line_id"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..models import ProductMixin, Programme, ProgrammeClass, Session
+from ..models import ProductMixin, Programme, ProgrammeClass, Session, account_of
 from ..models.holds import units_taken
 from ..products.registry import product_models
 from ..products.visibility import visible_to_member, with_privacy_hint
@@ -57,7 +57,10 @@ def products_on_sale(
     candidates = live_products() if candidates is None else candidates
     taken = units_taken([p.pk for p in candidates if p.stock_limit is not None], now)
     on_sale = [p for p in candidates if offered(p.availability(now, sold=taken.get(p.pk, 0)))]
-    visible = visible_to_member(on_sale, member, passed_view_restrictions=passed_view_restrictions)
+    # Page privacy is the account's (it logs in); U5 is the attending person's (F1).
+    visible = visible_to_member(
+        on_sale, account_of(member), passed_view_restrictions=passed_view_restrictions
+    )
     return may_buy(member, visible)
 
 

@@ -7,7 +7,7 @@ and let ``rules.eligibility`` decide, so the reasoning is the same everywhere.
 
 from __future__ import annotations
 
-from ..models import MemberPass, PassStatus, Session
+from ..models import MemberPass, PassStatus, Session, attendee_filter
 from ..rules.eligibility import evaluate as evaluate_rules
 from ..rules.eligibility import reads_nearby_redemptions, redemption_sort_key
 from ..rules.money import Money
@@ -75,7 +75,8 @@ def eligible_passes(member, session: Session, attendees: int = 1) -> list[Member
 def evaluate_member_passes(
     member, session: Session, attendees: int = 1, *, lock: bool = False
 ) -> list[MemberPass]:
-    """Every usable pass of the member with its ``verdict`` for ``session``, R1 order.
+    """Every usable pass of ``member`` (a Person, or a user meaning the user themself, F1)
+    with its ``verdict`` for ``session``, R1 order.
 
     With ``lock`` (inside a transaction that already holds the session's lock), the
     passes are locked in primary-key order as they are read, so the verdicts stay true
@@ -83,10 +84,10 @@ def evaluate_member_passes(
     """
     check_attendees(attendees)
     if getattr(member, "pk", None) is None:
-        return []  # an anonymous visitor holds no passes
+        return []  # an anonymous visitor (or a person not saved yet) holds no passes
     session = ensure_session_loaded(session)
     passes = with_redeemed_here(
-        MemberPass.objects.filter(member=member).exclude(
+        MemberPass.objects.filter(attendee_filter(member)).exclude(
             status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
         ),
         session.pk,

@@ -383,9 +383,7 @@ def record_payment_refund(order, payment: Payment, answer: RefundAnswer, reason:
                 request.raw = {**(request.raw or {}), "covered_by": answer.provider_id}
                 request.save(update_fields=["state", "raw"])
                 # What it was asked for went back in the dashboard: settled.
-                resolve_issues(
-                    refund=request, resolution=_("Refunded in the provider's dashboard")
-                )
+                resolve_issues(refund=request, resolution=_("Refunded in the provider's dashboard"))
             else:
                 request.amount -= overflow
                 request.save(update_fields=["amount"])
@@ -436,5 +434,3 @@ def send_waiting_requests(now=None) -> dict:
             )
         outcomes["stuck"] += 1
     return outcomes
-
-

@@ -91,6 +91,8 @@ REFUNDABLE_STATES = (OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
 PROVIDER_ID_MAX_LENGTH = 200  # the column holds 255; a per-line suffix is added to it
 REASON_MAX_LENGTH = 500
 REQUEST_KEY_MAX_LENGTH = 64
+
+
 #: A requested refund is sent again by the tidy job after this long without an answer
 #: (the process asking may have died) ...
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..models import (
     LedgerEntry,
     LedgerKind,
     MemberPass,
+    Person,
     Session,
     WaitlistEntry,
     WaitlistStatus,
@@ -41,9 +42,9 @@ def _column(model, field: str) -> str:
 def _sql() -> dict[str, str]:
     """The statements' text, built on first use (the models must be loaded)."""
     booking, waiting, ledger = _table(Booking), _table(WaitlistEntry), _table(LedgerEntry)
-    b_session, b_member = _column(Booking, "session"), _column(Booking, "member")
+    b_session, b_member = _column(Booking, "session"), _column(Booking, "person")
     b_status, b_attendees = _column(Booking, "status"), _column(Booking, "attendees")
-    w_session, w_member = _column(WaitlistEntry, "session"), _column(WaitlistEntry, "member")
+    w_session, w_member = _column(WaitlistEntry, "session"), _column(WaitlistEntry, "person")
     w_status = _column(WaitlistEntry, "status")
     l_pass, l_session = _column(LedgerEntry, "member_pass"), _column(LedgerEntry, "session")
     l_kind, l_booking = _column(LedgerEntry, "kind"), _column(LedgerEntry, "booking")
@@ -57,11 +58,15 @@ def _sql() -> dict[str, str]:
     )
     mine = (
         f"SELECT b.{pk} FROM {booking} b WHERE b.{b_session} = {{session}}"
-        f" AND b.{b_member} = %s AND b.{b_status} <> %s"
+        f" AND b.{b_member} = {{person}} AND b.{b_status} <> %s"
     )
     waits = (
         f"EXISTS (SELECT 1 FROM {waiting} w WHERE w.{w_session} = {{session}}"
-        f" AND w.{w_member} = %s AND w.{w_status} = %s)"
+        f" AND w.{w_member} = {{person}} AND w.{w_status} = %s)"
+    )
+    holder = (
+        f"(SELECT p.{pk} FROM {_table(Person)} p WHERE p.{_column(Person, 'account')} = %s"
+        f" AND p.{_column(Person, 'is_holder')} = %s)"
     )
     by_token = (
         f"SELECT b.{pk} FROM {booking} b WHERE b.{b_session} = %s"
@@ -69,11 +74,14 @@ def _sql() -> dict[str, str]:
     )
     return {
         "taken": taken.format(session=session_id),
-        "mine": mine.format(session=session_id),
-        "waits": waits.format(session=session_id),
+        # The standing of a person (its id), or of a user themself (their holder person).
+        "mine": mine.format(session=session_id, person="%s"),
+        "waits": waits.format(session=session_id, person="%s"),
+        "mine_holder": mine.format(session=session_id, person=holder),
+        "waits_holder": waits.format(session=session_id, person=holder),
         "occupancy": (
-            f"SELECT ({taken.format(session='%s')}), ({mine.format(session='%s')}),"
-            f" {waits.format(session='%s')}, ({by_token})"
+            f"SELECT ({taken.format(session='%s')}), ({mine.format(session='%s', person='%s')}),"
+            f" {waits.format(session='%s', person='%s')}, ({by_token})"
         ),
         # A redemption of the pass for the session that nothing returned, by a booking
         # still active (or by none).
@@ -91,14 +99,14 @@ class Occupancy:
     """The session as a booking must judge it, read under the session's lock."""
 
     taken: int  # places held by active bookings
-    booking_id: int | None  # the member's active booking (P2)
-    waiting: bool  # the member is on the session's waiting list (P7)
+    booking_id: int | None  # the person's active booking (P2)
+    waiting: bool  # the person is on the session's waiting list (P7)
     token_booking_id: int | None  # the booking this form's token already made, if any
 
 
-def occupancy(session_id: int, member_id: int, token: str | None = None) -> Occupancy:
-    """Places taken on the session, and the member's own booking, waiting entry and
-    earlier use of this form's ``token``: one statement.
+def occupancy(session_id: int, person_id: int, token: str | None = None) -> Occupancy:
+    """Places taken on the session, and the attending person's own booking, waiting entry
+    and earlier use of this form's ``token``: one statement.
 
     It must run as a statement of its own once the session's lock is granted: under READ
     COMMITTED each statement sees what committed before it started, so a count folded into
@@ -107,9 +115,9 @@ def occupancy(session_id: int, member_id: int, token: str | None = None) -> Occu
     cancelled = BookingStatus.CANCELLED.value
     params = [
         *(session_id, cancelled),
-        *(session_id, member_id, cancelled),
-        *(session_id, member_id, WaitlistStatus.WAITING.value),
-        *(session_id, member_id, token or ""),
+        *(session_id, person_id, cancelled),
+        *(session_id, person_id, WaitlistStatus.WAITING.value),
+        *(session_id, person_id, token or ""),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_sql()["occupancy"], params)
@@ -117,15 +125,20 @@ def occupancy(session_id: int, member_id: int, token: str | None = None) -> Occu
     return Occupancy(int(taken), booking_id, bool(waiting), token_booking_id if token else None)
 
 
-def with_member_standing(sessions, member):
+def with_member_standing(sessions, who):
     """``sessions`` (a Session queryset) with, in the same statement, ``places_taken``, the
-    member's active booking (``my_booking_id``) and whether they wait (``am_waiting``)."""
+    active booking (``my_booking_id``) of ``who`` (a Person, or a user meaning the user
+    themself) and whether they wait (``am_waiting``)."""
     sql, cancelled = _sql(), BookingStatus.CANCELLED.value
+    if isinstance(who, Person):
+        mine, waits, person = sql["mine"], sql["waits"], [who.pk]
+    else:
+        mine, waits, person = sql["mine_holder"], sql["waits_holder"], [who.pk, True]
     return sessions.annotate(
         places_taken=RawSQL(sql["taken"], [cancelled], output_field=IntegerField()),
-        my_booking_id=RawSQL(sql["mine"], [member.pk, cancelled], output_field=IntegerField()),
+        my_booking_id=RawSQL(mine, [*person, cancelled], output_field=IntegerField()),
         am_waiting=RawSQL(
-            sql["waits"], [member.pk, WaitlistStatus.WAITING.value], output_field=BooleanField()
+            waits, [*person, WaitlistStatus.WAITING.value], output_field=BooleanField()
         ),
     )
 

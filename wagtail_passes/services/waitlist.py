@@ -22,13 +22,15 @@ from ..audit import log_action
 from ..exceptions import BookingError, PassError
 from ..models import Booking, MemberPass, PassStatus, Session, WaitlistEntry, WaitlistStatus
 from . import lock_waits, notifications
+from .attendees import attendee
 from .booking_core import (
+    already_booked,
     book_locked,
     check_open,
     is_staff_action,
     places_left,
 )
-from .inputs import check_attendees, check_member
+from .inputs import check_attendees
 from .locking import lock_member_passes, lock_session
 from .permissions import MANAGE_BOOKINGS, require_member_or_staff
 
@@ -36,23 +38,24 @@ logger = logging.getLogger(__name__)
 
 
 def join_waitlist(member, session: Session, attendees: int = 1, by=None) -> WaitlistEntry:
-    """P7: wait for a place on a full session. Staff (``by``) may add a member."""
-    check_member(member)
+    """P7: wait for a place on a full session. ``member`` is a user (themself) or a
+    ``Person`` of their household (F1); staff (``by``) may add anyone."""
     check_attendees(attendees)
+    person = attendee(member)
+    member = person.account
     require_member_or_staff(member, by, MANAGE_BOOKINGS, BookingError)
     staff = is_staff_action(member, by)
+    named = not person.is_holder or staff  # the refusal names who, unless it is "you"
     with transaction.atomic():
         session = lock_session(session)
         check_open(session, member, by)
-        if session.bookings.active().filter(member=member).exists():
-            if staff:
-                message = _("%(member)s has already booked this session.") % {"member": member}
-            else:
-                message = _("You have already booked this session.")
-            raise BookingError(message, code="already_booked")
-        if session.waitlist.filter(member=member, status=WaitlistStatus.WAITING).exists():
-            if staff:
-                message = _("%(member)s is already on the waiting list.") % {"member": member}
+        if session.bookings.active().filter(person=person).exists():
+            raise already_booked(person, by)
+        if session.waitlist.filter(person=person, status=WaitlistStatus.WAITING).exists():
+            if named:
+                message = _("%(member)s is already on the waiting list.") % {
+                    "member": person.display_name
+                }
             else:
                 message = _("You are already on the waiting list.")
             raise BookingError(message, code="already_waiting")
@@ -61,15 +64,20 @@ def join_waitlist(member, session: Session, attendees: int = 1, by=None) -> Wait
                 _("There are places left: book the session instead."), code="places_left"
             )
         entry = WaitlistEntry.objects.create(
-            member=member, session=session, attendees=attendees, created_by=by or member
+            member=member,
+            person=person,
+            session=session,
+            attendees=attendees,
+            created_by=by or member,
         )
         if staff:
             log_action(
                 session,
                 "wagtail_passes.waitlist.add",
                 by,
-                _("%(member)s added to the waiting list") % {"member": member},
+                _("%(member)s added to the waiting list") % {"member": person.display_name},
                 member=member.pk,
+                person=person.pk,
                 attendees=attendees,
             )
     return entry
@@ -89,7 +97,7 @@ def leave_waitlist(entry: WaitlistEntry, by=None) -> WaitlistEntry:
                 entry.session,
                 "wagtail_passes.waitlist.remove",
                 by,
-                _("%(member)s removed from the waiting list") % {"member": entry.member},
+                _("%(member)s removed from the waiting list") % {"member": entry.person},
                 member=entry.member_id,
             )
     entry.refresh_from_db()
@@ -106,23 +114,23 @@ def promote_waitlist(session: Session) -> list[Booking]:
         return promote_locked(session)
 
 
-def waiting_entries(session: Session, *, exclude_member=None):
+def waiting_entries(session: Session, *, exclude_person=None):
     entries = (
         session.waitlist.filter(status=WaitlistStatus.WAITING)
-        .select_related("member")
+        .select_related("member", "person__account")
         .order_by("created_at", "pk")
     )
-    if exclude_member is not None:
-        entries = entries.exclude(member=exclude_member)
+    if exclude_person is not None:
+        entries = entries.exclude(person=exclude_person)
     return entries
 
 
-def lock_waiting_passes(session: Session, extra_pass_ids=(), *, exclude_member=None) -> None:
-    """Lock the usable passes of every waiting member, with ``extra_pass_ids``, in
+def lock_waiting_passes(session: Session, extra_pass_ids=(), *, exclude_person=None) -> None:
+    """Lock the usable passes of every waiting person, with ``extra_pass_ids``, in
     primary-key order. The caller holds the session's lock."""
-    members = waiting_entries(session, exclude_member=exclude_member).values("member_id")
+    people = waiting_entries(session, exclude_person=exclude_person).values("person_id")
     ids = set(
-        MemberPass.objects.filter(member_id__in=members)
+        MemberPass.objects.filter(person_id__in=people)
         .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
         .values_list("pk", flat=True)
     )
@@ -131,7 +139,7 @@ def lock_waiting_passes(session: Session, extra_pass_ids=(), *, exclude_member=N
         lock_member_passes(ids)
 
 
-def promote_locked(session: Session, *, exclude_member=None) -> list[Booking]:
+def promote_locked(session: Session, *, exclude_person=None) -> list[Booking]:
     """Promotion inside the caller's transaction, which holds the session's lock and the
     waiting members' passes (``lock_waiting_passes``).
 
@@ -141,7 +149,7 @@ def promote_locked(session: Session, *, exclude_member=None) -> list[Booking]:
     chance. Emails and signals go out once the caller commits.
     """
     promoted: list[Booking] = []
-    for entry in waiting_entries(session, exclude_member=exclude_member):
+    for entry in waiting_entries(session, exclude_person=exclude_person):
         left = places_left(session)
         if left == 0:
             break
@@ -150,7 +158,7 @@ def promote_locked(session: Session, *, exclude_member=None) -> list[Booking]:
         try:
             with transaction.atomic():
                 booking = book_locked(
-                    entry.member, session, entry.attendees, None, None, promoted=True
+                    entry.person, session, entry.attendees, None, None, promoted=True
                 )
         except (BookingError, PassError) as refusal:
             logger.info("Waiting member %s not booked: %s", entry.member_id, refusal.code)
