@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                     models.DateField(
                         blank=True,
                         null=True,
-                        validators=[wagtail_passes.bounds.YearRangeValidator()],
+                        validators=[wagtail_passes.bounds.YearRangeValidator(1900)],
                         verbose_name="date of birth",
                     ),
                 ),
