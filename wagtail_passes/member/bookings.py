@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from .. import services
 from ..checkout.views import login_first, see_other
 from ..exceptions import BookingError
 from ..models import (
@@ -41,6 +42,7 @@ from ..services import cancel_booking as cancel_booking_service
 from ..services import leave_waitlist as leave_waitlist_service
 from ..services.base_url import links_from_request
 from ..services.cancel_terms import cancel_terms
+from . import household
 
 PAST_PER_PAGE = 25
 #: Query parameters that carry the outcome of a POST back to My bookings.
@@ -52,7 +54,7 @@ def own_bookings(user):
     movements = LedgerEntry.objects.filter(kind__in=[LedgerKind.REDEEM, LedgerKind.RETURN])
     return (
         Booking.objects.filter(member=user)
-        .select_related("session__programme_class__programme", "member_pass")
+        .select_related("session__programme_class__programme", "member_pass", "person")
         .prefetch_related(Prefetch("ledger_entries", queryset=movements.order_by("pk")))
     )
 
@@ -98,7 +100,7 @@ def paid_with(booking) -> dict:
     return {"text": text, "due": due and booking.is_active}
 
 
-def booking_row(booking, now) -> dict:
+def booking_row(booking, now, people=()) -> dict:
     session = booking.session
     klass = session.programme_class
     terms = cancel_terms(session, now)  # what services.cancel_booking enforces (P6)
@@ -106,6 +108,7 @@ def booking_row(booking, now) -> dict:
     may_cancel = open_ and terms.open
     return {
         "booking": booking,
+        "person": household.label_of(booking.person, people),  # F1: whom it is for
         "when": format_weekday_moment(session.start),
         "ends": format_time(session.end),
         "class_name": klass.name,
@@ -135,7 +138,7 @@ def waiting_entries(user, now):
         WaitlistEntry.objects.filter(
             member=user, status=WaitlistStatus.WAITING, session__start__gt=now
         )
-        .select_related("session__programme_class")
+        .select_related("session__programme_class", "person")
         .annotate(
             ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)),
         )
@@ -206,15 +209,20 @@ def my_bookings(request):
     if not request.user.is_authenticated:
         return login_first(request)
     now = timezone.now()
-    bookings = own_bookings(request.user)
+    people = services.household(request.user)
+    shown = household.shown_person(request, people)  # F1: "Show: Everyone · Me · Ana"
+    bookings = own_bookings(request.user).filter(**household.show_filter(shown))
     upcoming = bookings.filter(session__start__gt=now).exclude(status=BookingStatus.CANCELLED)
     past = bookings.filter(Q(session__start__lte=now) | Q(status=BookingStatus.CANCELLED)).order_by(
         "-session__start", "-pk"
     )
     page = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "upcoming": [booking_row(b, now) for b in upcoming.order_by("session__start", "pk")],
-        "past": [booking_row(b, now) for b in page],
+        "upcoming": [
+            booking_row(b, now, people) for b in upcoming.order_by("session__start", "pk")
+        ],
+        "past": [booking_row(b, now, people) for b in page],
+        "switcher": household.switcher(reverse("wagtail_passes:my_bookings"), people, shown),
         "page_obj": page,
         "waiting": [
             {
@@ -222,8 +230,9 @@ def my_bookings(request):
                 "when": format_weekday_moment(entry.session.start),
                 "class_name": entry.session.programme_class.name,
                 "position": entry.ahead + 1,
+                "person": household.label_of(entry.person, people),
             }
-            for entry in waiting_entries(request.user, now)
+            for entry in waiting_entries(request.user, now).filter(**household.show_filter(shown))
         ],
         "outcome": _outcome(request, now),
         "member_page": "bookings",

@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from .. import services
 from ..checkout.views import login_first
 from ..compat import PAGE_MODEL
 from ..models import (
@@ -59,6 +60,7 @@ from ..rules.types import UNLIMITED
 from ..services.catalogue import programmes_covered
 from ..services.facts import load_redemptions, nearby_range, state_of, terms_of
 from ..services.renewals import commitment_progress_for, renewal_due_on, renewal_phrase
+from . import household
 
 #: How many product index pages the empty state links to.
 MAX_SHOP_LINKS = 3
@@ -84,6 +86,7 @@ class PassCard:
     can_opt_out: bool = False
     # M3: (programme name, its "Book a date" page) for a current pass, at most three.
     book_links: tuple = ()
+    person: str = ""  # F1: whom it is for, in a household with dependants ("" otherwise)
 
     @property
     def colour(self) -> str:
@@ -280,7 +283,12 @@ def shop_links(request) -> list[tuple[str, str]]:
 def my_passes(request):
     if not request.user.is_authenticated:
         return login_first(request)
-    cards = pass_cards(list(own_passes(request.user).order_by("purchased_at", "pk")))
+    people = services.household(request.user)
+    shown = household.shown_person(request, people)  # F1: "Show: Everyone · Me · Ana"
+    passes = own_passes(request.user).filter(**household.show_filter(shown))
+    cards = pass_cards(list(passes.select_related("person").order_by("purchased_at", "pk")))
+    for card in cards:
+        card.person = household.label_of(card.member_pass.person, people)
     current = [card for card in cards if card.standing.is_current]
     past = sorted(
         (card for card in cards if not card.standing.is_current),
@@ -291,6 +299,7 @@ def my_passes(request):
         "current": current,
         "past": past,
         "shop_links": shop_links(request) if not cards else [],
+        "switcher": household.switcher(reverse("wagtail_passes:my_passes"), people, shown),
         "member_page": "passes",
         "renewal_outcome": renewal_outcome(request),
     }

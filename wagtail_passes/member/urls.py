@@ -5,6 +5,7 @@ the database's range is a 404, never an error in a view."""
 from django.urls import path, register_converter
 
 from .bookings import cancel_booking, leave_waitlist, my_bookings
+from .household import edit_person, my_household, remove_person
 from .passes import my_pass, my_passes
 from .renewal import pass_renewal
 from .settings import member_settings, remove_card
@@ -26,6 +27,9 @@ urlpatterns: list = [
     path("my/", my_passes, name="my_passes"),
     path("my/<passes_member_id:pk>/", my_pass, name="my_pass"),
     path("my/<passes_member_id:pk>/renewal/", pass_renewal, name="pass_renewal"),
+    path("my/household/", my_household, name="my_household"),
+    path("my/household/<passes_member_id:pk>/", edit_person, name="edit_person"),
+    path("my/household/<passes_member_id:pk>/remove/", remove_person, name="remove_person"),
     path("my/settings/", member_settings, name="member_settings"),
     path("my/settings/card/remove/", remove_card, name="remove_card"),
     path("bookings/", my_bookings, name="my_bookings"),

@@ -1,4 +1,5 @@
 import django.db.models.deletion
+import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
@@ -146,6 +147,12 @@ class Migration(migrations.Migration):
                             ("is_holder", False), ("removed_at__isnull", True), _connector="OR"
                         ),
                         name="passes_person_holder_not_removed",
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        models.F("account"),
+                        condition=models.Q(("is_holder", False), ("removed_at__isnull", True)),
+                        name="passes_person_names_differ",
                     ),
                 ],
             },

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ..bounds import BIRTH_DATE_VALIDATORS
@@ -89,6 +90,14 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(is_holder=True) | ~Q(name=""),
                 name="passes_person_dependant_named",
+            ),
+            # Two current dependants of one account never share a name (a form sent twice
+            # adds one; the desk can tell them apart).
+            models.UniqueConstraint(
+                Lower("name"),
+                "account",
+                condition=Q(is_holder=False, removed_at__isnull=True),
+                name="passes_person_names_differ",
             ),
             models.CheckConstraint(
                 condition=Q(is_holder=False) | Q(removed_at__isnull=True),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,7 +85,15 @@ def add_dependant(account, name, *, date_of_birth=None, staff_notes="", by=None)
                 _("A household holds at most %(max)d dependants.") % {"max": MAX_DEPENDANTS},
                 code="too_many_people",
             )
-        person.save()
+        _check_name_free(account, person.name)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # the same name added at the same instant by another request
+            raise HouseholdError(
+                _("%(name)s is in your household already.") % {"name": person.name},
+                code="duplicate_name",
+            ) from None
         if acts_for_member(account, by, MANAGE_BOOKINGS):
             log_action(
                 person,
@@ -122,6 +130,8 @@ def update_person(
     with transaction.atomic():
         if person.pk is None:  # the holder's own row, shown before it existed
             person = Person.objects.holder_of(person.account)
+        if "name" in changed:
+            _check_name_free(person.account, changed["name"], but=person.pk)
         for field, value in changed.items():
             setattr(person, field, value)
         person.save(update_fields=list(changed) or None)
@@ -134,6 +144,14 @@ def update_person(
                 **{k: str(v) for k, v in changed.items()},
             )
     return person
+
+
+def _check_name_free(account, name: str, but=None) -> None:
+    taken = Person.objects.current().filter(account=account, is_holder=False, name__iexact=name)
+    if taken.exclude(pk=but).exists():
+        raise HouseholdError(
+            _("%(name)s is in your household already.") % {"name": name}, code="duplicate_name"
+        )
 
 
 def upcoming_commitments(person: Person) -> tuple[int, int]:
