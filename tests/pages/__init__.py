@@ -2,7 +2,7 @@
 and the programme's products inline. Shared helpers live here."""
 
 from django.urls import reverse
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 
 def add_url(model, parent):
@@ -46,6 +46,7 @@ def product_form_data(**overrides):
         "terms": rich_text(""),
         "renew_when": "expired",
         "commitment_payments": "0",
+        "passes_age_limits": inline_formset([]),  # F2: anyone may hold it
         "seo_title": "",
         "search_description": "",
         "go_live_at": "",

@@ -381,9 +381,9 @@ def test_product_page_query_count(client, frozen, django_assert_max_num_queries)
 
 
 # Measured: 7 by Wagtail's serving (site, one page per tree level down to the product, aliases,
-# view restrictions) + 5 of ours (programmes, classes, stock, the required product's title, the
-# programmes it is mandatory for).
-PRODUCT_PAGE_QUERIES = 12
+# view restrictions) + 6 of ours (programmes, classes, stock, the required product's title, the
+# programmes it is mandatory for, its age range: F2).
+PRODUCT_PAGE_QUERIES = 13
 
 
 def test_p9_a_mandatory_product_links_to_the_programmes_registration(client):

@@ -31,6 +31,7 @@ from ..models import (
     Session,
     WaitlistEntry,
     WaitlistStatus,
+    attendee_filter,
 )
 from ..models.bookings import ACTIVE_BOOKING
 from ..presentation import local
@@ -187,7 +188,8 @@ class MemberView:
 def usable_passes(member) -> list[MemberPass]:
     """The member's passes that may still pay (not cancelled, not expired): one query."""
     return list(
-        MemberPass.objects.filter(member=member)
+        # F1: the member's own (a dependant's passes pay only for the dependant).
+        MemberPass.objects.filter(attendee_filter(member))
         .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
         .order_by()
     )
@@ -204,12 +206,13 @@ def member_view(
         return view
     in_range = Q(session__start__gte=start, session__start__lt=end)
     view.bookings = {
-        b.session_id: b for b in Booking.objects.active().filter(in_range, member=member).order_by()
+        b.session_id: b
+        for b in Booking.objects.active().filter(in_range, attendee_filter(member)).order_by()
     }
     view.waiting = {
         w.session_id: w
         for w in WaitlistEntry.objects.filter(
-            in_range, member=member, status=WaitlistStatus.WAITING
+            in_range, attendee_filter(member), status=WaitlistStatus.WAITING
         ).order_by()
     }
     passes = usable_passes(member) if passes is None else list(passes)

@@ -101,6 +101,12 @@ class PersonForm(forms.Form):
     )
 
 
+class HolderForm(PersonForm):
+    """The account holder's own details: their name is their account's."""
+
+    name = None
+
+
 def _people(request):
     return [p for p in services.household(request.user)]
 
@@ -108,10 +114,12 @@ def _people(request):
 def _page(request, *, form=None, editing=None, error="", status=200):
     people = _people(request)
     dependants = [p for p in people if not p.is_holder]
+    holder = next(p for p in people if p.is_holder)
     for person in dependants:
         person.upcoming = services.households.upcoming_commitments(person)
     context = {
         "people": dependants,
+        "holder": holder,
         "form": form or PersonForm(initial={"token": once.issue(request, "add", salt=SALT)}),
         "editing": editing,
         "error": error,
@@ -194,6 +202,35 @@ def edit_person(request, pk: int):
         )
     except HouseholdError as error:
         return _page(request, form=form, editing=person, error=error.message, status=400)
+    return _done("saved")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit_me(request):
+    """The account holder's own date of birth (F2: an age range asks for it) and notes."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    holder = next(p for p in services.household(request.user) if p.is_holder)
+    if request.method != "POST":
+        initial = {
+            "token": once.issue(request, "me", salt=SALT),
+            "date_of_birth": holder.date_of_birth,
+            "staff_notes": holder.staff_notes,
+        }
+        return _page(request, form=HolderForm(initial=initial), editing=holder)
+    form = HolderForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form=form, editing=holder, status=400)
+    data = form.cleaned_data
+    try:
+        services.update_person(
+            holder,
+            date_of_birth=data["date_of_birth"],
+            staff_notes=data["staff_notes"],
+            by=request.user,
+        )
+    except HouseholdError as error:
+        return _page(request, form=form, editing=holder, error=error.message, status=400)
     return _done("saved")
 
 

@@ -5,7 +5,7 @@ the database's range is a 404, never an error in a view."""
 from django.urls import path, register_converter
 
 from .bookings import cancel_booking, leave_waitlist, my_bookings
-from .household import edit_person, my_household, remove_person
+from .household import edit_me, edit_person, my_household, remove_person
 from .passes import my_pass, my_passes
 from .renewal import pass_renewal
 from .settings import member_settings, remove_card
@@ -28,6 +28,7 @@ urlpatterns: list = [
     path("my/<passes_member_id:pk>/", my_pass, name="my_pass"),
     path("my/<passes_member_id:pk>/renewal/", pass_renewal, name="pass_renewal"),
     path("my/household/", my_household, name="my_household"),
+    path("my/household/me/", edit_me, name="edit_me"),
     path("my/household/<passes_member_id:pk>/", edit_person, name="edit_person"),
     path("my/household/<passes_member_id:pk>/remove/", remove_person, name="remove_person"),
     path("my/settings/", member_settings, name="member_settings"),

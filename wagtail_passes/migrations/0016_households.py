@@ -1,6 +1,8 @@
+import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 from django.conf import settings
+import modelcluster.fields
 from django.db import migrations, models
 
 import wagtail_passes.bounds
@@ -64,6 +66,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("wagtail_passes", "0015_booking_form_token"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
@@ -218,5 +221,77 @@ class Migration(migrations.Migration):
                 fields=("person", "session"),
                 name="passes_waitlist_once_per_person",
             ),
+        ),
+        # F2: who may hold a product, by age on the session's date.
+        migrations.AddField(
+            model_name="memberpass",
+            name="max_age",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="up to age"),
+        ),
+        migrations.AddField(
+            model_name="memberpass",
+            name="min_age",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="from age"),
+        ),
+        migrations.CreateModel(
+            name="ProductAgeLimit",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "min_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="from age",
+                    ),
+                ),
+                (
+                    "max_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Included: up to 12 lets a 12-year-old in, not a 13-year-old.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="up to age",
+                    ),
+                ),
+                (
+                    "product",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="passes_age_limits",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="product",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "age range",
+                "verbose_name_plural": "age ranges",
+                "constraints": [
+                    models.UniqueConstraint(fields=("product",), name="passes_age_limit_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_age__isnull", False), ("max_age__isnull", False), _connector="OR"
+                        ),
+                        name="passes_age_limit_bounded",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_age__isnull", True),
+                            ("max_age__isnull", True),
+                            ("min_age__lte", models.F("max_age")),
+                            _connector="OR",
+                        ),
+                        name="passes_age_limit_ordered",
+                    ),
+                ],
+            },
         ),
     ]

@@ -89,6 +89,9 @@ class MemberPass(models.Model):
     allows_additional_attendees = models.BooleanField(
         _("valid for additional attendees"), default=False
     )
+    # F2: who may hold it, by age on the session's date, copied from the product.
+    min_age = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("up to age"), null=True, blank=True)
     member_can_hold = models.BooleanField(_("members may put it on hold"), default=False)
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
     # Copied from the product for renewals (N1, N2): when it renews, and how many payments

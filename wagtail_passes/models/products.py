@@ -24,6 +24,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
+    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     PageChooserPanel,
@@ -55,6 +57,8 @@ from ..presentation import local_day, local_today
 from ..products.forms import ProductPageForm
 from ..products.offer import ProductOffer
 from ..products.visibility import visible_to_request, with_privacy_hint
+from ..rules.ages import MAX_AGE
+from ..rules.ages import describe as describe_ages
 from ..rules.buyers import who_may_buy
 from ..rules.describe import describe_product, summarize
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
@@ -366,6 +370,15 @@ class ProductMixin(TemplateWithFallback, models.Model):
                 FieldPanel("buyer_restriction"),
                 ProductChooserPanel("required_product"),
                 FieldPanel("access_code"),
+                InlinePanel(
+                    "passes_age_limits",
+                    max_num=1,
+                    label=_("Age range of the holder"),
+                    help_text=_(
+                        "Only people of these ages on the session's date may hold it "
+                        "(18 and over: adults only). Their date of birth is asked for."
+                    ),
+                ),
             ],
             heading=_("Who may buy"),
         ),
@@ -574,9 +587,17 @@ class ProductMixin(TemplateWithFallback, models.Model):
         return summarize(self.description(today))
 
     def buyer_notes(self) -> tuple[str, ...]:
-        """Who may buy it (U5), for the visitor; empty when anyone may."""
+        """Who may buy it (U5) and hold it (F2, an age range), for the visitor; empty when
+        anyone may."""
         required = self.required_product.title if self.required_product_id else None
-        return who_may_buy(self.buyer_restriction, required)
+        ages = describe_ages(*self.age_range)
+        return (*who_may_buy(self.buyer_restriction, required), *([ages] if ages else []))
+
+    @property
+    def age_range(self) -> tuple[int | None, int | None]:
+        """F2: (from age, up to age) of whoever holds it; (None, None) for anyone."""
+        limit = next(iter(self.passes_age_limits.all()), None)
+        return (limit.min_age, limit.max_age) if limit is not None else (None, None)
 
     def offer(self, now: datetime | None = None, *, sold: int | None = None) -> ProductOffer:
         """Everything the product page and the index show about this product."""
@@ -654,7 +675,9 @@ class ProductIndexMixin(TemplateWithFallback, models.Model):
         ]
         for page_type in {type(page) for page in products}:
             same_type = [page for page in products if type(page) is page_type]
-            models.prefetch_related_objects(same_type, "programmes", "classes")
+            models.prefetch_related_objects(
+                same_type, "programmes", "classes", "passes_age_limits"
+            )
         return products
 
     def offers(self, now: datetime | None = None, *, request=None) -> list[ProductOffer]:
@@ -725,3 +748,55 @@ class ProgrammeProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme}: {self.product} ({self.get_role_display()})"
+
+
+class ProductAgeLimit(models.Model):
+    """F2: who may hold a product, by age on the session's date: a range, or one bound
+    ("adults only" is 18 and over). A row of the product page, edited in its "Who may buy"
+    panel; a page without one is for anyone."""
+
+    product = ParentalKey(
+        PAGE_MODEL,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="passes_age_limits",
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("from age"), null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("up to age"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_AGE)],
+        help_text=_("Included: up to 12 lets a 12-year-old in, not a 13-year-old."),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")])]
+
+    class Meta:
+        verbose_name = _("age range")
+        verbose_name_plural = _("age ranges")
+        constraints = [
+            models.UniqueConstraint(fields=["product"], name="passes_age_limit_once"),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=False) | Q(max_age__isnull=False),
+                name="passes_age_limit_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=F("max_age")),
+                name="passes_age_limit_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return describe_ages(self.min_age, self.max_age)
+
+    def clean(self):
+        super().clean()
+        if self.min_age is None and self.max_age is None:
+            raise ValidationError(_("Give a lowest age, a highest age or both."))
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValidationError({"max_age": _("The highest age must not be below the lowest.")})

@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .ages import age_refusal
 from .coverage import check_coverage
 from .dates import format_day
 from .money import Money
@@ -87,6 +88,9 @@ def evaluate(
         or _check_paid(state, allow_unpaid)
         or _check_not_redeemed(state, session)
         or check_coverage(terms, session, class_names)
+        or age_refusal(
+            terms.min_age, terms.max_age, state.holder_born, session.day, state.holder_name
+        )
         or _check_priced(terms, price)
         or _check_attendees(terms, attendees)
         or judge_day(terms, state, session.day)

@@ -95,6 +95,9 @@ class PassTerms:
     programme_ids: frozenset[int] = frozenset()
     class_ids: frozenset[int] = frozenset()
     allows_additional_attendees: bool = False
+    #: F2: who may hold it, by age on the session's date (None: no bound).
+    min_age: int | None = None
+    max_age: int | None = None
 
     def __post_init__(self):
         _require_choice("kind", self.kind, KINDS)
@@ -140,6 +143,9 @@ class PassState:
     #: A renewal's first day (N1): the day after the pass it renews ends. When set it is
     #: the window's start for every duration basis (see ``validity._start``).
     starts_on: date | None = None
+    #: F2: the holder's date of birth (read only for a pass with an age range) and name.
+    holder_born: date | None = None
+    holder_name: str = ""
 
     def __post_init__(self):
         _require_choice("status", self.status, STATUSES)

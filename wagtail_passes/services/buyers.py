@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import CheckoutError
 from ..models import Booking, BookingStatus, MemberPass, ProductMixin, attendee_filter
 from ..products.visibility import PASSWORD, unmet_view_restrictions
+from ..rules.ages import age_refusal
 from ..rules.buyers import ANYONE, BuyerFacts, first_unmet, requirements
 
 
@@ -40,6 +41,18 @@ def check_visible(member, product: ProductMixin, passed_view_restrictions=()) ->
     raise CheckoutError(
         _("This product is not offered to you."), code="not_visible", password=False
     )
+
+
+def check_holder_age(person, product: ProductMixin, day) -> None:
+    """F2: refuse a person the product's age range excludes on ``day`` (the day of
+    purchase), or one without a date of birth when it has a range (``age_out_of_range``,
+    ``needs_birth_date``), in the words of ``rules.ages``."""
+    min_age, max_age = product.age_range
+    if min_age is None and max_age is None:
+        return
+    refusal = age_refusal(min_age, max_age, person.date_of_birth, day, person.display_name)
+    if refusal is not None:
+        raise CheckoutError(refusal.message, code=refusal.code)
 
 
 def check_buyer(member, product: ProductMixin) -> None:

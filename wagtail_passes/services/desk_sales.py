@@ -57,7 +57,7 @@ from ..products.registry import product_models
 from ..rules.money import Money, has_valid_precision, minor_unit_digits, quantize
 from . import lock_waits
 from .attendees import attendee
-from .buyers import check_buyer
+from .buyers import check_buyer, check_holder_age
 from .gateway import FREE, MANUAL
 from .holds import take_stock
 from .notifications import email_on_commit
@@ -208,7 +208,7 @@ def quote_desk_sale(
     """The desk lines priced as they would be sold now, or the first reason they cannot be
     (see the module). Read without locks; ``sell_at_desk`` decides again under them.
     ``member`` is a user (themself) or a ``Person`` of their household (F3)."""
-    person = attendee(member, CheckoutError)
+    holder = attendee(member, CheckoutError)
     now = now or timezone.now()
     if not lines:
         raise CheckoutError(_("There is nothing to buy in this order."), code="empty_order")
@@ -219,7 +219,8 @@ def quote_desk_sale(
         availability = product.availability(now)
         if not availability.can_buy and availability.code != "code_required":
             raise CheckoutError(availability.message, code=availability.code)
-        check_buyer(person, product)
+        check_buyer(holder, product)
+        check_holder_age(holder, product, local_day(now))  # F2
         listed = list_price(product, now)
         unit = confirmed_price(line.unit_price, listed)
         quotes.append(
@@ -273,9 +274,9 @@ def sell_at_desk(
         )
     now = now or timezone.now()
     token = _check_token(token)
-    person = attendee(member, CheckoutError)  # F3: the passes are this person's
-    member = person.account  # who pays
-    quotes = quote_desk_sale(person, lines, now=now)
+    holder = attendee(member, CheckoutError)  # F3: the passes are this person's
+    member = holder.account  # who pays
+    quotes = quote_desk_sale(holder, lines, now=now)
     for offer in quotes:
         _check_terms(offer.as_quote(), accepted_terms)
     total = sum((q.total for q in quotes), Money(Decimal(0), quotes[0].total.currency))
@@ -291,7 +292,7 @@ def sell_at_desk(
         order.save(update_fields=["expires_at", "sold_by"])
         for offer in quotes:
             line = _write_line(
-                order, offer.as_quote(), holds_stock[offer.product.pk], person=person
+                order, offer.as_quote(), holds_stock[offer.product.pk], person=holder
             )
             if offer.changed:
                 line.list_price, line.price_reason = offer.list_price.amount, offer.reason

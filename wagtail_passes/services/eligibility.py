@@ -87,9 +87,9 @@ def evaluate_member_passes(
         return []  # an anonymous visitor (or a person not saved yet) holds no passes
     session = ensure_session_loaded(session)
     passes = with_redeemed_here(
-        MemberPass.objects.filter(attendee_filter(member)).exclude(
-            status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED]
-        ),
+        MemberPass.objects.filter(attendee_filter(member))
+        .exclude(status__in=[PassStatus.CANCELLED, PassStatus.EXPIRED])
+        .select_related("person__account"),  # F2: an age range names its holder
         session.pk,
     )
     if lock:

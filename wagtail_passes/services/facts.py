@@ -92,6 +92,8 @@ def terms_of(member_pass: MemberPass) -> PassTerms:
         programme_ids=frozenset(member_pass.programme_ids),
         class_ids=frozenset(member_pass.class_ids),
         allows_additional_attendees=member_pass.allows_additional_attendees,
+        min_age=member_pass.min_age,
+        max_age=member_pass.max_age,
     )
 
 
@@ -115,7 +117,16 @@ def state_of(member_pass: MemberPass, redemptions: Iterable[Redemption] = ()) ->
         redemptions=tuple(redemptions),
         extended_days=member_pass.extended_days,
         starts_on=member_pass.starts_on,
+        **_holder(member_pass),
     )
+
+
+def _holder(member_pass: MemberPass) -> dict:
+    """F2: the holder's date of birth and name, read only for a pass with an age range."""
+    if member_pass.min_age is None and member_pass.max_age is None:
+        return {}
+    person = member_pass.person
+    return {"holder_born": person.date_of_birth, "holder_name": person.display_name}
 
 
 def session_facts(session: Session, *, judging: Iterable[PassTerms] | None = None) -> SessionFacts:

@@ -55,7 +55,7 @@ from . import lock_waits
 from .attendance import pay_booking_lines
 from .attendees import attendee
 from .booking_after_payment import book_when_committed, session_to_book
-from .buyers import check_buyer, check_visible
+from .buyers import check_buyer, check_holder_age, check_visible
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
 from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
@@ -256,6 +256,7 @@ def quote_basket(
         if not availability.can_buy and availability.code != "code_required":
             raise CheckoutError(availability.message, code=availability.code)
         check_buyer(person, product)
+        check_holder_age(person, product, local_day(now))  # F2
         _check_access_code(product, item.access_code)
         lines.append((product, quantity, product.price_today(local_day(now))))
     _check_lines_agree(lines)

@@ -90,6 +90,7 @@ def _as_credit(booking: Booking, amount: Decimal, by) -> MemberPass:
     programme = booking.session.programme
     credit = MemberPass.objects.create(
         member=booking.member,
+        person_id=booking.person_id,  # F1: the credit is the attending person's
         product=None,
         title=_("Credit from a cancelled booking"),
         kind=ProductKind.MONEY,

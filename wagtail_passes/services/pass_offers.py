@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from ..models import OrderLine, OrderState
+from ..models import OrderLine, OrderState, attendee_filter
 from ..models.holds import holding
 from ..rules.money import Money
 from ..rules.per_session import cheapest_first_key, pays_one, per_session_cost
@@ -62,7 +62,10 @@ def pending_orders(member, product_ids, now: dt.datetime | None = None) -> dict[
         return {}
     lines = (
         OrderLine.objects.filter(
-            order__member=member, order__state=OrderState.PENDING, product_id__in=ids
+            # F1: the lines bought for this person (a user: themself)
+            attendee_filter(member),
+            order__state=OrderState.PENDING,
+            product_id__in=ids,
         )
         .filter(holding(now or timezone.now(), through="order"))
         .order_by("order__created_at", "order_id")

@@ -199,6 +199,8 @@ def issue_member_pass(
             programme_ids=sorted(product.programmes.values_list("pk", flat=True)),
             class_ids=sorted(product.classes.values_list("pk", flat=True)),
             allows_additional_attendees=product.allows_additional_attendees,
+            min_age=product.age_range[0],
+            max_age=product.age_range[1],
             member_can_hold=product.member_can_hold,
             auto_renew=bool(auto_renew and product.allow_auto_renew),
             renew_when=product.renew_when if product.allow_auto_renew else "",
