@@ -7,6 +7,7 @@ programme's unit price and capacity; a session may override the capacity again.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -164,7 +165,7 @@ class Programme(ClusterableModel):
     )
     late_cancel_fee = models.DecimalField(
         _("late cancellation fee"),
-        default=0,
+        default=Decimal(0),
         help_text=_("In the programme's currency; for the “fee” policy."),
         **PRICE_FIELD,
     )
@@ -177,7 +178,7 @@ class Programme(ClusterableModel):
     )
     no_show_fee = models.DecimalField(
         _("no-show fee"),
-        default=0,
+        default=Decimal(0),
         help_text=_("In the programme's currency; for the “fee” policy."),
         **PRICE_FIELD,
     )
