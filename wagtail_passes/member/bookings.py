@@ -27,8 +27,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ..checkout.views import login_first, see_other
 from ..exceptions import BookingError
 from ..models import (
+    AttendanceCharge,
     Booking,
     BookingStatus,
+    ChargeState,
     LedgerEntry,
     LedgerKind,
     WaitlistEntry,
@@ -41,6 +43,7 @@ from ..services import cancel_booking as cancel_booking_service
 from ..services import leave_waitlist as leave_waitlist_service
 from ..services.base_url import links_from_request
 from ..services.cancel_terms import cancel_terms
+from ..services.charges import charge_words, late_cancel_outcome
 
 PAST_PER_PAGE = 25
 #: Query parameters that carry the outcome of a POST back to My bookings.
@@ -53,7 +56,10 @@ def own_bookings(user):
     return (
         Booking.objects.filter(member=user)
         .select_related("session__programme_class__programme", "member_pass")
-        .prefetch_related(Prefetch("ledger_entries", queryset=movements.order_by("pk")))
+        .prefetch_related(
+            Prefetch("ledger_entries", queryset=movements.order_by("pk")),
+            Prefetch("charges", queryset=AttendanceCharge.objects.order_by("pk")),
+        )
     )
 
 
@@ -104,6 +110,11 @@ def booking_row(booking, now) -> dict:
     terms = cancel_terms(session, now)  # what services.cancel_booking enforces (P6)
     open_ = booking.status == BookingStatus.BOOKED and session.start > now
     may_cancel = open_ and terms.open
+    late = ""  # L1: after the cutoff, what cancelling now costs, when members may
+    if open_ and not terms.open:
+        policy = klass.programme.attendance_policy()
+        if policy.members_may_cancel_late:
+            may_cancel, late = True, late_cancel_outcome(booking).text
     return {
         "booking": booking,
         "when": format_weekday_moment(session.start),
@@ -115,6 +126,17 @@ def booking_row(booking, now) -> dict:
         "can_cancel": may_cancel,
         "deadline": terms.until,
         "cancel_closed": open_ and not may_cancel,
+        "late_cancel": late,
+        "charges": [charge_row(charge) for charge in booking.charges.all()],
+    }
+
+
+def charge_row(charge) -> dict:
+    """L3: a charge as My bookings shows it: its reason, amount and state in words."""
+    return {
+        "charge": charge,
+        "text": charge_words(charge),
+        "due": charge.state == ChargeState.DUE,
     }
 
 
@@ -236,7 +258,10 @@ def _back(**outcome) -> HttpResponseRedirect:
 
 
 def what_happens(booking) -> list[str]:
-    """What cancelling will do, for the confirmation page (P6)."""
+    """What cancelling will do, for the confirmation page (P6; after the cutoff, the
+    programme's late cancellation policy in the rule's words, L1)."""
+    if not booking.session.member_may_cancel():
+        return [late_cancel_outcome(booking).text, _("Your place is freed for someone else.")]
     lines = []
     member_pass = booking.member_pass
     if member_pass is not None:

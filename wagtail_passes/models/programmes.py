@@ -228,7 +228,7 @@ class Programme(ClusterableModel):
         for field in ("default_unit_price", "late_cancel_fee", "no_show_fee"):
             amount = getattr(self, field)
             if (
-                amount is not None
+                isinstance(amount, Decimal)
                 and self.currency in SUPPORTED_CURRENCIES
                 and not has_valid_precision(amount, self.currency)
             ):

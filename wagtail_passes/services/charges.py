@@ -535,3 +535,26 @@ def charge_words(charge: AttendanceCharge) -> str:
     if charge.state == ChargeState.PAID:
         return _("%(what)s: paid") % {"what": what}
     return what
+
+
+def charge_tools_open(booking: Booking) -> tuple[str, ...]:
+    """L3: what staff can still do about ``booking``'s charges: take a fee's payment at the
+    desk, waive a fee or a kept entry, give back an entry kept (also at the default
+    policy, where no charge records it)."""
+    states = set(booking.charges.current().values_list("state", flat=True))
+    tools = []
+    if ChargeState.DUE in states:
+        tools.append("charge_payment")
+    if states & {ChargeState.DUE, ChargeState.KEPT}:
+        tools.append("waive_charge")
+    kept = (
+        booking.status in (BookingStatus.NO_SHOW, BookingStatus.CANCELLED)
+        and booking.member_pass_id is not None
+        and ChargeState.KEPT not in states
+        and LedgerEntry.objects.filter(
+            booking=booking, kind=LedgerKind.REDEEM, reversal__isnull=True
+        ).exists()
+    )
+    if kept:
+        tools.append("give_back")
+    return tuple(tools)
