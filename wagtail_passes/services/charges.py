@@ -43,7 +43,7 @@ from ..presentation import local_day, provider_text
 from ..rules import attendance_policy as policies
 from ..rules.money import Money
 from ..rules.periods import period_bounds
-from . import lock_waits
+from . import lock_waits, notifications
 from .ledger import redeem, return_redemption
 from .locking import lock_member_pass, lock_session
 from .permissions import MANAGE_BOOKINGS, require_staff
@@ -146,6 +146,11 @@ def _write_charge(booking: Booking, outcome: policies.Outcome, by, **fields) -> 
         amount=str(charge.amount),
     )
     signals.send_on_commit(signals.charge_created, AttendanceCharge, charge=charge, by=by)
+    if charge.kind == ChargeKind.NO_SHOW and charge.state == ChargeState.DUE:
+        # A late cancellation's charge is named in its cancellation email.
+        notifications.email_on_commit(
+            notifications.ATTENDANCE_CHARGE, booking.member, booking=booking
+        )
     return charge
 
 
