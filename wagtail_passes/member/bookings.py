@@ -56,11 +56,18 @@ def own_bookings(user):
     return (
         Booking.objects.filter(member=user)
         .select_related("session__programme_class__programme", "member_pass")
-        .prefetch_related(
-            Prefetch("ledger_entries", queryset=movements.order_by("pk")),
-            Prefetch("charges", queryset=AttendanceCharge.objects.order_by("pk")),
-        )
+        .prefetch_related(Prefetch("ledger_entries", queryset=movements.order_by("pk")))
     )
+
+
+#: L3: a past booking's charges, read with the page (an upcoming booking has none: a
+#: no-show or a late cancellation is past or cancelled).
+WITH_CHARGES = Prefetch("charges", queryset=AttendanceCharge.objects.order_by("pk"))
+
+
+def _charges(booking) -> list:
+    """The booking's charges when they were read with it, else none."""
+    return list(getattr(booking, "_prefetched_objects_cache", {}).get("charges", ()))
 
 
 def _taken_and_returned(booking) -> tuple[Decimal, Decimal]:
@@ -127,7 +134,7 @@ def booking_row(booking, now) -> dict:
         "deadline": terms.until,
         "cancel_closed": open_ and not may_cancel,
         "late_cancel": late,
-        "charges": [charge_row(charge) for charge in booking.charges.all()],
+        "charges": [charge_row(charge) for charge in _charges(booking)],
     }
 
 
@@ -230,8 +237,10 @@ def my_bookings(request):
     now = timezone.now()
     bookings = own_bookings(request.user)
     upcoming = bookings.filter(session__start__gt=now).exclude(status=BookingStatus.CANCELLED)
-    past = bookings.filter(Q(session__start__lte=now) | Q(status=BookingStatus.CANCELLED)).order_by(
-        "-session__start", "-pk"
+    past = (
+        bookings.filter(Q(session__start__lte=now) | Q(status=BookingStatus.CANCELLED))
+        .prefetch_related(WITH_CHARGES)
+        .order_by("-session__start", "-pk")
     )
     page = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
     context = {
