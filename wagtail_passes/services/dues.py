@@ -129,6 +129,8 @@ def _booking_ids(bookings, charges=()) -> tuple[list[int], list[int]]:
 
 
 def _check_charges(member, ids: list[int], charges: list[AttendanceCharge]) -> None:
+    if not ids:
+        return
     found = {charge.pk: charge for charge in charges if charge.booking.member_id == member.pk}
     if set(found) != set(ids):  # unknown, or another member's: the same answer
         raise CheckoutError(_("This charge does not exist."), code="no_such_charge")
