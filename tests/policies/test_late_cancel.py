@@ -112,3 +112,24 @@ def test_L1_staff_without_a_choice_apply_the_policy(programme, klass, member, st
     with late(session):
         services.cancel_booking(booking, by=staff)
     assert charges_of(booking) == [("late_cancel", "due", Decimal("5.00"))]
+
+
+def test_L1_the_closed_sentence_says_what_cancelling_late_costs(programme, klass):
+    from wagtail_passes.services.cancel_terms import DUE, ENTRY, cancel_terms
+
+    session = session_on(klass, DAY)
+    later = session.start - dt.timedelta(hours=10)
+    assert cancel_terms(session, later).text == (
+        "Cancelling is closed for this session: the entry will not come back"
+    )
+    set_policy(programme, late_cancel_policy="fee", late_cancel_fee=Decimal("5.00"))
+    programme.refresh_from_db()
+    session.refresh_from_db()
+    terms = cancel_terms(session, later, losing=ENTRY)
+    assert not terms.open
+    assert terms.text == (
+        "Cancelling now costs a late cancellation fee of €5.00. Your entry goes back to your pass."
+    )
+    assert cancel_terms(session, later, losing=DUE).text == (
+        "Cancelling now costs a late cancellation fee of €5.00."
+    )
