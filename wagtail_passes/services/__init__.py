@@ -9,7 +9,7 @@ takes ``by`` refuses a user who is neither the member nor staff (``not_allowed``
 from .attendance import mark_attendance, record_desk_payment
 from .booking import book, cancel_booking
 from .booking_core import no_valid_pass, places_left, places_taken
-from .charges import give_back_entry, record_charge_payment, waive_charge
+from .charge_actions import give_back_entry, record_charge_payment, waive_charge
 from .daily import DailyReport, run_daily
 from .desk_sales import DeskLine, DeskQuote, quote_desk_sale, sell_at_desk
 from .dues import place_dues_order, quote_dues

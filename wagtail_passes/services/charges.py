@@ -7,17 +7,16 @@ programme and the attendee's other no-shows, and writes what the rule decided:
   ``apply_late_cancel_locked`` (from ``cancel_booking``) run under the caller's locks
   (session, then booking) and lock the booking's pass themselves (it comes after);
 - ``undo_no_show_locked``: marking a no-show back (booked, attended) undoes its charge;
-- ``waive_charge`` and ``give_back_entry`` (staff, a reason, audited S5);
-- ``record_charge_payment`` (at the desk) and ``pay_charge_lines`` (online, C6).
+- ``apply_pending_no_shows``: the daily job's backstop.
 
-Locks, in the project's order (docs/concepts/concurrency.md): the order (paying online),
-the session, the booking, its charges, then the member pass.
+Staff waiving, giving back and taking payments are ``services.charge_actions``. Locks, in
+the project's order (docs/concepts/concurrency.md): the session, the booking, its
+charges, then the member pass.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal
 
 from django.db import IntegrityError
@@ -37,18 +36,14 @@ from ..models import (
     ChargeState,
     LedgerEntry,
     LedgerKind,
-    PaymentMethod,
 )
-from ..presentation import local_day, provider_text
+from ..presentation import local_day
 from ..rules import attendance_policy as policies
 from ..rules.money import Money
 from ..rules.periods import period_bounds
 from . import lock_waits, notifications
 from .ledger import redeem, return_redemption
 from .locking import lock_member_pass, lock_session
-from .permissions import MANAGE_BOOKINGS, require_staff
-
-logger = logging.getLogger(__name__)
 
 #: The daily job looks this many days back for no-shows no policy was applied to.
 NO_SHOW_LOOKBACK_DAYS = 7
@@ -103,11 +98,11 @@ def late_cancel_outcome(booking: Booking) -> policies.Outcome:
     )
 
 
-def _currency(booking: Booking) -> str:
+def currency_of(booking: Booking) -> str:
     return booking.currency or booking.session.programme_class.programme.currency
 
 
-def _return_entry(booking: Booking, by, reason: str) -> Decimal:
+def return_entry(booking: Booking, by, reason: str) -> Decimal:
     """Give the booking's redemptions back (under the pass's lock). Returns what went back."""
     if booking.member_pass_id is None:
         return Decimal(0)
@@ -129,7 +124,7 @@ def _write_charge(booking: Booking, outcome: policies.Outcome, by, **fields) -> 
         kind=outcome.kind,
         state=outcome.state,
         amount=outcome.fee.amount if outcome.fee is not None else Decimal(0),
-        currency=outcome.fee.currency if outcome.fee is not None else _currency(booking),
+        currency=outcome.fee.currency if outcome.fee is not None else currency_of(booking),
         reason=str(outcome.reason)[:MAX_REASON],
         created_by=by if getattr(by, "is_authenticated", False) else None,
         **fields,
@@ -174,7 +169,7 @@ def apply_no_show_locked(booking: Booking, by) -> AttendanceCharge | None:
         return None
     returned = cleared = Decimal(0)
     if outcome.return_entry:
-        returned = _return_entry(booking, by, str(outcome.reason))
+        returned = return_entry(booking, by, str(outcome.reason))
         if booking.amount_due > 0:
             cleared = booking.amount_due
             booking.amount_due = Decimal(0)
@@ -218,7 +213,7 @@ def undo_no_show_locked(booking: Booking, by) -> None:
         booking.amount_due += charge.due_cleared
         booking.save(update_fields=["amount_due"])
     if charge.state == ChargeState.PAID:
-        _waive(charge, by, _("No-show undone: give the money paid back"))
+        waive_locked(charge, by, _("No-show undone: give the money paid back"))
     else:
         log_action(
             booking,
@@ -228,7 +223,7 @@ def undo_no_show_locked(booking: Booking, by) -> None:
             charge=charge.pk,
         )
         if charge.order_lines.exists():  # kept for the order's history
-            _waive(charge, by, _("No-show undone"))
+            waive_locked(charge, by, _("No-show undone"))
         else:
             charge.delete()
 
@@ -241,40 +236,7 @@ def apply_late_cancel_locked(booking: Booking, outcome: policies.Outcome, by):
     return _write_charge(booking, outcome, by)
 
 
-# ---- staff: waive, give back, take a payment ----------------------------------------
-
-
-def _reason(reason) -> str:
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise BookingError(_("Give a reason: the member sees it."), code="reason_required")
-    if len(reason) > MAX_REASON:
-        raise BookingError(
-            _("Keep the reason under %(n)d characters.") % {"n": MAX_REASON},
-            code="reason_too_long",
-        )
-    return reason
-
-
-def _lock(charge: AttendanceCharge | int) -> tuple[Booking, AttendanceCharge]:
-    """The charge's session, booking and charge, locked in that order."""
-    pk = getattr(charge, "pk", charge)
-    try:
-        found = AttendanceCharge.objects.select_related("booking").get(pk=pk)
-    except (AttendanceCharge.DoesNotExist, ValueError, TypeError):
-        raise BookingError(_("This charge does not exist."), code="no_such_charge") from None
-    lock_session(found.booking.session_id)
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("session__programme_class__programme", "member")
-        .get(pk=found.booking_id)
-    )
-    locked = AttendanceCharge.objects.select_for_update(of=("self",)).get(pk=pk)
-    locked.booking = booking
-    return booking, locked
-
-
-def _waive(charge: AttendanceCharge, by, reason: str) -> None:
+def waive_locked(charge: AttendanceCharge, by, reason: str) -> None:
     charge.state = ChargeState.WAIVED
     charge.waived_at = timezone.now()
     charge.waived_by = by if getattr(by, "is_authenticated", False) else None
@@ -290,195 +252,6 @@ def _waive(charge: AttendanceCharge, by, reason: str) -> None:
         refund_needed=charge.refund_needed,
     )
     signals.send_on_commit(signals.charge_waived, AttendanceCharge, charge=charge, by=by)
-
-
-def waive_charge(charge: AttendanceCharge | int, by, reason: str) -> AttendanceCharge:
-    """L3: staff waive a fee still due, or give back the entry a charge kept, with a
-    ``reason`` the member sees (audited, S5; ``charge_waived`` on commit). Refused:
-    ``reason_required``, ``not_allowed``, ``no_such_charge``, ``already_waived``,
-    ``charge_paid`` (give the money back as a refund instead), ``nothing_to_waive``
-    (it cost nothing)."""
-    require_staff(by, MANAGE_BOOKINGS, BookingError)
-    reason = _reason(reason)
-    with lock_waits.atomic():
-        booking, charge = _lock(charge)
-        if charge.state == ChargeState.WAIVED:
-            raise BookingError(_("This charge was waived already."), code="already_waived")
-        if charge.state == ChargeState.PAID:
-            raise BookingError(
-                _("This charge is paid: refund the member instead of waiving it."),
-                code="charge_paid",
-            )
-        if charge.state == ChargeState.FREE:
-            raise BookingError(
-                _("This cost nothing: there is nothing to waive."), code="nothing_to_waive"
-            )
-        if charge.state == ChargeState.KEPT:
-            charge.entry_returned = _return_entry(booking, by, reason)
-            charge.save(update_fields=["entry_returned"])
-        _waive(charge, by, reason)
-    return charge
-
-
-def give_back_entry(booking: Booking | int, by, reason: str) -> AttendanceCharge:
-    """L3: staff give back the entry a no-show or late cancellation kept (at the default
-    policy, where nothing was recorded, too), with a reason the member sees (audited).
-    A fee charged as well stays due: ``waive_charge`` it. Refused: ``reason_required``,
-    ``not_allowed``, ``nothing_kept`` (no pass entry is kept by this booking)."""
-    require_staff(by, MANAGE_BOOKINGS, BookingError)
-    reason = _reason(reason)
-    pk = getattr(booking, "pk", booking)
-    with lock_waits.atomic():
-        found = Booking.objects.filter(pk=pk).values_list("session_id", flat=True).first()
-        if found is None:
-            raise BookingError(_("This booking does not exist."), code="no_such_booking")
-        lock_session(found)
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("session__programme_class__programme", "member")
-            .get(pk=pk)
-        )
-        kind = {
-            BookingStatus.NO_SHOW: ChargeKind.NO_SHOW,
-            BookingStatus.CANCELLED: ChargeKind.LATE_CANCEL,
-        }.get(booking.status)
-        kept = (
-            kind is not None
-            and booking.member_pass_id is not None
-            and LedgerEntry.objects.filter(
-                booking=booking, kind=LedgerKind.REDEEM, reversal__isnull=True
-            ).exists()
-        )
-        if not kept:
-            raise BookingError(
-                _("This booking keeps no entry: there is nothing to give back."),
-                code="nothing_kept",
-            )
-        charge = current_charge(booking, kind)
-        if charge is not None and charge.state == ChargeState.KEPT:
-            charge.booking = booking
-            charge.entry_returned = _return_entry(booking, by, reason)
-            charge.save(update_fields=["entry_returned"])
-            _waive(charge, by, reason)
-            return charge
-        returned = _return_entry(booking, by, reason)
-        label = (
-            _("No-show: entry kept")
-            if kind == ChargeKind.NO_SHOW
-            else _("Late cancellation: entry kept")
-        )
-        given = AttendanceCharge(
-            booking=booking,
-            kind=kind,
-            state=ChargeState.WAIVED,
-            currency=_currency(booking),
-            reason=label,
-            entry_returned=returned,
-        )
-        given.save()
-        _waive(given, by, reason)
-    return given
-
-
-def _mark_charge_paid(charge: AttendanceCharge, by, method: str, *, label: str, **data) -> None:
-    charge.state = ChargeState.PAID
-    charge.paid_at = timezone.now()
-    charge.payment_method = method
-    charge.payment_recorded_by = by if getattr(by, "is_authenticated", False) else None
-    charge.save(update_fields=["state", "paid_at", "payment_method", "payment_recorded_by"])
-    log_action(
-        charge.booking,
-        "wagtail_passes.booking.charge_paid",
-        by,
-        _("%(reason)s, %(amount)s, paid: %(method)s")
-        % {"reason": charge.reason, "amount": charge.money, "method": label},
-        charge=charge.pk,
-        amount=str(charge.amount),
-        method=method,
-        **data,
-    )
-
-
-def record_charge_payment(
-    charge: AttendanceCharge | int, by, method: str, note: str = ""
-) -> AttendanceCharge:
-    """C6 for a charge: staff record that the member paid it at the desk (``method``, a
-    desk ``PaymentMethod``). Refused: ``invalid_method``, ``not_allowed``,
-    ``no_such_charge``, ``nothing_due`` (paid, waived, or a charge of no money)."""
-    require_staff(by, MANAGE_BOOKINGS, BookingError)
-    if method not in PaymentMethod.values or method == PaymentMethod.ONLINE:
-        raise BookingError(_("Choose how the member paid."), code="invalid_method")
-    with lock_waits.atomic():
-        _booking, charge = _lock(charge)
-        if charge.state != ChargeState.DUE:
-            raise BookingError(_("This charge owes nothing."), code="nothing_due")
-        _mark_charge_paid(
-            charge, by, method, label=PaymentMethod(method).label, note=(note or "").strip()
-        )
-    return charge
-
-
-def pay_charge_lines(order, lines, *, provider: str) -> list[AttendanceCharge]:
-    """C6 online: the paid ``order``'s charge lines pay their charges, under the order's
-    lock; the charges' sessions, bookings and charges are locked in that order. A charge
-    waived or paid another way since the order was placed keeps its state and the line is
-    marked ``refund_needed`` (the paid order gives it back, as for amounts due)."""
-    lines = sorted(lines, key=lambda line: line.charge_id)
-    if not lines:
-        return []
-    ids = [line.charge_id for line in lines]
-    rows = AttendanceCharge.objects.filter(pk__in=ids).values_list(
-        "booking__session_id", "booking_id"
-    )
-    for session_id in sorted({session for session, _booking in rows}):
-        lock_session(session_id)
-    bookings = {
-        b.pk: b
-        for b in Booking.objects.select_for_update(of=("self",))
-        .filter(pk__in=sorted({booking for _session, booking in rows}))
-        .select_related("session__programme_class__programme", "member")
-        .order_by("pk")
-    }
-    charges = {
-        c.pk: c
-        for c in AttendanceCharge.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
-    paid = []
-    for line in lines:
-        charge = charges[line.charge_id]
-        charge.booking = bookings[charge.booking_id]
-        if charge.state != ChargeState.DUE or charge.amount != line.total:
-            line.refund_needed = True
-            line.save(update_fields=["refund_needed"])
-            log_action(
-                order,
-                "wagtail_passes.order.refund_needed",
-                None,
-                _(
-                    "Order %(reference)s paid %(amount)s for “%(title)s”, but the charge was "
-                    "waived or paid another way: refund it to the member."
-                )
-                % {
-                    "reference": order.reference,
-                    "amount": Money(line.total, order.currency),
-                    "title": line.title,
-                },
-                line=line.pk,
-            )
-            continue
-        _mark_charge_paid(
-            charge,
-            None,
-            PaymentMethod.ONLINE,
-            label=_("online, order %(reference)s (%(provider)s)")
-            % {"reference": order.reference, "provider": provider_text(provider)},
-            order=order.reference,
-            provider=provider,
-        )
-        paid.append(charge)
-    return paid
 
 
 # ---- the daily job --------------------------------------------------------------------
@@ -516,15 +289,6 @@ def apply_pending_no_shows(now: dt.datetime | None = None) -> list[int]:
             if apply_no_show_locked(booking, None) is not None:
                 applied.append(pk)
     return applied
-
-
-def charges_for_bookings(bookings) -> dict[int, list[AttendanceCharge]]:
-    """Booking id → its charges (one query), for pages that list bookings."""
-    found: dict[int, list[AttendanceCharge]] = {}
-    ids = [getattr(b, "pk", b) for b in bookings]
-    for charge in AttendanceCharge.objects.filter(booking_id__in=ids).order_by("pk"):
-        found.setdefault(charge.booking_id, []).append(charge)
-    return found
 
 
 def charge_words(charge: AttendanceCharge) -> str:

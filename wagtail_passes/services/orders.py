@@ -55,7 +55,7 @@ from . import lock_waits
 from .attendance import pay_booking_lines
 from .booking_after_payment import book_when_committed, session_to_book
 from .buyers import check_buyer, check_visible
-from .charges import pay_charge_lines
+from .charge_actions import pay_charge_lines
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
 from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
