@@ -187,6 +187,23 @@ def record_charge_payment(
     return charge
 
 
+def lock_dues_sessions(lines) -> None:
+    """Before a paid order pays its booking and charge lines: every session they name,
+    locked by primary key at once, so the two passes never take sessions out of order."""
+    booking_ids = [line.booking_id for line in lines if line.booking_id]
+    charge_ids = [line.charge_id for line in lines if line.charge_id]
+    if not charge_ids:  # amounts due alone: ``pay_booking_lines`` locks them in order
+        return
+    sessions = set(Booking.objects.filter(pk__in=booking_ids).values_list("session_id", flat=True))
+    sessions |= set(
+        AttendanceCharge.objects.filter(pk__in=charge_ids).values_list(
+            "booking__session_id", flat=True
+        )
+    )
+    for session_id in sorted(sessions):
+        lock_session(session_id)
+
+
 def pay_charge_lines(order, lines, *, provider: str) -> list[AttendanceCharge]:
     """C6 online: the paid ``order``'s charge lines pay their charges, under the order's
     lock; the charges' sessions, bookings and charges are locked in that order. A charge
