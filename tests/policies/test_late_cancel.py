@@ -133,3 +133,16 @@ def test_L1_the_closed_sentence_says_what_cancelling_late_costs(programme, klass
     assert cancel_terms(session, later, losing=DUE).text == (
         "Cancelling now costs a late cancellation fee of €5.00."
     )
+
+
+def test_L1_a_fee_policy_saved_without_a_fee_charges_nothing(programme, klass, member, a_pass):
+    # Saved around validation (a shell, a data import): never a charge of nothing, never a 500.
+    type(programme).objects.filter(pk=programme.pk).update(
+        late_cancel_policy="fee", late_cancel_fee=0, no_show_policy="fee", no_show_fee=0
+    )
+    session = session_on(klass, DAY)
+    booking = book_before(member, session, member_pass=a_pass)
+    with late(session):
+        services.cancel_booking(booking)
+    a_pass.refresh_from_db()
+    assert a_pass.balance == 10 and charges_of(booking) == []

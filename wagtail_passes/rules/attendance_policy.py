@@ -88,6 +88,11 @@ class Outcome:
     reason: str  # the charge's reason, shown with it: "No-show fee"
 
 
+def _charges(fee: Money | None) -> bool:
+    """A fee worth charging; a fee policy saved around validation with none charges nothing."""
+    return fee is not None and fee.amount > 0
+
+
 def _period_words(period: str) -> str:
     return {DAY: _("day"), WEEK: _("week"), MONTH: _("month")}[period]
 
@@ -97,7 +102,7 @@ def late_cancel_outcome(policy: Policy, *, pass_paid: bool, amount_due: Money | 
     the booking; ``amount_due``: what the booking owes (None or zero: nothing)."""
     owes = amount_due is not None and not amount_due.is_zero
     kind = LATE_CANCEL
-    if policy.late_cancel == FEE:
+    if policy.late_cancel == FEE and _charges(policy.late_cancel_fee):
         fee = policy.late_cancel_fee
         text = _("Cancelling now costs a late cancellation fee of %(fee)s.") % {"fee": fee}
         if pass_paid:
@@ -105,7 +110,7 @@ def late_cancel_outcome(policy: Policy, *, pass_paid: bool, amount_due: Money | 
         elif owes:
             text += " " + _("The session's price is no longer due.")
         return Outcome(kind, FEE, True, fee, True, DUE, False, text, _("Late cancellation fee"))
-    if policy.late_cancel == FREE:
+    if policy.late_cancel in (FREE, FEE):  # a fee of nothing (saved around validation): free
         text = _("Cancelling now costs nothing.")
         return Outcome(kind, FREE, True, None, False, NOTHING, False, text, _("Late cancellation"))
     if policy.late_cancel == FORFEIT:
@@ -137,7 +142,7 @@ def no_show_outcome(policy: Policy, *, others_in_period: int) -> Outcome:
             policy.grace,
         ) % {"n": policy.grace, "period": _period_words(policy.grace_period)}
         return Outcome(kind, policy.no_show, True, None, True, NOTHING, True, text, text)
-    if policy.no_show == FEE:
+    if policy.no_show == FEE and _charges(policy.no_show_fee):
         fee = policy.no_show_fee
         text = _("A no-show costs a fee of %(fee)s; the entry is not given back.") % {"fee": fee}
         return Outcome(kind, FEE, False, fee, True, DUE, False, text, _("No-show fee"))
