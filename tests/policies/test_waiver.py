@@ -131,6 +131,7 @@ def test_L3_give_back_an_entry_a_no_show_kept_at_the_default_policy(
         "The class was moved",
     )
     refused("nothing_kept", services.give_back_entry, booking, staff, "again")
+    refused("no_such_booking", services.give_back_entry, "1; drop", staff, "bad input")
 
 
 def test_L3_waiving_a_kept_entry_gives_it_back(programme, klass, member, staff, a_pass):

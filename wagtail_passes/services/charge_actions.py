@@ -98,7 +98,10 @@ def give_back_entry(booking: Booking | int, by, reason: str) -> AttendanceCharge
     reason = _reason(reason)
     pk = getattr(booking, "pk", booking)
     with lock_waits.atomic():
-        found = Booking.objects.filter(pk=pk).values_list("session_id", flat=True).first()
+        try:
+            found = Booking.objects.filter(pk=pk).values_list("session_id", flat=True).first()
+        except (TypeError, ValueError):
+            found = None
         if found is None:
             raise BookingError(_("This booking does not exist."), code="no_such_booking")
         lock_session(found)
