@@ -108,3 +108,18 @@ def test_L3_give_the_entry_back_in_the_admin(admin, programme, klass, member, st
     assert done.status_code == 302
     a_pass.refresh_from_db()
     assert a_pass.balance == 10
+
+
+def test_L1_staff_cancelling_late_in_the_admin_read_and_apply_the_policy(
+    admin, programme, klass, member
+):
+    client, _user = admin
+    set_policy(programme, late_cancel_policy="fee", late_cancel_fee=Decimal("5.00"))
+    session = session_on(klass, dt.date(2027, 2, 1))
+    booking = book_before(member, session)
+    with at(session.start - dt.timedelta(hours=10)):
+        page = get(admin, url("cancel", booking))
+        assert "late cancellation fee of €5.00" in page.content.decode()
+        done = client.post(url("cancel", booking), form_data(page), follow=True)
+    assert "Late cancellation fee, €5.00: due" in done.content.decode()
+    assert AttendanceCharge.objects.get(booking=booking).state == ChargeState.DUE

@@ -38,6 +38,7 @@ from ..services import (
     update_session,
     waive_charge,
 )
+from ..services.charges import charge_words, late_cancel_outcome
 from .booking_display import (
     SessionButtons,
     booking_permissions,
@@ -139,6 +140,13 @@ class CancelBookingView(BookingView, BookingActionView):
             )
         elif not self.paid_by_pass:
             lines.append(gettext("No pass paid for it; any amount due becomes 0."))
+        if not self.in_time and not self.paid_by_pass:  # L1: no choice offered, the policy
+            outcome = late_cancel_outcome(booking)
+            if outcome.record:
+                lines.append(
+                    gettext("The programme's late cancellation policy: %(what)s")
+                    % {"what": outcome.text}
+                )
         lines.append(gettext("The member is emailed and the place goes to the waiting list."))
         return lines
 
@@ -157,6 +165,10 @@ class CancelBookingView(BookingView, BookingActionView):
     def success_message(self, result):
         params = {"member": person(result.member)}
         if not self.paid_by_pass:
+            charge = result.charges.current().filter(state=ChargeState.DUE).first()
+            if charge is not None:  # L1: the late cancellation policy charged
+                params["charge"] = charge_words(charge)
+                return gettext("Booking of %(member)s cancelled; %(charge)s.") % params
             return gettext("Booking of %(member)s cancelled; nothing is owed for it.") % params
         params["pass"] = result.member_pass.title
         if self.returned:
