@@ -48,6 +48,10 @@ ACTIONS = {
     "wagtail_passes.booking.attendance": (_("Mark attendance"), _("Attendance marked")),
     "wagtail_passes.booking.paid_at_desk": (_("Paid at the desk"), _("Paid at the desk")),
     "wagtail_passes.booking.paid_online": (_("Paid online"), _("Paid online")),
+    "wagtail_passes.booking.charge": (_("Attendance charge"), _("Attendance policy applied")),
+    "wagtail_passes.booking.charge_undone": (_("Charge undone"), _("Charge undone")),
+    "wagtail_passes.booking.charge_waived": (_("Waive charge"), _("Charge waived")),
+    "wagtail_passes.booking.charge_paid": (_("Charge paid"), _("Charge paid")),
     "wagtail_passes.booking.settle": (_("Settle with a pass"), _("Paid with a pass")),
     "wagtail_passes.waitlist.add": (_("Add to waiting list"), _("Added to the waiting list")),
     "wagtail_passes.waitlist.remove": (

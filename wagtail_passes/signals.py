@@ -42,6 +42,10 @@ pass_extended = Signal()
 pass_cancelled = Signal()
 #: A pass expired: its window ended (``member_pass``).
 pass_expired = Signal()
+#: A late cancellation or no-show policy recorded a charge (``charge``, ``by``; L1, L2).
+charge_created = Signal()
+#: Staff waived a charge or gave its entry back, or a no-show was undone (``charge``, ``by``; L3).
+charge_waived = Signal()
 #: An order, or some of its lines, was refunded (``order``, ``refunds``, ``by``; C4).
 order_refunded = Signal()
 

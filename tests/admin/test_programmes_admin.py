@@ -40,6 +40,13 @@ def programme_data(*, pools=(), classes=(), **overrides):
         "cancellation_cutoff_hours": "24",
         "checkin_opens_minutes": "30",
         "default_capacity": "12",
+        # L1, L2: the attendance policies at their defaults.
+        "late_cancel_policy": "keep_entry",
+        "late_cancel_fee": "0",
+        "no_show_policy": "keep_entry",
+        "no_show_fee": "0",
+        "no_show_grace": "0",
+        "no_show_grace_period": "month",
         "link_pools": inline_formset([{"id": "", "name": name} for name in pools]),
         "classes": inline_formset([class_row(**row) for row in classes]),
     }

@@ -368,9 +368,9 @@ def test_m2_query_count_does_not_grow_with_the_bookings(
     member_client.get(MY_BOOKINGS)
 
     # the member (2: session, user), upcoming bookings and their movements (2), past ones
-    # (count, page, movements: 3), waiting entries (1), the outcome's booking (2), the feed,
-    # the household (F1: whose rows to label)
-    with django_assert_max_num_queries(12):
+    # (count, page, movements, charges L3: 4), waiting entries (1), the outcome's booking (2),
+    # the feed, the household (F1: whose rows to label)
+    with django_assert_max_num_queries(13):
         response = member_client.get(f"{MY_BOOKINGS}?cancelled=1")
     soup = soup_of(response)
     assert len(upcoming_rows(soup)) == count

@@ -110,9 +110,9 @@ def test_S1_S2_todays_sessions_follow_the_site_clock_across_a_clock_change(pilat
 def test_S1_S2_panel_queries_are_constant(
     clock, holders, debts, superuser, django_assert_num_queries
 ):
-    # today's sessions, the expiring count, the open payment problems, the amounts due and
-    # the orders totals
-    with django_assert_num_queries(5):
+    # today's sessions, the expiring count, the open payment problems, the amounts due, the
+    # fees due (L1-L3) and the orders totals
+    with django_assert_num_queries(6):
         PassesTodayPanel(superuser).get_context_data()
 
 

@@ -323,9 +323,9 @@ def test_S2_page_queries_are_pinned_with_1000_amounts_due(
     thousand_dues(debts["sessions"]["yoga_past"])
     admin.get(URL)
 
-    # session, user, profile; amounts due, orders, their lines; locale, two page lookups
-    # of the admin's chrome; the programme filter's choices
-    with django_assert_max_num_queries(10):
+    # session, user, profile; amounts due, fees due (L1-L3), orders, their lines; locale,
+    # two page lookups of the admin's chrome; the programme filter's choices
+    with django_assert_max_num_queries(11):
         response = admin.get(URL, params)
 
     assert response.status_code == 200
@@ -338,8 +338,8 @@ def test_S2_export_queries_are_pinned_with_1000_amounts_due(
     thousand_dues(debts["sessions"]["yoga_past"])
     admin.get(URL)
 
-    # session, user, profile; amounts due, orders, their lines
-    with django_assert_max_num_queries(6):
+    # session, user, profile; amounts due, fees due (L1-L3), orders, their lines
+    with django_assert_max_num_queries(7):
         response = admin.get(URL, {"export": "csv"})
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 

@@ -1,5 +1,6 @@
 """Staff actions on one booking or one session: mark attendance (S3), cancel a
-booking choosing whether the entry goes back (P6), remove a waiting member (P7) and
+booking choosing whether the entry goes back (P6), waive a charge, take its payment at
+the desk or give a kept entry back (L3), remove a waiting member (P7) and
 "Cancel session" (P8). Each GET shows a confirm form; POST calls the service.
 """
 
@@ -17,16 +18,27 @@ from wagtail.log_actions import log
 from wagtail_modeladmin.views import EditView
 
 from ..exceptions import BookingError
-from ..models import BookingStatus, Session, WaitlistEntry, WaitlistStatus
+from ..models import (
+    AttendanceCharge,
+    BookingStatus,
+    ChargeState,
+    Session,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from ..presentation import format_short_moment, person
 from ..services import (
     cancel_booking,
     cancel_session,
+    give_back_entry,
     leave_waitlist,
     mark_attendance,
+    record_charge_payment,
     record_desk_payment,
     update_session,
+    waive_charge,
 )
+from ..services.charges import charge_words, late_cancel_outcome
 from .booking_display import (
     SessionButtons,
     booking_permissions,
@@ -34,7 +46,14 @@ from .booking_display import (
     paid_text,
     session_text,
 )
-from .forms_bookings import AttendanceForm, CancelBookingForm, DeskPaymentForm
+from .forms_bookings import (
+    AttendanceForm,
+    CancelBookingForm,
+    ChargeDeskPaymentForm,
+    DeskPaymentForm,
+    GiveBackEntryForm,
+    WaiveChargeForm,
+)
 from .once import OneTimeFormMixin
 from .session_register import BookingActionView, BookingView, SessionView
 
@@ -121,6 +140,13 @@ class CancelBookingView(BookingView, BookingActionView):
             )
         elif not self.paid_by_pass:
             lines.append(gettext("No pass paid for it; any amount due becomes 0."))
+        if not self.in_time and not self.paid_by_pass:  # L1: no choice offered, the policy
+            outcome = late_cancel_outcome(booking)
+            if outcome.record:
+                lines.append(
+                    gettext("The programme's late cancellation policy: %(what)s")
+                    % {"what": outcome.text}
+                )
         lines.append(gettext("The member is emailed and the place goes to the waiting list."))
         return lines
 
@@ -139,6 +165,10 @@ class CancelBookingView(BookingView, BookingActionView):
     def success_message(self, result):
         params = {"member": person(result.member)}
         if not self.paid_by_pass:
+            charge = result.charges.current().filter(state=ChargeState.DUE).first()
+            if charge is not None:  # L1: the late cancellation policy charged
+                params["charge"] = charge_words(charge)
+                return gettext("Booking of %(member)s cancelled; %(charge)s.") % params
             return gettext("Booking of %(member)s cancelled; nothing is owed for it.") % params
         params["pass"] = result.member_pass.title
         if self.returned:
@@ -189,6 +219,119 @@ class DeskPaymentView(OneTimeFormMixin, BookingView, BookingActionView):
             "member": person(result.member),
             "amount": money_text(result.amount_paid, result.currency),
             "method": result.get_payment_method_display().lower(),
+        }
+
+
+# ---- attendance charges (L3) -------------------------------------------------------
+
+
+class _ChargeView(BookingView, BookingActionView):
+    """An action on one of the booking's charges; ``?charge=<id>`` preselects it (the
+    outstanding payments report links so)."""
+
+    states: tuple[str, ...] = ()
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    @cached_property
+    def charges(self):
+        return AttendanceCharge.objects.filter(booking=self.instance, state__in=self.states)
+
+    @property
+    def can_submit(self):
+        return self.charges.exists()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["charges"] = self.charges
+        chosen = self.request.GET.get("charge", "")
+        if chosen.isascii() and chosen.isdigit() and len(chosen) < 19:
+            kwargs.setdefault("initial", {})["charge"] = int(chosen)
+        return kwargs
+
+
+class WaiveChargeView(_ChargeView):
+    """L3: waive a fee still due, or give back the entry a charge kept, with a reason."""
+
+    page_title = _("Waive a charge")
+    form_class = WaiveChargeForm
+    submit_label = _("Waive")
+    states = (ChargeState.DUE, ChargeState.KEPT)
+
+    def details(self):
+        if not self.can_submit:
+            return [gettext("This booking has no charge to waive.")]
+        return [
+            gettext(
+                "A fee is no longer owed; an entry kept goes back to the pass. The member sees "
+                "the reason; the history keeps who and when."
+            )
+        ]
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return waive_charge(data["charge"], self.request.user, data["reason"])
+
+    def success_message(self, result):
+        return gettext("%(member)s: %(charge)s waived.") % {
+            "member": person(result.booking.member),
+            "charge": result.reason,
+        }
+
+
+class ChargeDeskPaymentView(OneTimeFormMixin, _ChargeView):
+    """C6 for a charge: the member paid it at the desk (one-time form)."""
+
+    page_title = _("Charge paid at the desk")
+    form_class = ChargeDeskPaymentForm
+    done_already = _("This payment at the desk was recorded already; nothing changed.")
+    submit_label = _("Record payment")
+    states = (ChargeState.DUE,)
+
+    def details(self):
+        if not self.can_submit:
+            return [gettext("This booking has no charge due.")]
+        return [gettext("It is recorded as paid, with how, when and by whom.")]
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return record_charge_payment(
+            data["charge"], self.request.user, data["method"], note=data["note"]
+        )
+
+    def success_message(self, result):
+        return gettext("%(member)s paid %(amount)s (%(method)s).") % {
+            "member": person(result.booking.member),
+            "amount": str(result.money),
+            "method": result.get_payment_method_display().lower(),
+        }
+
+
+class GiveBackEntryView(BookingView, BookingActionView):
+    """L3: give back the entry a no-show or late cancellation kept, with a reason."""
+
+    page_title = _("Give the entry back")
+    form_class = GiveBackEntryForm
+    submit_label = _("Give it back")
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_manage(user)
+
+    def details(self):
+        return [
+            gettext(
+                "The entry, credit or money this booking used goes back to the pass, as a ledger "
+                "movement. The member sees the reason."
+            )
+        ]
+
+    def perform(self, form):
+        return give_back_entry(self.instance, self.request.user, form.cleaned_data["reason"])
+
+    def success_message(self, result):
+        return gettext("%(member)s: the entry went back to the pass.") % {
+            "member": person(result.booking.member)
         }
 
 

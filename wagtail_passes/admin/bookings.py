@@ -22,8 +22,16 @@ from wagtail_modeladmin.views import InspectView
 from ..models import Booking
 from ..presentation import EMPTY, format_short_moment, ledger_row, person
 from ..services.attendance import booking_tools_open
+from ..services.charges import charge_tools_open, charge_words
 from .base import PassesButtonHelper, PassesIndexView, PassesModelAdmin, history_button
-from .booking_actions import CancelBookingView, DeskPaymentView, MarkAttendanceView
+from .booking_actions import (
+    CancelBookingView,
+    ChargeDeskPaymentView,
+    DeskPaymentView,
+    GiveBackEntryView,
+    MarkAttendanceView,
+    WaiveChargeView,
+)
 from .booking_display import (
     BookingPermissionHelper,
     booked_by_text,
@@ -58,6 +66,13 @@ class BookingButtonHelper(PassesButtonHelper):
         ("cancel", _("Cancel booking"), _("Cancel it and choose whether the entry goes back")),
     )
 
+    #: L3: the tools on a booking's charges, while ``charge_tools_open`` offers them.
+    CHARGE_TOOLS = (
+        ("charge_payment", _("Charge paid at the desk"), _("Record that the member paid a fee")),
+        ("waive_charge", _("Waive a charge"), _("Waive a fee, or give a kept entry back")),
+        ("give_back", _("Give the entry back"), _("Give back the entry a no-show kept")),
+    )
+
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         exclude = exclude or []
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
@@ -81,6 +96,11 @@ class BookingButtonHelper(PassesButtonHelper):
                 (action, self.url_helper.get_action_url(action, pk), label, title)
                 for action, label, title in self.TOOLS
                 if action in open_tools
+            ]
+            extra += [
+                (action, self.url_helper.get_action_url(action, pk), label, title)
+                for action, label, title in self.CHARGE_TOOLS
+                if action in charge_tools_open(obj)
             ]
         for action, url, label, title in extra:
             if action not in exclude:
@@ -152,6 +172,7 @@ class BookingInspectView(InspectView):
             (_("Booked by"), booked_by_text(booking)),
             (_("Attendance marked"), self.attendance_text()),
             (_("Cancelled"), cancelled),
+            (_("Charges"), self.charges_text()),
         ]
         return [{"label": label, "value": value} for label, value in rows]
 
@@ -164,6 +185,11 @@ class BookingInspectView(InspectView):
             f"{booking.get_payment_method_display().lower()} – "
             f"{format_short_moment(booking.amount_paid_at)} – {person(booking.payment_recorded_by)}"
         )
+
+    def charges_text(self) -> str:
+        """L3: each late cancellation or no-show charge, its reason and state."""
+        charges = self.instance.charges.order_by("pk")
+        return "; ".join(charge_words(charge) for charge in charges) or EMPTY
 
     def attendance_text(self) -> str:
         booking = self.instance
@@ -259,12 +285,24 @@ class BookingAdmin(PassesModelAdmin):
     def desk_payment_view(self, request, instance_pk):
         return DeskPaymentView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
+    def waive_charge_view(self, request, instance_pk):
+        return WaiveChargeView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def charge_payment_view(self, request, instance_pk):
+        return ChargeDeskPaymentView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def give_back_view(self, request, instance_pk):
+        return GiveBackEntryView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
     def get_admin_urls_for_registration(self):
         helper = self.url_helper
         views = {
             "attendance": self.attendance_view,
             "cancel": self.cancel_view,
             "desk_payment": self.desk_payment_view,
+            "waive_charge": self.waive_charge_view,
+            "charge_payment": self.charge_payment_view,
+            "give_back": self.give_back_view,
         }
         return super().get_admin_urls_for_registration() + tuple(
             re_path(

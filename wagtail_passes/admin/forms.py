@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from ..bounds import ModelBoundsFormMixin, apply_model_bounds
 from ..models import BookingStatus, LinkPool
+from ..rules.attendance_policy import describe_policy
 
 
 def _label_with_programme(obj) -> str:
@@ -48,7 +49,15 @@ class ProgrammeClassFormSet(BaseChildFormSet):
 
 
 class ProgrammeAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):
-    """The tabbed programme form."""
+    """The tabbed programme form. The attendance policies' help says what the saved
+    policies do, in the words of ``rules.attendance_policy`` (L1, L2)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("no_show_grace_period")
+        if field is not None and self.instance.pk:
+            now = " ".join(str(line) for line in describe_policy(self.instance.attendance_policy()))
+            field.help_text = f"{field.help_text} " + gettext("Now: %(policy)s") % {"policy": now}
 
 
 class ProgrammeClassAdminForm(ModelBoundsFormMixin, WagtailAdminModelForm):

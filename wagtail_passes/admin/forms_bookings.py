@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import MemberPass, PaymentMethod
 from ..presentation import pass_with_balance
+from ..services.charges import charge_words
 from ..services.inputs import MAX_ATTENDEES
 from .forms_passes import PassActionForm
 from .member_chooser import MemberChoiceField
@@ -158,4 +159,54 @@ class DeskPaymentForm(PassActionForm):
         required=False,
         max_length=500,
         help_text=_("A receipt number, for example. Kept in the history."),
+    )
+
+
+class ChargeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return charge_words(obj)
+
+
+class _ChargeForm(PassActionForm):
+    """L3: one of the booking's charges (``charges``: the ones the action applies to)."""
+
+    error_fields = {"reason_required": "reason", "reason_too_long": "reason"}
+
+    def __init__(self, *args, charges, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["charge"] = ChargeChoiceField(
+            label=_("Charge"), queryset=charges, widget=forms.RadioSelect, empty_label=None
+        )
+        self.order_fields(["charge"])
+
+
+class WaiveChargeForm(_ChargeForm):
+    """L3: waive a fee, or give back the entry a charge kept; the member reads the reason."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=255, help_text=_("The member sees it with the charge.")
+    )
+
+
+class ChargeDeskPaymentForm(_ChargeForm):
+    """C6 for a charge: the member paid it at the desk."""
+
+    error_fields = {"invalid_method": "method"}
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=DESK_METHODS,
+        widget=forms.RadioSelect,
+        initial=PaymentMethod.CASH,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class GiveBackEntryForm(PassActionForm):
+    """L3: give back the entry a no-show or late cancellation kept."""
+
+    error_fields = {"reason_required": "reason", "reason_too_long": "reason"}
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=255, help_text=_("The member sees it with the booking.")
     )

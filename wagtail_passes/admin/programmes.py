@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 
 from ..models import Programme
 from .base import PassesModelAdmin
@@ -60,6 +66,18 @@ class ProgrammeAdmin(PassesModelAdmin):
                     FieldPanel("cancellation_cutoff_hours"),
                     FieldPanel("checkin_opens_minutes"),
                     FieldPanel("default_capacity"),
+                    # L1, L2: what a late cancellation or a no-show costs.
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("late_cancel_policy"),
+                            FieldPanel("late_cancel_fee"),
+                            FieldPanel("no_show_policy"),
+                            FieldPanel("no_show_fee"),
+                            FieldPanel("no_show_grace"),
+                            FieldPanel("no_show_grace_period"),
+                        ],
+                        heading=_("Attendance policies"),
+                    ),
                 ],
                 heading=_("Attendance settings"),
             ),

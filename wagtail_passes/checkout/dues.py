@@ -21,7 +21,9 @@ from ..services.base_url import links_from_request
 from ..services.dues import (
     DuesQuote,
     booking_currency,
+    payable_charges,
     payable_dues,
+    pending_charge_orders,
     pending_orders,
     place_dues_order,
     quote_dues,
@@ -44,15 +46,30 @@ def dues_list(request):
     for booking in bookings:
         if booking.pk not in in_order:
             totals[booking_currency(booking)] += booking.amount_due
-    context = {
-        "rows": [
+    rows = [
+        {
+            "booking": booking,
+            "currency": booking_currency(booking),
+            "order_reference": in_order.get(booking.pk, ""),
+        }
+        for booking in bookings
+    ]
+    # L1-L3: late cancellation and no-show fees still due, with their reasons.
+    charges = list(payable_charges(request.user))
+    charges_in_order = pending_charge_orders(charges) if charges else {}
+    for charge in charges:
+        if charge.pk not in charges_in_order:
+            totals[charge.currency] += charge.amount
+        rows.append(
             {
-                "booking": booking,
-                "currency": booking_currency(booking),
-                "order_reference": in_order.get(booking.pk, ""),
+                "booking": charge.booking,
+                "charge": charge,
+                "currency": charge.currency,
+                "order_reference": charges_in_order.get(charge.pk, ""),
             }
-            for booking in bookings
-        ],
+        )
+    context = {
+        "rows": rows,
         "totals": [Money(amount, currency) for currency, amount in sorted(totals.items())],
         "registrations": registrations_with_dues(request.user),
     }
@@ -68,12 +85,13 @@ def dues_checkout(request):
         return login_first(request)
     source = request.POST if request.method == "POST" else request.GET
     chosen = source.getlist("booking")
+    chosen_charges = source.getlist("charge")
     if request.method == "POST" and (placed := _placed_with(request)):
         # This form placed its order already (sent twice, or by another request at the
         # same instant): its bookings are in that order now, so lead there.
         return see_other(order_url(placed))
     try:
-        offer = quote_dues(request.user, chosen)
+        offer = quote_dues(request.user, chosen, chosen_charges)
     except CheckoutError as error:
         return _refused(request, error)
     if request.method == "POST":
@@ -113,7 +131,7 @@ def _page(request, offer: DuesQuote, *, errors=(), price_note=""):
 
 def _refused(request, error: CheckoutError):
     context = {"product": None, "product_url": "", "message": error.message, "code": error.code}
-    status = 404 if error.code == "no_such_booking" else 200
+    status = 404 if error.code in ("no_such_booking", "no_such_charge") else 200
     return TemplateResponse(request, "wagtail_passes/checkout/refused.html", context, status=status)
 
 
@@ -133,6 +151,7 @@ def _place(request, offer: DuesQuote):
         order = place_dues_order(
             request.user,
             [booking.pk for booking in offer.bookings],
+            charges=[charge.pk for charge in offer.charges],
             seen_total=data["seen_total"],
             provider=provider.name,
             token=nonce,
@@ -145,7 +164,7 @@ def _place(request, offer: DuesQuote):
         if error.code != "price_changed":
             return _refused(request, error)
         try:  # the amounts as they are now, to confirm again
-            offer = quote_dues(request.user, offer.bookings)
+            offer = quote_dues(request.user, offer.bookings, offer.charges)
         except CheckoutError as again:
             return _refused(request, again)
         note = _("The total changed since you opened this page: it is now %(total)s.") % {

@@ -28,8 +28,10 @@ from .. import services
 from ..checkout.views import login_first, see_other
 from ..exceptions import BookingError
 from ..models import (
+    AttendanceCharge,
     Booking,
     BookingStatus,
+    ChargeState,
     LedgerEntry,
     LedgerKind,
     WaitlistEntry,
@@ -42,6 +44,7 @@ from ..services import cancel_booking as cancel_booking_service
 from ..services import leave_waitlist as leave_waitlist_service
 from ..services.base_url import links_from_request
 from ..services.cancel_terms import cancel_terms
+from ..services.charges import charge_words, late_cancel_outcome
 from . import household
 
 PAST_PER_PAGE = 25
@@ -57,6 +60,16 @@ def own_bookings(user):
         .select_related("session__programme_class__programme", "member_pass", "person")
         .prefetch_related(Prefetch("ledger_entries", queryset=movements.order_by("pk")))
     )
+
+
+#: L3: a past booking's charges, read with the page (an upcoming booking has none: a
+#: no-show or a late cancellation is past or cancelled).
+WITH_CHARGES = Prefetch("charges", queryset=AttendanceCharge.objects.order_by("pk"))
+
+
+def _charges(booking) -> list:
+    """The booking's charges when they were read with it, else none."""
+    return list(getattr(booking, "_prefetched_objects_cache", {}).get("charges", ()))
 
 
 def _taken_and_returned(booking) -> tuple[Decimal, Decimal]:
@@ -106,6 +119,11 @@ def booking_row(booking, now, people=()) -> dict:
     terms = cancel_terms(session, now)  # what services.cancel_booking enforces (P6)
     open_ = booking.status == BookingStatus.BOOKED and session.start > now
     may_cancel = open_ and terms.open
+    late = ""  # L1: after the cutoff, what cancelling now costs, when members may
+    if open_ and not terms.open:
+        policy = klass.programme.attendance_policy()
+        if policy.members_may_cancel_late:
+            may_cancel, late = True, late_cancel_outcome(booking).text
     return {
         "booking": booking,
         "person": household.label_of(booking.person, people),  # F1: whom it is for
@@ -118,6 +136,17 @@ def booking_row(booking, now, people=()) -> dict:
         "can_cancel": may_cancel,
         "deadline": terms.until,
         "cancel_closed": open_ and not may_cancel,
+        "late_cancel": late,
+        "charges": [charge_row(charge) for charge in _charges(booking)],
+    }
+
+
+def charge_row(charge) -> dict:
+    """L3: a charge as My bookings shows it: its reason, amount and state in words."""
+    return {
+        "charge": charge,
+        "text": charge_words(charge),
+        "due": charge.state == ChargeState.DUE,
     }
 
 
@@ -213,8 +242,10 @@ def my_bookings(request):
     shown = household.shown_person(request, people)  # F1: "Show: Everyone · Me · Ana"
     bookings = own_bookings(request.user).filter(**household.show_filter(shown))
     upcoming = bookings.filter(session__start__gt=now).exclude(status=BookingStatus.CANCELLED)
-    past = bookings.filter(Q(session__start__lte=now) | Q(status=BookingStatus.CANCELLED)).order_by(
-        "-session__start", "-pk"
+    past = (
+        bookings.filter(Q(session__start__lte=now) | Q(status=BookingStatus.CANCELLED))
+        .prefetch_related(WITH_CHARGES)
+        .order_by("-session__start", "-pk")
     )
     page = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -245,7 +276,10 @@ def _back(**outcome) -> HttpResponseRedirect:
 
 
 def what_happens(booking) -> list[str]:
-    """What cancelling will do, for the confirmation page (P6)."""
+    """What cancelling will do, for the confirmation page (P6; after the cutoff, the
+    programme's late cancellation policy in the rule's words, L1)."""
+    if not booking.session.member_may_cancel():
+        return [late_cancel_outcome(booking).text, _("Your place is freed for someone else.")]
     lines = []
     member_pass = booking.member_pass
     if member_pass is not None:

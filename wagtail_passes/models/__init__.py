@@ -1,5 +1,6 @@
 from .attention import IssueKind, PaymentIssue
 from .bookings import Booking, BookingStatus, PaymentMethod, WaitlistEntry, WaitlistStatus
+from .charges import AttendanceCharge, ChargeKind, ChargeState
 from .discounts import (
     DiscountCode,
     DiscountCodeProduct,
@@ -37,11 +38,23 @@ from .products import (
     RenewWhen,
     ValidityBasis,
 )
-from .programmes import LinkPool, Programme, ProgrammeClass, Schedule, Session
+from .programmes import (
+    GracePeriod,
+    LateCancelPolicy,
+    LinkPool,
+    NoShowPolicy,
+    Programme,
+    ProgrammeClass,
+    Schedule,
+    Session,
+)
 from .registrations import Registration
 from .renewals import MemberProfile, ReminderSent, Renewal
 
 __all__ = [
+    "AttendanceCharge",
+    "ChargeKind",
+    "ChargeState",
     "Booking",
     "BookingStatus",
     "BuyerRestriction",
@@ -52,6 +65,9 @@ __all__ = [
     "DiscountKind",
     "DiscountRedemption",
     "FormToken",
+    "GracePeriod",
+    "LateCancelPolicy",
+    "NoShowPolicy",
     "Hold",
     "LedgerEntry",
     "LedgerKind",

@@ -182,6 +182,16 @@ class OrderLine(models.Model):
         on_delete=models.PROTECT,
         related_name="order_lines",
     )
+    # Or a charge (L1-L3: a late cancellation or no-show fee) owed for a booking.
+    charge = models.ForeignKey(
+        "wagtail_passes.AttendanceCharge",
+        verbose_name=_("charge"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        help_text=_("The late cancellation or no-show fee this line pays."),
+    )
     title = models.CharField(
         _("title"),
         max_length=255,
@@ -230,6 +240,12 @@ class OrderLine(models.Model):
                 condition=Q(booking__isnull=True) | Q(product__isnull=True),
                 name="wagtail_passes_orderline_product_or_booking",
             ),
+            # A charge line pays that charge only: no product, no booking's amount due.
+            models.CheckConstraint(
+                condition=Q(charge__isnull=True)
+                | (Q(booking__isnull=True) & Q(product__isnull=True)),
+                name="wagtail_passes_orderline_charge_alone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,8 +253,8 @@ class OrderLine(models.Model):
 
     @property
     def is_amount_due(self) -> bool:
-        """The line pays a booking's amount due (C6)."""
-        return self.booking_id is not None
+        """The line pays a booking's amount due or a charge (C6)."""
+        return self.booking_id is not None or self.charge_id is not None
 
 
 class TermsAcceptance(models.Model):

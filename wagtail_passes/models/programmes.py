@@ -7,6 +7,7 @@ programme's unit price and capacity; a session may override the capacity again.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -38,12 +39,40 @@ from ..presentation import (
     format_weekday_names,
     local,
 )
+from ..rules import attendance_policy as policies
 from ..rules.booking_window import booking_window, cancellation_deadline
 from ..rules.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES, Money, has_valid_precision
 from .fields import WeekdaysField
 
 # Prices run from 0 to 1,000,000 (``bounds.MAX_PRICE``), well inside max_digits.
 PRICE_FIELD = {"max_digits": 10, "decimal_places": 2, "validators": PRICE_VALIDATORS}
+
+
+#: L2: at most this many free no-shows per period.
+MAX_NO_SHOW_GRACE = 31
+
+
+class LateCancelPolicy(models.TextChoices):
+    """L1: what cancelling after the cutoff costs (``rules.attendance_policy``)."""
+
+    KEEP_ENTRY = policies.KEEP_ENTRY, _("Members cannot cancel late; the entry is kept")
+    FORFEIT = policies.FORFEIT, _("Members may cancel late; the entry or price is kept")
+    FEE = policies.FEE, _("Members may cancel late for a fee; the entry goes back")
+    FREE = policies.FREE, _("Members may cancel late at no cost")
+
+
+class NoShowPolicy(models.TextChoices):
+    """L2: what a no-show costs."""
+
+    KEEP_ENTRY = policies.KEEP_ENTRY, _("The entry is kept")
+    FEE = policies.FEE, _("The entry is kept and a fee is charged")
+    FREE = policies.FREE, _("Nothing: the entry goes back")
+
+
+class GracePeriod(models.TextChoices):
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
 
 
 def default_currency() -> str:
@@ -125,6 +154,51 @@ class Programme(ClusterableModel):
         validators=CAPACITY_VALIDATORS,
         help_text=_("Places per session unless the class or the session says otherwise."),
     )
+    # Attendance policies (L1, L2): what a late cancellation or a no-show costs. The
+    # defaults are the behaviour before policies existed.
+    late_cancel_policy = models.CharField(
+        _("late cancellation"),
+        max_length=16,
+        choices=LateCancelPolicy.choices,
+        default=LateCancelPolicy.KEEP_ENTRY,
+        help_text=_("What cancelling after the cancellation cutoff costs."),
+    )
+    late_cancel_fee = models.DecimalField(
+        _("late cancellation fee"),
+        default=Decimal(0),
+        help_text=_("In the programme's currency; for the “fee” policy."),
+        **PRICE_FIELD,
+    )
+    no_show_policy = models.CharField(
+        _("no-show"),
+        max_length=16,
+        choices=NoShowPolicy.choices,
+        default=NoShowPolicy.KEEP_ENTRY,
+        help_text=_("What a booking marked as a no-show costs."),
+    )
+    no_show_fee = models.DecimalField(
+        _("no-show fee"),
+        default=Decimal(0),
+        help_text=_("In the programme's currency; for the “fee” policy."),
+        **PRICE_FIELD,
+    )
+    no_show_grace = models.PositiveIntegerField(
+        _("free no-shows"),
+        default=0,
+        validators=[MaxValueValidator(MAX_NO_SHOW_GRACE)],
+        help_text=_(
+            "How many no-shows per period cost nothing (no fee, the entry goes back). 0: none."
+        ),
+    )
+    no_show_grace_period = models.CharField(
+        _("free no-shows per"),
+        max_length=8,
+        choices=GracePeriod.choices,
+        default=GracePeriod.MONTH,
+        help_text=_(
+            "Counted on session dates in the site's time zone; weeks run Monday to Sunday."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -136,6 +210,13 @@ class Programme(ClusterableModel):
                 condition=Q(default_unit_price__gte=0),
                 name="passes_programme_price_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(late_cancel_fee__gte=0) & Q(no_show_fee__gte=0),
+                name="passes_programme_fees_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show_grace__gte=0), name="passes_programme_grace_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,19 +224,62 @@ class Programme(ClusterableModel):
 
     def clean(self):
         super().clean()
-        if (
-            self.default_unit_price is not None
-            and self.currency in SUPPORTED_CURRENCIES
-            and not has_valid_precision(self.default_unit_price, self.currency)
-        ):
-            raise ValidationError(
-                {
-                    "default_unit_price": _(
-                        "%(currency)s has no fractional units; enter a whole amount."
-                    )
-                    % {"currency": self.currency}
+        errors = {}
+        for field in ("default_unit_price", "late_cancel_fee", "no_show_fee"):
+            amount = getattr(self, field)
+            if (
+                isinstance(amount, Decimal)
+                and self.currency in SUPPORTED_CURRENCIES
+                and not has_valid_precision(amount, self.currency)
+            ):
+                errors[field] = _("%(currency)s has no fractional units; enter a whole amount.") % {
+                    "currency": self.currency
                 }
+        errors.update(self._policy_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _policy_errors(self) -> dict:
+        """L1, L2: a fee policy needs a fee; a fee without its policy would never be charged."""
+        errors = {}
+        fees = (
+            ("late_cancel_policy", "late_cancel_fee", _("a late cancellation fee")),
+            ("no_show_policy", "no_show_fee", _("a no-show fee")),
+        )
+        for policy_field, fee_field, what in fees:
+            fee = getattr(self, fee_field)
+            if fee is not None and fee < 0:
+                errors[fee_field] = _("A fee cannot be negative.")
+            elif getattr(self, policy_field) == policies.FEE and not fee:
+                errors[fee_field] = _("The “fee” policy needs %(what)s greater than 0.") % {
+                    "what": what
+                }
+            elif getattr(self, policy_field) != policies.FEE and fee:
+                errors[fee_field] = _(
+                    "This fee is charged only under the “fee” policy: choose it, or set the "
+                    "fee to 0."
+                )
+        if self.no_show_grace and self.no_show_policy == policies.FREE:
+            errors["no_show_grace"] = _(
+                "No-shows are already free under this policy: set the free no-shows to 0."
             )
+        return errors
+
+    def attendance_policy(self) -> policies.Policy:
+        """L1, L2: this programme's policies, for ``rules.attendance_policy``."""
+        late_fee = no_show_fee = None
+        if self.late_cancel_policy == policies.FEE:
+            late_fee = Money(self.late_cancel_fee, self.currency)
+        if self.no_show_policy == policies.FEE:
+            no_show_fee = Money(self.no_show_fee, self.currency)
+        return policies.Policy(
+            late_cancel=self.late_cancel_policy,
+            late_cancel_fee=late_fee,
+            no_show=self.no_show_policy,
+            no_show_fee=no_show_fee,
+            grace=self.no_show_grace,
+            grace_period=self.no_show_grace_period,
+        )
 
     @property
     def default_price(self) -> Money:

@@ -10,6 +10,7 @@ from .attendance import mark_attendance, record_desk_payment
 from .attendees import household
 from .booking import book, cancel_booking
 from .booking_core import no_valid_pass, places_left, places_taken
+from .charge_actions import give_back_entry, record_charge_payment, waive_charge
 from .daily import DailyReport, run_daily
 from .desk_sales import DeskLine, DeskQuote, quote_desk_sale, sell_at_desk
 from .dues import place_dues_order, quote_dues
@@ -58,6 +59,9 @@ __all__ = [
     "household",
     "remove_dependant",
     "update_person",
+    "give_back_entry",
+    "record_charge_payment",
+    "waive_charge",
     "ReminderReport",
     "send_expiry_reminders",
     "Basket",

@@ -16,7 +16,7 @@ from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, PaymentMethod, Session
 from ..presentation import format_short_moment, provider_text
 from ..rules.money import Money
-from . import lock_waits
+from . import charges, lock_waits
 from .locking import lock_session
 from .permissions import MANAGE_BOOKINGS, require_staff
 
@@ -145,7 +145,13 @@ def mark_attendance(booking: Booking, attended: bool | None, by) -> Booking:
         now = timezone.now()
         if status not in attendance_marks_open(booking, now):
             raise mark_refusal(booking.session, status)
+        was = booking.status
         set_attendance(booking, status, by, now)
+        # L2: the programme's no-show policy, once; a no-show marked back undoes it.
+        if status == NO_SHOW:
+            charges.apply_no_show_locked(booking, by)
+        elif was == NO_SHOW:
+            charges.undo_no_show_locked(booking, by)
     signals.send_on_commit(signals.attendance_marked, Booking, booking=booking, by=by)
     return booking
 

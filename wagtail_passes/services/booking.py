@@ -15,6 +15,7 @@ Every write follows the same steps (see docs/concepts/concurrency.md):
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
@@ -22,7 +23,8 @@ from ..audit import log_action
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session
 from ..presentation import format_moment
-from . import lock_waits, notifications
+from ..rules import attendance_policy as policies
+from . import charges, lock_waits, notifications
 from .attendees import attendee
 from .booking_core import (
     book_locked,
@@ -105,12 +107,15 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
 
     Members may cancel until the programme's cutoff; the entry, credit or money goes
     back to the pass it came from as a ledger movement and the amount due becomes 0.
-    After the cutoff only staff can, choosing with ``return_entry`` whether it goes
-    back (default: back before the cutoff, kept after it). Cancelling a cancelled
-    booking is a no-op. The freed place goes, in the same transaction, to the first
-    waiting member who can be booked (P7). The returned booking's ``entry_returned``
-    says whether a return movement was written, and ``promoted`` lists the bookings
-    made from the waiting list.
+    After the cutoff the programme's late cancellation policy applies (L1,
+    ``rules.attendance_policy``): at its default only staff can cancel, the entry kept;
+    under ``forfeit``, ``fee`` or ``free`` the member may cancel too (until the start,
+    else ``session_started``), the entry kept or given back and a fee (or the kept price)
+    recorded as a charge. Staff may choose instead with ``return_entry`` (no charge).
+    Cancelling a cancelled booking is a no-op. The freed place goes, in the same
+    transaction, to the first waiting member who can be booked (P7). The returned
+    booking's ``entry_returned`` says whether a return movement was written, and
+    ``promoted`` lists the bookings made from the waiting list.
     """
     require_member_or_staff(booking.member, by, MANAGE_BOOKINGS, BookingError)
     with lock_waits.atomic():
@@ -138,19 +143,38 @@ def cancel_booking(booking: Booking, by=None, *, return_entry: bool | None = Non
                 finished.get(booking.status, _("This booking can no longer be cancelled.")),
                 code="booking_finished",
             )
+        booking.session = session
         staff = is_staff_action(booking.member, by)
         in_time = cancel_terms(session).open  # P6: what the pages said before booking
+        # L1: after the cutoff the programme's policy says what cancelling costs, unless
+        # staff chose with ``return_entry``.
+        late = None
+        if not in_time and return_entry is None:
+            late = charges.late_cancel_outcome(booking)
         if not in_time and not staff:
-            raise BookingError(
-                _("Bookings can be cancelled online until %(when)s; please contact the studio.")
-                % {"when": format_moment(session.cancellation_deadline)},
-                code="cancellation_closed",
-            )
+            if late is None or late.policy == policies.KEEP_ENTRY:
+                raise BookingError(
+                    _(
+                        "Bookings can be cancelled online until %(when)s; please contact "
+                        "the studio."
+                    )
+                    % {"when": format_moment(session.cancellation_deadline)},
+                    code="cancellation_closed",
+                )
+            if session.start <= timezone.now():
+                raise BookingError(
+                    _("This session has started: it can no longer be cancelled online."),
+                    code="session_started",
+                )
         give_back = in_time if return_entry is None else return_entry
+        if late is not None:
+            give_back = late.return_entry
         pass_id = booking.member_pass_id if give_back else None
         lock_waiting_passes(session, [pass_id], exclude_person=booking.person_id)
         returned = release(booking, by or booking.member, give_back)
         mark_cancelled(booking, by or booking.member)
+        if late is not None:
+            charges.apply_late_cancel_locked(booking, late, by or booking.member)
         money_back = ""
         if give_back and paid_by is not None:
             paid_by.refresh_from_db()

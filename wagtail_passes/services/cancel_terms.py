@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..presentation import format_weekday_moment
+from ..rules.attendance_policy import late_cancel_outcome
 
 #: What a booking would lose by not being cancelled in time (the closed sentence's end).
 ENTRY = "entry"  # a pass pays: its entry, credit or money stays used
@@ -36,12 +37,18 @@ class CancelTerms:
 
 def cancel_terms(session, now: dt.datetime | None = None, *, losing: str = ENTRY) -> CancelTerms:
     """P6 for ``session`` at ``now``: "Free cancellation until …", or that cancelling is
-    closed and what stays used (``losing``: ENTRY, DUE, PAID or NOTHING)."""
+    closed and what stays used (``losing``: ENTRY, DUE, PAID or NOTHING); or, after the
+    cutoff under a policy that lets members cancel late (L1), what cancelling now costs in
+    the rule's words (``open`` stays False: the cutoff has passed)."""
     deadline = session.cancellation_deadline
     until = format_weekday_moment(deadline)
     if session.member_may_cancel(now or timezone.now()):
         text = _("Free cancellation until %(when)s") % {"when": until}
         return CancelTerms(True, deadline, until, text)
+    policy = session.programme_class.programme.attendance_policy()
+    if policy.members_may_cancel_late:  # L1: still open, at the policy's cost
+        outcome = late_cancel_outcome(policy, pass_paid=losing == ENTRY, amount_due=None)
+        return CancelTerms(False, deadline, until, outcome.text)
     if losing == DUE:
         text = _("Cancelling is closed for this session: the price stays due")
     elif losing == PAID:

@@ -10,6 +10,9 @@ Everything goes through ``ledger.refresh_status`` — the rule every write also 
 one pass per transaction under its lock, so running the job twice, or beside bookings,
 changes nothing more.
 
+Then no-shows marked without their programme's policy get it (L2,
+``services.charges.apply_pending_no_shows``; once: a no-show charged is never charged again).
+
 Then the renewals (N1): renewal orders due today are created and saved cards charged
 (``services.renewal_job``), after the statuses so a pass's window is today's; then the
 expiry reminders (N3, ``services.reminders``).
@@ -29,6 +32,7 @@ from django.db.models import Q
 from ..exceptions import PassesError
 from ..models import MemberPass, PassStatus
 from ..presentation import local_today
+from .charges import apply_pending_no_shows
 from .ledger import refresh_status
 from .locking import lock_member_pass
 from .orders import expire_orders
@@ -45,6 +49,7 @@ class DailyReport:
     resumed: list[int] = field(default_factory=list)
     written_off: list[int] = field(default_factory=list)
     orders_expired: int = 0
+    no_shows_charged: list[int] = field(default_factory=list)
     renewals: RenewalReport | None = None
     reminders: ReminderReport | None = None
 
@@ -54,6 +59,8 @@ class DailyReport:
             f"{len(self.on_hold)} put on hold, {len(self.resumed)} active again, "
             f"{len(self.written_off)} written off, {self.orders_expired} unpaid orders expired"
         )
+        if self.no_shows_charged:
+            text += f", {len(self.no_shows_charged)} no-show policies applied"
         if self.renewals is not None:
             text += ", " + self.renewals.summary()
         if self.reminders is not None:
@@ -96,6 +103,8 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
                 report.resumed.append(pk)
     # Unpaid orders whose hold ran out (C5) expire by the clock, not by ``today``.
     report.orders_expired = expire_orders()
+    # L2: no-shows marked without their policy (a backstop: marking applies it).
+    report.no_shows_charged = apply_pending_no_shows()
     report.renewals = run_renewals(today)
     # N3: after the renewals, on the statuses just written.
     report.reminders = send_expiry_reminders(today)

@@ -11,6 +11,10 @@ primary key and refuses one already in a pending order (``already_in_order``). C
 expiring the order frees them for another. A booking paid another way before the order is
 paid (a new pass settled it, R2; the desk took the money; it was cancelled) keeps that
 state, and the order's line is marked ``refund_needed`` for staff.
+
+A due charge (L1-L3: a late cancellation or no-show fee, ``services.charges``) is paid the
+same way: an order line points at a booking's amount due or at a charge, and ``charges``
+are chosen beside ``bookings``. Placing locks the charges after the bookings.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from django.utils.translation import gettext as _
 
 from ..audit import log_action
 from ..exceptions import CheckoutError
-from ..models import Booking, BookingStatus, Order, OrderLine, OrderState
+from ..models import (
+    AttendanceCharge,
+    Booking,
+    BookingStatus,
+    ChargeState,
+    Order,
+    OrderLine,
+    OrderState,
+)
 from ..presentation import format_session_time
 from ..rules.money import Money
 from . import lock_waits
@@ -42,6 +54,7 @@ class DuesQuote:
 
     bookings: tuple[Booking, ...]
     total: Money
+    charges: tuple[AttendanceCharge, ...] = ()
 
 
 def booking_currency(booking: Booking) -> str:
@@ -60,6 +73,29 @@ def payable_dues(member):
     )
 
 
+def payable_charges(member):
+    """The member's charges still due (L1-L3), oldest first, with their bookings'
+    sessions (for the "Amounts due" page)."""
+    return (
+        AttendanceCharge.objects.due()
+        .filter(booking__member=member)
+        .select_related("booking__session__programme_class__programme")
+        .order_by("created_at", "pk")
+    )
+
+
+def pending_charge_orders(charges) -> dict[int, str]:
+    """Charge id → the reference of the order awaiting payment that holds it."""
+    lines = OrderLine.objects.filter(
+        charge__in=[getattr(c, "pk", c) for c in charges], order__state=OrderState.PENDING
+    ).values_list("charge_id", "order__reference")
+    return dict(lines)
+
+
+def charge_title(charge: AttendanceCharge) -> str:
+    return f"{charge.reason}: {format_session_time(charge.booking.session)}"
+
+
 def pending_orders(bookings) -> dict[int, str]:
     """Booking id → the reference of the order awaiting payment that holds it."""
     lines = OrderLine.objects.filter(
@@ -68,26 +104,60 @@ def pending_orders(bookings) -> dict[int, str]:
     return dict(lines)
 
 
-def _booking_ids(bookings) -> list[int]:
+def _ids(chosen, missing: str, code: str) -> list[int]:
     ids = set()
-    for booking in bookings:
-        pk = getattr(booking, "pk", booking)
+    for item in chosen:
+        pk = getattr(item, "pk", item)
         try:
             ids.add(int(str(pk).strip()))
         except (TypeError, ValueError):
-            raise CheckoutError(_("This booking does not exist."), code="no_such_booking") from None
-    if not ids:
+            raise CheckoutError(missing, code=code) from None
+    return sorted(ids)
+
+
+def _booking_ids(bookings, charges=()) -> tuple[list[int], list[int]]:
+    ids = _ids(bookings, _("This booking does not exist."), "no_such_booking")
+    charge_ids = _ids(charges, _("This charge does not exist."), "no_such_charge")
+    if not ids and not charge_ids:
         raise CheckoutError(_("Choose at least one amount to pay."), code="nothing_chosen")
-    if len(ids) > MAX_DUES_LINES:
+    if len(ids) + len(charge_ids) > MAX_DUES_LINES:
         raise CheckoutError(
             _("Pay at most %(max)d amounts at a time.") % {"max": MAX_DUES_LINES},
             code="too_many_lines",
         )
-    return sorted(ids)
+    return ids, charge_ids
 
 
-def _check_dues(member, ids: list[int], bookings: list[Booking]) -> DuesQuote:
-    """Every rule on the chosen bookings (read under locks by ``place_dues_order``)."""
+def _check_charges(member, ids: list[int], charges: list[AttendanceCharge]) -> None:
+    if not ids:
+        return
+    found = {charge.pk: charge for charge in charges if charge.booking.member_id == member.pk}
+    if set(found) != set(ids):  # unknown, or another member's: the same answer
+        raise CheckoutError(_("This charge does not exist."), code="no_such_charge")
+    for charge in found.values():
+        if charge.state != ChargeState.DUE:
+            raise CheckoutError(
+                _("“%(reason)s” owes nothing.") % {"reason": charge.reason}, code="nothing_due"
+            )
+    if in_order := pending_charge_orders(ids):
+        reference = next(iter(in_order.values()))
+        raise CheckoutError(
+            _(
+                "An amount you chose is already in order %(reference)s, awaiting payment: pay "
+                "or cancel that order first."
+            )
+            % {"reference": reference},
+            code="already_in_order",
+            reference=reference,
+        )
+
+
+def _check_dues(
+    member, ids: list[int], bookings: list[Booking], charge_ids=(), charges=()
+) -> DuesQuote:
+    """Every rule on the chosen bookings and charges (read under locks by
+    ``place_dues_order``)."""
+    _check_charges(member, list(charge_ids), list(charges))
     found = {booking.pk: booking for booking in bookings if booking.member_id == member.pk}
     if set(found) != set(ids):  # unknown, or another member's: the same answer
         raise CheckoutError(_("This booking does not exist."), code="no_such_booking")
@@ -104,7 +174,7 @@ def _check_dues(member, ids: list[int], bookings: list[Booking]) -> DuesQuote:
                 % {"session": format_session_time(booking.session)},
                 code="nothing_due",
             )
-    if in_order := pending_orders(ids):
+    if ids and (in_order := pending_orders(ids)):
         reference = next(iter(in_order.values()))
         raise CheckoutError(
             _(
@@ -116,6 +186,7 @@ def _check_dues(member, ids: list[int], bookings: list[Booking]) -> DuesQuote:
             reference=reference,
         )
     currencies = {booking_currency(booking) for booking in found.values()}
+    currencies |= {charge.currency for charge in charges}
     if len(currencies) > 1:
         raise CheckoutError(
             _("These amounts are in different currencies: pay each currency in its own order."),
@@ -123,8 +194,9 @@ def _check_dues(member, ids: list[int], bookings: list[Booking]) -> DuesQuote:
         )
     chosen = sorted(found.values(), key=lambda b: (b.session.start, b.pk))
     (currency,) = currencies
-    total = Money(sum((b.amount_due for b in chosen), Decimal(0)), currency)
-    return DuesQuote(bookings=tuple(chosen), total=total)
+    owed = sum((b.amount_due for b in chosen), Decimal(0))
+    owed += sum((c.amount for c in charges), Decimal(0))
+    return DuesQuote(bookings=tuple(chosen), total=Money(owed, currency), charges=tuple(charges))
 
 
 def _read(ids: list[int], *, lock: bool) -> list[Booking]:
@@ -134,22 +206,44 @@ def _read(ids: list[int], *, lock: bool) -> list[Booking]:
     return list(query.order_by("pk"))
 
 
-def quote_dues(member, bookings) -> DuesQuote:
-    """What paying these amounts due costs ``member`` now, or the first reason they cannot.
-    Read without locks, for the checkout page; ``place_dues_order`` decides again."""
+def _read_charges(ids: list[int], *, lock: bool) -> list[AttendanceCharge]:
+    if not ids:
+        return []
+    query = AttendanceCharge.objects.filter(pk__in=ids).select_related(
+        "booking__session__programme_class__programme"
+    )
+    if lock:
+        query = query.select_for_update(of=("self",))
+    return list(query.order_by("pk"))
+
+
+def quote_dues(member, bookings, charges=()) -> DuesQuote:
+    """What paying these amounts due (and due ``charges``) costs ``member`` now, or the
+    first reason they cannot. Read without locks, for the checkout page;
+    ``place_dues_order`` decides again."""
     check_member(member, CheckoutError)
-    ids = _booking_ids(bookings)
-    return _check_dues(member, ids, _read(ids, lock=False))
+    ids, charge_ids = _booking_ids(bookings, charges)
+    return _check_dues(
+        member, ids, _read(ids, lock=False), charge_ids, _read_charges(charge_ids, lock=False)
+    )
 
 
 def place_dues_order(
-    member, bookings, *, seen_total=None, provider: str = MANUAL, token: str = "", now=None
+    member,
+    bookings,
+    *,
+    charges=(),
+    seen_total=None,
+    provider: str = MANUAL,
+    token: str = "",
+    now=None,
 ) -> Order:
     """C6: an order paying ``bookings``' amounts due (the member's own, booked, owing),
-    pending payment by ``provider``.
+    pending payment by ``provider``; ``charges``: due charges of the member's bookings
+    (L1-L3) paid in the same order.
 
     Refusals (nothing written): ``no_such_booking`` (unknown or another member's),
-    ``booking_cancelled``, ``nothing_due``, ``already_in_order`` (its
+    ``booking_cancelled``, ``nothing_due``, ``no_such_charge``, ``already_in_order`` (its
     ``details["reference"]`` the pending order holding it), ``mixed_currencies``,
     ``price_changed`` (``seen_total`` differs from today's amounts due; its
     ``details["total"]`` the new total), ``already_placed`` (the same ``token``).
@@ -157,9 +251,10 @@ def place_dues_order(
     check_member(member, CheckoutError)
     now = now or timezone.now()
     token = _check_token(token)
-    ids = _booking_ids(bookings)
+    ids, charge_ids = _booking_ids(bookings, charges)
     with lock_waits.atomic():
-        offer = _check_dues(member, ids, _read(ids, lock=True))
+        booked = _read(ids, lock=True)  # the bookings, then their charges (lock order)
+        offer = _check_dues(member, ids, booked, charge_ids, _read_charges(charge_ids, lock=True))
         if seen_total is not None:
             seen = Money(_decimal(seen_total), offer.total.currency)
             if seen != offer.total:
@@ -181,6 +276,17 @@ def place_dues_order(
                 total=booking.amount_due,
             )
             for booking in offer.bookings
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                charge=charge,
+                title=charge_title(charge)[:255],
+                quantity=1,
+                unit_price=charge.amount,
+                total=charge.amount,
+            )
+            for charge in offer.charges
         )
         log_action(
             order,

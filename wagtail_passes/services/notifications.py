@@ -40,6 +40,7 @@ WAITLIST_PROMOTED = "waitlist_promoted"
 SESSION_CANCELLED = "session_cancelled"
 SESSION_MOVED = "session_moved"
 EXPIRY_REMINDER = "expiry_reminder"  # N3: built by services.reminder_email
+ATTENDANCE_CHARGE = "attendance_charge"  # L2: a no-show fee charged
 #: The emails about one booking: a link to manage it and the booking.ics invitation.
 BOOKING_EMAILS = frozenset(
     {BOOKING_CONFIRMED, BOOKING_CANCELLED, WAITLIST_PROMOTED, SESSION_CANCELLED, SESSION_MOVED}
@@ -80,6 +81,8 @@ def _render(name: str, member, context: dict) -> tuple[str, str, str, dict]:
     booking = context.get("booking")
     if booking is not None:
         context.setdefault("session", booking.session)
+        # L1-L3: what a late cancellation or no-show cost, in the member's language.
+        context.setdefault("charges", booking_charges(booking))
         context.setdefault("manage_url", booking_url(booking, base))
         context.setdefault("bookings_url", absolute_url("wagtail_passes:my_bookings", base=base))
     if context.get("session") is not None:
@@ -110,6 +113,13 @@ def _invitation(name: str, member, context: dict) -> tuple[str, bytes] | None:
         at=context.get("changed_at"),
         site_name=context.get("site_name", ""),
     )
+
+
+def booking_charges(booking) -> list[str]:
+    """The booking's charges in words (``services.charges.charge_words``), for its emails."""
+    from .charges import charge_words
+
+    return [charge_words(charge) for charge in booking.charges.order_by("pk")]
 
 
 def order_url(order, base: str = "") -> str:

@@ -56,6 +56,7 @@ from .attendance import pay_booking_lines
 from .attendees import attendee
 from .booking_after_payment import book_when_committed, session_to_book
 from .buyers import check_buyer, check_holder_age, check_visible
+from .charge_actions import lock_dues_sessions, pay_charge_lines
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
 from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
@@ -682,9 +683,11 @@ def _fulfil(order: Order, *, provider, amount, by, now) -> Order:
     order.save(update_fields=["state", "paid_at", "closed_at"])
     lines = list(order.lines.select_related("product").all())
     # Amounts due first (C6): a pass this order issues must not settle them as well (R2).
+    lock_dues_sessions(lines)  # L3: charge lines' sessions with the bookings', in order
     pay_booking_lines(order, [line for line in lines if line.booking_id], provider=provider)
+    pay_charge_lines(order, [line for line in lines if line.charge_id], provider=provider)
     for line in lines:
-        if line.booking_id:
+        if line.booking_id or line.charge_id:
             continue
         if line.product is None:
             raise CheckoutError(

@@ -1,5 +1,6 @@
-"""What members owe (S2): amounts due for sessions that have started, and orders
-awaiting payment.
+"""What members owe (S2): amounts due for sessions that have started, charges still due
+(L1-L3: late cancellation and no-show fees, with their reason), and orders awaiting
+payment.
 
 Each debt is counted once. An amount due that the member has put in an order awaiting
 payment (C6, ``services.dues``) is listed under that order, not on its own: marking the
@@ -25,20 +26,21 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Sum, When
 from django.utils import timezone
 
 from ..conf import passes_settings
-from ..models import Booking, Order, OrderLine, OrderState
+from ..models import AttendanceCharge, Booking, Order, OrderLine, OrderState
 from ..presentation import local_day
 from ..rules.money import Money
 from .dues import booking_currency
 
 DUE = "due"
 ORDER = "order"
+CHARGE = "charge"  # L1-L3: a late cancellation or no-show fee still due
 
 
 @dataclass(frozen=True)
 class Owed:
     """One line of the outstanding payments report."""
 
-    kind: str  # DUE or ORDER
+    kind: str  # DUE, CHARGE or ORDER
     member: object
     amount: Money
     since: dt.date  # the session's day, or the day the order was placed
@@ -46,6 +48,7 @@ class Owed:
     overdue: bool
     booking: Booking | None = None
     order: Order | None = None
+    charge: AttendanceCharge | None = None
 
 
 def _in_pending_order() -> Exists:
@@ -64,6 +67,23 @@ def unpaid_started_bookings(now: dt.datetime, programme_id: int | None = None):
     if programme_id is not None:
         bookings = bookings.filter(session__programme_class__programme_id=programme_id)
     return bookings.order_by("session__start", "pk")
+
+
+def due_charges(programme_id: int | None = None):
+    """Charges still due (L1-L3) not in an order awaiting payment, with their reason, member
+    and session. A charge is owed from the moment it is made (the session has started, or
+    was cancelled late)."""
+    in_order = Exists(
+        OrderLine.objects.filter(charge=OuterRef("pk"), order__state=OrderState.PENDING)
+    )
+    charges = (
+        AttendanceCharge.objects.due()
+        .exclude(in_order)
+        .select_related("booking__member", "booking__session__programme_class__programme")
+    )
+    if programme_id is not None:
+        charges = charges.filter(booking__session__programme_class__programme_id=programme_id)
+    return charges.order_by("booking__session__start", "pk")
 
 
 def pending_orders(programme_id: int | None = None):
@@ -120,6 +140,20 @@ def outstanding(
                     booking=booking,
                 )
             )
+        for charge in due_charges(programme_id):
+            since = local_day(charge.booking.session.start)
+            owed.append(
+                Owed(
+                    kind=CHARGE,
+                    member=charge.booking.member,
+                    amount=charge.money,
+                    since=since,
+                    age_days=(today - since).days,
+                    overdue=False,
+                    booking=charge.booking,
+                    charge=charge,
+                )
+            )
     if orders:
         for order in pending_orders(programme_id):
             overdue = is_overdue(order, now)
@@ -154,7 +188,7 @@ def totals_by_currency(owed) -> list[Money]:
 def outstanding_totals(
     *, now: dt.datetime | None = None, dues: bool = True, orders: bool = True
 ) -> list[Money]:
-    """The totals of :func:`outstanding` per currency, summed by the database (two
+    """The totals of :func:`outstanding` per currency, summed by the database (three
     queries whatever the number of debts): for the admin home panel."""
     now = now or timezone.now()
     sums: dict[str, Decimal] = defaultdict(Decimal)
@@ -172,6 +206,11 @@ def outstanding_totals(
             .values_list("owed_currency", "total")
         )
         for code, total in rows:
+            sums[code] += total
+        charges = (
+            due_charges().order_by().values("currency").annotate(total=Sum("amount"))
+        ).values_list("currency", "total")
+        for code, total in charges:
             sums[code] += total
     if orders:
         rows = (

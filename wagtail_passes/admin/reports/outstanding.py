@@ -1,5 +1,6 @@
-"""S2 Outstanding payments: amounts due for sessions that have started, and orders
-awaiting payment (overdue ones marked), with the member, what it is for, the amount
+"""S2 Outstanding payments: amounts due for sessions that have started, fees due (L1-L3:
+late cancellation and no-show charges, with their reason, "Paid at the desk" and "Waive"),
+and orders awaiting payment (overdue ones marked), with the member, what it is for, the amount
 and its age; totals per currency at the top; filter by programme, kind and age;
 download as CSV or XLSX. "Paid at the desk" (an amount due) and "Mark paid" (an order)
 lead to the existing staff actions, which come back here.
@@ -30,7 +31,7 @@ from wagtail.admin.ui.tables import Column
 
 from ...models import Booking, Programme, Renewal
 from ...presentation import EMPTY, format_session_time, person
-from ...services.outstanding import DUE, outstanding, totals_by_currency
+from ...services.outstanding import CHARGE, DUE, outstanding, totals_by_currency
 from ...services.permissions import (
     can_manage_bookings,
     can_sell_at_desk,
@@ -202,6 +203,15 @@ class OutstandingReportView(PassesReportView):
     def actions(self, item) -> str:
         user = self.request.user
         links = []
+        if item.kind == CHARGE and can_manage_bookings(user):
+            pk = quote(item.booking.pk)
+            query = f"charge={item.charge.pk}&{self.return_query}"
+            for action, label in (
+                ("charge_payment", gettext("Paid at the desk")),
+                ("waive_charge", gettext("Waive")),
+            ):
+                url = reverse(f"wagtail_passes_booking_modeladmin_{action}", args=[pk])
+                links.append((f"{url}?{query}", label))
         if item.kind == DUE and can_manage_bookings(user):
             url = reverse(
                 "wagtail_passes_booking_modeladmin_desk_payment", args=[quote(item.booking.pk)]
@@ -221,6 +231,10 @@ class OutstandingReportView(PassesReportView):
         if item.kind == DUE:
             session = item.booking.session
             return format_session_time(session), str(session.programme_class.programme)
+        if item.kind == CHARGE:  # L1-L3: the fee's reason, and its session
+            session = item.booking.session
+            text = f"{item.charge.reason}: {format_session_time(session)}"
+            return text, str(session.programme_class.programme)
         titles = ", ".join(line.title for line in item.order.lines.all())
         if item.order.sold_by_id:
             text = gettext("Order %(reference)s, sold at the desk") % {
@@ -233,6 +247,8 @@ class OutstandingReportView(PassesReportView):
     def kind_text(self, item) -> str:
         if item.kind == DUE:
             return gettext("Amount due")
+        if item.kind == CHARGE:
+            return gettext("Fee due")
         if item.overdue:
             return gettext("Order, overdue")
         return gettext("Order awaiting payment")
