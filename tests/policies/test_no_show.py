@@ -239,8 +239,6 @@ def test_L2_undo_refused_when_the_entry_given_back_is_gone(programme, klass, mem
 
 
 def test_L2_F1_a_childs_no_show_does_not_use_the_parents_grace(programme, klass, member, staff):
-    from wagtail_passes import services
-
     set_policy(programme, no_show_policy="fee", no_show_fee=Decimal("10.00"), no_show_grace=1)
     ana = services.add_dependant(member, "Ana")
     hers = book_before(ana, session_on(klass, FEB_1))
