@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ...bounds import FIRST_YEAR, LAST_YEAR
 from ...models import BookingStatus
-from ...presentation import format_short_moment, format_time, local_day, person
+from ...presentation import attending_and_payer, format_short_moment, format_time, local_day
 from ...services.attendance import ATTENDED, CLEAR, NO_SHOW
 from ...services.checkin import CheckinSession
 from ...services.permissions import can_book_members, can_manage_bookings, can_sell_at_desk
@@ -102,7 +102,8 @@ class SheetDisplay:
         shown = {
             "pk": booking.pk,
             "anchor": anchor,
-            "member": person(booking.member),
+            # F2: who attends, and the payer when that is someone else.
+            "member": attending_and_payer(booking),
             "member_url": links.profile_url(booking.member_id),
             "attendees": booking.attendees,
             "status": booking.status,
