@@ -96,7 +96,6 @@ def person(user) -> str:
     return f"{full_name} ({username})" if full_name and full_name != username else username
 
 
-
 def short_person(user) -> str:
     """A user by their full name, else their username: "Maya Lind"."""
     if user is None:
@@ -110,15 +109,18 @@ def short_person(user) -> str:
 
 def is_dependant(someone) -> bool:
     """``someone`` is a household's dependant (a Person not the account holder)."""
-    return someone is not None and not someone.is_holder and bool(someone.name)
+    return not getattr(someone, "is_holder", True) and bool(someone.name)
 
 
 def person_name(someone, account=None) -> str:
-    """A household's person as staff recognise them: a dependant's name, the account holder
-    as ``person`` writes their account ("Maya Lind (maya)")."""
+    """Who a service acted for, as staff recognise them: a dependant's name; the account
+    holder (a holder's Person, or a user meaning themself) as ``person`` writes their
+    account ("Maya Lind (maya)")."""
     if is_dependant(someone):
         return someone.name
-    return person(account if account is not None else someone.account)
+    if account is None:
+        account = someone.account if hasattr(someone, "is_holder") else someone
+    return person(account)
 
 
 def attending(row) -> str:
