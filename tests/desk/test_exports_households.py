@@ -20,9 +20,15 @@ from wagtail_passes.test.factories import (
 )
 
 from ..admin import admin_url, listed, staff_client
-from .test_exports import admin, csv_rows, export, export_url, xlsx_sheet  # noqa: F401
+from .test_exports import csv_rows, export, export_url, xlsx_sheet
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(client, superuser):
+    client.force_login(superuser)
+    return client
 
 
 @pytest.fixture
