@@ -50,11 +50,14 @@ def attendee_cell(obj) -> str:
     someone = obj.person if obj.person_id else None
     if not is_dependant(someone):
         return member_cell(obj.member)
-    payer = member_link(obj.member, short_person(obj.member))
+    return with_payer(someone.name, obj.member)
+
+
+def with_payer(who: str, member) -> str:
+    """ "Leo", and below it "paid by Maya Lind", the payer linked to their profile."""
+    payer = member_link(member, short_person(member))
     return format_html(
-        '{}<br><span class="w-help-text">{}</span>',
-        someone.name,
-        format_html(gettext("paid by {}"), payer),
+        '{}<br><span class="w-help-text">{}</span>', who, format_html(gettext("paid by {}"), payer)
     )
 
 
