@@ -7,6 +7,7 @@ Today is Wednesday 10 March 2027, 10:00 in London (GMT).
 """
 
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.messages import get_messages
@@ -338,6 +339,13 @@ def test_F2_F3_the_check_in_sheet_names_who_attends_and_who_pays(admin, maya, le
 
     assert name(his) == "Leo (paid by Maya Lind)"
     assert name(hers) == "Maya Lind (maya)"
+    # Leo owes the price: "Sell a pass" sells one for him, Maya paying.
+    row = page(response).find(id=f"checkin-booking-{his.pk}")
+    sell = next(a["href"] for a in row.find_all("a") if "Sell a pass" in a.get_text())
+    query = parse_qs(urlsplit(sell).query)
+    assert (query["member"], query["person"]) == ([str(maya.pk)], [str(leo.pk)])
+    sale = admin.get(sell)
+    assert sale.context["form"]["person"].value() == str(leo.pk)
 
 
 # ---- the member search ------------------------------------------------------------------
