@@ -411,3 +411,15 @@ def test_F3_the_front_desk_group_manages_the_household(clock, maya, leo):
 
     assert response.status_code == 302
     assert Person.objects.filter(account=maya, name="Ada").exists()
+
+
+def test_F2_F3_a_removed_dependants_history_still_says_whom_it_was_for(admin, maya, leo, flow):
+    from wagtail_passes.test.factories import BookingFactory
+
+    BookingFactory(member=maya, person=leo, session=session_at(flow, at(-3)), status="attended")
+    services.remove_dependant(leo)
+
+    response = admin.get(profile(maya))
+
+    assert [r[1] for r in rows(block(response, "past"), "passes-past")] == ["Leo"]
+    assert page(response).find("select", attrs={"name": "person"}) is None  # not bookable

@@ -46,6 +46,7 @@ from ...presentation import (
     format_short_day,
     format_time,
     format_weekday,
+    is_dependant,
     local_day,
     local_today,
     person,
@@ -308,10 +309,14 @@ class MemberProfileView(DeskView):
         """F3: the household, holder first (one query)."""
         return household(self.member)
 
+    #: Some row shown is a dependant's (one removed since, too).
+    shows_dependant = False
+
     def with_for(self, rows: list[dict], objects) -> list[dict]:
         """F3: each row says whom it is for (its person, loaded with it)."""
         for row, obj in zip(rows, objects, strict=True):
             row["for"] = for_label(obj, self.member)
+            self.shows_dependant = self.shows_dependant or is_dependant(obj.person)
         return rows
 
     def household_block(self) -> dict:
@@ -359,8 +364,6 @@ class MemberProfileView(DeskView):
             "member_facts": self.member_facts(),
             "member_active": member.is_active,
             "household": self.household_block(),
-            # The "For" columns, once someone else than the holder is in the household.
-            "show_for": len(self.people) > 1,
         }
         if can_view_passes(user):
             context["passes"] = self.passes_block()
@@ -406,6 +409,8 @@ class MemberProfileView(DeskView):
         )
         page = one_page(history, self.page_of("history"), HISTORY_PER_PAGE)
         context["history"] = self.block("history", page, blocks.history_rows(page.rows))
+        # The "For" columns: once the household, or a row shown, is more than the holder.
+        context["show_for"] = len(self.people) > 1 or self.shows_dependant
         context.update(self.tools(now, kwargs.pop("book_form", None)))
         return super().get_context_data(**context, **kwargs)
 
