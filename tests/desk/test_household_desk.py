@@ -423,3 +423,13 @@ def test_F2_F3_a_removed_dependants_history_still_says_whom_it_was_for(admin, ma
 
     assert [r[1] for r in rows(block(response, "past"), "passes-past")] == ["Leo"]
     assert page(response).find("select", attrs={"name": "person"}) is None  # not bookable
+
+
+def test_F2_staff_actions_on_a_dependants_booking_name_them(admin, maya, leo, flow):
+    booking = services.book(leo, session_at(flow, at(2)))
+
+    page_ = admin.get(admin_url("booking", "cancel", booking.pk))
+    response = admin.post(admin_url("booking", "cancel", booking.pk))
+
+    assert "Leo (paid by Maya Lind)" in text(page(page_))
+    assert messages_of(response)[-1].startswith("Booking of Leo cancelled")

@@ -18,7 +18,7 @@ from wagtail_modeladmin.views import EditView
 
 from ..exceptions import BookingError
 from ..models import BookingStatus, Session, WaitlistEntry, WaitlistStatus
-from ..presentation import format_short_moment, person
+from ..presentation import attending, format_short_moment, person
 from ..services import (
     cancel_booking,
     cancel_session,
@@ -57,7 +57,7 @@ class MarkAttendanceView(BookingView, BookingActionView):
 
     def success_message(self, result):
         return gettext("%(member)s: %(status)s.") % {
-            "member": person(result.member),
+            "member": attending(result),  # F2: who attended (or not)
             "status": result.get_status_display(),
         }
 
@@ -137,7 +137,7 @@ class CancelBookingView(BookingView, BookingActionView):
         return booking
 
     def success_message(self, result):
-        params = {"member": person(result.member)}
+        params = {"member": attending(result)}  # F2: whose booking
         if not self.paid_by_pass:
             return gettext("Booking of %(member)s cancelled; nothing is owed for it.") % params
         params["pass"] = result.member_pass.title

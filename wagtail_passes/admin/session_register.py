@@ -67,7 +67,7 @@ class BookingView(InstanceSpecificView):
         self.instance_pk = unquote(instance_pk)
         self.pk_quoted = quote(self.instance_pk)
         bookings = Booking.objects.select_related(
-            "member", "member_pass", "session__programme_class__programme"
+            "member", "person", "member_pass", "session__programme_class__programme"
         )
         self.instance = get_object_or_404(bookings, pk=self.instance_pk)
 
@@ -76,7 +76,7 @@ class BookingView(InstanceSpecificView):
         return self.instance.session
 
     def get_page_subtitle(self):
-        return f"{person(self.instance.member)} – {session_text(self.session)}"
+        return f"{attending_and_payer(self.instance)} – {session_text(self.session)}"
 
 
 class BookingActionView(WMABaseView, FormView):
