@@ -96,6 +96,54 @@ def person(user) -> str:
     return f"{full_name} ({username})" if full_name and full_name != username else username
 
 
+def short_person(user) -> str:
+    """A user by their full name, else their username: "Maya Lind"."""
+    if user is None:
+        return EMPTY
+    full_name = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full_name or user.get_username()
+
+
+# ---- who attends and who pays (F2) --------------------------------------------------
+
+
+def is_dependant(someone) -> bool:
+    """``someone`` is a household's dependant (a Person not the account holder)."""
+    return not getattr(someone, "is_holder", True) and bool(someone.name)
+
+
+def person_name(someone, account=None) -> str:
+    """Who a service acted for, as staff recognise them: a dependant's name; the account
+    holder (a holder's Person, or a user meaning themself) as ``person`` writes their
+    account ("Maya Lind (maya)")."""
+    if is_dependant(someone):
+        return someone.name
+    if account is None:
+        account = someone.account if hasattr(someone, "is_holder") else someone
+    return person(account)
+
+
+def attending(row) -> str:
+    """F2: who attends a booking, holds a pass, waits or is registered (``row.person``,
+    loaded with the row): a dependant's name, or the account holder themself."""
+    return person_name(_person_of(row), row.member)
+
+
+def attending_and_payer(row) -> str:
+    """F2: "Leo (paid by Maya Lind)" for a dependant; the account holder alone otherwise."""
+    someone = _person_of(row)
+    if is_dependant(someone):
+        return _("%(name)s (paid by %(payer)s)") % {
+            "name": someone.name,
+            "payer": short_person(row.member),
+        }
+    return person(row.member)
+
+
+def _person_of(row):
+    return row.person if getattr(row, "person_id", None) is not None else None
+
+
 # ---- a member pass in words (``rules.describe``) ------------------------------------
 
 

@@ -47,6 +47,7 @@ BOOKINGS_HEADER = [
     "Start",
     "Class",
     "Programme",
+    "Attending",  # F2: who attends; "Member" stays the account holder who pays
     "Member",
     "Email",
     "Attendees",
@@ -183,6 +184,7 @@ def test_S3_bookings_export_has_the_header_and_a_row_per_booking(admin, world, d
         "Flow",
         "Yoga",
         "Ann Lee (ann)",
+        "Ann Lee (ann)",
         "ann@example.com",
         "1",
         "Attended",
@@ -196,13 +198,13 @@ def test_S3_bookings_export_has_the_header_and_a_row_per_booking(admin, world, d
         local(anns.created_at).strftime("%Y-%m-%d %H:%M"),
     ]
     bob = by_id[str(world["bookings"]["bob"].pk)]
-    assert bob[6:17] == [
+    assert bob[7:18] == [
         "Bob Ray (bob)",
         "bob@example.com",
         "1",
         "No-show",
         "Dee Desk (desk)",
-        bob[11],
+        bob[12],
         "Amount due",
         "12.00",
         "0.00",
@@ -210,11 +212,11 @@ def test_S3_bookings_export_has_the_header_and_a_row_per_booking(admin, world, d
         "",
     ]
     cid = by_id[str(world["bookings"]["cid"].pk)]
-    assert (cid[6], cid[9], cid[10], cid[11]) == ("cid", "Booked", "", "")
-    assert cid[12:17] == ["Paid", "0.00", "12.00", "EUR", "Cash at the desk"]
-    assert by_id[str(world["bookings"]["dan"].pk)][9] == "Cancelled"
+    assert (cid[7], cid[10], cid[11], cid[12]) == ("cid", "Booked", "", "")
+    assert cid[13:18] == ["Paid", "0.00", "12.00", "EUR", "Cash at the desk"]
+    assert by_id[str(world["bookings"]["dan"].pk)][10] == "Cancelled"
     free = by_id[str(world["bookings"]["free"].pk)]
-    assert (free[4], free[5], free[8], free[12], free[13], free[15]) == (
+    assert (free[4], free[5], free[9], free[13], free[14], free[16]) == (
         "Lengths",
         "Swim club",
         "2",
@@ -239,8 +241,8 @@ def test_S3_the_register_links_to_its_sessions_attendance_export(admin, world):
     rows = csv_rows(response)
     assert rows[0] == BOOKINGS_HEADER
     # The register's order (booked first, first), cancelled bookings included.
-    assert [row[6] for row in rows[1:]] == ["Ann Lee (ann)", "Bob Ray (bob)", "cid", "Dan Oh (dan)"]
-    assert [row[9] for row in rows[1:]] == ["Attended", "No-show", "Booked", "Cancelled"]
+    assert [row[7] for row in rows[1:]] == ["Ann Lee (ann)", "Bob Ray (bob)", "cid", "Dan Oh (dan)"]
+    assert [row[10] for row in rows[1:]] == ["Attended", "No-show", "Booked", "Cancelled"]
     assert {row[1] for row in rows[1:]} == {str(session.pk)}
 
 
@@ -334,6 +336,7 @@ def test_S1_the_member_passes_export_has_a_row_per_pass(admin, passes):
     rows = csv_rows(export(admin, "member-passes"))
     assert rows[0] == [
         "Pass ID",
+        "Holder",
         "Member",
         "Email",
         "Pass",
@@ -352,7 +355,8 @@ def test_S1_the_member_passes_export_has_a_row_per_pass(admin, passes):
     by_id = {row[0]: row for row in rows[1:]}
     ten = passes["ten"]
     ten.refresh_from_db()
-    assert by_id[str(ten.pk)][1:8] == [
+    assert by_id[str(ten.pk)][1:9] == [
+        "Ann Lee (ann)",
         "Ann Lee (ann)",
         "ann@example.com",
         "Ten classes",
@@ -361,15 +365,15 @@ def test_S1_the_member_passes_export_has_a_row_per_pass(admin, passes):
         f"{ten.balance:.0f} of {ten.quantity:.0f} entries",
         f"{ten.balance:.0f}",
     ]
-    assert by_id[str(ten.pk)][10:14] == ["Yes", "90.00", "EUR", "No"]
+    assert by_id[str(ten.pk)][11:15] == ["Yes", "90.00", "EUR", "No"]
     unlimited = by_id[str(passes["unlimited"].pk)]
-    assert unlimited[3:8] == ["Unlimited month", "Unlimited pass", unlimited[5], "Unlimited", ""]
-    assert unlimited[10:14] == ["No", "60.00", "EUR", "Yes"]
+    assert unlimited[4:9] == ["Unlimited month", "Unlimited pass", unlimited[6], "Unlimited", ""]
+    assert unlimited[11:15] == ["No", "60.00", "EUR", "Yes"]
     credit = by_id[str(passes["credit"].pk)]
-    assert credit[6:8] == ["€50.00", "50.00"]
+    assert credit[7:9] == ["€50.00", "50.00"]
     passes["unlimited"].refresh_from_db()
     if passes["unlimited"].valid_until:
-        assert unlimited[9] == passes["unlimited"].valid_until.isoformat()
+        assert unlimited[10] == passes["unlimited"].valid_until.isoformat()
 
 
 @pytest.mark.parametrize(
@@ -404,6 +408,7 @@ def test_P10_the_registrations_export_has_a_row_per_registration(admin, registra
     rows = csv_rows(export(admin, "registrations"))
     assert rows[0] == [
         "Registration ID",
+        "Attending",
         "Member",
         "Email",
         "Programme",
@@ -415,12 +420,12 @@ def test_P10_the_registrations_export_has_a_row_per_registration(admin, registra
     ]
     by_id = {row[0]: row for row in rows[1:]}
     ann = by_id[str(registrations["ann"].pk)]
-    assert ann[1:4] == ["Ann Lee (ann)", "ann@example.com", "Swim club"]
-    assert ann[5:] == ["Awaiting payment", "", "", ""]
+    assert ann[1:5] == ["Ann Lee (ann)", "Ann Lee (ann)", "ann@example.com", "Swim club"]
+    assert ann[6:] == ["Awaiting payment", "", "", ""]
     bob = by_id[str(registrations["bob"].pk)]
-    assert bob[5] == "Withdrawn"
-    assert bob[7] == "Dee Desk (desk)"
-    assert bob[8] == "'=cmd|' /C calc'!A0"  # formula injection neutralised
+    assert bob[6] == "Withdrawn"
+    assert bob[8] == "Dee Desk (desk)"
+    assert bob[9] == "'=cmd|' /C calc'!A0"  # formula injection neutralised
 
 
 @pytest.mark.parametrize("params", [{}, {"withdrawn": "no"}, {"withdrawn": "yes"}, {"q": "swim"}])
@@ -598,12 +603,12 @@ def test_formula_injection_is_neutralised_in_both_formats(admin, world):
     booking = BookingFactory(member=evil, session=world["later"])
     rows = csv_rows(export(admin, "bookings"))
     row = next(r for r in rows if r[0] == str(booking.pk))
-    assert row[6] == '\'=HYPERLINK("http://x") (+evil)'
-    assert row[7] == "'-@x.org"
+    assert row[6] == row[7] == '\'=HYPERLINK("http://x") (+evil)'
+    assert row[8] == "'-@x.org"
     sheet = xlsx_sheet(admin.get(export_url("bookings"), {"format": "xlsx"}))
     cells = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == booking.pk)
-    assert cells[6].value == '=HYPERLINK("http://x") (+evil)'
-    assert cells[6].data_type == "s"  # text in a text cell: never run
+    assert cells[7].value == '=HYPERLINK("http://x") (+evil)'
+    assert cells[6].data_type == cells[7].data_type == "s"  # text in a text cell: never run
 
 
 def test_control_characters_do_not_break_the_xlsx(admin, world):

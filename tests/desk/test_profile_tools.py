@@ -119,6 +119,9 @@ def test_S3_C6_booking_tools_need_change_booking(clock, ann, held):
         "Cancel booking",
         "Paid at the desk",
         "Remove from the waiting list",
+        # F3: managing the household needs change_booking too (services.households).
+        "Add a dependant",
+        "Edit",
     }
     assert block(response, "book") is None  # booking someone also needs add_booking
 

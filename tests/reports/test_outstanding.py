@@ -153,14 +153,14 @@ def test_S2_csv_export_parses_back(admin, debts):
     content = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(content)))
     assert rows == [
-        ["Member", "Email", "Kind", "For", "Programme", "Amount", "Currency", "Owed since",
-         "Age (days)", "Commitment"],
-        ["Cat Owes (cat)", "cat@example.com", "Amount due", "Lengths, 1 February 2027, 09:00",
-         "Swim", "8.00", "GBP", "2027-02-01", "37", "—"],
-        ["Ann Owes (ann)", "ann@example.com", "Amount due", "Yoga Flow, 1 March 2027, 18:00",
-         "Yoga", "12.00", "EUR", "2027-03-01", "9", "—"],
-        ["Bob Owes (bob)", "bob@example.com", "Amount due", "Yoga Flow, 10 March 2027, 08:00",
-         "Yoga", "24.00", "EUR", "2027-03-10", "0", "—"],
+        ["Attending", "Member", "Email", "Kind", "For", "Programme", "Amount", "Currency",
+         "Owed since", "Age (days)", "Commitment"],
+        ["Cat Owes (cat)", "Cat Owes (cat)", "cat@example.com", "Amount due",
+         "Lengths, 1 February 2027, 09:00", "Swim", "8.00", "GBP", "2027-02-01", "37", "—"],
+        ["Ann Owes (ann)", "Ann Owes (ann)", "ann@example.com", "Amount due",
+         "Yoga Flow, 1 March 2027, 18:00", "Yoga", "12.00", "EUR", "2027-03-01", "9", "—"],
+        ["Bob Owes (bob)", "Bob Owes (bob)", "bob@example.com", "Amount due",
+         "Yoga Flow, 10 March 2027, 08:00", "Yoga", "24.00", "EUR", "2027-03-10", "0", "—"],
     ]  # fmt: skip
 
 
@@ -169,8 +169,8 @@ def test_S2_xlsx_export_has_amounts_as_numbers(admin, debts):
 
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     values = list(workbook.active.iter_rows(values_only=True))
-    assert values[0][5:7] == ("Amount", "Currency")
-    body = [(row[0], row[2], row[5], row[6], row[8]) for row in values[1:]]
+    assert values[0][6:8] == ("Amount", "Currency")
+    body = [(row[1], row[3], row[6], row[7], row[9]) for row in values[1:]]
     assert body == [
         ("Hal Owes (hal)", "Order, overdue", 90, "EUR", 18),
         ("Gus Owes (gus)", "Order awaiting payment", 90, "EUR", 2),
@@ -378,7 +378,7 @@ def test_S2_N2_a_renewal_order_shows_the_commitment_of_the_pass_it_renews(admin,
 
     response = admin.get(URL, {"kind": "order", "export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    ida = [row for row in rows if row[1] == "ida@example.com"]
+    ida = [row for row in rows if row[2] == "ida@example.com"]
     assert len(ida) == 1 and ida[0][-1] == "1 of 12 payments made, 11 to go"
     page = admin.get(URL, {"kind": "order"})
     assert "1 of 12 payments made, 11 to go" in page.content.decode()

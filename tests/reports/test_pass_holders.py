@@ -226,6 +226,7 @@ def test_S1_csv_export_has_the_filtered_rows(admin, holders):
     content = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0] == [
+        "Holder",  # F2: who holds it; "Member" stays the account holder
         "Member",
         "Email",
         "Product",
@@ -239,9 +240,10 @@ def test_S1_csv_export_has_the_filtered_rows(admin, holders):
     assert rows[1:] == [
         [
             "Gus Kerr (gus)",
+            "Gus Kerr (gus)",
             "gus@example.com",
             "Ten classes",
-            rows[1][3],
+            rows[1][4],
             "2027-03-14",
             "14 Mar 2027",
             "Cancelled",
@@ -249,6 +251,7 @@ def test_S1_csv_export_has_the_filtered_rows(admin, holders):
             "—",
         ],
         [
+            "Ann Lee (ann)",
             "Ann Lee (ann)",
             "ann@example.com",
             "Ten classes",
@@ -261,6 +264,7 @@ def test_S1_csv_export_has_the_filtered_rows(admin, holders):
         ],
         [
             "Cat Moss (cat)",
+            "Cat Moss (cat)",
             "cat@example.com",
             "Ten classes",
             "0 of 10 entries",
@@ -271,6 +275,7 @@ def test_S1_csv_export_has_the_filtered_rows(admin, holders):
             "—",
         ],
         [
+            "Bob Stone (bob)",
             "Bob Stone (bob)",
             "bob@example.com",
             "Ten classes",
@@ -291,13 +296,13 @@ def test_S1_xlsx_export_reads_back_with_dates_as_dates(admin, holders):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:5] == ("Member", "Email", "Product", "Left", "Last valid day")
-    body = {row[0]: row for row in values[1:]}
+    assert values[0][:6] == ("Holder", "Member", "Email", "Product", "Left", "Last valid day")
+    body = {row[1]: row for row in values[1:]}
     assert set(body) == {"Eve Hart (eve)", "Ann Lee (ann)", "Bob Stone (bob)"}
-    assert body["Ann Lee (ann)"][3] == "7 of 10 entries"
-    assert body["Ann Lee (ann)"][4] in (dt.date(2027, 3, 14), dt.datetime(2027, 3, 14))
-    assert body["Eve Hart (eve)"][4] is None  # no expiry: an empty cell
-    assert body["Eve Hart (eve)"][5] == "No expiry"
+    assert body["Ann Lee (ann)"][4] == "7 of 10 entries"
+    assert body["Ann Lee (ann)"][5] in (dt.date(2027, 3, 14), dt.datetime(2027, 3, 14))
+    assert body["Eve Hart (eve)"][5] is None  # no expiry: an empty cell
+    assert body["Eve Hart (eve)"][6] == "No expiry"
 
 
 def test_S1_export_keeps_a_formula_looking_name_as_text(admin, holders):
@@ -308,7 +313,7 @@ def test_S1_export_keeps_a_formula_looking_name_as_text(admin, holders):
     response = admin.get(URL, {"q": "ann@", "export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
-    assert rows[1][0] == "'=HYPERLINK(1) Lee (ann)"
+    assert rows[1][0] == rows[1][1] == "'=HYPERLINK(1) Lee (ann)"
 
 
 def test_S1_commitment_column_shows_payments_made_and_to_go(admin, holders):

@@ -26,7 +26,7 @@ from ..models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ..presentation import format_short_moment, person
+from ..presentation import attending, format_short_moment, person
 from ..services import (
     cancel_booking,
     cancel_session,
@@ -76,7 +76,7 @@ class MarkAttendanceView(BookingView, BookingActionView):
 
     def success_message(self, result):
         return gettext("%(member)s: %(status)s.") % {
-            "member": person(result.member),
+            "member": attending(result),  # F2: who attended (or not)
             "status": result.get_status_display(),
         }
 
@@ -163,7 +163,7 @@ class CancelBookingView(BookingView, BookingActionView):
         return booking
 
     def success_message(self, result):
-        params = {"member": person(result.member)}
+        params = {"member": attending(result)}  # F2: whose booking
         if not self.paid_by_pass:
             charge = result.charges.current().filter(state=ChargeState.DUE).first()
             if charge is not None:  # L1: the late cancellation policy charged

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.views import InspectView
 
 from ..models import Booking
-from ..presentation import EMPTY, format_short_moment, ledger_row, person
+from ..presentation import EMPTY, attending, format_short_moment, ledger_row, person
 from ..services.attendance import booking_tools_open
 from ..services.charges import charge_tools_open, charge_words
 from .base import PassesButtonHelper, PassesIndexView, PassesModelAdmin, history_button
@@ -41,7 +41,7 @@ from .booking_display import (
     session_text,
 )
 from .desk.export_links import ExportLinksMixin
-from .display import NOWRAP, column, member_cell
+from .display import ATTENDEE_SEARCH_FIELDS, NOWRAP, AttendingFilter, attendee_cell, column
 from .filters import UpcomingDateFilter
 
 
@@ -159,6 +159,7 @@ class BookingInspectView(InspectView):
                 f"{format_short_moment(booking.cancelled_at)} – {person(booking.cancelled_by)}"
             )
         rows = [
+            (_("Attending"), attending(booking)),  # F2: who; "Member" stays the payer
             (_("Member"), person(booking.member)),
             (_("Session"), session_text(session)),
             (_("Programme"), session.programme_class.programme.name),
@@ -233,15 +234,16 @@ class BookingAdmin(PassesModelAdmin):
         "session__programme_class",
         "status",
         OwesFilter,
+        AttendingFilter,
         ("session__start", SessionDateFilter),
     )
-    list_select_related = ("member", "member_pass", "session__programme_class__programme")
-    search_fields = (
-        "member__username",
-        "member__first_name",
-        "member__last_name",
-        "member__email",
+    list_select_related = (
+        "member",
+        "person",
+        "member_pass",
+        "session__programme_class__programme",
     )
+    search_fields = ATTENDEE_SEARCH_FIELDS
     ordering = ("-created_at", "-pk")
 
     @column(_("session"), "session__start")
@@ -254,9 +256,9 @@ class BookingAdmin(PassesModelAdmin):
             format_short_moment(obj.session.start),
         )
 
-    @column(_("member"), "member__last_name")
+    @column(_("attending"), "member__last_name")
     def member_name(self, obj):
-        return member_cell(obj.member)
+        return attendee_cell(obj)
 
     @column(_("programme"), "session__programme_class__programme__name")
     def programme(self, obj):

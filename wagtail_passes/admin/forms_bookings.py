@@ -13,11 +13,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MemberPass, PaymentMethod
-from ..presentation import pass_with_balance
+from ..presentation import local_today, pass_with_balance
+from ..services.attendees import household
 from ..services.charges import charge_words
 from ..services.inputs import MAX_ATTENDEES
+from .desk.household_display import ForField, for_choices, who_for
 from .forms_passes import PassActionForm
-from .member_chooser import MemberChoiceField
+from .member_chooser import MemberChoiceField, active_members
 
 
 def pass_choice_label(member_pass) -> str:
@@ -43,9 +45,18 @@ class BookMemberForm(PassActionForm):
         "already_waiting": "member",
         "not_your_pass": "member_pass",
         "pass_unusable": "member_pass",
+        "unknown_person": "person",
+        "person_removed": "person",
     }
 
     member = MemberChoiceField(help_text=_("Search by name, username or email."))
+    #: F3: who attends, once the member is known (their household's people).
+    person = ForField(
+        help_text=_(
+            "Who attends: the member or one of their dependants. Choose the member, then "
+            "“Choose the pass…” to see their household."
+        )
+    )
 
     attendees = forms.IntegerField(
         label=_("Places"),
@@ -65,6 +76,10 @@ class BookMemberForm(PassActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        #: The household of the member sent (holder first), to choose who attends.
+        self.people = self.household_sent()
+        if len(self.people) > 1:
+            self.fields["person"].choices = for_choices(self.people, local_today())
         #: The member's passes with their verdicts, once the member is known.
         self.pass_options = None
         #: True once booking was refused because the session is full.
@@ -76,6 +91,23 @@ class BookMemberForm(PassActionForm):
         choices = [("", _("Automatic: the pass the member would use first, else an amount due"))]
         choices += [(str(p.pk), pass_choice_label(p)) for p in self.pass_options]
         self.fields["member_pass"].widget.choices = choices
+
+    def household_sent(self) -> list:
+        """The household of the member the form carries (none before one is chosen)."""
+        value = str(self.data.get(self.add_prefix("member"), "")).strip() if self.is_bound else ""
+        if not value.isdigit() or len(value) > 18:
+            return []
+        member = active_members().filter(pk=value).first()
+        return household(member) if member is not None else []
+
+    @property
+    def chooses_person(self) -> bool:
+        return len(self.people) > 1
+
+    def who(self):
+        """Who attends (F3): the member themself, or the dependant chosen."""
+        cleaned = self.cleaned_data
+        return who_for(cleaned["member"], cleaned.get("person"))
 
     def clean(self):
         cleaned = super().clean()

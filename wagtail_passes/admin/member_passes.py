@@ -29,7 +29,14 @@ from ..services.passes import (
 from ..services.permissions import can_assign_passes, can_manage_passes, can_view_passes
 from .base import PassesButtonHelper, PassesModelAdmin, history_button
 from .desk.export_links import ExportLinksMixin
-from .display import ReadOnlyPermissionHelper, column, member_cell, yes_no
+from .display import (
+    ATTENDEE_SEARCH_FIELDS,
+    AttendingFilter,
+    ReadOnlyPermissionHelper,
+    attendee_cell,
+    column,
+    yes_no,
+)
 from .pass_actions import (
     AdjustPassView,
     AssignPassView,
@@ -173,20 +180,14 @@ class MemberPassAdmin(PassesModelAdmin):
 
     # The kind, price and rules are on the pass's page.
     list_display = ("title", "member_name", "left", "valid_until_day", "status_now", "paid")
-    list_filter = (ProductFilter, "status", "is_paid")
-    list_select_related = ("member",)
-    search_fields = (
-        "member__username",
-        "member__first_name",
-        "member__last_name",
-        "member__email",
-        "title",
-    )
+    list_filter = (ProductFilter, "status", "is_paid", AttendingFilter)
+    list_select_related = ("member", "person")
+    search_fields = (*ATTENDEE_SEARCH_FIELDS, "title")
     ordering = ("-purchased_at", "-pk")
 
-    @column(_("member"), "member__last_name")
+    @column(_("holder"), "member__last_name")
     def member_name(self, obj):
-        return member_cell(obj.member)
+        return attendee_cell(obj)
 
     @column(_("left"), nowrap=True)
     def left(self, obj):

@@ -22,6 +22,7 @@ from ..exceptions import PassError
 from ..models import MemberPass, PassStatus, Renewal, RenewWhen
 from ..presentation import (
     EMPTY,
+    attending,
     format_day,
     format_short_moment,
     ledger_row,
@@ -96,6 +97,7 @@ class MemberPassInspectView(InspectView):
                 "staff": person(member_pass.assigned_by)
             }
         rows = [
+            (_("Holder"), attending(member_pass)),  # F2: who; "Member" stays the payer
             (_("Member"), person(member_pass.member)),
             (_("Product"), member_pass.product.title if member_pass.product else EMPTY),
             (_("Status"), PassStatus(status_today(member_pass)).label),

@@ -31,7 +31,7 @@ from ..models import (
     Programme,
     Registration,
 )
-from ..presentation import EMPTY, format_short_moment, person
+from ..presentation import EMPTY, attending, format_short_moment, person
 from ..services.permissions import (
     can_manage_registrations,
     can_view_orders,
@@ -51,7 +51,13 @@ from .base import (
     history_button,
 )
 from .desk.export_links import ExportLinksMixin
-from .display import ReadOnlyPermissionHelper, column, member_cell
+from .display import (
+    ATTENDEE_SEARCH_FIELDS,
+    AttendingFilter,
+    ReadOnlyPermissionHelper,
+    attendee_cell,
+    column,
+)
 from .forms_passes import PassActionForm
 from .order_display import money_text, state_text
 
@@ -164,6 +170,7 @@ class RegistrationInspectView(InspectView):
     def get_fields_dict(self):
         registration = self.instance
         rows = [
+            (_("For"), attending(registration)),  # F2: who; "Member" stays the payer
             (_("Member"), person(registration.member)),
             (_("Email"), registration.member.email or EMPTY),
             (_("Programme"), str(registration.programme)),
@@ -414,20 +421,14 @@ class RegistrationAdmin(PassesModelAdmin):
 
     # The member's email is on the registration's page.
     list_display = ("programme", "member_name", "registered", "status_words")
-    list_filter = (ProgrammeFilter, CurrentFilter)
-    list_select_related = ("member", "programme")
-    search_fields = (
-        "member__username",
-        "member__first_name",
-        "member__last_name",
-        "member__email",
-        "programme__name",
-    )
+    list_filter = (ProgrammeFilter, CurrentFilter, AttendingFilter)
+    list_select_related = ("member", "person", "programme")
+    search_fields = (*ATTENDEE_SEARCH_FIELDS, "programme__name")
     ordering = ("-registered_at", "-pk")
 
     @column(_("member"), "member__last_name")
     def member_name(self, obj):
-        return member_cell(obj.member)
+        return attendee_cell(obj)
 
     @column(_("email"), "member__email")
     def member_email(self, obj):

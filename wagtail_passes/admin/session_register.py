@@ -21,7 +21,7 @@ from wagtail_modeladmin.views import InstanceSpecificView, WMABaseView
 
 from ..exceptions import BookingError
 from ..models import Booking, BookingStatus, Session, WaitlistStatus
-from ..presentation import EMPTY, format_short_moment, person
+from ..presentation import EMPTY, attending_and_payer, format_short_moment, person, person_name
 from ..services import book, evaluate_member_passes, join_waitlist
 from ..services.attendance import attendance_marks_open, checkin_opens_at
 from .booking_display import (
@@ -67,7 +67,7 @@ class BookingView(InstanceSpecificView):
         self.instance_pk = unquote(instance_pk)
         self.pk_quoted = quote(self.instance_pk)
         bookings = Booking.objects.select_related(
-            "member", "member_pass", "session__programme_class__programme"
+            "member", "person", "member_pass", "session__programme_class__programme"
         )
         self.instance = get_object_or_404(bookings, pk=self.instance_pk)
 
@@ -76,7 +76,7 @@ class BookingView(InstanceSpecificView):
         return self.instance.session
 
     def get_page_subtitle(self):
-        return f"{person(self.instance.member)} – {session_text(self.session)}"
+        return f"{attending_and_payer(self.instance)} – {session_text(self.session)}"
 
 
 class BookingActionView(WMABaseView, FormView):
@@ -165,7 +165,8 @@ class SessionRegisterView(SessionView):
     def booking_row(self, booking: Booking) -> dict:
         row = {
             "pk": booking.pk,
-            "member": person(booking.member),
+            # F2: who attends, and the payer when that is someone else.
+            "member": attending_and_payer(booking),
             "attendees": booking.attendees,
             "status": booking.status,
             "status_label": booking.get_status_display(),
@@ -231,14 +232,14 @@ class SessionRegisterView(SessionView):
     def waiting_rows(self) -> list[dict]:
         entries = (
             self.session.waitlist.filter(status=WaitlistStatus.WAITING)
-            .select_related("member")
+            .select_related("member", "person")
             .order_by("created_at", "pk")
         )
         return [
             {
                 "position": position,
                 "pk": entry.pk,
-                "member": person(entry.member),
+                "member": attending_and_payer(entry),
                 "attendees": entry.attendees,
                 "joined_at": format_short_moment(entry.created_at),
                 "remove_url": (
@@ -258,7 +259,7 @@ class SessionRegisterView(SessionView):
         session = self.session
         bookings = list(
             session.bookings.select_related(
-                "member", "member_pass", "created_by", "cancelled_by"
+                "member", "person", "member_pass", "created_by", "cancelled_by"
             ).order_by("created_at", "pk")
         )
         rows = [self.booking_row(booking) for booking in bookings]
@@ -303,7 +304,12 @@ class BookMemberView(SessionRegisterView, FormView):
 
     def offer_passes(self, form) -> None:
         data = form.cleaned_data
-        form.offer_passes(evaluate_member_passes(data["member"], self.session, data["attendees"]))
+        try:
+            who = form.who()
+        except BookingError as error:
+            form.add_pass_error(error)
+            return
+        form.offer_passes(evaluate_member_passes(who, self.session, data["attendees"]))
 
     def form_invalid(self, form):
         messages.error(self.request, gettext("The member was not booked; see the form below."))
@@ -313,14 +319,15 @@ class BookMemberView(SessionRegisterView, FormView):
         """P7: staff put a member on a full session's waiting list."""
         data = form.cleaned_data
         try:
-            join_waitlist(data["member"], self.session, data["attendees"], by=self.request.user)
+            who = form.who()
+            join_waitlist(who, self.session, data["attendees"], by=self.request.user)
         except BookingError as error:
             form.add_pass_error(error)
             messages.error(self.request, gettext("The member was not added; see the form below."))
             return super().form_invalid(form)
         messages.success(
             self.request,
-            gettext("%(member)s is on the waiting list.") % {"member": person(data["member"])},
+            gettext("%(member)s is on the waiting list.") % {"member": person_name(who)},
         )
         return redirect(register_url(self.session.pk))
 
@@ -333,7 +340,7 @@ class BookMemberView(SessionRegisterView, FormView):
             return self.add_to_waitlist(form)
         try:
             booking = book(
-                data["member"],
+                form.who(),
                 self.session,
                 data["attendees"],
                 member_pass=data["member_pass"],
@@ -354,7 +361,7 @@ class BookMemberView(SessionRegisterView, FormView):
                 booking.attendees,
             )
             % {
-                "member": person(booking.member),
+                "member": attending_and_payer(booking),
                 "n": booking.attendees,
                 "paid": paid_text(booking),
             },

@@ -133,7 +133,7 @@ def sheet_bookings():
     """The active bookings a sheet shows, with what the row needs, in booking order."""
     return (
         Booking.objects.active()
-        .select_related("member", "member_pass")
+        .select_related("member", "member_pass", "person")
         .order_by("created_at", "pk")
     )
 
@@ -239,7 +239,7 @@ def check_in_all(session: Session, by) -> list[Booking]:
         bookings = list(
             Booking.objects.select_for_update(of=("self",))
             .filter(session=session, status=BookingStatus.BOOKED)
-            .select_related("member")
+            .select_related("member", "person")
             .order_by("pk")
         )
         for booking in bookings:

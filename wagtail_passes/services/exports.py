@@ -39,7 +39,7 @@ from ..models import (
     PaymentState,
     ProductKind,
 )
-from ..presentation import local_today, pass_balance, person, provider_text
+from ..presentation import attending, local_today, pass_balance, person, provider_text
 from ..rules.money import UnsupportedCurrency, quantize
 from ..rules.types import MONEY, UNLIMITED
 from .facts import status_today
@@ -189,6 +189,13 @@ class People:
         return (row.get(f"{self.email_prefix}__{self.email}") or "") if self.email else ""
 
 
+def attending_of(row: dict, people: People) -> str:
+    """F2: who attends (a dependant's name), or the account holder ("member") themself."""
+    if row.get("person__is_holder") is False and row.get("person__name"):
+        return row["person__name"]
+    return people.name(row, "member")
+
+
 # ---- bookings and attendance (S3) ---------------------------------------------------------
 
 
@@ -212,6 +219,7 @@ def booking_table(bookings: QuerySet, name: str = "bookings") -> Table:
         gettext("Start"),
         gettext("Class"),
         gettext("Programme"),
+        gettext("Attending"),
         gettext("Member"),
         gettext("Email"),
         gettext("Attendees"),
@@ -231,6 +239,8 @@ def booking_table(bookings: QuerySet, name: str = "bookings") -> Table:
         "session__start",
         "session__programme_class__name",
         "session__programme_class__programme__name",
+        "person__name",
+        "person__is_holder",
         *people.fields(),
         "attendees",
         "status",
@@ -268,6 +278,7 @@ def booking_table(bookings: QuerySet, name: str = "bookings") -> Table:
                 start.time().replace(second=0, microsecond=0),
                 row["session__programme_class__name"],
                 row["session__programme_class__programme__name"],
+                attending_of(row, people),
                 people.name(row, "member"),
                 people.email_of(row),
                 row["attendees"],
@@ -295,6 +306,7 @@ def member_pass_table(member_passes: QuerySet) -> Table:
     status_words = words(PassStatus)
     header = [
         gettext("Pass ID"),
+        gettext("Holder"),
         gettext("Member"),
         gettext("Email"),
         gettext("Pass"),
@@ -314,13 +326,14 @@ def member_pass_table(member_passes: QuerySet) -> Table:
 
     def rows():
         today = local_today()
-        passes = member_passes.select_related("member").iterator(chunk_size=CHUNK_SIZE)
+        passes = member_passes.select_related("member", "person").iterator(chunk_size=CHUNK_SIZE)
         for member_pass in passes:
             member = member_pass.member
             currency = member_pass.currency
             status = status_today(member_pass, today)
             yield [
                 member_pass.pk,
+                attending(member_pass),
                 person(member),
                 (getattr(member, email_field, "") or "") if email_field else "",
                 member_pass.title,
@@ -355,6 +368,7 @@ def registration_table(
     per chunk of rows by ``status_words``, as the list counts a page) and the withdrawal."""
     header = [
         gettext("Registration ID"),
+        gettext("Attending"),
         gettext("Member"),
         gettext("Email"),
         gettext("Programme"),
@@ -367,13 +381,14 @@ def registration_table(
     email_field = _user_fields()[3]
 
     def rows():
-        loaded = registrations.select_related("member", "programme", "withdrawn_by")
+        loaded = registrations.select_related("member", "person", "programme", "withdrawn_by")
         for chunk in chunks(loaded.iterator(chunk_size=CHUNK_SIZE)):
             statuses = status_words(chunk)
             for registration in chunk:
                 member = registration.member
                 yield [
                     registration.pk,
+                    attending(registration),
                     person(member),
                     (getattr(member, email_field, "") or "") if email_field else "",
                     str(registration.programme),

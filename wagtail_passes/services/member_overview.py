@@ -21,11 +21,9 @@ from math import ceil
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -37,7 +35,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from wagtail.models import ModelLogEntry
 
 from ..models import (
@@ -49,6 +47,7 @@ from ..models import (
     OrderState,
     Payment,
     PaymentState,
+    Person,
     Registration,
     Session,
 )
@@ -135,7 +134,7 @@ def member_passes(member) -> QuerySet:
     (for "awaiting payment" and renewal words, no query per pass)."""
     return (
         MemberPass.objects.filter(member=member)
-        .select_related("renewal__order", "order_line__order", "assigned_by")
+        .select_related("renewal__order", "order_line__order", "assigned_by", "person")
         .order_by("-purchased_at", "-pk")
     )
 
@@ -179,7 +178,7 @@ def member_bookings(
     past_first, past_last = _bounds(past_page, per_page)
     rows = list(
         Booking.objects.filter(member=member)
-        .select_related("session__programme_class__programme", "member_pass")
+        .select_related("session__programme_class__programme", "member_pass", "person")
         .annotate(
             is_upcoming=Case(When(upcoming, then=Value(True)), default=Value(False)),
             upcoming_row=Window(RowNumber(), partition_by=[F("is_upcoming")], order_by=soonest),
@@ -268,7 +267,7 @@ def member_registrations(member) -> QuerySet:
     """The member's registrations, newest first, with their programme."""
     return (
         Registration.objects.filter(member=member)
-        .select_related("programme")
+        .select_related("programme", "person")
         .order_by("-registered_at", "-pk")
     )
 
@@ -310,6 +309,9 @@ def member_history(
             action__in=WAITLIST_ACTIONS,
             data__member=member.pk,
         )
+        # F3: staff adding, changing and removing the household's people.
+        people = _ids_as_text(Person.objects.filter(account=member))
+        about |= Q(content_type=_content_type(Person), object_id__in=people)
     if orders:
         mine = _ids_as_text(Order.objects.filter(member=member))
         about |= Q(content_type=_content_type(Order), object_id__in=mine)
@@ -330,19 +332,30 @@ BOOKABLE_DAYS = 14
 MAX_BOOKABLE = 200
 
 
-def bookable_sessions(member, now: dt.datetime, *, days: int = BOOKABLE_DAYS) -> list[Session]:
-    """The sessions of the next ``days`` days that are not cancelled and that the member
-    has not booked, soonest first, each with ``taken`` (places booked): one query. Whether
-    one can really be booked is the booking service's decision."""
+def bookable_sessions(
+    member, now: dt.datetime, *, days: int = BOOKABLE_DAYS, people: int = 1
+) -> list[Session]:
+    """The sessions of the next ``days`` days that are not cancelled and on which some of
+    the member's household (``people`` of them, F3) is not booked yet, soonest first,
+    each with ``taken`` (places booked) and ``household_booked`` (how many of the
+    household are booked on it): one query. Whether one can really be booked is the
+    booking service's decision."""
     active = ~Q(bookings__status=BookingStatus.CANCELLED)
-    booked = Booking.objects.active().filter(session=OuterRef("pk"), member=member)
+    booked = (
+        Booking.objects.active()
+        .filter(session=OuterRef("pk"), member=member)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("person", distinct=True))
+        .values("n")
+    )
     return list(
         Session.objects.with_related()
         .filter(start__gt=now, start__lt=now + dt.timedelta(days=days), is_cancelled=False)
         .annotate(
             taken=Sum("bookings__attendees", filter=active),
-            booked=Exists(booked, output_field=BooleanField()),
+            household_booked=Coalesce(Subquery(booked, output_field=IntegerField()), Value(0)),
         )
-        .filter(booked=False)
+        .filter(household_booked__lt=max(people, 1))
         .order_by("start", "pk")[:MAX_BOOKABLE]
     )

@@ -62,7 +62,7 @@ def unpaid_started_bookings(now: dt.datetime, programme_id: int | None = None):
         Booking.objects.unpaid()
         .filter(member_pass__isnull=True, session__start__lte=now)
         .exclude(_in_pending_order())
-        .select_related("member", "session__programme_class__programme")
+        .select_related("member", "person", "session__programme_class__programme")
     )
     if programme_id is not None:
         bookings = bookings.filter(session__programme_class__programme_id=programme_id)
@@ -92,7 +92,10 @@ def pending_orders(programme_id: int | None = None):
     orders = (
         Order.objects.filter(state=OrderState.PENDING)
         .select_related("member", "sold_by", "renewal__member_pass")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .prefetch_related(
+            # F2: each line's person (who a pass bought is for), read with the lines.
+            Prefetch("lines", queryset=OrderLine.objects.select_related("person").order_by("pk"))
+        )
     )
     if programme_id is not None:
         about = OrderLine.objects.filter(

@@ -24,6 +24,7 @@ SEARCH_FIELDS = (
     "member__last_name",
     "member__username",
     "member__email",
+    "person__name",  # F2: a dependant holding the pass
 )
 
 
@@ -74,7 +75,8 @@ def expiring_condition(days: int, today: dt.date) -> Q:
 
 
 def search_condition(query: str) -> Q:
-    """Every word of ``query`` in the member's first or last name, username or email."""
+    """Every word of ``query`` in the member's first or last name, username or email, or
+    in the name of the dependant holding the pass (F2)."""
     condition = Q()
     for word in query.split()[:MAX_SEARCH_WORDS]:
         any_field = Q()
@@ -92,9 +94,10 @@ def pass_holders(
     search: str = "",
     today: dt.date | None = None,
 ) -> QuerySet:
-    """S1: member passes with their members, by product title, member, then oldest first."""
+    """S1: member passes with their members and holders (F2), by product title, member,
+    then oldest first."""
     today = today or local_today()
-    passes = MemberPass.objects.select_related("member")
+    passes = MemberPass.objects.select_related("member", "person")
     if product_id is not None:
         passes = passes.filter(product_id=product_id)
     if status:

@@ -44,7 +44,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from ...bounds import FIRST_YEAR, LAST_YEAR
 from ...exceptions import BookingError
 from ...models import Booking, BookingStatus, Session
-from ...presentation import format_day, local_day, person
+from ...presentation import attending, format_day, local_day, person
 from ...services import book, mark_attendance
 from ...services.checkin import check_in_all, checkin_sheet, session_sheet
 from ...services.inputs import MAX_ATTENDEES
@@ -322,7 +322,7 @@ class MarkView(CheckinActionView):
     def post(self, request, session_id, booking_id):
         session = self.load_session(session_id)
         booking = (
-            Booking.objects.select_related("member", "member_pass")
+            Booking.objects.select_related("member", "member_pass", "person")
             .filter(pk=booking_id, session_id=session_id)
             .first()
             if session is not None
@@ -349,7 +349,7 @@ class MarkView(CheckinActionView):
 
     @staticmethod
     def done_text(booking: Booking) -> str:
-        member = person(booking.member)
+        member = attending(booking)
         if booking.status == BookingStatus.ATTENDED:
             return gettext("%(member)s is checked in.") % {"member": member}
         if booking.status == BookingStatus.NO_SHOW:

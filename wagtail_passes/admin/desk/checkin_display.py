@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ...bounds import FIRST_YEAR, LAST_YEAR
 from ...models import BookingStatus
-from ...presentation import format_short_moment, format_time, local_day, person
+from ...presentation import (
+    attending_and_payer,
+    format_short_moment,
+    format_time,
+    is_dependant,
+    local_day,
+)
 from ...services.attendance import ATTENDED, CLEAR, NO_SHOW
 from ...services.checkin import CheckinSession
 from ...services.permissions import can_book_members, can_manage_bookings, can_sell_at_desk
@@ -31,9 +37,10 @@ def checkin_url(day: dt.date | None = None, anchor: str = "") -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
-def sell_url(member_id: int, session_id: int, next_url: str) -> str:
-    """The desk sale form for a walk-in, back to ``next_url`` when done."""
-    return links.sell_url(member_id, session=session_id, next_url=next_url)
+def sell_url(member_id: int, session_id: int, next_url: str, person_id=None) -> str:
+    """The desk sale form for a walk-in (``person_id``: the dependant attending, F3), back
+    to ``next_url`` when done."""
+    return links.sell_url(member_id, session=session_id, next_url=next_url, person=person_id)
 
 
 def session_anchor(session_id: int) -> str:
@@ -102,7 +109,8 @@ class SheetDisplay:
         shown = {
             "pk": booking.pk,
             "anchor": anchor,
-            "member": person(booking.member),
+            # F2: who attends, and the payer when that is someone else.
+            "member": attending_and_payer(booking),
             "member_url": links.profile_url(booking.member_id),
             "attendees": booking.attendees,
             "status": booking.status,
@@ -120,7 +128,8 @@ class SheetDisplay:
                 + urlencode({"next": back})
             )
         if self.can_sell and booking.amount_due > 0:
-            shown["sell_url"] = sell_url(booking.member_id, session.pk, back)
+            for_whom = booking.person_id if is_dependant(booking.person) else None
+            shown["sell_url"] = sell_url(booking.member_id, session.pk, back, for_whom)
         return shown
 
     def session(self, checkin: CheckinSession) -> dict:

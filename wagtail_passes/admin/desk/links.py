@@ -21,11 +21,12 @@ def member_link(member, text=None) -> str:
     return format_html('<a href="{}">{}</a>', profile_url(member.pk), text or member)
 
 
-def sell_url(member=None, product=None, session=None, next_url: str = "") -> str:
+def sell_url(member=None, product=None, session=None, next_url: str = "", person=None) -> str:
     """The desk sale form (``admin/desk/sales.py``) filled in: for the profile, the
-    check-in screen's walk-ins, a report."""
+    check-in screen's walk-ins, a report; ``person``: the member's dependant it is for."""
     params = {
         "member": getattr(member, "pk", member),
+        "person": getattr(person, "pk", person),
         "product": getattr(product, "pk", product),
         "session": getattr(session, "pk", session),
         NEXT: next_url,

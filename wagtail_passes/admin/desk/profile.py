@@ -21,9 +21,13 @@ to the existing staff actions, which come back here (``?next=``).
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import re_path, reverse, reverse_lazy
 from django.utils import timezone
@@ -36,15 +40,20 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ...exceptions import BookingError
 from ...member.bookings import waiting_entries
+from ...models import Person
 from ...presentation import (
     EMPTY,
     format_short_day,
     format_time,
     format_weekday,
+    is_dependant,
     local_day,
+    local_today,
     person,
+    person_name,
 )
 from ...services import book
+from ...services.attendees import household
 from ...services.inputs import MAX_ATTENDEES
 from ...services.member_overview import (
     BOOKABLE_DAYS,
@@ -61,6 +70,7 @@ from ...services.member_overview import (
 from ...services.permissions import (
     can_assign_passes,
     can_book_members,
+    can_manage_bookings,
     can_sell_at_desk,
     can_view_bookings,
     can_view_orders,
@@ -70,8 +80,9 @@ from ...services.permissions import (
 from ...services.renewals import commitment_progress_for, renewal_chains
 from ..booking_display import paid_text
 from ..forms_passes import PassActionForm
-from ..member_chooser import MemberFilterForm, active_members, member_search_fields
+from ..member_chooser import active_members, member_search_fields
 from . import profile_blocks as blocks
+from .household_display import ForField, for_choices, for_label, household_url, people_rows, who_for
 from .links import profile_url
 
 #: Rows per page of each block of the profile.
@@ -83,6 +94,8 @@ MIN_QUERY = 2
 MAX_QUERY = 100
 #: The blocks of the profile, each paged by its own query parameter.
 BLOCKS = ("passes", "upcoming", "past", "waiting", "orders", "registrations", "history")
+#: The search names at most this many of a household's dependants per member found.
+NAMED_PER_MEMBER = 5
 
 
 def can_open_profiles(user) -> bool:
@@ -130,12 +143,15 @@ class BookIntoSessionForm(PassActionForm):
         "session_full": "session",
         "booking_finished": "session",
         "invalid_attendees": "attendees",
+        "unknown_person": "person",
+        "person_removed": "person",
     }
 
+    person = ForField()
     session = forms.TypedChoiceField(
         label=_("Session"),
         coerce=int,
-        help_text=_("The sessions of the next 14 days that they have not booked."),
+        help_text=_("The sessions of the next 14 days where someone of the household is free."),
     )
     attendees = forms.IntegerField(
         label=_("Places"),
@@ -145,10 +161,15 @@ class BookIntoSessionForm(PassActionForm):
         help_text=_("The member and the people they bring."),
     )
 
-    def __init__(self, *args, sessions, **kwargs):
+    def __init__(self, *args, sessions, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions = {session.pk: session for session in sessions}
         self.fields["session"].choices = session_choices(sessions)
+        # F3: who attends; one person alone needs no choice.
+        if len(people) > 1:
+            self.fields["person"].choices = for_choices(people, local_today())
+        else:
+            del self.fields["person"]
 
     def clean_session(self):
         return self.sessions[self.cleaned_data["session"]]
@@ -183,11 +204,39 @@ class MemberSearchView(DeskView):
     def query(self) -> str:
         return " ".join(str(self.request.GET.get("q", "")).split())[:MAX_QUERY]
 
+    @cached_property
+    def words(self) -> list[str]:
+        return self.query.split()[:5]
+
     def found(self):
-        form = MemberFilterForm({"q": self.query})
-        form.is_valid()
-        members = form.filter(active_members()).order_by(*member_search_fields()[2:], "pk")
+        """F3: each word matches the account's name, username or email, or the name of one
+        of its current dependants ("Leo" finds Maya's household)."""
+        fields = member_search_fields()
+        members = active_members()
+        for word in self.words:
+            named = Person.objects.current().filter(is_holder=False, name__icontains=word)
+            members = members.filter(
+                reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields))
+                | Q(pk__in=named.values("account"))
+            )
+        members = members.order_by(*fields[2:], "pk")
         return one_page(members, page_number(self.request.GET.get("page")), SEARCH_PER_PAGE)
+
+    def named_dependants(self, members) -> dict[int, list[str]]:
+        """The current dependants of the members found whose name matches a word: one
+        query for the page."""
+        if not members:
+            return {}
+        matches = reduce(or_, (Q(name__icontains=word) for word in self.words))
+        named: dict[int, list[str]] = {}
+        people = Person.objects.current().filter(
+            matches, is_holder=False, account__in=[m.pk for m in members]
+        )
+        for someone in people.order_by("name", "pk"):
+            names = named.setdefault(someone.account_id, [])
+            if len(names) < NAMED_PER_MEMBER:
+                names.append(someone.name)
+        return named
 
     def get(self, request, *args, **kwargs):
         page = None
@@ -196,6 +245,7 @@ class MemberSearchView(DeskView):
             if page.number == 1 and page.total == 1:  # the one member: open their profile
                 return redirect(profile_url(page.rows[0].pk))
         email_field = get_user_model().get_email_field_name()
+        named = self.named_dependants(page.rows if page else [])
         context = self.get_context_data(
             query=self.query,
             too_short=bool(self.query) and len(self.query) < MIN_QUERY,
@@ -205,6 +255,7 @@ class MemberSearchView(DeskView):
                     "name": person(member),
                     "email": getattr(member, email_field, "") or EMPTY,
                     "url": profile_url(member.pk),
+                    "dependants": named.get(member.pk, []),
                 }
                 for member in (page.rows if page else [])
             ],
@@ -253,6 +304,31 @@ class MemberProfileView(DeskView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [{"url": "", "label": person(self.member)}]
 
+    @cached_property
+    def people(self) -> list:
+        """F3: the household, holder first (one query)."""
+        return household(self.member)
+
+    #: Some row shown is a dependant's (one removed since, too).
+    shows_dependant = False
+
+    def with_for(self, rows: list[dict], objects) -> list[dict]:
+        """F3: each row says whom it is for (its person, loaded with it)."""
+        for row, obj in zip(rows, objects, strict=True):
+            row["for"] = for_label(obj, self.member)
+            self.shows_dependant = self.shows_dependant or is_dependant(obj.person)
+        return rows
+
+    def household_block(self) -> dict:
+        manage = can_manage_bookings(self.request.user) and self.member.is_active
+        back = self.back
+        return {
+            "rows": people_rows(self.people, local_today(), can_manage=manage, back=back),
+            "add_url": blocks.with_next(household_url("add", self.member.pk), back)
+            if manage
+            else "",
+        }
+
     @property
     def back(self) -> str:
         """Where the tools return to: this page, as paged now."""
@@ -279,12 +355,16 @@ class MemberProfileView(DeskView):
             page.rows, chains=renewal_chains([self.member.pk]), refunded=refunded_passes(page.rows)
         )
         rows = blocks.pass_rows(page.rows, progress, self.request.user, self.back)
-        return self.block("passes", page, rows)
+        return self.block("passes", page, self.with_for(rows, page.rows))
 
     def get_context_data(self, **kwargs):
         user, member, back = self.request.user, self.member, self.back
         now = timezone.now()
-        context = {"member_facts": self.member_facts(), "member_active": member.is_active}
+        context = {
+            "member_facts": self.member_facts(),
+            "member_active": member.is_active,
+            "household": self.household_block(),
+        }
         if can_view_passes(user):
             context["passes"] = self.passes_block()
         dues, pending = [], []
@@ -297,18 +377,16 @@ class MemberProfileView(DeskView):
                 per_page=PER_PAGE,
             )
             dues = found.dues
+            rows = blocks.booking_rows(found.upcoming.rows, user, back, upcoming=True)
             context["upcoming"] = self.block(
-                "upcoming",
-                found.upcoming,
-                blocks.booking_rows(found.upcoming.rows, user, back, upcoming=True),
+                "upcoming", found.upcoming, self.with_for(rows, found.upcoming.rows)
             )
-            context["past"] = self.block(
-                "past", found.past, blocks.booking_rows(found.past.rows, user, back, upcoming=False)
-            )
-            page = one_page(waiting_entries(member, now), self.page_of("waiting"), PER_PAGE)
-            context["waiting"] = self.block(
-                "waiting", page, blocks.waiting_rows(page.rows, user, back)
-            )
+            rows = blocks.booking_rows(found.past.rows, user, back, upcoming=False)
+            context["past"] = self.block("past", found.past, self.with_for(rows, found.past.rows))
+            entries = waiting_entries(member, now).select_related("person")
+            page = one_page(entries, self.page_of("waiting"), PER_PAGE)
+            rows = blocks.waiting_rows(page.rows, user, back)
+            context["waiting"] = self.block("waiting", page, self.with_for(rows, page.rows))
         if can_view_orders(user):
             found = member_orders(member, page=self.page_of("orders"), per_page=PER_PAGE)
             pending = found.pending
@@ -320,9 +398,8 @@ class MemberProfileView(DeskView):
             context["owed"] = {"rows": rows, "totals": totals}
         if can_view_registrations(user):
             page = one_page(member_registrations(member), self.page_of("registrations"), PER_PAGE)
-            context["registrations"] = self.block(
-                "registrations", page, blocks.registration_rows(page.rows)
-            )
+            rows = self.with_for(blocks.registration_rows(page.rows), page.rows)
+            context["registrations"] = self.block("registrations", page, rows)
         history = member_history(
             member,
             passes=can_view_passes(user),
@@ -332,6 +409,8 @@ class MemberProfileView(DeskView):
         )
         page = one_page(history, self.page_of("history"), HISTORY_PER_PAGE)
         context["history"] = self.block("history", page, blocks.history_rows(page.rows))
+        # The "For" columns: once the household, or a row shown, is more than the holder.
+        context["show_for"] = len(self.people) > 1 or self.shows_dependant
         context.update(self.tools(now, kwargs.pop("book_form", None)))
         return super().get_context_data(**context, **kwargs)
 
@@ -344,7 +423,8 @@ class MemberProfileView(DeskView):
         tools = {}
         if can_book_members(user):
             tools["book_form"] = book_form or BookIntoSessionForm(
-                sessions=bookable_sessions(member, now)
+                sessions=bookable_sessions(member, now, people=len(self.people)),
+                people=self.people,
             )
             tools["book_url"] = reverse("wagtail_passes_desk:member_book", args=[member.pk])
             tools["bookable_days"] = BOOKABLE_DAYS
@@ -384,11 +464,16 @@ class BookMemberView(MemberProfileView):
         member = self.member
         if not can_book_members(request.user) or not member.is_active:
             raise PermissionDenied
-        form = BookIntoSessionForm(request.POST, sessions=bookable_sessions(member, timezone.now()))
+        form = BookIntoSessionForm(
+            request.POST,
+            sessions=bookable_sessions(member, timezone.now(), people=len(self.people)),
+            people=self.people,
+        )
         if form.is_valid():
             data = form.cleaned_data
             try:
-                booking = book(member, data["session"], data["attendees"], by=request.user)
+                who = who_for(member, data.get("person"))
+                booking = book(who, data["session"], data["attendees"], by=request.user)
             except BookingError as error:
                 form.add_pass_error(error)
             else:
@@ -400,7 +485,7 @@ class BookMemberView(MemberProfileView):
                         booking.attendees,
                     )
                     % {
-                        "member": person(member),
+                        "member": person_name(booking.person, member),
                         "n": booking.attendees,
                         "paid": paid_text(booking),
                     },

@@ -29,8 +29,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from ...exceptions import BookingError, CheckoutError
 from ...models import MemberPass, PaymentMethod, Session
 from ...models.orders import MAX_LINE_QUANTITY
-from ...presentation import format_session_time, person
+from ...presentation import format_session_time, local_today, person_name
 from ...services import book
+from ...services.attendees import household
 from ...services.desk_sales import (
     NOTE_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -45,6 +46,7 @@ from ..forms_passes import PassActionForm
 from ..member_chooser import MemberChoiceField, active_members
 from ..once import OneTimeFormMixin
 from ..return_to import safe_next_url
+from .household_display import ForField, for_choices, who_for
 
 #: The "payment" choice of a sale the member pays later.
 OWED = "owed"
@@ -106,9 +108,17 @@ class DeskSaleForm(PassActionForm):
         "invalid_method": "payment",
         "note_too_long": "note",
         "terms_not_accepted": "accepted_terms",
+        "unknown_person": "person",
+        "person_removed": "person",
     }
 
     member = MemberChoiceField(help_text=_("Search by name, username or email."))
+    #: F3: whom the passes are for; the member (the account holder) pays.
+    person = ForField(
+        help_text=_(
+            "Whom the passes are for: the member or one of their dependants. The member pays."
+        )
+    )
     product = ProductField(
         label=_("Product"),
         help_text=_("The passes and credit packs on sale now, with their price."),
@@ -165,8 +175,12 @@ class DeskSaleForm(PassActionForm):
     session = forms.CharField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, products=(), session=None, can_book=False, **kwargs):
+    def __init__(self, *args, products=(), session=None, can_book=False, people=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if len(people) > 1:
+            self.fields["person"].choices = for_choices(people, local_today())
+        else:  # a household of one, or no member known yet
+            del self.fields["person"]
         now = timezone.now()
         priced = [(product, list_price(product, now)) for product in products]
         self.fields["product"].widget = PricedSelect(
@@ -247,6 +261,11 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
         return active_members().filter(pk=pk).first() if pk is not None else None
 
     @cached_property
+    def people(self) -> list:
+        """F3: the household of the member the link or the form names (holder first)."""
+        return household(self.member_asked) if self.member_asked is not None else []
+
+    @cached_property
     def product_asked(self):
         pk = _id(self.asked("product"))
         return next((product for product in self.products if product.pk == pk), None)
@@ -257,6 +276,8 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
             initial["session"] = str(self.session.pk)
         if self.member_asked is not None:
             initial["member"] = self.member_asked.pk
+            if any(str(p.pk) == self.asked("person") for p in self.people if not p.is_holder):
+                initial["person"] = self.asked("person")
         if self.product_asked is not None:
             initial["product"] = str(self.product_asked.pk)
             initial["unit_price"] = str(list_price(self.product_asked).amount)
@@ -268,6 +289,7 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
             "products": self.products,
             "session": self.session,
             "can_book": can_book_members(self.request.user),
+            "people": self.people,
         }
 
     # ---- selling ----------------------------------------------------------------------
@@ -283,8 +305,10 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
             data["product"], data["quantity"], data["unit_price"] or None, data["reason"]
         )
         try:
+            # F3: a dependant's passes are sold to them; the account holder pays.
+            who = self.who = who_for(data["member"], data.get("person"))
             order = sell_at_desk(
-                data["member"],
+                who,
                 [line],
                 self.request.user,
                 paid=payment != OWED,
@@ -293,7 +317,7 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
                 accepted_terms=bool(data.get("accepted_terms")),
                 token=self.sent_token,
             )
-        except CheckoutError as error:
+        except (CheckoutError, BookingError) as error:
             if error.code == "already_placed":  # the same form, already sold
                 messages.warning(self.request, self.done_already)
                 return redirect(self.return_url)
@@ -307,7 +331,11 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
     def sold_message(self, order, payment) -> str:
         line = order.lines.get()
         what = line.title if line.quantity == 1 else f"{line.quantity} × {line.title}"
-        facts = {"what": what, "member": person(order.member), "total": order.total_money}
+        facts = {
+            "what": what,
+            "member": person_name(self.who, order.member),
+            "total": order.total_money,
+        }
         if order.provider == "free":
             return gettext("Sold %(what)s to %(member)s for %(total)s.") % facts
         if payment == OWED:
@@ -323,7 +351,7 @@ class DeskSaleView(OneTimeFormMixin, WagtailAdminTemplateMixin, FormView):
         member_pass = MemberPass.objects.filter(order_line__order=order).order_by("pk").first()
         words = {"session": format_session_time(self.session)}
         try:
-            book(order.member, self.session, member_pass=member_pass, by=self.request.user)
+            book(self.who, self.session, member_pass=member_pass, by=self.request.user)
         except BookingError as error:
             messages.warning(
                 self.request,

@@ -30,7 +30,13 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 
 from ...models import Booking, Programme, Renewal
-from ...presentation import EMPTY, format_session_time, person
+from ...presentation import (
+    EMPTY,
+    attending,
+    format_session_time,
+    is_dependant,
+    person,
+)
 from ...services.outstanding import CHARGE, DUE, outstanding, totals_by_currency
 from ...services.permissions import (
     can_manage_bookings,
@@ -41,7 +47,7 @@ from ...services.permissions import (
 )
 from ...services.renewals import commitment_progress_for
 from ..base import BUTTON_CLASS
-from ..display import CELL, NOWRAP_CELL, member_cell
+from ..display import CELL, NOWRAP_CELL, attendee_cell, member_cell, with_payer
 from ..order_display import may_mark_paid
 from ..return_to import NEXT
 from .base import PassesReportView
@@ -99,6 +105,7 @@ class OutstandingFilterSet(WagtailFilterSet):
 
 @dataclass
 class OutstandingRow:
+    attending: str  # F2: who attends (an amount due) or whom the order is for
     member: str
     email: str
     kind: str
@@ -125,7 +132,7 @@ class OutstandingReportView(PassesReportView):
     verbose_name_plural = _("outstanding payments")
     export_filename = "outstanding-payments"
     columns = [
-        Column("member_link", label=_("Member"), classname=CELL),
+        Column("member_link", label=_("Attending"), classname=CELL),
         Column("kind", label=_("Kind"), classname=CELL),
         Column("what", label=_("For"), classname=CELL),
         Column("amount", label=_("Amount"), classname=NOWRAP_CELL),
@@ -134,6 +141,7 @@ class OutstandingReportView(PassesReportView):
         Column("actions", label=_("Actions"), classname=CELL),
     ]
     list_export = [
+        "attending",
         "member",
         "email",
         "kind",
@@ -146,6 +154,7 @@ class OutstandingReportView(PassesReportView):
         "commitment",
     ]
     export_headings = {
+        "attending": _("Attending"),
         "member": _("Member"),
         "email": _("Email"),
         "kind": _("Kind"),
@@ -244,6 +253,22 @@ class OutstandingReportView(PassesReportView):
             text = gettext("Order %(reference)s") % {"reference": item.order.reference}
         return (f"{text}: {titles}" if titles else text), ""
 
+    @staticmethod
+    def people_of(item) -> list[str]:
+        """F2: the dependants an order's lines are for (their persons read with the lines);
+        none when every line is for the account holder."""
+        names = [line.person.name for line in item.order.lines.all() if is_dependant(line.person)]
+        return list(dict.fromkeys(names))
+
+    def attending_of(self, item) -> tuple[str, str]:
+        """Who, in words for the export and as the table's cell (the payer linked)."""
+        if item.kind == DUE:
+            return attending(item.booking), attendee_cell(item.booking)
+        names = self.people_of(item)
+        if not names:
+            return person(item.member), member_cell(item.member)
+        return ", ".join(names), with_payer(", ".join(names), item.member)
+
     def kind_text(self, item) -> str:
         if item.kind == DUE:
             return gettext("Amount due")
@@ -271,8 +296,10 @@ class OutstandingReportView(PassesReportView):
         for item, renewed_pass in zip(items, renewed, strict=True):
             what, programme = self.what(item)
             commitment = commitment_text(progress.get(renewed_pass.pk)) if renewed_pass else EMPTY
+            who, who_cell = self.attending_of(item)
             rows.append(
                 OutstandingRow(
+                    attending=who,
                     member=person(item.member),
                     email=item.member.email or EMPTY,
                     kind=self.kind_text(item),
@@ -286,7 +313,7 @@ class OutstandingReportView(PassesReportView):
                     age=ngettext("%(n)d day", "%(n)d days", item.age_days) % {"n": item.age_days},
                     actions=self.actions(item) if not self.is_export else "",
                     commitment=commitment,
-                    member_link=member_cell(item.member),
+                    member_link=who_cell,
                 )
             )
         return rows

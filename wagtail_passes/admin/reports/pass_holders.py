@@ -18,14 +18,21 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 
 from ...models import MemberPass, PassStatus
-from ...presentation import EMPTY, local_today, pass_balance, pass_valid_until, person
+from ...presentation import (
+    EMPTY,
+    attending,
+    local_today,
+    pass_balance,
+    pass_valid_until,
+    person,
+)
 from ...rules.standing import renewal
 from ...services.facts import status_today
 from ...services.pass_holders import pass_holders, products_held
 from ...services.permissions import can_view_passes, can_view_reports
 from ...services.renewals import commitment_progress_for
 from ..base import NumericPkURLHelper
-from ..display import CELL, NOWRAP_CELL, member_cell
+from ..display import CELL, NOWRAP_CELL, attendee_cell
 from .base import PassesReportView
 from .commitment import commitment_text
 
@@ -71,6 +78,7 @@ class PassHoldersFilterSet(WagtailFilterSet):
 @dataclass
 class PassHolderRow:
     pk: int
+    holder: str  # F2: who holds it (a dependant's name, or the member)
     member: str
     email: str
     product: str
@@ -100,7 +108,7 @@ class PassHoldersReportView(PassesReportView):
     # The email is in the export and on the member's profile.
     columns = [
         TitleColumn("product", label=_("Product"), get_url=lambda row: row.url, classname=CELL),
-        Column("member_link", label=_("Member"), classname=CELL),
+        Column("member_link", label=_("Holder"), classname=CELL),
         Column("left", label=_("Left"), classname=NOWRAP_CELL),
         Column("expiry", label=_("Valid until"), classname=NOWRAP_CELL),
         Column("status", label=_("Status"), classname=CELL),
@@ -108,6 +116,7 @@ class PassHoldersReportView(PassesReportView):
         Column("commitment", label=_("Commitment"), classname=CELL),
     ]
     list_export = [
+        "holder",
         "member",
         "email",
         "product",
@@ -119,6 +128,7 @@ class PassHoldersReportView(PassesReportView):
         "commitment",
     ]
     export_headings = {
+        "holder": _("Holder"),
         "member": _("Member"),
         "email": _("Email"),
         "product": _("Product"),
@@ -155,6 +165,7 @@ class PassHoldersReportView(PassesReportView):
         return [
             PassHolderRow(
                 pk=member_pass.pk,
+                holder=attending(member_pass),
                 member=person(member_pass.member),
                 email=member_pass.member.email or EMPTY,
                 product=member_pass.title,
@@ -165,7 +176,7 @@ class PassHoldersReportView(PassesReportView):
                 renewing=renewing_text(member_pass),
                 commitment=commitment_text(progress.get(member_pass.pk)),
                 url=member_pass_urls.get_action_url("inspect", quote(member_pass.pk)),
-                member_link=member_cell(member_pass.member),
+                member_link=attendee_cell(member_pass),
             )
             for member_pass in passes
         ]
