@@ -79,7 +79,9 @@ def due_charges(programme_id: int | None = None):
     charges = (
         AttendanceCharge.objects.due()
         .exclude(in_order)
-        .select_related("booking__member", "booking__session__programme_class__programme")
+        .select_related(
+            "booking__member", "booking__person", "booking__session__programme_class__programme"
+        )
     )
     if programme_id is not None:
         charges = charges.filter(booking__session__programme_class__programme_id=programme_id)

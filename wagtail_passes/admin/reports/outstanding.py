@@ -262,7 +262,7 @@ class OutstandingReportView(PassesReportView):
 
     def attending_of(self, item) -> tuple[str, str]:
         """Who, in words for the export and as the table's cell (the payer linked)."""
-        if item.kind == DUE:
+        if item.kind in (DUE, CHARGE):  # an amount or a fee owed for a booking
             return attending(item.booking), attendee_cell(item.booking)
         names = self.people_of(item)
         if not names:
