@@ -39,6 +39,7 @@ from .products import (
 from .programmes import LinkPool, Programme, ProgrammeClass, Schedule, Session
 from .registrations import Registration
 from .renewals import MemberProfile, ReminderSent, Renewal
+from .series import Series, SeriesDate, SeriesDateState
 
 __all__ = [
     "Booking",
@@ -87,6 +88,9 @@ __all__ = [
     "Registration",
     "RenewWhen",
     "Schedule",
+    "Series",
+    "SeriesDate",
+    "SeriesDateState",
     "Session",
     "TermsAcceptance",
     "ValidityBasis",
