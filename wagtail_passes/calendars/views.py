@@ -22,6 +22,7 @@ from ..busy import answer_busy
 from ..exceptions import BookingError
 from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
 from ..products.visibility import passed_view_restrictions
+from ..rules.dates import format_time_of_day
 from ..services.base_url import links_from_request
 from ..services.standing_sql import with_member_standing
 from . import once
@@ -222,9 +223,28 @@ def _page(request, pk, back, *, errors=(), refusal="", status=200):
     if context["state"] in ("pass", "free", "due", "full", "waiting"):
         context["form_token"] = once.issue(request, session)
     context["cancel_terms"] = booking_page_terms(session, context["state"], booking, now)
+    context["series_link"] = series_link(session, now)
     return TemplateResponse(
         request, "wagtail_passes/calendars/confirm.html", context, status=status
     )
+
+
+def series_link(session, now) -> tuple[str, str] | None:
+    """T1: ("Book every Tuesday at 18:00 …", its URL) for a session not yet started."""
+    from ..rules.dates import format_weekday_name
+    from .series import what_of
+
+    if session.is_cancelled or session.start <= now:
+        return None
+    url = optional_url("wagtail_passes:book_series", session.pk)
+    if not url:
+        return None
+    weekday, at = what_of(session)
+    words = _("Book every %(weekday)s at %(time)s …") % {
+        "weekday": format_weekday_name(weekday),
+        "time": format_time_of_day(at),
+    }
+    return words, url
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -50,6 +50,7 @@ from ..models import (
     WaitlistStatus,
 )
 from ..models.households import MAX_DEPENDANTS
+from ..presentation import local_today
 from ..rules.booking_window import booking_opens_at
 from ..rules.series import match_sessions, plan_series
 from . import lock_waits, notifications
@@ -290,7 +291,7 @@ def default_until(programme_class, weekday: int, at: dt.time, person=None, today
 
 
 def _candidates_from(programme_class, today):
-    start = dt.datetime.combine(today or timezone.localdate(), dt.time(), tzinfo=_tz())
+    start = dt.datetime.combine(today or local_today(), dt.time(), tzinfo=_tz())
     return (
         Session.objects.filter(
             programme_class=programme_class, start__gte=start, is_cancelled=False
