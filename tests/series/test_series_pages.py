@@ -171,6 +171,10 @@ def test_T2_a_date_past_the_cutoff_is_reported_not_cancelled(logged_in, member, 
     series = Series.objects.get()
     clock.move_to(dt.datetime(2027, 3, 2, 12, 0, tzinfo=dt.UTC))
 
+    page = logged_in.get(reverse("wagtail_passes:series", args=[series.pk])).content.decode()
+    # The first date is past its deadline: no "Cancel this date" on its row.
+    assert page.count("Cancel this date") == len(sessions) - 1
+
     response = logged_in.post(reverse("wagtail_passes:cancel_series", args=[series.pk]))
 
     assert response.status_code == 200
@@ -198,3 +202,17 @@ def test_T1_a_class_that_needs_a_pass_offers_one_on_the_result_page(logged_in, m
     page = logged_in.get(reverse("wagtail_passes:series", args=[series.pk])).content.decode()
     assert "needs a valid pass" in page
     assert "Get a pass that covers this class" in page
+
+
+def test_T1_my_series_lists_the_members_series_and_a_booking_links_to_its_series(
+    logged_in, member, sessions
+):
+    post(logged_in, sessions[FIRST])
+    series = Series.objects.get()
+    listing = logged_in.get(reverse("wagtail_passes:my_series")).content.decode()
+    assert reverse("wagtail_passes:series", args=[series.pk]) in listing
+    assert "8 / 8" in listing
+
+    booking = series.dates.filter(state=SeriesDateState.BOOKED).first().booking
+    booked = logged_in.get(reverse("wagtail_passes:booked", args=[booking.pk])).content.decode()
+    assert reverse("wagtail_passes:series", args=[series.pk]) in booked

@@ -10,6 +10,7 @@ Another member's series is a 404.
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -116,6 +117,35 @@ def _form_page(request, session, people, form):
 
 
 @require_http_methods(["GET", "HEAD"])
+def my_series(request):
+    """The member's series, newest first, each with its class, range and dates booked."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    series = (
+        Series.objects.filter(member=request.user)
+        .select_related("programme_class")
+        .annotate(
+            booked=Count("dates", filter=Q(dates__state=SeriesDateState.BOOKED)),
+            judged=Count("dates", filter=~Q(dates__state=SeriesDateState.NO_SESSION)),
+        )[:MY_SERIES_SHOWN]
+    )
+    rows = [
+        {
+            "series": item,
+            "url": series_url(item),
+            "first": format_day(item.starts_on),
+            "last": format_day(item.ends_on),
+        }
+        for item in series
+    ]
+    return TemplateResponse(request, "wagtail_passes/series/list.html", {"rows": rows})
+
+
+#: The newest series the list shows.
+MY_SERIES_SHOWN = 50
+
+
+@require_http_methods(["GET", "HEAD"])
 def series_page(request, pk):
     if not request.user.is_authenticated:
         return login_first(request)
@@ -192,4 +222,4 @@ def cancel_series(request, pk):
     return see_other(series_url(series))
 
 
-__all__ = ["book_series", "cancel_series", "series_page", "what_of"]
+__all__ = ["book_series", "cancel_series", "my_series", "series_page", "what_of"]

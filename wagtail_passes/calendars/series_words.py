@@ -65,9 +65,17 @@ def series_row(item: SeriesDate) -> SeriesRow:
         state=state,
         label=label,
         detail=detail,
-        cancellable=state
-        in (SeriesDateState.BOOKED, SeriesDateState.HELD, SeriesDateState.WAITING, "promoted"),
+        cancellable=_cancellable(state, session),
     )
+
+
+def _cancellable(state: str, session) -> bool:
+    """Whether a member may cancel the date now (P6 for a booked one)."""
+    if state in (SeriesDateState.HELD, SeriesDateState.WAITING):
+        return True
+    if state in (SeriesDateState.BOOKED, "promoted"):
+        return session.member_may_cancel()
+    return False
 
 
 def paid_words(booking) -> str:

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from .passes import session_passes
-from .series import book_series, cancel_series, series_page
+from .series import book_series, cancel_series, my_series, series_page
 from .standalone import standalone_calendar
 from .views import book_session, booked, programme_sessions
 
@@ -15,6 +15,7 @@ urlpatterns: list = [
     re_path(r"^bookings/(?P<pk>[0-9]{1,18})/booked/$", booked, name="booked"),
     # T1, T2: "book every Tuesday 18:00 …" from a session, its result, cancelling it.
     re_path(r"^sessions/(?P<pk>[0-9]{1,18})/series/$", book_series, name="book_series"),
+    path("series/", my_series, name="my_series"),
     re_path(r"^series/(?P<pk>[0-9]{1,18})/$", series_page, name="series"),
     re_path(r"^series/(?P<pk>[0-9]{1,18})/cancel/$", cancel_series, name="cancel_series"),
     path("programmes/<slug:slug>/sessions/", programme_sessions, name="programme_sessions"),

@@ -20,7 +20,15 @@ from django.views.decorators.http import require_http_methods
 from .. import services
 from ..busy import answer_busy
 from ..exceptions import BookingError
-from ..models import Booking, MemberPass, Programme, Session, WaitlistEntry, WaitlistStatus
+from ..models import (
+    Booking,
+    MemberPass,
+    Programme,
+    SeriesDate,
+    Session,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from ..products.visibility import passed_view_restrictions
 from ..rules.dates import format_time_of_day
 from ..services.base_url import links_from_request
@@ -268,8 +276,17 @@ def booked(request, pk):
         "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
         "dues_url": optional_url("wagtail_passes:dues"),
         "cancel_terms": booking_page_terms(booking.session, "", booking),
+        "series_url": series_of(booking),
     }
     return TemplateResponse(request, "wagtail_passes/calendars/booked.html", context)
+
+
+def series_of(booking) -> str:
+    """T1: the page of the series ``booking`` is a date of, else ""."""
+    series_id = (
+        SeriesDate.objects.filter(booking=booking).values_list("series_id", flat=True).first()
+    )
+    return reverse("wagtail_passes:series", args=[series_id]) if series_id else ""
 
 
 @require_http_methods(["GET", "HEAD"])
