@@ -330,3 +330,30 @@ def test_T1_a_busy_date_is_held_for_the_job_not_failed(member, klass, sessions, 
     item = result.dates[0]
     assert (item.state, item.code) == (SeriesDateState.HELD, "busy")
     assert SeriesDate.objects.filter(state=SeriesDateState.BOOKED).count() == 7
+
+
+def test_T1_a_held_date_judged_by_another_run_meanwhile_is_not_reported_twice(
+    member, clock, committed, monkeypatch
+):
+    from wagtail_passes.services import series as series_service
+
+    klass = make_class(booking_opens_days_before=7)
+    sessions_of(klass)
+    result = book(member, klass)
+    held = next(i for i in result.dates if i.day == dt.date(2027, 3, 23))
+    clock.move_to(held.opens_at + dt.timedelta(minutes=1))
+    stale = list(series_service.held_dates_due())  # what a second run read before the first
+    services.book_held_dates()
+    mail.outbox.clear()
+
+    assert stale and all(not series_service.judge_date(i, None).judged for i in stale)
+    # A second run that read the dates before the first booked them.
+    monkeypatch.setattr(
+        series_service,
+        "held_dates_due",
+        lambda now=None: SeriesDate.objects.filter(pk__in=[i.pk for i in stale]),
+    )
+    with committed():
+        report = services.book_held_dates()
+
+    assert report.booked == [] and mail.outbox == []

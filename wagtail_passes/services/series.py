@@ -352,7 +352,9 @@ def judge_dates(items, by) -> list[SeriesDate]:
 
 def judge_date(item: SeriesDate, by) -> SeriesDate:
     """Book one pending or held date under its session's lock, else wait, hold or refuse
-    it; anything else (already judged, cancelled) is left as it is."""
+    it; anything else (already judged, cancelled) is left as it is. The returned date's
+    ``judged`` says whether this call decided it."""
+    item.judged = False
     try:
         with lock_waits.atomic():
             session = lock_session(item.session_id)
@@ -361,10 +363,12 @@ def judge_date(item: SeriesDate, by) -> SeriesDate:
                 .select_related("series", "person__account")
                 .get(pk=item.pk)
             )
+            item.judged = False
             if item.state not in OPEN or item.series.cancelled_at is not None:
                 return item
             _judge_locked(item, session, by)
             item.save()
+            item.judged = True
     except lock_waits.LockBusy as busy:
         # Nothing of this date was written: hold it for the next run to book.
         SeriesDate.objects.filter(pk=item.pk, state__in=OPEN).update(
@@ -375,6 +379,7 @@ def judge_date(item: SeriesDate, by) -> SeriesDate:
             updated_at=timezone.now(),
         )
         item.refresh_from_db()
+        item.judged = False
     return item
 
 
@@ -460,6 +465,8 @@ def book_held_dates(now=None) -> HeldReport:
     judged: dict[int, list[SeriesDate]] = {}
     for item in list(held_dates_due(now)[:HELD_BATCH]):
         after = judge_date(item, None)
+        if not after.judged and after.state != SeriesDateState.HELD:
+            continue  # judged meanwhile by another run, or its series cancelled
         if after.state == SeriesDateState.HELD:
             report.still_held.append(after.pk)
             continue
