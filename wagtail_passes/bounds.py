@@ -83,6 +83,10 @@ class YearRangeValidator:
 
 DATE_VALIDATORS = [YearRangeValidator()]
 
+#: Dates of birth (F2) reach further back than the app's own dates.
+FIRST_BIRTH_YEAR = 1900
+BIRTH_DATE_VALIDATORS = [YearRangeValidator(FIRST_BIRTH_YEAR)]
+
 
 def add_years(day: dt.date, years: int) -> dt.date | None:
     """``day`` moved by whole years (29 February becomes 28 February); ``None`` past year 9999."""

@@ -32,3 +32,7 @@ class PassError(PassesError):
 
 class CheckoutError(PassesError):
     code = "checkout_error"
+
+
+class HouseholdError(PassesError):
+    code = "household_error"

@@ -44,7 +44,9 @@ def send_member_email(
     }
     if booking_id is not None:
         context["booking"] = (
-            Booking.objects.select_related("session__programme_class__programme", "member_pass")
+            Booking.objects.select_related(
+                "session__programme_class__programme", "member_pass", "person"
+            )
             .filter(pk=booking_id)
             .first()
         )

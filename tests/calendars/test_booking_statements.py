@@ -23,8 +23,9 @@ from wagtail_passes.test.factories import UserFactory, member_pass
 pytestmark = pytest.mark.django_db
 
 #: GET: the login (session, user); the session with places taken, the member's booking and
-#: waiting entry; the member's passes (with "already used here").
-PAGE = 4
+#: waiting entry; the member's passes (with "already used here"); the household (F1: whom
+#: the page may book for).
+PAGE = 5
 #: POST: the login (session, user); the member's own person (F1: who attends); BEGIN; the
 #: session's lock; what is taken, the member's
 #: booking, waiting entry and this form's earlier booking; the passes' locks; the booking;

@@ -9,7 +9,10 @@ promote / the daily job, on passes of every kind, checking after every step that
   cached field equals an independent recomputation (``oracle.check_pass``; R3);
 - no period limit is passed (U1) and no redemption lies inside a hold (V7);
 - a cancelled booking owes nothing; a booking paid by a pass owes nothing (P1, P6);
-- nobody both waits for and holds a place on one session (P7).
+- nobody both waits for and holds a place on one session (P7);
+- households (F1): two of the members have a dependant, who books, waits and holds passes of
+  their own; every row's account holder (``member``) is its person's account, and a pass
+  pays only for its own holder's bookings.
 
 ``PASSES_EXAMPLES`` raises the number of runs for a deeper search.
 """
@@ -35,6 +38,7 @@ from wagtail_passes.models import (
     LedgerEntry,
     LedgerKind,
     MemberPass,
+    Person,
     Session,
     WaitlistEntry,
     WaitlistStatus,
@@ -88,6 +92,10 @@ class BookingMachine(RuleBasedStateMachine):
         ]
         self.members = [UserFactory() for _ in range(3)]
         a, b, c = self.members
+        # F1: Ana (a's child) holds a weekly-limited pass of her own; Leo (b's) holds none.
+        ana = services.add_dependant(a, "Ana")
+        leo = services.add_dependant(b, "Leo")
+        self.people = [a, b, c, ana, leo]
         self.passes = [
             member_pass(a, quantity=Decimal(3), period_limit="week", period_max_uses=2),
             member_pass(a, kind="money", quantity=Decimal("25.00")),
@@ -98,11 +106,16 @@ class BookingMachine(RuleBasedStateMachine):
             member_pass(c, kind="unlimited", quantity=None, duration_days=6),
             # Pays for open_class only through the link pool (P5).
             member_pass(c, quantity=Decimal(2), classes=[linked_class]),
+            # F1: Ana's own, with a weekly limit of 1 that her parent's bookings never count.
+            member_pass(ana, quantity=Decimal(3), period_limit="week", period_max_uses=1),
         ]
 
     def teardown(self):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
+
+    def _person(self, who) -> Person:
+        return who if isinstance(who, Person) else Person.objects.holder_of(who)
 
     def _pick(self, queryset, index):
         items = list(queryset.order_by("pk"))
@@ -117,17 +130,22 @@ class BookingMachine(RuleBasedStateMachine):
     # ---- rules -----------------------------------------------------------------
 
     @rule(
-        member=st.integers(0, 2),
+        member=st.integers(0, 4),
         session=st.integers(0, 4),
         attendees=st.integers(1, 2),
         by_staff=st.booleans(),
-        chosen=st.one_of(st.none(), st.integers(0, 4)),
+        chosen=st.one_of(st.none(), st.integers(0, 6)),
+        anyones=st.booleans(),
     )
-    def book(self, member, session, attendees, by_staff, chosen):
-        member = self.members[member]
+    def book(self, member, session, attendees, by_staff, chosen, anyones):
+        member = self.people[member]
         chosen_pass = self.passes[chosen] if chosen is not None else None
-        if chosen_pass is not None and chosen_pass.member_id != member.pk:
-            chosen_pass = None
+        if (
+            chosen_pass is not None
+            and not anyones
+            and chosen_pass.person_id != self._person(member).pk
+        ):
+            chosen_pass = None  # else: someone else's pass (another person's), refused
         self._attempt(
             services.book,
             member,
@@ -152,7 +170,7 @@ class BookingMachine(RuleBasedStateMachine):
     def cancel_session(self, session):
         self._attempt(services.cancel_session, self.sessions[session], self.staff)
 
-    @rule(mp=st.integers(0, 4), offset=st.integers(-1, 9), length=st.integers(0, 2))
+    @rule(mp=st.integers(0, 6), offset=st.integers(-1, 9), length=st.integers(0, 2))
     def hold(self, mp, offset, length):
         start = local_today() + dt.timedelta(days=offset)
         self._attempt(
@@ -163,23 +181,23 @@ class BookingMachine(RuleBasedStateMachine):
             self.staff,
         )
 
-    @rule(mp=st.integers(0, 4), amount=st.integers(-3, 3))
+    @rule(mp=st.integers(0, 6), amount=st.integers(-3, 3))
     def adjust(self, mp, amount):
         self._attempt(services.adjust_pass, self.passes[mp], Decimal(amount), self.staff, "test")
 
-    @rule(mp=st.integers(0, 4), days=st.integers(1, 4))
+    @rule(mp=st.integers(0, 6), days=st.integers(1, 4))
     def extend(self, mp, days):
         self._attempt(services.extend_pass, self.passes[mp], days, self.staff)
 
-    @rule(mp=st.integers(0, 4))
+    @rule(mp=st.integers(0, 6))
     def settle(self, mp):
         self._attempt(services.settle_unpaid, self.passes[mp], by=self.staff)
 
-    @rule(member=st.integers(0, 2), session=st.integers(0, 4), by_staff=st.booleans())
+    @rule(member=st.integers(0, 4), session=st.integers(0, 4), by_staff=st.booleans())
     def join_waitlist(self, member, session, by_staff):
         self._attempt(
             services.join_waitlist,
-            self.members[member],
+            self.people[member],
             self.sessions[session],
             by=self.staff if by_staff else None,
         )
@@ -204,22 +222,23 @@ class BookingMachine(RuleBasedStateMachine):
     def daily(self):
         services.run_daily()
 
-    @rule(member=st.integers(0, 2), session=st.integers(0, 4), token=st.booleans())
+    @rule(member=st.integers(0, 4), session=st.integers(0, 4), token=st.booleans())
     def standing_read_by_hand_equals_the_orm(self, member, session, token):
         """The statements a booking request runs as SQL (``services.standing_sql``) answer
         what the ORM answers, and a member's passes judged the lean way (only day passes
         and period limits read their nearby redemptions; the link pool only when it
         matters) get the verdicts of ``evaluate``, which reads everything for each pass."""
-        member, session = self.members[member], self.sessions[session]
+        member, session = self.people[member], self.sessions[session]
+        person = self._person(member)
         active = session.bookings.active()
-        mine = active.filter(member=member).first()
-        waits = session.waitlist.filter(member=member, status=WaitlistStatus.WAITING).exists()
+        mine = active.filter(person=person).first()
+        waits = session.waitlist.filter(person=person, status=WaitlistStatus.WAITING).exists()
         earlier = None
-        if token:  # a token this member's earlier booking was made with, if any
-            earlier = session.bookings.filter(member=member).order_by("pk").first()
+        if token:  # a token this person's earlier booking was made with, if any
+            earlier = session.bookings.filter(person=person).order_by("pk").first()
             if earlier is not None and earlier.token is None:
                 Booking.objects.filter(pk=earlier.pk).update(token=f"t{earlier.pk}")
-        seen = occupancy(session.pk, member.pk, f"t{earlier.pk}" if earlier else None)
+        seen = occupancy(session.pk, person.pk, f"t{earlier.pk}" if earlier else None)
         taken = active.aggregate(n=Sum("attendees"))["n"] or 0
         assert seen.taken == taken
         assert seen.booking_id == (mine.pk if mine else None)
@@ -231,7 +250,17 @@ class BookingMachine(RuleBasedStateMachine):
             mine.pk if mine else None,
             waits,
         )
-        for judged in services.evaluate_member_passes(member, session):
+        if not isinstance(member, Person):  # a user's standing is their own person's
+            by_person = with_member_standing(Session.objects.all(), person).get(pk=session.pk)
+            assert by_person.my_booking_id == shown.my_booking_id
+            assert by_person.am_waiting == shown.am_waiting
+        judged_passes = services.evaluate_member_passes(member, session)
+        assert {p.pk for p in judged_passes} == set(
+            MemberPass.objects.filter(person=person)
+            .exclude(status__in=["cancelled", "expired"])
+            .values_list("pk", flat=True)
+        )
+        for judged in judged_passes:
             assert judged.verdict == services.evaluate(judged, session), judged.title
 
     # ---- invariants --------------------------------------------------------------
@@ -300,11 +329,29 @@ class BookingMachine(RuleBasedStateMachine):
     @invariant()
     def nobody_waits_for_a_place_they_hold(self):
         for entry in WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING):
-            assert not entry.session.bookings.active().filter(member=entry.member).exists()
+            assert not entry.session.bookings.active().filter(person=entry.person).exists()
+
+    @invariant()
+    def f1_each_row_is_its_persons_and_their_account_holders(self):
+        accounts = dict(Person.objects.values_list("pk", "account_id"))
+        for model in (Booking, MemberPass, WaitlistEntry):
+            for member_id, person_id in model.objects.values_list("member_id", "person_id"):
+                assert accounts[person_id] == member_id, model
+        # A pass pays only for its own holder's bookings (a child's pass never the parent's).
+        for booking in Booking.objects.filter(member_pass__isnull=False).select_related(
+            "member_pass"
+        ):
+            assert booking.member_pass.person_id == booking.person_id, booking
+        for redemption in LedgerEntry.objects.filter(kind=LedgerKind.REDEEM).select_related(
+            "member_pass", "booking"
+        ):
+            assert redemption.booking.person_id == redemption.member_pass.person_id
+        active = Booking.objects.active().values_list("person_id", "session_id")
+        assert len(set(active)) == len(active), "a person booked twice on one session (P2)"
 
 
 @pytest.mark.django_db
-def test_p7_r3_u1_v7_services_keep_every_invariant_whatever_the_sequence():
+def test_f1_p7_r3_u1_v7_services_keep_every_invariant_whatever_the_sequence():
     run_state_machine_as_test(
         BookingMachine,
         settings=settings(

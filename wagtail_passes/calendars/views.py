@@ -28,14 +28,15 @@ from ..models import (
     Session,
     WaitlistEntry,
     WaitlistStatus,
+    attendee_filter,
 )
 from ..products.visibility import passed_view_restrictions
 from ..rules.dates import format_time_of_day
 from ..services.base_url import links_from_request
 from ..services.standing_sql import with_member_standing
-from . import once
+from . import household, once
 from .blocks import LIST, NEXT
-from .forms import BOOK, WAITLIST, BookingForm
+from .forms import BOOK, BOOK_PEOPLE, WAITLIST, BookingForm
 from .render import CalendarConfig, build_calendar
 from .words import booking_page_terms, left_after, pays_words
 
@@ -86,30 +87,33 @@ def book_session(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     back = safe_next(request)
+    who = household.chosen_person(request)  # F1: the member, or a person of their household
     if request.method != "POST":
-        return _page(request, pk, back)
+        return _page(request, pk, back, who=who)
     form = BookingForm(request.POST)
     if not form.is_valid():
-        return _page(request, pk, back, errors=[_("Check the form and confirm again.")])
+        return _page(request, pk, back, who=who, errors=[_("Check the form and confirm again.")])
     action = form.cleaned_data["action"]
     # The session itself is read under its lock by the service: nothing before it.
     nonce = once.nonce_of(request, form.cleaned_data["token"], pk)
     if nonce is None:
         message = _("This page has expired. Check the details and confirm again.")
-        return _page(request, pk, back, errors=[message])
+        return _page(request, pk, back, who=who, errors=[message])
+    if action == BOOK_PEOPLE:
+        return _book_people(request, pk, back, nonce, form.cleaned_data["people"])
     chosen = None
     if action == BOOK and form.cleaned_data.get("member_pass"):
-        # Another member's pass reads exactly like one that is gone: nothing to learn.
+        # Another person's pass reads exactly like one that is gone: nothing to learn.
         chosen = MemberPass.objects.filter(
-            pk=form.cleaned_data["member_pass"], member=request.user
+            attendee_filter(who), pk=form.cleaned_data["member_pass"]
         ).first()
         if chosen is None:
             message = _("That pass can no longer be used. Choose another and confirm again.")
-            return _page(request, pk, back, errors=[message], refusal="pass_unusable")
+            return _page(request, pk, back, who=who, errors=[message], refusal="pass_unusable")
     try:
         if action == BOOK:
             booking = services.book(
-                request.user,
+                who,
                 int(pk),
                 attendees=form.cleaned_data.get("attendees") or 1,
                 member_pass=chosen,
@@ -119,10 +123,10 @@ def book_session(request, pk):
             # The same form sent again gets the booking it made (``booking.replayed``).
             return see_other(booked_url(booking, back))
         if action == WAITLIST:
-            services.join_waitlist(request.user, _session_or_404(pk), by=request.user)
+            services.join_waitlist(who, _session_or_404(pk), by=request.user)
         else:
             entry = WaitlistEntry.objects.filter(
-                member=request.user, session_id=pk, status=WaitlistStatus.WAITING
+                attendee_filter(who), session_id=pk, status=WaitlistStatus.WAITING
             ).first()
             if entry is not None:
                 services.leave_waitlist(entry, by=request.user)
@@ -130,31 +134,46 @@ def book_session(request, pk):
         if error.code == "unknown_session":
             raise Http404 from error
         if error.code in ("already_booked", "already_waiting"):  # the same click, twice at once
-            return _result_of(pk, back, request.user)
-        page = _page(request, pk, back, errors=[error.message], refusal=error.code)
+            return _result_of(pk, back, who)
+        page = _page(request, pk, back, who=who, errors=[error.message], refusal=error.code)
         return answer_busy(page, error)  # busy: 503 + Retry-After, nothing was written
-    return see_other(book_url_of(pk, back))
+    return see_other(household.with_for(book_url_of(pk, back), who))
+
+
+def _book_people(request, pk, back, nonce, keys):
+    """F1: book several people of the household at once; the page lists each person's
+    booking, or why they were not booked."""
+    results = household.book_people(request, int(pk), nonce, keys)
+    context = {
+        "session": _session_or_404(pk),
+        "results": results,
+        "back": back,
+        "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
+        "dues_url": optional_url("wagtail_passes:dues"),
+    }
+    return TemplateResponse(request, "wagtail_passes/calendars/booked_people.html", context)
 
 
 def _session_or_404(pk) -> Session:
     return get_object_or_404(Session.objects.with_related(), pk=pk)
 
 
-def _result_of(pk, back, member):
-    """Where a form that already did its work leads: the member's booking, else the page."""
-    booking = Booking.objects.active().filter(member=member, session_id=pk).first()
+def _result_of(pk, back, who):
+    """Where a form that already did its work leads: the person's booking, else the page."""
+    booking = Booking.objects.active().filter(attendee_filter(who), session_id=pk).first()
     if booking is not None:
         return see_other(booked_url(booking, back))
-    return see_other(book_url_of(pk, back))
+    return see_other(household.with_for(book_url_of(pk, back), who))
 
 
 def book_url_of(pk, back="") -> str:
     return _with_next(reverse("wagtail_passes:book_session", args=[pk]), back)
 
 
-def _page(request, pk, back, *, errors=(), refusal="", status=200):
-    """The booking page: the session, what would pay, and the one button that applies."""
-    member = request.user
+def _page(request, pk, back, *, who=None, errors=(), refusal="", status=200):
+    """The booking page: the session, what would pay, and the one button that applies, for
+    ``who`` (the member, or a person of their household, F1)."""
+    member = request.user if who is None else who
     now = timezone.now()
     # Places taken, the member's booking and waiting entry come with the session: a page,
     # not a decision (the service counts again under the session's lock).
@@ -188,6 +207,9 @@ def _page(request, pk, back, *, errors=(), refusal="", status=200):
         "reasons": "",
         "allow_attendees": False,
         "form_token": "",
+        "for_person": household.for_query(member) and member,
+        "switcher": [],
+        "household": [],
     }
     if booking is not None:
         context["state"] = "booked"
@@ -230,6 +252,15 @@ def _page(request, pk, back, *, errors=(), refusal="", status=200):
             context["state"] = "due"
     if context["state"] in ("pass", "free", "due", "full", "waiting"):
         context["form_token"] = once.issue(request, session)
+    people = services.household(request.user)
+    if len(people) > 1:  # F1: whom the page books for, and what pays for each of them
+        context["switcher"] = household.switcher(
+            people, member, lambda p: household.with_for(book_url_of(pk, back), p)
+        )
+        if window.ok or context["state"] == "booked":
+            context["household"] = household.standings(session, people, price=price)
+        if any(p.can_book for p in context["household"]) and not context["form_token"]:
+            context["form_token"] = once.issue(request, session)
     context["cancel_terms"] = booking_page_terms(session, context["state"], booking, now)
     context["series_link"] = series_link(session, now)
     return TemplateResponse(

@@ -8,15 +8,19 @@ OWNED = ("booking", "memberpass", "registration", "waitlistentry")
 
 
 def every_member_a_household_of_one(apps, schema_editor):
-    """F1: each member who owns a pass, booking, waiting-list entry or registration gets
-    their own person, and those rows belong to it. Nothing else changes."""
+    """F1: each member who owns a pass, booking, waiting-list entry, registration or
+    ordered product gets their own person, and those rows belong to it (an order line, the
+    person its passes are for). Nothing else changes."""
     from django.db.models import OuterRef, Subquery
 
     Person = apps.get_model("wagtail_passes", "Person")
+    OrderLine = apps.get_model("wagtail_passes", "OrderLine")
     members = set()
     for name in OWNED:
         model = apps.get_model("wagtail_passes", name)
         members.update(model.objects.values_list("member_id", flat=True).distinct())
+    products = OrderLine.objects.filter(product__isnull=False)
+    members.update(products.values_list("order__member_id", flat=True).distinct())
     Person.objects.bulk_create(
         [Person(account_id=member, is_holder=True) for member in sorted(members)],
         batch_size=1000,
@@ -27,6 +31,10 @@ def every_member_a_household_of_one(apps, schema_editor):
         model.objects.filter(person__isnull=True).update(
             person_id=Subquery(holder.values("id")[:1])
         )
+    # A product line's passes were its order's member's: say so on the line.
+    holders = dict(Person.objects.values_list("account_id", "id"))
+    for member in products.values_list("order__member_id", flat=True).distinct():
+        products.filter(order__member_id=member).update(person_id=holders[member])
     if schema_editor.connection.vendor == "postgresql":
         # The updates left deferred foreign-key checks pending; run them now so the
         # columns can be made NOT NULL in this same transaction.
@@ -87,7 +95,7 @@ class Migration(migrations.Migration):
                     models.DateField(
                         blank=True,
                         null=True,
-                        validators=[wagtail_passes.bounds.YearRangeValidator()],
+                        validators=[wagtail_passes.bounds.YearRangeValidator(1900)],
                         verbose_name="date of birth",
                     ),
                 ),

@@ -23,7 +23,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..bounds import DATE_VALIDATORS
+from ..bounds import BIRTH_DATE_VALIDATORS
 
 #: Dependants one account may hold; a form can add no more.
 MAX_DEPENDANTS = 20
@@ -63,7 +63,7 @@ class Person(models.Model):
         help_text=_("A dependant's name. The account holder's comes from their account."),
     )
     date_of_birth = models.DateField(
-        _("date of birth"), null=True, blank=True, validators=DATE_VALIDATORS
+        _("date of birth"), null=True, blank=True, validators=BIRTH_DATE_VALIDATORS
     )
     staff_notes = models.TextField(
         _("notes for staff"),

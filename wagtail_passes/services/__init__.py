@@ -7,6 +7,7 @@ takes ``by`` refuses a user who is neither the member nor staff (``not_allowed``
 """
 
 from .attendance import mark_attendance, record_desk_payment
+from .attendees import household
 from .booking import book, cancel_booking
 from .booking_core import no_valid_pass, places_left, places_taken
 from .daily import DailyReport, run_daily
@@ -14,6 +15,7 @@ from .desk_sales import DeskLine, DeskQuote, quote_desk_sale, sell_at_desk
 from .dues import place_dues_order, quote_dues
 from .eligibility import eligible_passes, evaluate, evaluate_member_passes
 from .feeds import member_feed_token, reset_feed_token
+from .households import add_dependant, remove_dependant, update_person
 from .orders import (
     Basket,
     Item,
@@ -54,6 +56,10 @@ from .tidy import TidyReport, run_tidy
 from .waitlist import join_waitlist, leave_waitlist, promote_waitlist
 
 __all__ = [
+    "add_dependant",
+    "household",
+    "remove_dependant",
+    "update_person",
     "ReminderReport",
     "send_expiry_reminders",
     "Basket",

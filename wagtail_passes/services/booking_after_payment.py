@@ -56,11 +56,13 @@ def book_when_committed(order: Order) -> None:
 
 
 def is_booked(order: Order) -> bool:
-    """The member holds an active booking of the order's session."""
+    """Someone the order bought for (F1) holds an active booking of the order's session."""
     return (
         order.book_session_id is not None
         and Booking.objects.active()
-        .filter(member_id=order.member_id, session_id=order.book_session_id)
+        .filter(
+            person__member_passes__order_line__order=order, session_id=order.book_session_id
+        )
         .exists()
     )
 
@@ -73,13 +75,18 @@ def book_with_order_passes(order_pk: int) -> Booking | None:
     order = Order.objects.select_related("book_session", "member").filter(pk=order_pk).first()
     if order is None or order.book_session is None or is_booked(order):
         return None
-    passes = MemberPass.objects.filter(
-        order_line__order=order, status__in=[PassStatus.ACTIVE, PassStatus.ON_HOLD]
-    ).order_by("pk")
+    passes = (
+        MemberPass.objects.filter(
+            order_line__order=order, status__in=[PassStatus.ACTIVE, PassStatus.ON_HOLD]
+        )
+        .select_related("person__account")
+        .order_by("pk")
+    )
     refusal = None
     for member_pass in passes:
         try:
-            booking = book(order.member, order.book_session, member_pass=member_pass)
+            # F1: the pass's holder attends (the person the order bought it for).
+            booking = book(member_pass.person, order.book_session, member_pass=member_pass)
         except BookingError as error:
             refusal = error
             if error.code == "already_booked":

@@ -56,10 +56,10 @@ from ..presentation import local_day, person
 from ..products.registry import product_models
 from ..rules.money import Money, has_valid_precision, minor_unit_digits, quantize
 from . import lock_waits
+from .attendees import attendee
 from .buyers import check_buyer
 from .gateway import FREE, MANUAL
 from .holds import take_stock
-from .inputs import check_member
 from .notifications import email_on_commit
 from .order_passes import issue_line_passes
 from .orders import (
@@ -206,8 +206,9 @@ def quote_desk_sale(
     member, lines: Sequence[DeskLine], *, now: dt.datetime | None = None
 ) -> tuple[DeskQuote, ...]:
     """The desk lines priced as they would be sold now, or the first reason they cannot be
-    (see the module). Read without locks; ``sell_at_desk`` decides again under them."""
-    check_member(member, CheckoutError)
+    (see the module). Read without locks; ``sell_at_desk`` decides again under them.
+    ``member`` is a user (themself) or a ``Person`` of their household (F3)."""
+    person = attendee(member, CheckoutError)
     now = now or timezone.now()
     if not lines:
         raise CheckoutError(_("There is nothing to buy in this order."), code="empty_order")
@@ -218,7 +219,7 @@ def quote_desk_sale(
         availability = product.availability(now)
         if not availability.can_buy and availability.code != "code_required":
             raise CheckoutError(availability.message, code=availability.code)
-        check_buyer(member, product)
+        check_buyer(person, product)
         listed = list_price(product, now)
         unit = confirmed_price(line.unit_price, listed)
         quotes.append(
@@ -272,7 +273,9 @@ def sell_at_desk(
         )
     now = now or timezone.now()
     token = _check_token(token)
-    quotes = quote_desk_sale(member, lines, now=now)
+    person = attendee(member, CheckoutError)  # F3: the passes are this person's
+    member = person.account  # who pays
+    quotes = quote_desk_sale(person, lines, now=now)
     for offer in quotes:
         _check_terms(offer.as_quote(), accepted_terms)
     total = sum((q.total for q in quotes), Money(Decimal(0), quotes[0].total.currency))
@@ -287,7 +290,9 @@ def sell_at_desk(
         order.expires_at, order.sold_by = None, seller  # owed, it never expires
         order.save(update_fields=["expires_at", "sold_by"])
         for offer in quotes:
-            line = _write_line(order, offer.as_quote(), holds_stock[offer.product.pk])
+            line = _write_line(
+                order, offer.as_quote(), holds_stock[offer.product.pk], person=person
+            )
             if offer.changed:
                 line.list_price, line.price_reason = offer.list_price.amount, offer.reason
                 line.save(update_fields=["list_price", "price_reason"])

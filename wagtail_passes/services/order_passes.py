@@ -74,9 +74,12 @@ def issue_line_passes(order: Order, line: OrderLine, *, paid: bool) -> list[Memb
         lock_member_pass(renewal.member_pass_id)  # issued before the new pass: a smaller pk
         follow_renewed_pass(renewal, strict=False)
     issued = []
+    # F1: the line's person holds the passes; a renewal continues the renewed pass's
+    # holder; lines from before households are the account holder's.
+    holder = line.person or (renewal.member_pass.person if renewal is not None else None)
     for _unit in range(line.quantity):
         member_pass = issue_member_pass(
-            order.member,
+            holder or order.member,
             line.product,
             paid=paid,
             by=None,

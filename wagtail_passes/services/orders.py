@@ -53,12 +53,12 @@ from ..products.visibility import with_privacy_hint
 from ..rules.money import Money
 from . import lock_waits
 from .attendance import pay_booking_lines
+from .attendees import attendee
 from .booking_after_payment import book_when_committed, session_to_book
 from .buyers import check_buyer, check_visible
 from .discounts import AppliedDiscount, apply_to_lines, find_code, lock_code, redeem
 from .gateway import FREE, MANUAL, require_can_settle
 from .holds import reclaim_lapsed_hold, schedule_hold_end, take_stock
-from .inputs import check_member
 from .lock_waits import locked_row
 from .notifications import email_on_commit
 from .order_passes import (
@@ -236,8 +236,13 @@ def quote_basket(
     """``quote`` for several products bought together (a programme's registration, P9):
     every line is decided as a single product's would be, the first refusal raised. The
     products must differ and share one currency; a discount code applies to the lines it
-    covers and is refused only when it covers none."""
-    check_member(member, CheckoutError)
+    covers and is refused only when it covers none.
+
+    ``member`` is a user buying for themself or a ``Person`` of their household (F1): the
+    passes are that person's, judged for them (U5), while the account holder views the
+    pages (A2) and pays."""
+    person = attendee(member, CheckoutError)
+    account = person.account
     now = now or timezone.now()
     if not items:
         raise CheckoutError(_("There is nothing to buy in this order."), code="empty_order")
@@ -245,12 +250,12 @@ def quote_basket(
     for item in items:
         product = _live_product(item.product)
         # A2: before anything else is said about it, a private page's product is not for all.
-        check_visible(member, product, passed_view_restrictions)
+        check_visible(account, product, passed_view_restrictions)
         quantity = _check_quantity(item.quantity)
         availability = product.availability(now)
         if not availability.can_buy and availability.code != "code_required":
             raise CheckoutError(availability.message, code=availability.code)
-        check_buyer(member, product)
+        check_buyer(person, product)
         _check_access_code(product, item.access_code)
         lines.append((product, quantity, product.price_today(local_day(now))))
     _check_lines_agree(lines)
@@ -397,8 +402,10 @@ def place_basket(
     now = now or timezone.now()
     token = _check_token(token)
     session = session_to_book(book_session)
+    person = attendee(member, CheckoutError)
+    member = person.account  # the account holder: the order is theirs, the passes the person's
     basket = quote_basket(
-        member,
+        person,
         items,
         discount_code=discount_code,
         passed_view_restrictions=passed_view_restrictions,
@@ -421,7 +428,7 @@ def place_basket(
         schedule_hold_end(order)
         issued_unpaid = False
         for offer in basket.quotes:
-            line = _write_line(order, offer, holds_stock[offer.product.pk], auto_renew)
+            line = _write_line(order, offer, holds_stock[offer.product.pk], auto_renew, person)
             if issued_when_placed(offer.product, provider):  # P4: usable while unpaid
                 issue_line_passes(order, line, paid=False)
                 issued_unpaid = True
@@ -473,10 +480,13 @@ def _claim_discount(basket: Basket, now) -> Basket:
     return claimed
 
 
-def _write_line(order: Order, offer: Quote, holds_stock: bool, auto_renew=False) -> OrderLine:
+def _write_line(
+    order: Order, offer: Quote, holds_stock: bool, auto_renew=False, person=None
+) -> OrderLine:
     line = OrderLine.objects.create(
         auto_renew=bool(auto_renew and offer.product.allow_auto_renew),
         order=order,
+        person=person,
         product=offer.product,
         title=offer.product.title,
         quantity=offer.quantity,

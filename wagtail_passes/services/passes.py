@@ -41,8 +41,8 @@ from ..presentation import (
 )
 from ..rules.money import has_valid_precision, minor_unit_digits
 from . import lock_waits
+from .attendees import attendee
 from .facts import active_redemptions, status_today
-from .inputs import check_member
 from .ledger import MAX_BALANCE, record_movement, refresh_validity
 from .locking import lock_member_pass
 from .permissions import (
@@ -174,7 +174,8 @@ def issue_member_pass(
     Then, in the same transaction, the new pass pays the member's earlier unpaid
     bookings it can pay, oldest session first (R2; ``settle=False`` skips it).
     """
-    check_member(member, PassError)
+    person = attendee(member, PassError)  # F1: a user themself, or a Person of theirs
+    member = person.account
     product = _as_product(product)
     now = timezone.now()
     purchased_at = purchased_at or now
@@ -182,6 +183,7 @@ def issue_member_pass(
     with lock_waits.atomic():
         member_pass = MemberPass.objects.create(
             member=member,
+            person=person,
             product=product,
             title=product.title,
             kind=product.kind,
@@ -252,7 +254,7 @@ def assign_pass(member, product, by, paid: bool = True, reason: str = "") -> Mem
             "wagtail_passes.pass.assign",
             by,
             _("Gave “%(title)s” to %(member)s, complimentary")
-            % {"title": member_pass.title, "member": member},
+            % {"title": member_pass.title, "member": member_pass.person.display_name},
             reason=reason.strip(),
             paid=True,
             complimentary=True,

@@ -32,12 +32,16 @@ from ..models import (
     Order,
     OrderLine,
     OrderState,
+    Person,
     ProductMixin,
     Programme,
     ProgrammeProduct,
     Registration,
+    account_of,
+    attendee_filter,
 )
 from ..products.visibility import visible_to_member
+from .attendees import attendee
 from .inputs import check_member
 from .orders import (
     MANUAL,
@@ -94,19 +98,34 @@ def optional_products(programme: Programme) -> list[ProductMixin]:
 
 
 def current_registration(member, programme: Programme) -> Registration | None:
-    return Registration.objects.filter(
-        member=member, programme=programme, withdrawn_at__isnull=True
-    ).first()
+    """The current registration of ``member`` (a Person, or a user themself, F1)."""
+    return (
+        Registration.objects.filter(
+            attendee_filter(member), programme=programme, withdrawn_at__isnull=True
+        )
+        .select_related("person")
+        .first()
+    )
+
+
+def _person_id(who) -> int | None:
+    """The id of the person ``who`` names (a user's own person: None before it exists)."""
+    if isinstance(who, Person):
+        return who.pk
+    if getattr(who, "pk", None) is None:
+        return None
+    return Person.objects.filter(account=who, is_holder=True).values_list("pk", flat=True).first()
 
 
 def registration_status(member, programme: Programme) -> RegistrationStatus:
-    """P10: is ``member`` registered for ``programme``, and which mandatory products do they
-    hold, have awaiting payment, or still owe."""
-    if getattr(member, "pk", None) is None:
+    """P10: is ``member`` (a Person, or a user themself, F1) registered for ``programme``,
+    and which mandatory products do they hold, have awaiting payment, or still owe."""
+    person_id = _person_id(member)
+    if person_id is None:
         (status,) = _count([(None, programme, None)]).values()
         return status
     registration = current_registration(member, programme)
-    return _count([(member.pk, programme, registration)])[(member.pk, programme.pk)]
+    return _count([(person_id, programme, registration)])[(person_id, programme.pk)]
 
 
 def registration_statuses(registrations) -> dict[int, RegistrationStatus]:
@@ -114,15 +133,17 @@ def registration_statuses(registrations) -> dict[int, RegistrationStatus]:
     is counted as if current), by registration id, in a fixed number of queries whatever
     their number: for list pages."""
     registrations = list(registrations)
-    counted = _count([(r.member_id, r.programme, r) for r in registrations])
-    return {r.pk: counted[(r.member_id, r.programme_id)] for r in registrations}
+    counted = _count([(r.person_id, r.programme, r) for r in registrations])
+    return {r.pk: counted[(r.person_id, r.programme_id)] for r in registrations}
 
 
 def _count(rows) -> dict[tuple, RegistrationStatus]:
-    """The one place the rule is counted. ``rows`` are (member id or None, programme,
-    registration or None); the result maps (member id, programme id) to its status.
-    Held: an active or on-hold pass of the product. Awaiting payment: not held, and in one of
-    the member's orders awaiting payment (the oldest is shown). Due: neither."""
+    """The one place the rule is counted. ``rows`` are (person id or None, programme,
+    registration or None); the result maps (person id, programme id) to its status (F1:
+    each person of a household registers and holds the mandatory products for themself).
+    Held: an active or on-hold pass of the product. Awaiting payment: not held, and on a line
+    for the person in one of the account's orders awaiting payment (the oldest is shown).
+    Due: neither."""
     mandatory = defaultdict(list)  # programme id -> products, in title order
     links = (
         ProgrammeProduct.objects.filter(
@@ -141,17 +162,17 @@ def _count(rows) -> dict[tuple, RegistrationStatus]:
     held, awaiting = set(), {}
     if member_ids and specific:
         held = set(
-            MemberPass.objects.filter(member_id__in=member_ids, product_id__in=list(specific))
+            MemberPass.objects.filter(person_id__in=member_ids, product_id__in=list(specific))
             .usable()
-            .values_list("member_id", "product_id")
+            .values_list("person_id", "product_id")
         )
         lines = OrderLine.objects.filter(
-            order__member_id__in=member_ids,
+            person_id__in=member_ids,
             order__state=OrderState.PENDING,
             product_id__in=list(specific),
         ).select_related("order")
         for line in lines.order_by("order__created_at", "order_id"):
-            awaiting.setdefault((line.order.member_id, line.product_id), line.order)
+            awaiting.setdefault((line.person_id, line.product_id), line.order)
     counted = {}
     for member, programme, registration in rows:
         products = [specific[page.pk] for page in mandatory[programme.pk]]
@@ -187,9 +208,10 @@ def registrations_with_dues(member) -> list[RegistrationStatus]:
     until held), for the member's "what you owe" page."""
     if getattr(member, "pk", None) is None:
         return []
+    # Every person of the account's household: the account holder pays what each owes.
     registrations = Registration.objects.filter(
-        member=member, withdrawn_at__isnull=True
-    ).select_related("programme")
+        member=account_of(member), withdrawn_at__isnull=True
+    ).select_related("programme", "person")
     found = registration_statuses(registrations).values()
     return [status for status in found if status.due or status.awaiting_payment]
 
@@ -249,13 +271,15 @@ def add_ons_for(member, programme: Programme, passed_view_restrictions=()):
     (A2, Wagtail's page privacy; ``passed_view_restrictions`` as for
     ``services.orders.quote``)."""
     products = visible_to_member(
-        optional_products(programme), member, passed_view_restrictions=passed_view_restrictions
+        optional_products(programme),
+        account_of(member),
+        passed_view_restrictions=passed_view_restrictions,
     )
     if getattr(member, "pk", None) is None or not products:
         return products, ()
     lines = (
         OrderLine.objects.filter(
-            order__member=member,
+            attendee_filter(member),
             order__state=OrderState.PENDING,
             product_id__in=[product.pk for product in products],
         )
@@ -309,7 +333,7 @@ def registration_offer(
     A2), or an add-on chosen cannot. Add-ons whose page the member may not view, or already
     in one of the member's orders awaiting payment, are not offered (``add_ons_for``);
     choosing one is refused with ``not_an_add_on``."""
-    check_member(member, CheckoutError)
+    check_member(account_of(member), CheckoutError)
     status = registration_status(member, programme)
     offered, awaiting = add_ons_for(member, programme, passed_view_restrictions)
     chosen = chosen_add_ons(programme, add_ons, offered)
@@ -366,13 +390,14 @@ def register(
     and the add-ons; with nothing due and no add-on there is nothing to do
     (``already_registered``). Refused as a whole: no registration without its order.
     """
-    check_member(member, CheckoutError)
+    person = attendee(member, CheckoutError)  # F1: a user themself, or a Person of theirs
+    member = person.account
     now = now or timezone.now()
     token = _check_token(token)
     with transaction.atomic():
-        registration, created = _lock_registration(member, programme)
-        status = registration_status(member, programme)
-        offered, _awaiting = add_ons_for(member, programme, passed_view_restrictions)
+        registration, created = _lock_registration(person, programme)
+        status = registration_status(person, programme)
+        offered, _awaiting = add_ons_for(person, programme, passed_view_restrictions)
         chosen = chosen_add_ons(programme, add_ons, offered)
         items = [Item(product) for product in status.due] + [Item(p) for p in chosen]
         if not items and status.awaiting_payment and not created:
@@ -391,7 +416,7 @@ def register(
         order = None
         if items:
             order = place_basket(
-                member,
+                person,
                 items,
                 accepted_terms=accepted_terms,
                 discount_code=discount_code,
@@ -418,23 +443,26 @@ def register(
     return Registered(registration, order, created)
 
 
-def _lock_registration(member, programme: Programme) -> tuple[Registration, bool]:
-    """The member's registration row for ``programme``, locked; created when there is none
+def _lock_registration(person: Person, programme: Programme) -> tuple[Registration, bool]:
+    """The person's registration row for ``programme``, locked; created when there is none
     (a concurrent creation wins and is locked instead)."""
-    existing = _locked(member, programme)
+    existing = _locked(person, programme)
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            return Registration.objects.create(member=member, programme=programme), True
+            registration = Registration.objects.create(
+                member=person.account, person=person, programme=programme
+            )
+            return registration, True
     except IntegrityError:
-        return _locked(member, programme), False
+        return _locked(person, programme), False
 
 
-def _locked(member, programme) -> Registration | None:
+def _locked(person: Person, programme) -> Registration | None:
     return (
         Registration.objects.select_for_update()
-        .filter(member=member, programme=programme, withdrawn_at__isnull=True)
+        .filter(person=person, programme=programme, withdrawn_at__isnull=True)
         .first()
     )
 

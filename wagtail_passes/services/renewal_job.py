@@ -199,7 +199,7 @@ def renew_pass(pk: int, today: dt.date, now: dt.datetime, report: RenewalReport)
                     code="renewal_not_offered",
                 )
             order = place_order(
-                member_pass.member,
+                member_pass.person,  # F1: the renewal is the same person's
                 product,
                 accepted_terms=True,
                 access_code=product.access_code,

@@ -35,7 +35,7 @@ def settle_with(member_pass: MemberPass, by=None) -> list[Booking]:
     it (issuing or assigning the pass)."""
     unpaid = list(
         Booking.objects.unpaid()
-        .filter(member_id=member_pass.member_id, member_pass__isnull=True)
+        .filter(person_id=member_pass.person_id, member_pass__isnull=True)
         .values_list("pk", "session_id")
     )
     if not unpaid:
