@@ -134,3 +134,30 @@ def test_T2_only_the_member_or_staff_may_cancel(member, klass, sessions):
         services.cancel_series(result.series, by=UserFactory())
     assert refused.value.code == "not_allowed"
     assert Booking.objects.active().filter(member=member).count() == len(sessions)
+
+
+def test_T2_a_pass_bought_for_the_refused_dates_books_them_when_tried_again(member):
+    from wagtail_passes.models import Person
+
+    klass = make_class(require_valid_pass=True)
+    sessions_of(klass, days=[FIRST, dt.date(2027, 3, 9)])
+    child = Person.objects.create(account=member, name="Mia")
+    result = book(child, klass, ends_on=dt.date(2027, 3, 9))
+    assert {i.code for i in result.dates} == {"no_valid_pass"}
+
+    member_pass(child, kind="unlimited", quantity=None, duration_days=90)
+    again = services.retry_refused_dates(result.series)
+
+    assert {i.state for i in again.dates} == {SeriesDateState.BOOKED}
+    assert all(i.booking.person == child and i.booking.member_pass for i in again.dates)
+    # Nothing left to try: a second call changes nothing.
+    assert len(services.retry_refused_dates(result.series).booked) == 2
+    assert Booking.objects.active().filter(person=child).count() == 2
+
+
+def test_T2_a_cancelled_series_is_not_tried_again(member, klass, sessions):
+    result = book(member, klass)
+    services.cancel_series(result.series)
+    with pytest.raises(BookingError) as refused:
+        services.retry_refused_dates(result.series)
+    assert refused.value.code == "series_cancelled"

@@ -216,3 +216,23 @@ def test_T1_my_series_lists_the_members_series_and_a_booking_links_to_its_series
     booking = series.dates.filter(state=SeriesDateState.BOOKED).first().booking
     booked = logged_in.get(reverse("wagtail_passes:booked", args=[booking.pk])).content.decode()
     assert reverse("wagtail_passes:series", args=[series.pk]) in booked
+
+
+def test_T2_try_the_dates_not_booked_again_after_getting_a_pass(logged_in, member):
+    from wagtail_passes.test.factories import member_pass
+
+    klass = make_class(require_valid_pass=True)
+    sessions = sessions_of(klass)
+    post(logged_in, sessions[FIRST])
+    series = Series.objects.get()
+    page = logged_in.get(reverse("wagtail_passes:series", args=[series.pk])).content.decode()
+    assert "Try the dates not booked again" in page
+    member_pass(member, kind="unlimited", quantity=None, duration_days=90)
+
+    response = logged_in.post(reverse("wagtail_passes:retry_series", args=[series.pk]))
+
+    assert response.status_code == 303
+    assert series.dates.filter(state=SeriesDateState.BOOKED).count() == len(sessions)
+    assert (
+        logged_in.get(reverse("wagtail_passes:retry_series", args=[series.pk])).status_code == 405
+    )

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -183,6 +184,8 @@ def _result_page(request, series, *, errors=(), status=200):
         "first_day": format_day(series.starts_on),
         "last_day": format_day(series.ends_on),
         "cancellable": series.cancelled_at is None and any(row.cancellable for row in rows),
+        "retryable": series.cancelled_at is None
+        and any(row.state == SeriesDateState.REFUSED and _not_started(row.item) for row in rows),
         "counts": {
             "booked": sum(1 for row in rows if row.state in (SeriesDateState.BOOKED, "promoted")),
             "waiting": sum(1 for row in rows if row.state == SeriesDateState.WAITING),
@@ -222,4 +225,22 @@ def cancel_series(request, pk):
     return see_other(series_url(series))
 
 
-__all__ = ["book_series", "cancel_series", "my_series", "series_page", "what_of"]
+@require_POST
+@links_from_request
+def retry_series(request, pk):
+    """POST: judge the dates not booked again (after buying a pass, say)."""
+    if not request.user.is_authenticated:
+        return login_first(request)
+    series = get_object_or_404(Series, pk=pk, member=request.user)
+    try:
+        services.retry_refused_dates(series, by=request.user)
+    except BookingError as error:
+        return answer_busy(_result_page(request, series, errors=[error.message]), error)
+    return see_other(series_url(series))
+
+
+__all__ = ["book_series", "cancel_series", "my_series", "retry_series", "series_page", "what_of"]
+
+
+def _not_started(item) -> bool:
+    return item.session is not None and item.session.start > timezone.now()

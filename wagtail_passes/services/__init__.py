@@ -48,7 +48,7 @@ from .registrations import (
 )
 from .reminders import ReminderReport, send_expiry_reminders
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
-from .series import SeriesResult, book_held_dates, book_series
+from .series import SeriesResult, book_held_dates, book_series, retry_refused_dates
 from .series_cancel import cancel_series, cancel_series_date, place_series_dues_order
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
@@ -128,4 +128,5 @@ __all__ = [
     "cancel_series",
     "cancel_series_date",
     "place_series_dues_order",
+    "retry_refused_dates",
 ]

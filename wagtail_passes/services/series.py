@@ -350,7 +350,24 @@ def judge_dates(items, by) -> list[SeriesDate]:
     return [judge_date(item, by) for item in items]
 
 
-def judge_date(item: SeriesDate, by) -> SeriesDate:
+def retry_refused_dates(series: Series, by=None) -> SeriesResult:
+    """T2: judge again the dates of ``series`` that were refused and have not started (a
+    pass bought for the series since, a place freed, a limit's new period), each in its own
+    transaction as ``book_series`` does. Refused ``series_cancelled`` for a cancelled
+    series."""
+    require_member_or_staff(series.member, by, MANAGE_BOOKINGS, BookingError)
+    if series.cancelled_at is not None:
+        raise BookingError(_("This series is cancelled."), code="series_cancelled")
+    items = series.dates.filter(
+        state=SeriesDateState.REFUSED, session__start__gt=timezone.now()
+    ).order_by("day", "pk")
+    judged = [item for item in (judge_date(i, by, retry=True) for i in items) if item.judged]
+    if judged:
+        signals.send_on_commit(signals.series_booked, Series, series=series, dates=judged, by=by)
+    return result_of(series)
+
+
+def judge_date(item: SeriesDate, by, *, retry: bool = False) -> SeriesDate:
     """Book one pending or held date under its session's lock, else wait, hold or refuse
     it; anything else (already judged, cancelled) is left as it is. The returned date's
     ``judged`` says whether this call decided it."""
@@ -364,13 +381,15 @@ def judge_date(item: SeriesDate, by) -> SeriesDate:
                 .get(pk=item.pk)
             )
             item.judged = False
-            if item.state not in OPEN or item.series.cancelled_at is not None:
+            allowed = (*OPEN, SeriesDateState.REFUSED) if retry else OPEN
+            if item.state not in allowed or item.series.cancelled_at is not None:
                 return item
             _judge_locked(item, session, by)
             item.save()
             item.judged = True
     except lock_waits.LockBusy as busy:
         # Nothing of this date was written: hold it for the next run to book.
+        # (A date being retried stays refused: nothing of it changed.)
         SeriesDate.objects.filter(pk=item.pk, state__in=OPEN).update(
             state=SeriesDateState.HELD,
             opens_at=timezone.now() + BUSY_RETRY,
@@ -506,4 +525,5 @@ __all__ = [
     "default_until",
     "judge_date",
     "result_of",
+    "retry_refused_dates",
 ]
