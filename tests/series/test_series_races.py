@@ -6,6 +6,7 @@ import datetime as dt
 import traceback
 
 import pytest
+from django.conf import settings
 
 from wagtail_passes import services
 from wagtail_passes.exceptions import BookingError
@@ -15,7 +16,15 @@ from wagtail_passes.test.factories import UserFactory
 from ..concurrency.conftest import concurrently  # noqa: F401 (a fixture)
 from .conftest import FIRST, LAST, SIX, TUESDAY, make_class, sessions_of
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ON_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+# Skipped before any database work on SQLite: a transactional test flushes every table.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (row locks and threads)"),
+    pytest.mark.django_db(transaction=True),
+    # Named, so the suite puts Wagtail's root page back after this test's flush (conftest).
+    *([pytest.mark.usefixtures("transactional_db")] if ON_POSTGRES else []),
+]
 
 ROUNDS = 6
 
