@@ -52,6 +52,7 @@ from ..models import (
 from ..models.households import MAX_DEPENDANTS
 from ..presentation import local_today
 from ..rules.booking_window import booking_opens_at
+from ..rules.dates import format_day
 from ..rules.series import match_sessions, plan_series
 from . import lock_waits, notifications
 from .attendees import attendee
@@ -151,8 +152,8 @@ def book_series(
             _("%(name)s has no session at that day and time between %(first)s and %(last)s.")
             % {
                 "name": programme_class.name,
-                "first": plan.days[0].isoformat(),
-                "last": plan.days[-1].isoformat(),
+                "first": format_day(plan.days[0]),
+                "last": format_day(plan.days[-1]),
             },
             code="no_sessions",
         )
