@@ -76,6 +76,8 @@ ACTIONS = {
         _("Payment problem resolved"),
     ),
     "wagtail_passes.booking.payment_refunded": (_("Booking payment refunded"), _("Refunded")),
+    "wagtail_passes.series.book": (_("Book a series"), _("Series booked")),
+    "wagtail_passes.series.cancel": (_("Cancel a series"), _("Series cancelled")),
     "wagtail_passes.registration.create": (_("Register"), _("Registered")),
     "wagtail_passes.registration.withdraw": (
         _("Withdraw registration"),

@@ -242,6 +242,33 @@ def check_lock_timeout(app_configs=None, **kwargs):
     ]
 
 
+#: The largest bound on a series' dates a host may set: ten years of weekly dates.
+MAX_SERIES_DATES_LIMIT = 520
+
+
+def max_series_dates_problem(value) -> str | None:
+    """Why WAGTAIL_PASSES_MAX_SERIES_DATES is unusable, or None (T1)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be a whole number of dates, not {value!r}"
+    if not 1 <= value <= MAX_SERIES_DATES_LIMIT:
+        return f"must be between 1 and {MAX_SERIES_DATES_LIMIT}, not {value!r}"
+    return None
+
+
+@register(Tags.compatibility)
+def check_max_series_dates(app_configs=None, **kwargs):
+    problem = max_series_dates_problem(passes_settings.MAX_SERIES_DATES)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_PASSES_MAX_SERIES_DATES {problem}.",
+            hint="Set the most dates one series booking may cover, e.g. 52 (the default).",
+            id="wagtail_passes.E010",
+        )
+    ]
+
+
 #: Calendar templates the app no longer renders (issue 20: days and sessions render in one
 #: loop, ``calendars/days.html``); a site's override of one would be silently ignored.
 RETIRED_TEMPLATES = ("wagtail_passes/calendars/day.html", "wagtail_passes/calendars/session.html")

@@ -68,6 +68,9 @@ DEFAULTS = {
     # How long, in seconds, a booking, a checkout or a payment waits for the rows another
     # request has locked before it is refused "busy, try again" (services.lock_waits).
     "LOCK_TIMEOUT": 3,
+    # Series bookings (T1): the most dates one "book every Tuesday …" may cover. A longer
+    # range is refused with a message, never cut short.
+    "MAX_SERIES_DATES": 52,
 }
 
 

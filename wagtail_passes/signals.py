@@ -18,6 +18,12 @@ logger = logging.getLogger(__name__)
 
 #: A booking was made (``booking``, ``by``); also after a waiting-list promotion.
 booking_created = Signal()
+#: A series was booked (``series``, ``dates``: its SeriesDate rows as judged, ``by``), or
+#: some of its held dates were booked when their booking opened (``by`` None).
+series_booked = Signal()
+#: A series was cancelled, whole or date by date (``series``, ``dates``: the dates
+#: cancelled, ``refused``: (date, reason) of those that could not be, ``by``).
+series_cancelled = Signal()
 #: A booking was cancelled (``booking``, ``by``, ``returned``: whether its entry went back).
 booking_cancelled = Signal()
 #: A waiting member was booked into a freed place (``booking``, ``entry``).

@@ -98,3 +98,13 @@ def expire_order_at_hold_end(order_id: int) -> bool:
     if not Order.objects.filter(pk=order_id).exists():
         return False
     return expire_order(order_id)
+
+
+@task()
+def book_held_series_dates() -> str:
+    """Book the held dates of series whose booking has opened (T1,
+    ``services.series.book_held_dates``), enqueued for when the first one opens where the
+    backend can defer tasks; the daily job runs it too. Returns its summary."""
+    from .services.series import book_held_dates
+
+    return book_held_dates().summary()

@@ -265,6 +265,33 @@ class BookingMachine(RuleBasedStateMachine):
 
     # ---- invariants --------------------------------------------------------------
 
+    @rule(member=st.integers(0, 2), session=st.integers(0, 4), cancel=st.booleans())
+    def series(self, member, session, cancel):
+        """T1, T2: a series of the session's weekday and local time over ten days, then
+        perhaps cancelled whole."""
+        from wagtail_passes.presentation import local
+
+        start = local(self.sessions[session].start)
+        result = self._attempt(
+            services.book_series,
+            self.members[member],
+            self.sessions[session].programme_class,
+            weekday=start.weekday(),
+            time=start.time(),
+            starts_on=local_today() - dt.timedelta(days=1),
+            ends_on=local_today() + dt.timedelta(days=9),
+        )
+        if result is not None and cancel:
+            self._attempt(services.cancel_series, result.series)
+
+    @invariant()
+    def series_dates_point_at_their_own_bookings(self):
+        from wagtail_passes.models import SeriesDate, SeriesDateState
+
+        for item in SeriesDate.objects.filter(state=SeriesDateState.BOOKED):
+            assert item.booking.person_id == item.person_id
+            assert item.booking.session_id == item.session_id
+
     @invariant()
     def capacity_is_never_exceeded(self):
         for session in Session.objects.with_related():

@@ -275,6 +275,7 @@ class SessionRegisterView(SessionView):
             started=self.started,
             attendance_note=self.attendance_note() if self.can_manage else "",
             book_url=session_urls.get_action_url("book", self.pk_quoted),
+            book_series_url=session_urls.get_action_url("book_series", self.pk_quoted),
             session_buttons=self.session_buttons(),
             cancelled_at=format_short_moment(session.cancelled_at)
             if session.cancelled_at

@@ -21,6 +21,7 @@ from .booking_display import SessionButtons
 from .display import column, yes_no
 from .filters import UpcomingDateFilter
 from .forms import SessionAdminForm
+from .series import BookSeriesView
 from .session_register import BookMemberView, SessionRegisterView
 from .views import ProtectedDeleteView
 
@@ -126,6 +127,10 @@ class SessionAdmin(PassesModelAdmin):
     def book_view(self, request, instance_pk):
         return BookMemberView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
+    def book_series_view(self, request, instance_pk):
+        """T1: book a member on every week of the session's class."""
+        return BookSeriesView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
     def cancel_session_view(self, request, instance_pk):
         return CancelSessionView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
@@ -138,6 +143,7 @@ class SessionAdmin(PassesModelAdmin):
         views = {
             "register": self.register_view,
             "book": self.book_view,
+            "book_series": self.book_series_view,
             "cancel_session": self.cancel_session_view,
             "remove_waiting": self.remove_waiting_view,
         }

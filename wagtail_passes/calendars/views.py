@@ -24,12 +24,14 @@ from ..models import (
     Booking,
     MemberPass,
     Programme,
+    SeriesDate,
     Session,
     WaitlistEntry,
     WaitlistStatus,
     attendee_filter,
 )
 from ..products.visibility import passed_view_restrictions
+from ..rules.dates import format_time_of_day
 from ..services.base_url import links_from_request
 from ..services.standing_sql import with_member_standing
 from . import household, once
@@ -260,9 +262,28 @@ def _page(request, pk, back, *, who=None, errors=(), refusal="", status=200):
         if any(p.can_book for p in context["household"]) and not context["form_token"]:
             context["form_token"] = once.issue(request, session)
     context["cancel_terms"] = booking_page_terms(session, context["state"], booking, now)
+    context["series_link"] = series_link(session, now)
     return TemplateResponse(
         request, "wagtail_passes/calendars/confirm.html", context, status=status
     )
+
+
+def series_link(session, now) -> tuple[str, str] | None:
+    """T1: ("Book every Tuesday at 18:00 …", its URL) for a session not yet started."""
+    from ..rules.dates import format_weekday_name
+    from .series import what_of
+
+    if session.is_cancelled or session.start <= now:
+        return None
+    url = optional_url("wagtail_passes:book_series", session.pk)
+    if not url:
+        return None
+    weekday, at = what_of(session)
+    words = _("Book every %(weekday)s at %(time)s …") % {
+        "weekday": format_weekday_name(weekday),
+        "time": format_time_of_day(at),
+    }
+    return words, url
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -286,8 +307,17 @@ def booked(request, pk):
         "my_bookings_url": optional_url("wagtail_passes:my_bookings"),
         "dues_url": optional_url("wagtail_passes:dues"),
         "cancel_terms": booking_page_terms(booking.session, "", booking),
+        "series_url": series_of(booking),
     }
     return TemplateResponse(request, "wagtail_passes/calendars/booked.html", context)
+
+
+def series_of(booking) -> str:
+    """T1: the page of the series ``booking`` is a date of, else ""."""
+    series_id = (
+        SeriesDate.objects.filter(booking=booking).values_list("series_id", flat=True).first()
+    )
+    return reverse("wagtail_passes:series", args=[series_id]) if series_id else ""
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -50,6 +50,7 @@ from .programmes import (
 )
 from .registrations import Registration
 from .renewals import MemberProfile, ReminderSent, Renewal
+from .series import Series, SeriesDate, SeriesDateState
 
 __all__ = [
     "AttendanceCharge",
@@ -105,6 +106,9 @@ __all__ = [
     "Registration",
     "RenewWhen",
     "Schedule",
+    "Series",
+    "SeriesDate",
+    "SeriesDateState",
     "Session",
     "TermsAcceptance",
     "ValidityBasis",

@@ -141,6 +141,11 @@ def format_weekday_names(weekdays) -> str:
     return ", ".join(names[day] for day in weekdays)
 
 
+def format_weekday_name(weekday: int) -> str:
+    """ "Tuesday" for a weekday number (0 is Monday, as ``date.weekday()``)."""
+    return babel_dates.get_day_names("wide", locale=active_locale())[weekday]
+
+
 def format_time_of_day(time: dt.time) -> str:
     """A wall-clock time with no zone (a schedule's "18:30")."""
     return _time_of_day(str(active_locale()), time.hour, time.minute)

@@ -49,6 +49,8 @@ from .registrations import (
 )
 from .reminders import ReminderReport, send_expiry_reminders
 from .schedules import GenerationReport, generate_all_sessions, generate_sessions
+from .series import SeriesResult, book_held_dates, book_series, retry_refused_dates
+from .series_cancel import cancel_series, cancel_series_date, place_series_dues_order
 from .session_changes import SessionChange, cancel_session, update_session
 from .settlement import settle_unpaid
 from .tidy import TidyReport, run_tidy
@@ -124,4 +126,11 @@ __all__ = [
     "TidyReport",
     "settle_unpaid",
     "update_session",
+    "SeriesResult",
+    "book_held_dates",
+    "book_series",
+    "cancel_series",
+    "cancel_series_date",
+    "place_series_dues_order",
+    "retry_refused_dates",
 ]

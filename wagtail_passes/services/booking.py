@@ -83,22 +83,30 @@ def book(
             session = lock_session(session)
         except Session.DoesNotExist as exc:
             raise BookingError(_("This session does not exist."), code="unknown_session") from exc
-        booking = book_locked(person, session, attendees, member_pass, by, token=token)
+        booking = book_and_log(person, session, attendees, member_pass, by, token=token)
         if booking.replayed:
             return booking
-        if is_staff_action(member, by):
-            log_action(
-                booking,
-                "wagtail_passes.booking.create",
-                by,
-                _("Booked %(member)s for %(n)d place(s)")
-                % {"member": person.display_name, "n": attendees},
-                attendees=attendees,
-                member_pass=booking.member_pass_id,
-                amount_due=str(booking.amount_due),
-            )
         notifications.email_on_commit(notifications.BOOKING_CONFIRMED, member, booking=booking)
     signals.send_on_commit(signals.booking_created, Booking, booking=booking, by=by)
+    return booking
+
+
+def book_and_log(person, session: Session, attendees, member_pass, by, *, token=None) -> Booking:
+    """``book`` inside the caller's transaction, which holds the session's lock: the
+    booking, and the audit entry when staff made it. No email and no signal: the caller
+    sends them (a series sends one email for all its dates, ``services.series``)."""
+    booking = book_locked(person, session, attendees, member_pass, by, token=token)
+    if not booking.replayed and is_staff_action(person.account, by):
+        log_action(
+            booking,
+            "wagtail_passes.booking.create",
+            by,
+            _("Booked %(member)s for %(n)d place(s)")
+            % {"member": person.display_name, "n": attendees},
+            attendees=attendees,
+            member_pass=booking.member_pass_id,
+            amount_due=str(booking.amount_due),
+        )
     return booking
 
 

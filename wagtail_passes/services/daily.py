@@ -15,7 +15,8 @@ Then no-shows marked without their programme's policy get it (L2,
 
 Then the renewals (N1): renewal orders due today are created and saved cards charged
 (``services.renewal_job``), after the statuses so a pass's window is today's; then the
-expiry reminders (N3, ``services.reminders``).
+expiry reminders (N3, ``services.reminders``); then the held dates of series bookings whose
+booking has opened (T1, ``services.series``).
 
 Run it once a day: ``manage.py passes_daily`` (cron, systemd timer) or the
 ``wagtail_passes.tasks.run_daily_job`` task.
@@ -39,6 +40,7 @@ from .orders import expire_orders
 from .reminders import ReminderReport, send_expiry_reminders
 from .renewal_job import RenewalReport, run_renewals
 from .renewals import lock_pending_renewal_orders, stop_renewal_if_expired_unused
+from .series import HeldReport, book_held_dates
 
 
 @dataclass
@@ -52,6 +54,7 @@ class DailyReport:
     no_shows_charged: list[int] = field(default_factory=list)
     renewals: RenewalReport | None = None
     reminders: ReminderReport | None = None
+    series: HeldReport | None = None
 
     def summary(self) -> str:
         text = (
@@ -65,6 +68,8 @@ class DailyReport:
             text += ", " + self.renewals.summary()
         if self.reminders is not None:
             text += f", {len(self.reminders.sent)} expiry reminders sent"
+        if self.series is not None:
+            text += ", " + self.series.summary()
         return text
 
 
@@ -108,4 +113,7 @@ def run_daily(today: dt.date | None = None) -> DailyReport:
     report.renewals = run_renewals(today)
     # N3: after the renewals, on the statuses just written.
     report.reminders = send_expiry_reminders(today)
+    # T1: held series dates whose booking has opened (a deferred task books them on time
+    # where the Tasks backend can defer; this catches the rest).
+    report.series = book_held_dates()
     return report

@@ -41,6 +41,8 @@ SESSION_CANCELLED = "session_cancelled"
 SESSION_MOVED = "session_moved"
 EXPIRY_REMINDER = "expiry_reminder"  # N3: built by services.reminder_email
 ATTENDANCE_CHARGE = "attendance_charge"  # L2: a no-show fee charged
+#: T1: a series booked, and its held dates booked once booking opened (services.series).
+SERIES_EMAILS = frozenset({"series_booked", "series_held_booked"})
 #: The emails about one booking: a link to manage it and the booking.ics invitation.
 BOOKING_EMAILS = frozenset(
     {BOOKING_CONFIRMED, BOOKING_CANCELLED, WAITLIST_PROMOTED, SESSION_CANCELLED, SESSION_MOVED}
@@ -58,6 +60,12 @@ def render_and_send(name: str, member, context: dict) -> bool:
             from .reminder_email import reminder_context
 
             context = reminder_context(member, context)
+            if context is None:
+                return False
+        elif name in SERIES_EMAILS:  # T1: the series' dates, read when the email is sent
+            from .series_email import series_context
+
+            context = series_context(member, context)
             if context is None:
                 return False
         subject, text, html, context = _render(name, member, context)
