@@ -246,7 +246,7 @@ def test_n1_one_broken_pass_does_not_stop_the_others(monkeypatch):
     real = renewal_job.place_order
 
     def breaks_for_first(member, *args, **kwargs):
-        if member == first.member:
+        if member == first.person:  # F1: a renewal is ordered for the pass's person
             raise RuntimeError("boom")
         return real(member, *args, **kwargs)
 
