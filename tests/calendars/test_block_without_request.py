@@ -296,8 +296,9 @@ def test_cal2_the_calendars_page_and_the_block_without_request_pin_their_queries
         html = CalendarBlock().render(value, context={"id": BLOCK_ID})
     if who == "member":
         client.force_login(member)
-    # Both: the filters' choices and the sessions; a member also their session, user, history.
-    expected = {"anonymous": 2, "member": 8}[who]
+    # Both: the filters' choices and the sessions; a member also their session, user, history
+    # and dependants (F1).
+    expected = {"anonymous": 2, "member": 9}[who]
     with django_assert_num_queries(expected):
         response = client.get(src_of(html), headers=FRAGMENT)
     assert response.content.decode().count("<strong>Yoga Flow</strong>") == 60

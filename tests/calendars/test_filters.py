@@ -289,7 +289,7 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("who, queries", [("anonymous", 2), ("member", 6)])
+@pytest.mark.parametrize("who, queries", [("anonymous", 2), ("member", 7)])  # F1: dependants
 @pytest.mark.parametrize("filters", FILTERS)
 def test_cal2_filters_do_not_add_queries(
     timetable, render_block, member, django_assert_num_queries, who, queries, filters

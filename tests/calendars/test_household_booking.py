@@ -16,7 +16,7 @@ from wagtail_passes.test.factories import (
     member_pass,
 )
 
-from .conftest import at
+from .conftest import at, block_value
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +109,24 @@ def test_F1_book_people_refuses_people_of_other_households(client, member, house
     assert result.status_code == 200
     assert "Not someone of your household." in result.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_F1_the_calendar_says_what_pays_for_each_dependant(
+    render_block, member, household, yoga, make_session
+):
+    ana, leo = household
+    member_pass(ana, title="Kids ten", programmes=[yoga])
+    make_session()
+    services.book(leo, make_session(2))
+    html = render_block(block_value(programmes=[yoga.pk], first_view="list"), user=member)
+    soup = BeautifulSoup(html, "html.parser")
+    lines = [p.get_text() for p in soup.select(".wp-session__household")]
+    assert lines[0] == "Ana: Kids ten pays · Leo: €12.00 due"
+    assert lines[1] == "Ana: Kids ten pays · Leo: booked"
+
+
+def test_F1_a_household_of_one_sees_no_household_line(render_block, member, yoga, make_session):
+    make_session()
+    html = render_block(block_value(programmes=[yoga.pk], first_view="list"), user=member)
+    assert "wp-session" in html  # the session is shown
+    assert "wp-session__household" not in html

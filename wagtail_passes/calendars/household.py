@@ -172,3 +172,38 @@ def _with_keys(people):
     for person in people:
         person.key_for_form = "me" if person.is_holder else str(person.pk)
         yield person
+
+
+# ---- the calendar: what pays for whom (F1) -------------------------------------------------
+
+
+def dependants_of(user) -> list[Person]:
+    """The account's current dependants, by name (one query; none for a visitor)."""
+    if getattr(user, "pk", None) is None:
+        return []
+    return list(Person.objects.current().filter(account=user, is_holder=False).order_by("name"))
+
+
+def household_line(session, views) -> str:
+    """ "Ana: Kids ten pays · Leo: no pass of theirs pays" — each dependant on ``session``,
+    from their own ``MemberView`` (their bookings, waiting places and passes), in the words of
+    the booking page's "Your household on this session"."""
+    parts = []
+    for name, view in views:
+        price = view.price_of(session)
+        if session.pk in view.bookings:
+            words = _("booked")
+        elif session.pk in view.waiting:
+            words = _("on the waiting list")
+        elif price.is_zero:
+            words = _("free")
+        else:
+            paying = view.payer(session)
+            if paying is not None:
+                words = _("%(pass)s pays") % {"pass": paying[0].title}
+            elif session.programme_class.programme.require_valid_pass:
+                words = _("no pass of theirs pays")
+            else:
+                words = _("%(price)s due") % {"price": price}
+        parts.append(f"{name}: {words}")
+    return " · ".join(parts)

@@ -17,6 +17,7 @@ from ..presentation import format_day, format_month, format_weekday, local_today
 from ..rules.dates import active_locale, format_time_of_day, local_moment
 from .blocks import LIST, MONTH, NEXT, VIEW_CHOICES, WEEK, CalendarBlock
 from .filters import Choices, choices_of, covered_by, form_fields, load_classes, read_filters
+from .household import dependants_of, household_line
 from .loading import (
     MemberView,
     ProductsOnSale,
@@ -106,6 +107,7 @@ class Row(ForTemplates):
     end_iso: str = ""
     instructor_text: str = ""  # "with Ana"
     label: str = ""  # "Yoga Flow, Tuesday 8 December 18:00": names the session's links
+    household: str = ""  # F1: "Ana: Kids ten pays · Leo: no pass of theirs pays"
 
 
 @dataclass
@@ -172,6 +174,11 @@ def build_calendar(
             classes=classes,
         )
     mine = MemberView() if anonymous else member_view(user, sessions, start, end, passes=passes)
+    # F1: the household's dependants, each judged on their own passes and bookings.
+    household = [
+        (person.display_name, member_view(person, sessions, start, end))
+        for person in ([] if anonymous or not sessions else dependants_of(user))
+    ]
     if filters.mine:
         # A pass covers the class; keep what one would pay (R1's verdicts, as the words say).
         sessions = [s for s in sessions if s.pk in mine.bookings or mine.payer(s) is not None]
@@ -239,6 +246,9 @@ def build_calendar(
             end_iso=ends.isoformat(),
             instructor_text=instructors.get(klass.instructor, ""),
             label=texts.label % {"name": klass.name, "day": day_labels[day], "time": clock(begins)},
+            household=household_line(session, household)
+            if household and not session.is_cancelled
+            else "",
         )
         by_day.setdefault(day, []).append(row)
 
