@@ -6,10 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page
 
 from wagtail_passes import services
 from wagtail_passes.exceptions import BookingError
@@ -41,6 +43,9 @@ def test_f1_migration_makes_every_member_a_household_of_one():
     # A page for the order line's product (a transactional test before this one may have
     # emptied the tables, Wagtail's root page included).
     if not Page.objects.filter(depth=1).exists():
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
         Page.add_root(instance=Page(title="Root", slug="root"))
     old = migrate(BEFORE)
     try:
