@@ -1,11 +1,12 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-from django.conf import settings
 import modelcluster.fields
+from django.conf import settings
 from django.db import migrations, models
 
 import wagtail_passes.bounds
+from wagtail_passes.compat import PAGE_MODEL
 
 OWNED = ("booking", "memberpass", "registration", "waitlistentry")
 
@@ -66,7 +67,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("wagtail_passes", "0015_booking_form_token"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
+        migrations.swappable_dependency(PAGE_MODEL),
     ]
 
     operations = [
@@ -266,7 +267,7 @@ class Migration(migrations.Migration):
                     modelcluster.fields.ParentalKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="passes_age_limits",
-                        to=settings.WAGTAIL_PAGE_MODEL,
+                        to=PAGE_MODEL,
                         verbose_name="product",
                     ),
                 ),
