@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..exceptions import BookingError
 from ..models import Booking, Person, WaitlistEntry, WaitlistStatus
-from ..services.attendees import household, person_of_account
+from ..services.attendees import household, person_label, person_of_account
 from .words import pays_words
 
 #: The query/form field naming whom the page books for (a person's id; none: the holder).
@@ -37,10 +37,6 @@ def chosen_person(request):
     except BookingError as error:
         raise Http404(error.message) from error
     return request.user if person.is_holder else person
-
-
-def person_label(person: Person) -> str:
-    return _("Me") if person.is_holder else person.display_name
 
 
 def for_query(who) -> str:

@@ -24,6 +24,7 @@ from ..checkout.views import login_first, see_other
 from ..exceptions import HouseholdError
 from ..models import Person
 from ..models.households import MAX_DEPENDANTS
+from ..services.attendees import person_label
 
 #: The switcher's parameter: "" everyone, "me" the holder, else a person's id.
 SHOW = "for"
@@ -64,7 +65,7 @@ def switcher(url: str, people, shown) -> list[dict]:
         key = "me" if person.is_holder else person.pk
         links.append(
             {
-                "label": _("Me") if person.is_holder else person.display_name,
+                "label": person_label(person),
                 "url": f"{url}?{urlencode({SHOW: key})}",
                 "current": shown is not None and person.pk == shown.pk,
             }
@@ -76,7 +77,7 @@ def label_of(person, people) -> str:
     """Whom a row is for, on a page of a household with dependants ("" otherwise)."""
     if len(people) < 2 or person is None:
         return ""
-    return _("Me") if person.is_holder else person.display_name
+    return person_label(person)
 
 
 # ---- My household --------------------------------------------------------------------------
@@ -100,6 +101,10 @@ class PersonForm(forms.Form):
         help_text=gettext_lazy("Allergies, who collects them, anything the desk should know."),
     )
 
+    def details(self) -> dict:
+        """The person's fields this form changes, for ``services.update_person``."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "token"}
+
 
 class HolderForm(PersonForm):
     """The account holder's own details: their name is their account's."""
@@ -107,12 +112,8 @@ class HolderForm(PersonForm):
     name = None
 
 
-def _people(request):
-    return [p for p in services.household(request.user)]
-
-
 def _page(request, *, form=None, editing=None, error="", status=200):
-    people = _people(request)
+    people = services.household(request.user)
     dependants = [p for p in people if not p.is_holder]
     holder = next(p for p in people if p.is_holder)
     for person in dependants:
@@ -175,34 +176,32 @@ def my_household(request):
     return _done("added")
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def edit_person(request, pk: int):
-    if not request.user.is_authenticated:
-        return login_first(request)
-    person = _own_dependant(request, pk)
+def _edit(request, person, form_class, *scope):
+    """Change ``person``'s details with ``form_class`` (the holder's form has no name: it is
+    their account's); a refusal is shown next to the form."""
     if request.method != "POST":
         initial = {
-            "token": once.issue(request, "edit", person.pk, salt=SALT),
+            "token": once.issue(request, *scope, salt=SALT),
             "name": person.name,
             "date_of_birth": person.date_of_birth,
             "staff_notes": person.staff_notes,
         }
-        return _page(request, form=PersonForm(initial=initial), editing=person)
-    form = PersonForm(request.POST)
+        return _page(request, form=form_class(initial=initial), editing=person)
+    form = form_class(request.POST)
     if not form.is_valid():
         return _page(request, form=form, editing=person, status=400)
-    data = form.cleaned_data
     try:
-        services.update_person(
-            person,
-            name=data["name"],
-            date_of_birth=data["date_of_birth"],
-            staff_notes=data["staff_notes"],
-            by=request.user,
-        )
+        services.update_person(person, **form.details(), by=request.user)
     except HouseholdError as error:
         return _page(request, form=form, editing=person, error=error.message, status=400)
     return _done("saved")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit_person(request, pk: int):
+    if not request.user.is_authenticated:
+        return login_first(request)
+    return _edit(request, _own_dependant(request, pk), PersonForm, "edit", pk)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -211,27 +210,7 @@ def edit_me(request):
     if not request.user.is_authenticated:
         return login_first(request)
     holder = next(p for p in services.household(request.user) if p.is_holder)
-    if request.method != "POST":
-        initial = {
-            "token": once.issue(request, "me", salt=SALT),
-            "date_of_birth": holder.date_of_birth,
-            "staff_notes": holder.staff_notes,
-        }
-        return _page(request, form=HolderForm(initial=initial), editing=holder)
-    form = HolderForm(request.POST)
-    if not form.is_valid():
-        return _page(request, form=form, editing=holder, status=400)
-    data = form.cleaned_data
-    try:
-        services.update_person(
-            holder,
-            date_of_birth=data["date_of_birth"],
-            staff_notes=data["staff_notes"],
-            by=request.user,
-        )
-    except HouseholdError as error:
-        return _page(request, form=form, editing=holder, error=error.message, status=400)
-    return _done("saved")
+    return _edit(request, holder, HolderForm, "me")
 
 
 @require_http_methods(["POST"])

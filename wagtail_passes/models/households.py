@@ -25,6 +25,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ..bounds import BIRTH_DATE_VALIDATORS
+from ..rules.ages import age_on
 
 #: Dependants one account may hold; a form can add no more.
 MAX_DEPENDANTS = 20
@@ -115,17 +116,9 @@ class Person(models.Model):
             return str(self.account)
         return self.name
 
-    @property
-    def first_name(self) -> str:
-        """What a switcher calls them: "Me" is the template's word for the holder."""
-        return self.display_name.split(" ")[0] if self.display_name else ""
-
     def age_on(self, day: dt.date) -> int | None:
         """Whole years on ``day``, or None without a date of birth (F2)."""
-        born = self.date_of_birth
-        if born is None:
-            return None
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return None if self.date_of_birth is None else age_on(self.date_of_birth, day)
 
     def clean(self):
         super().clean()

@@ -58,9 +58,9 @@ def household(account) -> list[Person]:
     return people
 
 
-def speaks_for(person: Person, by) -> bool:
-    """``by`` is the account holder acting for their own household."""
-    return by is not None and getattr(by, "pk", None) == person.account_id
+def person_label(person: Person) -> str:
+    """How the member's own pages name someone of their household: "Me", or the name."""
+    return _("Me") if person.is_holder else person.display_name
 
 
-__all__ = ["attendee", "household", "person_of_account", "speaks_for"]
+__all__ = ["attendee", "household", "person_label", "person_of_account"]

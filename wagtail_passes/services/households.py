@@ -90,10 +90,7 @@ def add_dependant(account, name, *, date_of_birth=None, staff_notes="", by=None)
             with transaction.atomic():
                 person.save()
         except IntegrityError:  # the same name added at the same instant by another request
-            raise HouseholdError(
-                _("%(name)s is in your household already.") % {"name": person.name},
-                code="duplicate_name",
-            ) from None
+            raise _name_taken(person.name) from None
         if acts_for_member(account, by, MANAGE_BOOKINGS):
             log_action(
                 person,
@@ -149,9 +146,13 @@ def update_person(
 def _check_name_free(account, name: str, but=None) -> None:
     taken = Person.objects.current().filter(account=account, is_holder=False, name__iexact=name)
     if taken.exclude(pk=but).exists():
-        raise HouseholdError(
-            _("%(name)s is in your household already.") % {"name": name}, code="duplicate_name"
-        )
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> HouseholdError:
+    return HouseholdError(
+        _("%(name)s is in your household already.") % {"name": name}, code="duplicate_name"
+    )
 
 
 def upcoming_commitments(person: Person) -> tuple[int, int]:
